@@ -110,11 +110,17 @@ public abstract class Transformation
     public override string ToString() => $"{Kind} '{Name}' (#{Id}{(Uid is null ? "" : ", uid " + Uid)})";
 }
 
+/// <summary>Untyped base of source nodes.</summary>
+public abstract class SourceTransformationBase : Transformation
+{
+    private protected SourceTransformationBase(StreamJob job, string name, Type outputType) : base(job, "Source", name, outputType) { }
+}
+
 /// <summary>Reads from an <see cref="ISource{T}"/> and assigns event time.</summary>
-public sealed class SourceTransformation<T> : Transformation
+public sealed class SourceTransformation<T> : SourceTransformationBase
 {
     internal SourceTransformation(StreamJob job, ISource<T> source, WatermarkStrategy<T> watermarks, string name)
-        : base(job, "Source", name, typeof(T))
+        : base(job, name, typeof(T))
     {
         Source = source;
         Watermarks = watermarks;

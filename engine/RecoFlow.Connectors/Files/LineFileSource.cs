@@ -1,0 +1,124 @@
+using System.Text;
+using RecoFlow.Api.Connectors;
+using RecoFlow.Api.Operators;
+
+namespace RecoFlow.Connectors.Files;
+
+/// <summary>
+/// Reads text files line by line, one split per file (Flink: FileSource with a line format). Position = lines consumed,
+/// so a checkpointed run resumes at the exact line. A line that <c>parse</c> rejects (throws) goes to the dead letters
+/// with the file, the line number and the error; the source goes on.
+/// </summary>
+public class LineFileSource<T> : ISource<T>
+{
+    private readonly IReadOnlyList<string> _paths;
+    private readonly Func<string, T> _parse;
+    private readonly int _skipHeaderLines;
+    private readonly string _format;
+
+    public LineFileSource(IReadOnlyList<string> paths, Func<string, T> parse, int skipHeaderLines = 0, string format = "lines")
+    {
+        if (paths.Count == 0) throw new ArgumentException("at least one file", nameof(paths));
+        foreach (var p in paths)
+            if (!File.Exists(p)) throw new FileNotFoundException($"input file not found: {p}", p);
+        _paths = paths;
+        _parse = parse ?? throw new ArgumentNullException(nameof(parse));
+        _skipHeaderLines = skipHeaderLines;
+        _format = format;
+    }
+
+    public Boundedness Boundedness => Boundedness.Bounded;
+
+    public IReadOnlyList<SourceSplit> CreateSplits(SourceContext context) =>
+        _paths.Select(p => new SourceSplit(Path.GetFullPath(p), 0, Path.GetFullPath(p))).ToList();
+
+    public ISourceReader<T> CreateReader(SourceContext context) => new Reader(this, context.DeadLetters);
+
+    public string Describe() => $"{_format} file(s) {string.Join(", ", _paths)}";
+
+    private sealed class Reader(LineFileSource<T> source, IDeadLetterOutput deadLetters) : ISourceReader<T>
+    {
+        private readonly Queue<SourceSplit> _queue = new();
+        private readonly List<SourceSplit> _finished = [];
+        private SourceSplit? _current;
+        private StreamReader? _reader;
+        private long _line;
+
+        public void AddSplits(IReadOnlyList<SourceSplit> splits)
+        {
+            foreach (var s in splits) _queue.Enqueue(s);
+        }
+
+        public PollStatus Poll(ISourceOutput<T> output, int maxRecords)
+        {
+            var emitted = 0;
+            while (emitted < maxRecords)
+            {
+                if (_reader is null && !OpenNext()) return PollStatus.EndOfInput;
+                var text = _reader!.ReadLine();
+                if (text is null)
+                {
+                    output.SplitFinished(_current!.SplitId);
+                    _finished.Add(_current with { Position = _line });
+                    _reader.Dispose();
+                    _reader = null;
+                    _current = null;
+                    continue;
+                }
+                _line++;
+                if (_line <= source._skipHeaderLines || text.Length == 0) continue;
+                T value;
+                try
+                {
+                    value = source._parse(text);
+                }
+                catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException or OverflowException or KeyNotFoundException)
+                {
+                    deadLetters.Report($"{_current!.SplitId}:{_line}: {e.Message}", text, Api.Time.Watermark.NoTimestamp);
+                    continue;
+                }
+                output.Collect(_current!.SplitId, value, Api.Time.Watermark.NoTimestamp);
+                emitted++;
+            }
+            return PollStatus.MoreAvailable;
+        }
+
+        private bool OpenNext()
+        {
+            if (!_queue.TryDequeue(out var split)) return false;
+            _current = split;
+            _reader = new StreamReader(split.Descriptor!, Encoding.UTF8, true, new FileStreamOptions { BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
+            _line = 0;
+            while (_line < split.Position && _reader.ReadLine() is not null) _line++;
+            return true;
+        }
+
+        public IReadOnlyList<SourceSplit> SnapshotSplits()
+        {
+            var list = new List<SourceSplit>(_finished);
+            if (_current is not null) list.Add(_current with { Position = _line });
+            list.AddRange(_queue);
+            return list;
+        }
+
+        public void Dispose() => _reader?.Dispose();
+    }
+}
+
+/// <summary>JSON Lines files: one JSON value per line.</summary>
+public sealed class JsonLinesFileSource<T>(IReadOnlyList<string> paths, Func<string, T>? parse = null)
+    : LineFileSource<T>(paths, parse ?? (line => System.Text.Json.JsonSerializer.Deserialize<T>(line, JsonDefaults.Options) ?? throw new FormatException("null record")), 0, "JSON Lines");
+
+/// <summary>CSV files with a header line; <c>parse</c> gets the fields of a row (no quoting support: fields must not contain commas).</summary>
+public sealed class CsvFileSource<T>(IReadOnlyList<string> paths, Func<string[], T> parse, bool hasHeader = true)
+    : LineFileSource<T>(paths, line => parse(line.Split(',')), hasHeader ? 1 : 0, "CSV");
+
+/// <summary>JSON settings for file connectors: snake_case names, as the event formats use.</summary>
+public static class JsonDefaults
+{
+    public static System.Text.Json.JsonSerializerOptions Options { get; } = new()
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        PropertyNameCaseInsensitive = true,
+    };
+}

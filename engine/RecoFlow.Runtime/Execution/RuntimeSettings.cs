@@ -1,0 +1,30 @@
+using Akka.Configuration;
+
+namespace RecoFlow.Runtime.Execution;
+
+/// <summary>Runtime settings read from <c>recoflow.runtime</c> (defaults in the embedded reference.conf).</summary>
+public sealed record RuntimeSettings(int BatchSize, int ChannelCredits, TimeSpan IdlePollInterval, int MaxParallelism, int DeadLettersKept)
+{
+    /// <summary>The embedded reference.conf: the one place defaults live.</summary>
+    public static Config ReferenceConfig { get; } = LoadReference();
+
+    private static Config LoadReference()
+    {
+        using var stream = typeof(RuntimeSettings).Assembly.GetManifestResourceStream("RecoFlow.Runtime.reference.conf")
+            ?? throw new InvalidOperationException("reference.conf is missing from RecoFlow.Runtime");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+
+    public static RuntimeSettings Default { get; } = From(ReferenceConfig);
+
+    public static RuntimeSettings From(Config config)
+    {
+        var c = (ReferenceEquals(config, ReferenceConfig) ? config : config.WithFallback(ReferenceConfig)).GetConfig("recoflow.runtime");
+        var s = new RuntimeSettings(
+            c.GetInt("batch-size"), c.GetInt("channel-credits"), c.GetTimeSpan("idle-poll-interval"), c.GetInt("max-parallelism"), c.GetInt("dead-letters-kept"));
+        if (s.BatchSize < 1) throw new ArgumentException("recoflow.runtime.batch-size must be at least 1");
+        if (s.ChannelCredits < 1) throw new ArgumentException("recoflow.runtime.channel-credits must be at least 1");
+        return s;
+    }
+}

@@ -1,0 +1,134 @@
+using RecoFlow.Api.Connectors;
+using RecoFlow.Api.Operators;
+using RecoFlow.Api.Time;
+
+namespace RecoFlow.Runtime.Execution;
+
+/// <summary>Untyped view of a source subtask for the task.</summary>
+internal interface ISourceDriver : IDisposable
+{
+    PollStatus Poll(int maxRecords);
+    IReadOnlyList<SourceSplit> SnapshotSplits();
+    void NotifyCheckpointComplete(long checkpointId);
+    long RecordsOut { get; }
+    /// <summary>True when every split is idle: downstream should not wait for this source's watermark.</summary>
+    bool IsIdle { get; }
+
+    /// <summary>The source ended: emit the watermark that closes every window.</summary>
+    void EmitFinalWatermark();
+}
+
+/// <summary>
+/// Drives one source reader: assigns timestamps, runs a watermark generator per split, and emits the minimum
+/// watermark over active splits after every poll (Flink: SourceOperator + per-split WatermarkOutputMultiplexer).
+/// A split that has produced nothing for the idle timeout leaves the minimum; when all are idle the source is idle.
+/// </summary>
+internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
+{
+    private readonly ISourceReader<T> _reader;
+    private readonly WatermarkStrategy<T> _strategy;
+    private readonly IOutput<T> _output;
+    private readonly IClock _clock;
+    private readonly Action<bool> _idleChanged;
+    private readonly Dictionary<string, SplitState> _splits = new(StringComparer.Ordinal);
+    private readonly long _idleTimeout;
+    private long _emittedWatermark = Watermark.NoTimestamp;
+    private bool _idle;
+
+    public SourceDriver(ISourceReader<T> reader, WatermarkStrategy<T> strategy, IOutput<T> output, IClock clock, Action<bool> idleChanged)
+    {
+        _reader = reader;
+        _strategy = strategy;
+        _output = output;
+        _clock = clock;
+        _idleChanged = idleChanged;
+        _idleTimeout = strategy.IdleTimeout is { } t ? (long)t.TotalMilliseconds : long.MaxValue;
+    }
+
+    public long RecordsOut { get; private set; }
+    public bool IsIdle => _idle;
+
+    public void AddSplits(IReadOnlyList<SourceSplit> splits)
+    {
+        foreach (var s in splits) Split(s.SplitId);
+        _reader.AddSplits(splits);
+    }
+
+    private SplitState Split(string id)
+    {
+        if (!_splits.TryGetValue(id, out var s))
+            _splits[id] = s = new SplitState(_strategy.CreateGenerator(), _clock.NowMillis);
+        return s;
+    }
+
+    public PollStatus Poll(int maxRecords)
+    {
+        var status = _reader.Poll(this, maxRecords);
+        var now = _clock.NowMillis;
+        var min = long.MaxValue;
+        var anyActive = false;
+        foreach (var s in _splits.Values)
+        {
+            s.Generator.OnPeriodicEmit(s);
+            if (s.Finished) continue;
+            if (s.ExplicitIdle || now - s.LastActivity >= _idleTimeout) continue;
+            anyActive = true;
+            if (s.Watermark < min) min = s.Watermark;
+        }
+        if (status == PollStatus.EndOfInput) return status;
+
+        var allFinished = _splits.Count > 0 && _splits.Values.All(s => s.Finished);
+        var idle = !anyActive && !allFinished && _splits.Count > 0 && _idleTimeout != long.MaxValue;
+        if (idle != _idle)
+        {
+            _idle = idle;
+            _idleChanged(idle);
+        }
+        if (anyActive && min != long.MaxValue && min > _emittedWatermark)
+        {
+            _emittedWatermark = min;
+            _output.EmitWatermark(min);
+        }
+        return status;
+    }
+
+    public void Collect(string splitId, T value, long timestamp)
+    {
+        var s = Split(splitId);
+        var ts = _strategy.TimestampAssigner is { } assign ? assign(value, timestamp) : timestamp;
+        s.LastActivity = _clock.NowMillis;
+        s.ExplicitIdle = false;
+        s.Generator.OnEvent(value, ts, s);
+        RecordsOut++;
+        _output.Collect(value, ts);
+    }
+
+    public void EmitFinalWatermark()
+    {
+        _emittedWatermark = Watermark.MaxWatermark;
+        _output.EmitWatermark(Watermark.MaxWatermark);
+    }
+
+    public void SplitFinished(string splitId) => Split(splitId).Finished = true;
+
+    public IReadOnlyList<SourceSplit> SnapshotSplits() => _reader.SnapshotSplits();
+    public void NotifyCheckpointComplete(long checkpointId) => _reader.NotifyCheckpointComplete(checkpointId);
+    public void Dispose() => _reader.Dispose();
+
+    private sealed class SplitState(IWatermarkGenerator<T> generator, long now) : IWatermarkOutput
+    {
+        public IWatermarkGenerator<T> Generator { get; } = generator;
+        public long Watermark { get; private set; } = Api.Time.Watermark.NoTimestamp;
+        public long LastActivity { get; set; } = now;
+        public bool ExplicitIdle { get; set; }
+        public bool Finished { get; set; }
+
+        public void EmitWatermark(long watermark)
+        {
+            if (watermark > Watermark) Watermark = watermark;
+        }
+
+        public void MarkIdle() => ExplicitIdle = true;
+        public void MarkActive() => ExplicitIdle = false;
+    }
+}

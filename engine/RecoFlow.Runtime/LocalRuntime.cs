@@ -1,0 +1,103 @@
+using Akka.Actor;
+using Akka.Configuration;
+using RecoFlow.Api.Graph;
+using RecoFlow.Api.Operators;
+using RecoFlow.Runtime.Execution;
+
+namespace RecoFlow.Runtime;
+
+/// <summary>Options of one job run.</summary>
+public sealed record JobRunOptions
+{
+    /// <summary>Directory for the job's state (checkpoints, sink staging); null for none.</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>Where dead letters are appended as JSON lines; null keeps them in memory only.</summary>
+    public string? DeadLetterFile { get; init; }
+
+    /// <summary>Processing-time clock; tests inject a manual one.</summary>
+    public IClock Clock { get; init; } = SystemClock.Instance;
+}
+
+/// <summary>
+/// The embedded runtime: one ActorSystem in this process running jobs with all their parallel tasks (Flink: MiniCluster).
+/// </summary>
+public sealed class LocalRuntime : IAsyncDisposable
+{
+    private readonly ActorSystem _system;
+    private int _jobCounter;
+
+    private LocalRuntime(ActorSystem system, RuntimeSettings settings)
+    {
+        _system = system;
+        Settings = settings;
+    }
+
+    public RuntimeSettings Settings { get; }
+
+    /// <summary>Starts the runtime; <paramref name="config"/> overrides reference.conf.</summary>
+    public static LocalRuntime Start(Config? config = null)
+    {
+        var full = (config ?? Config.Empty).WithFallback(RuntimeSettings.ReferenceConfig);
+        var system = ActorSystem.Create("recoflow", full);
+        return new LocalRuntime(system, RuntimeSettings.From(full));
+    }
+
+    /// <summary>Submits a validated job graph; returns at once with a client to follow it.</summary>
+    public JobClient Submit(JobGraph graph, JobRunOptions? options = null)
+    {
+        options ??= new JobRunOptions();
+        var plan = ExecutionPlan.Create(graph);
+        var jobId = $"{graph.Name}-{Interlocked.Increment(ref _jobCounter)}";
+        var completion = new TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var metrics = new JobMetrics();
+        var deadLetters = new DeadLetterCollector(options.DeadLetterFile, Settings.DeadLettersKept);
+        TaskEnvironment Environment(IProcessingTimeService time, IActorRef task) => new(
+            Settings, graph.Parameters, graph.MaxParallelism, time, options.Clock, deadLetters, options.StateDirectory, _ => { });
+        var master = _system.ActorOf(JobMasterActor.Props(jobId, plan, metrics, completion, Environment), $"job-{Uri.EscapeDataString(jobId)}");
+        return new JobClient(jobId, plan, master, completion.Task, metrics, deadLetters);
+    }
+
+    public async ValueTask DisposeAsync() => await _system.Terminate();
+}
+
+/// <summary>Follows and controls one running job.</summary>
+public sealed class JobClient
+{
+    private readonly IActorRef _master;
+    private readonly DeadLetterCollector _deadLetters;
+
+    internal JobClient(string jobId, ExecutionPlan plan, IActorRef master, Task<JobResult> completion, JobMetrics metrics, DeadLetterCollector deadLetters)
+    {
+        JobId = jobId;
+        Plan = plan;
+        _master = master;
+        Completion = completion.ContinueWith(t => { deadLetters.Dispose(); return t.Result; }, TaskScheduler.Default);
+        Metrics = metrics;
+        _deadLetters = deadLetters;
+    }
+
+    public string JobId { get; }
+    public ExecutionPlan Plan { get; }
+    public Task<JobResult> Completion { get; }
+    public JobMetrics Metrics { get; }
+    public long DeadLetterCount => _deadLetters.Count;
+    public IReadOnlyList<DeadLetter> DeadLetters => _deadLetters.Recent;
+
+    public void Cancel() => _master.Tell(new CancelJob());
+
+    /// <summary>Waits for the job to end; throws <see cref="JobFailedException"/> if it failed.</summary>
+    public async Task<JobResult> WaitAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await Completion.WaitAsync(cancellationToken);
+        if (result.State == JobState.Failed) throw new JobFailedException(JobId, result.Failure!);
+        return result;
+    }
+}
+
+public sealed class JobFailedException : Exception
+{
+    public JobFailedException(string jobId, Exception cause) : base($"job {jobId} failed: {cause.Message}", cause) { }
+    public JobFailedException() { }
+    public JobFailedException(string message) : base(message) { }
+}

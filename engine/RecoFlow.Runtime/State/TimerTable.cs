@@ -1,0 +1,117 @@
+using RecoFlow.Api.Operators;
+using RecoFlow.Api.State;
+
+namespace RecoFlow.Runtime.State;
+
+internal interface ITimerTable<TKey> where TKey : notnull
+{
+    void AdvanceWatermark(long watermark);
+    void FireProcessingTimers(long now);
+    void RemoveKey(TKey key);
+    IEnumerable<(int KeyGroup, byte[] Bytes)> Snapshot(Func<TKey, int> keyGroupOf);
+    void Restore(byte[] bytes);
+}
+
+/// <summary>A registered timer; a (key, namespace, time) triple fires at most once.</summary>
+[MessagePack.MessagePackObject]
+public readonly record struct TimerEntry<TKey, TNamespace>(
+    [property: MessagePack.Key(0)] TKey Key,
+    [property: MessagePack.Key(1)] TNamespace Namespace,
+    [property: MessagePack.Key(2)] long Time,
+    [property: MessagePack.Key(3)] bool EventTime);
+
+/// <summary>
+/// Event-time and processing-time timers of one timer service (Flink: InternalTimerServiceImpl): a priority queue by
+/// time plus a set of live timers for de-duplication and deletion. Part of keyed state: snapshotted per key group.
+/// </summary>
+internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> backend, ITimerCallback<TKey, TNamespace> callback, IProcessingTimeService processingTime)
+    : ITimerTable<TKey>, ITimerService<TKey, TNamespace>
+    where TKey : notnull where TNamespace : notnull
+{
+    private readonly PriorityQueue<TimerEntry<TKey, TNamespace>, long> _eventQueue = new();
+    private readonly PriorityQueue<TimerEntry<TKey, TNamespace>, long> _processingQueue = new();
+    private readonly HashSet<TimerEntry<TKey, TNamespace>> _live = [];
+    private long _nextProcessingWakeUp = long.MaxValue;
+
+    public long CurrentWatermark => backend.CurrentWatermark;
+    public long CurrentProcessingTime => processingTime.CurrentProcessingTime;
+    public int Count => _live.Count;
+
+    public void RegisterEventTimeTimer(TNamespace ns, long time)
+    {
+        var e = new TimerEntry<TKey, TNamespace>(backend.CurrentKey, ns, time, true);
+        if (_live.Add(e)) _eventQueue.Enqueue(e, time);
+    }
+
+    public void DeleteEventTimeTimer(TNamespace ns, long time) => _live.Remove(new(backend.CurrentKey, ns, time, true));
+
+    public void RegisterProcessingTimeTimer(TNamespace ns, long time)
+    {
+        var e = new TimerEntry<TKey, TNamespace>(backend.CurrentKey, ns, time, false);
+        if (!_live.Add(e)) return;
+        _processingQueue.Enqueue(e, time);
+        ScheduleWakeUp(time);
+    }
+
+    public void DeleteProcessingTimeTimer(TNamespace ns, long time) => _live.Remove(new(backend.CurrentKey, ns, time, false));
+
+    private void ScheduleWakeUp(long time)
+    {
+        if (time >= _nextProcessingWakeUp) return;
+        _nextProcessingWakeUp = time;
+        processingTime.RegisterTimer(time, FireProcessingTimers);
+    }
+
+    public void AdvanceWatermark(long watermark)
+    {
+        while (_eventQueue.TryPeek(out var e, out var t) && t <= watermark)
+        {
+            _eventQueue.Dequeue();
+            if (!_live.Remove(e)) continue;
+            backend.CurrentKey = e.Key;
+            callback.OnEventTime(e.Key, e.Namespace, e.Time);
+        }
+    }
+
+    public void FireProcessingTimers(long now)
+    {
+        if (now >= _nextProcessingWakeUp) _nextProcessingWakeUp = long.MaxValue;
+        while (_processingQueue.TryPeek(out var e, out var t) && t <= now)
+        {
+            _processingQueue.Dequeue();
+            if (!_live.Remove(e)) continue;
+            backend.CurrentKey = e.Key;
+            callback.OnProcessingTime(e.Key, e.Namespace, e.Time);
+        }
+        while (_processingQueue.TryPeek(out var e, out var t) && !_live.Contains(e)) _processingQueue.Dequeue();
+        if (_processingQueue.TryPeek(out _, out var next)) ScheduleWakeUp(next);
+    }
+
+    public void RemoveKey(TKey key) => _live.RemoveWhere(e => EqualityComparer<TKey>.Default.Equals(e.Key, key));
+
+    public IEnumerable<(int KeyGroup, byte[] Bytes)> Snapshot(Func<TKey, int> keyGroupOf)
+    {
+        var byGroup = new Dictionary<int, List<TimerEntry<TKey, TNamespace>>>();
+        foreach (var e in _live)
+        {
+            var kg = keyGroupOf(e.Key);
+            if (!byGroup.TryGetValue(kg, out var list)) byGroup[kg] = list = [];
+            list.Add(e);
+        }
+        foreach (var (kg, list) in byGroup) yield return (kg, StateSerializer.Serialize(list));
+    }
+
+    public void Restore(byte[] bytes)
+    {
+        foreach (var e in StateSerializer.Deserialize<List<TimerEntry<TKey, TNamespace>>>(bytes))
+        {
+            if (!_live.Add(e)) continue;
+            if (e.EventTime) _eventQueue.Enqueue(e, e.Time);
+            else
+            {
+                _processingQueue.Enqueue(e, e.Time);
+                ScheduleWakeUp(e.Time);
+            }
+        }
+    }
+}
