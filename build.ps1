@@ -1,0 +1,232 @@
+#!/usr/bin/env pwsh
+# RecoFlow build entry point. Run through the local tool:
+#   dotnet tool restore && dotnet pwsh -NoProfile ./build.ps1 <target> [args...]
+# Targets: build, test, demo, bench, publish, help. See docs/building.md.
+param(
+    [string]$Target = 'build',
+    [Parameter(ValueFromRemainingArguments)]$Rest
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$PSNativeCommandUseErrorActionPreference = $false
+
+$Root = $PSScriptRoot
+Set-Location $Root
+
+$Solution = Join-Path $Root 'RecoFlow.sln'
+$CliProject = Join-Path $Root 'engine/RecoFlow.Cli/RecoFlow.Cli.csproj'
+$Artifacts = Join-Path $Root 'artifacts'
+$Configuration = 'Release'
+
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
+
+[string[]]$RestArgs = @()
+if ($null -ne $Rest) { $RestArgs = @($Rest | ForEach-Object { [string]$_ }) }
+
+function Write-Step([string]$Message) {
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+# Runs a native command without capturing its output (so it keeps the terminal);
+# its exit code is in $LASTEXITCODE afterwards. Never throws on non-zero.
+function Invoke-Native {
+    param([Parameter(Mandatory)][string]$Exe, [string[]]$Arguments = @())
+    & $Exe @Arguments
+}
+
+# Runs a native command and exits the script with its code when it fails.
+function Invoke-Checked {
+    param([Parameter(Mandatory)][string]$Exe, [string[]]$Arguments = @())
+    & $Exe @Arguments
+    $code = $LASTEXITCODE
+    if ($code -ne 0) {
+        [Console]::Error.WriteLine("build.ps1: '$Exe $($Arguments -join ' ')' failed with exit code $code")
+        exit $code
+    }
+}
+
+function Invoke-Build {
+    Write-Step "dotnet build RecoFlow.sln -c $Configuration"
+    Invoke-Checked dotnet @('build', $Solution, '-c', $Configuration)
+}
+
+# Reads lines of the form: export NAME="VALUE" (or NAME=VALUE) into this process.
+function Import-EnvFile([string]$Path) {
+    if (-not (Test-Path $Path)) { throw "environment file $Path not found (setup-test-deps.sh should write it)" }
+    foreach ($line in Get-Content $Path) {
+        if ($line -match '^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$') {
+            $name = $Matches[1]
+            $value = $Matches[2].Trim()
+            if ($value.Length -ge 2 -and (($value[0] -eq '"' -and $value[-1] -eq '"') -or ($value[0] -eq "'" -and $value[-1] -eq "'"))) {
+                $value = $value.Substring(1, $value.Length - 2)
+            }
+            Set-Item -Path "env:$name" -Value $value
+            Write-Host "    $name=$value"
+        }
+    }
+}
+
+# Sums the counters of every .trx file under $Dir.
+function Get-TrxSummary([string]$Dir) {
+    $sum = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0; Files = 0 }
+    if (-not (Test-Path $Dir)) { return $sum }
+    foreach ($file in Get-ChildItem -Path $Dir -Filter '*.trx' -Recurse -File) {
+        try {
+            [xml]$trx = Get-Content -LiteralPath $file.FullName -Raw
+        }
+        catch {
+            [Console]::Error.WriteLine("build.ps1: could not read $($file.FullName): $_")
+            $sum.Failed += 1
+            continue
+        }
+        $sum.Files += 1
+        $results = @($trx.GetElementsByTagName('UnitTestResult'))
+        if ($results.Count -gt 0) {
+            foreach ($r in $results) {
+                switch ($r.GetAttribute('outcome')) {
+                    'Passed' { $sum.Passed += 1 }
+                    { $_ -in 'NotExecuted', 'Inconclusive', 'Pending', 'Disconnected' } { $sum.Skipped += 1 }
+                    default { $sum.Failed += 1 }   # Failed, Error, Timeout, Aborted, ...
+                }
+            }
+        }
+        else {
+            $counters = @($trx.GetElementsByTagName('Counters'))
+            if ($counters.Count -gt 0) {
+                $c = $counters[0]
+                $num = { param($n) $v = $c.GetAttribute($n); if ($v) { [int]$v } else { 0 } }
+                $sum.Passed += (& $num 'passed')
+                $sum.Failed += (& $num 'failed') + (& $num 'error') + (& $num 'timeout') + (& $num 'aborted')
+                $sum.Skipped += (& $num 'notExecuted') + (& $num 'inconclusive')
+            }
+        }
+    }
+    return $sum
+}
+
+function Invoke-Test {
+    $resultsDir = Join-Path $Artifacts 'test-results'
+    if (Test-Path $resultsDir) { Remove-Item -Recurse -Force $resultsDir }
+    New-Item -ItemType Directory -Force -Path $resultsDir | Out-Null
+
+    $testExit = 1
+    try {
+        Write-Step 'scripts/setup-test-deps.sh'
+        Invoke-Native bash @((Join-Path $Root 'scripts/setup-test-deps.sh'))
+        if ($LASTEXITCODE -ne 0) {
+            [Console]::Error.WriteLine("build.ps1: setup-test-deps.sh failed with exit code $LASTEXITCODE; no test was run")
+            return
+        }
+        Write-Step 'test environment (artifacts/test-env.sh)'
+        Import-EnvFile (Join-Path $Artifacts 'test-env.sh')
+        # Tests put screenshots, logs and other artifacts here.
+        $env:RECOFLOW_TEST_ARTIFACTS = $resultsDir
+        Write-Host "    RECOFLOW_TEST_ARTIFACTS=$resultsDir"
+
+        Write-Step "dotnet build RecoFlow.sln -c $Configuration"
+        Invoke-Native dotnet @('build', $Solution, '-c', $Configuration)
+        if ($LASTEXITCODE -ne 0) {
+            [Console]::Error.WriteLine("build.ps1: build failed with exit code $LASTEXITCODE; no test was run")
+            return
+        }
+
+        Write-Step "dotnet test RecoFlow.sln -c $Configuration"
+        $testArgs = @(
+            'test', $Solution, '-c', $Configuration, '--no-build',
+            '--logger', 'console;verbosity=normal',
+            '--logger', 'trx',
+            '--results-directory', $resultsDir,
+            # A hung test fails the run instead of eating CI's time limit.
+            '--blame-hang-timeout', '20m', '--blame-hang-dump-type', 'none'
+        )
+        # stdout is also kept in dotnet-test.log, a cross-check for the .trx counts.
+        & dotnet @testArgs | Tee-Object -FilePath (Join-Path $resultsDir 'dotnet-test.log')
+        $testExit = $LASTEXITCODE
+    }
+    finally {
+        Write-Step 'scripts/stop-test-deps.sh'
+        & bash (Join-Path $Root 'scripts/stop-test-deps.sh')
+        Write-TestSummary $resultsDir $testExit
+    }
+}
+
+# Sums the per-project "Total tests / Passed / Failed / Skipped" blocks that the
+# console logger prints at the end of each test project's run.
+function Get-ConsoleSummary([string]$LogPath) {
+    $sum = [ordered]@{ Total = 0; Passed = 0; Failed = 0; Skipped = 0 }
+    if (-not (Test-Path $LogPath)) { return $sum }
+    $inBlock = $false
+    foreach ($line in Get-Content -LiteralPath $LogPath) {
+        if ($line -match '^Total tests:\s*(\d+)\s*$') { $sum.Total += [int]$Matches[1]; $inBlock = $true; continue }
+        if (-not $inBlock) { continue }
+        if ($line -match '^\s+Passed:\s*(\d+)\s*$') { $sum.Passed += [int]$Matches[1] }
+        elseif ($line -match '^\s+Failed:\s*(\d+)\s*$') { $sum.Failed += [int]$Matches[1] }
+        elseif ($line -match '^\s+Skipped:\s*(\d+)\s*$') { $sum.Skipped += [int]$Matches[1] }
+        else { $inBlock = $false }
+    }
+    return $sum
+}
+
+function Write-TestSummary([string]$ResultsDir, [int]$TestExit) {
+    $s = Get-TrxSummary $ResultsDir
+    $c = Get-ConsoleSummary (Join-Path $ResultsDir 'dotnet-test.log')
+    if ($c.Total -gt ($s.Passed + $s.Failed + $s.Skipped)) {
+        # A .trx file is missing (crashed host, or two projects wrote the same name).
+        Write-Host "note: console totals ($($c.Total) tests) exceed the .trx totals; using the console counts"
+        $s.Passed = $c.Passed; $s.Failed = [Math]::Max($c.Failed, $c.Total - $c.Passed - $c.Skipped); $s.Skipped = $c.Skipped
+    }
+    Write-Host "dotnet test exit code $TestExit; $($s.Files) result file(s) in $ResultsDir"
+    if ($TestExit -ne 0 -and $s.Failed -eq 0) {
+        [Console]::Error.WriteLine('build.ps1: tests did not complete (set-up, build, crash or abort): failing the run')
+    }
+    $line = "$($s.Passed) passed, $($s.Failed) failed"
+    if ($s.Skipped -gt 0) { $line += ", $($s.Skipped) skipped" }
+    Write-Output $line
+    if ($TestExit -ne 0 -or $s.Failed -gt 0) { $script:ExitCode = 1 } else { $script:ExitCode = 0 }
+}
+
+function Invoke-Run([string]$Command, [switch]$NoBuild) {
+    $runArgs = @('run', '--project', $CliProject, '-c', $Configuration)
+    if ($NoBuild) { $runArgs += '--no-build' }
+    Write-Step "dotnet $($runArgs -join ' ') -- $Command $($RestArgs -join ' ')"
+    Invoke-Native dotnet ($runArgs + @('--', $Command) + $RestArgs)
+    exit $LASTEXITCODE
+}
+
+function Invoke-Publish {
+    $out = Join-Path $Artifacts 'recoflow'
+    if (Test-Path $out) { Remove-Item -Recurse -Force $out }
+    Write-Step "dotnet publish engine/RecoFlow.Cli -c $Configuration -o artifacts/recoflow (framework-dependent)"
+    Invoke-Checked dotnet @('publish', $CliProject, '-c', $Configuration, '--self-contained', 'false', '-p:UseAppHost=true', '-o', $out)
+    $exe = Join-Path $out 'recoflow'
+    if (-not (Test-Path $exe)) {
+        [Console]::Error.WriteLine("build.ps1: publish did not produce $exe")
+        exit 1
+    }
+    Write-Host "published: $exe"
+}
+
+switch ($Target) {
+    'build' { Invoke-Build; exit 0 }
+    'test' { $script:ExitCode = 1; Invoke-Test; exit $script:ExitCode }
+    'demo' {
+        Write-Step 'dotnet restore'
+        Invoke-Checked dotnet @('restore', $Solution)
+        Write-Step "dotnet build engine/RecoFlow.Cli -c $Configuration"
+        Invoke-Checked dotnet @('build', $CliProject, '-c', $Configuration, '--no-restore')
+        Invoke-Run 'demo' -NoBuild
+    }
+    'bench' { Invoke-Run 'bench' }
+    'publish' { Invoke-Publish; exit 0 }
+    { $_ -in 'help', '-h', '--help' } {
+        Write-Output 'usage: dotnet pwsh -NoProfile ./build.ps1 [build|test|demo|bench|publish|help] [args...]'
+        exit 0
+    }
+    default {
+        [Console]::Error.WriteLine("build.ps1: unknown target '$Target' (expected build, test, demo, bench, publish or help)")
+        exit 2
+    }
+}
