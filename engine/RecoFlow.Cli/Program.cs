@@ -1,1 +1,3 @@
-return 0;
+using RecoFlow.Cli;
+
+return await CliApp.RunAsync(args);

@@ -7,7 +7,7 @@ namespace RecoFlow.Runtime.Execution;
 public readonly record struct Unit;
 
 /// <summary>Writes every record into the sink's writer; flushes it when the input ends (Flink: SinkWriterOperator).</summary>
-public sealed class SinkOperator<T>(ISink<T> sink, string? stateDirectory) : OneInputOperator<T, Unit>
+public sealed class SinkOperator<T>(ISink<T> sink, string? stateDirectory) : OneInputOperator<T, Unit>, ISinkOperator
 {
     private ISinkWriter<T>? _writer;
 
@@ -16,7 +16,14 @@ public sealed class SinkOperator<T>(ISink<T> sink, string? stateDirectory) : One
     public override void Open() =>
         _writer = sink.CreateWriter(new SinkContext(Context.SubtaskIndex, Context.Parallelism, Context.OperatorId, Context.JobParameters, stateDirectory));
 
-    public override void ProcessElement(T value, long timestamp) => _writer!.Write(value, timestamp);
+    /// <summary>Records written so far.</summary>
+    public long Written { get; private set; }
+
+    public override void ProcessElement(T value, long timestamp)
+    {
+        Written++;
+        _writer!.Write(value, timestamp);
+    }
 
     public override void Finish() => _writer?.Flush(endOfInput: true);
 
@@ -26,4 +33,10 @@ public sealed class SinkOperator<T>(ISink<T> sink, string? stateDirectory) : One
         _writer = null;
         base.Dispose();
     }
+}
+
+/// <summary>Untyped view of a sink operator.</summary>
+public interface ISinkOperator
+{
+    long Written { get; }
 }

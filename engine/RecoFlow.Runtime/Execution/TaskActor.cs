@@ -214,7 +214,6 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         var start = Stopwatch.GetTimestamp();
         var source = _chain!.Source!;
         var status = source.Poll(_env!.Settings.BatchSize);
-        _metrics.RecordsOut = source.RecordsOut;
         _metrics.BusyTicks += Stopwatch.GetTimestamp() - start;
         switch (status)
         {
@@ -236,6 +235,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     private void AfterStep()
     {
         foreach (var w in _chain!.Writers) w.FlushAll();
+        _chain.UpdateMetrics(_metrics);
         if (_blockedSince == 0 && Blocked) _blockedSince = Stopwatch.GetTimestamp();
     }
 
@@ -273,6 +273,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         foreach (var op in chain.Operators) op.Finish();
         foreach (var w in chain.Writers) w.Broadcast(ch => new EndOfPartitionMessage { Channel = ch, Attempt = _attempt });
         _metrics.CurrentWatermark = Api.Time.Watermark.MaxWatermark;
+        chain.UpdateMetrics(_metrics);
         _metrics.State = TaskState.Finished;
         _master.Tell(new TaskFinished(_id));
     }

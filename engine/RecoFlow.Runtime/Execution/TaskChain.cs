@@ -178,6 +178,17 @@ internal sealed class TaskChain : IDisposable
         m.Invoke(Source, [splits]);
     }
 
+    /// <summary>Copies the chain's counters into the task's metrics.</summary>
+    public void UpdateMetrics(TaskMetrics metrics)
+    {
+        long outCount = 0, written = 0;
+        foreach (var w in Writers) outCount += w.RecordsOut;
+        foreach (var op in Operators) if (op is ISinkOperator s) written += s.Written;
+        metrics.RecordsOut = outCount;
+        metrics.RecordsWritten = written;
+        if (Source is not null) metrics.RecordsRead = Source.RecordsOut;
+    }
+
     public void Dispose()
     {
         foreach (var op in Operators) op.Dispose();

@@ -12,8 +12,14 @@ public sealed class TaskMetrics(TaskId id, string name)
     public TaskId Id { get; } = id;
     public string Name { get; } = name;
     public TaskState State { get; internal set; } = TaskState.Created;
+    /// <summary>Records received over input channels.</summary>
     public long RecordsIn;
+    /// <summary>Records read by this task's source.</summary>
+    public long RecordsRead;
+    /// <summary>Records sent over output channels.</summary>
     public long RecordsOut;
+    /// <summary>Records written by this task's sinks.</summary>
+    public long RecordsWritten;
     public long CurrentWatermark = Api.Time.Watermark.NoTimestamp;
     public long BusyTicks;
     public long BackpressuredTicks;

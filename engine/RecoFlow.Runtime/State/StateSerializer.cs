@@ -10,7 +10,7 @@ namespace RecoFlow.Runtime.State;
 public static class StateSerializer
 {
     public static MessagePackSerializerOptions Options { get; } =
-        ContractlessStandardResolverAllowPrivate.Options.WithSecurity(MessagePackSecurity.UntrustedData);
+        ContractlessStandardResolverAllowPrivate.Options.WithSecurity(MessagePackSecurity.TrustedData);
 
     public static byte[] Serialize<T>(T value) => MessagePackSerializer.Serialize(value, Options);
     public static T Deserialize<T>(ReadOnlyMemory<byte> bytes) => MessagePackSerializer.Deserialize<T>(bytes, Options);

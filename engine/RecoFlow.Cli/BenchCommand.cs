@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using RecoFlow.Api.Connectors;
+using RecoFlow.Api.Streams;
+using RecoFlow.Connectors.Memory;
+using RecoFlow.Jobs.Ysb;
+using RecoFlow.Runtime;
+
+namespace RecoFlow.Cli;
+
+/// <summary>
+/// <c>recoflow bench</c>: runs each benchmark on the embedded runtime and as a plain hand-written C# loop over the same
+/// in-memory events, alternating, and reports medians and the ratio. Rewrites docs/benchmarks.md.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var quick = new Option<bool>("--quick") { Description = "fewer events and runs" };
+        var doc = new Option<string?>("--doc") { Description = "markdown file to rewrite with the results", DefaultValueFactory = _ => "docs/benchmarks.md" };
+        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var isQuick = r.GetValue(quick);
+            var rows = new List<BenchRow>();
+            rows.Add(await YsbAsync(isQuick ? 500_000 : 2_000_000, isQuick ? 2 : 5, ct));
+            var table = Render(rows);
+            output.WriteLine(table);
+            if (r.GetValue(doc) is { } path) WriteDoc(path, table, isQuick);
+            return 0;
+        });
+        return cmd;
+    }
+
+    public sealed record BenchRow(string Name, long Events, double EngineEventsPerSecond, double LoopEventsPerSecond)
+    {
+        public double Ratio => LoopEventsPerSecond / EngineEventsPerSecond;
+    }
+
+    private static async Task<BenchRow> YsbAsync(int n, int runs, CancellationToken ct)
+    {
+        var table = YsbData.Campaigns();
+        var campaigns = table.ToDictionary(t => t.Ad, t => t.Campaign);
+        var events = YsbData.Generate(n, 1, table).ToArray();
+        var engine = new List<double>();
+        var loop = new List<double>();
+        await using var runtime = LocalRuntime.Start();
+        long expectedRows = 0;
+        for (var i = 0; i < runs + 1; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var sw = Stopwatch.StartNew();
+            var counts = YsbData.ExpectedCounts(events, campaigns, 10_000, 5_000);
+            var loopSeconds = sw.Elapsed.TotalSeconds;
+            expectedRows = counts.Count;
+
+            var job = new StreamJob("ysb-bench");
+            var sink = new CountingSink<YsbResult>();
+            var (_, results) = YsbJob.Pipeline(job, new CollectionSource<YsbEvent>(events), () => campaigns, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5));
+            results.SinkTo(sink);
+            sw.Restart();
+            await runtime.Submit(job.Build()).WaitAsync(ct);
+            var engineSeconds = sw.Elapsed.TotalSeconds;
+            if (sink.Count != expectedRows) throw new InvalidOperationException($"YSB bench: engine produced {sink.Count} rows, the loop {expectedRows}");
+            if (i == 0) continue; // warm-up
+            loop.Add(n / loopSeconds);
+            engine.Add(n / engineSeconds);
+        }
+        return new BenchRow("YSB (in-memory, checkpoints off)", n, Median(engine), Median(loop));
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+    }
+
+    private static string Render(IEnumerable<BenchRow> rows)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| benchmark | events | RecoFlow events/s | hand-written loop events/s | loop / RecoFlow |");
+        sb.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var r in rows)
+            sb.AppendLine($"| {r.Name} | {r.Events:N0} | {r.EngineEventsPerSecond:N0} | {r.LoopEventsPerSecond:N0} | {r.Ratio:F1}x |");
+        return sb.ToString();
+    }
+
+    private const string Begin = "<!-- bench:begin -->";
+    private const string End = "<!-- bench:end -->";
+
+    private static void WriteDoc(string path, string table, bool quick)
+    {
+        var section = $"{Begin}\nMeasured {DateTime.UtcNow:yyyy-MM-dd} with `recoflow bench{(quick ? " --quick" : "")}` ({Environment.ProcessorCount} cores; medians after one warm-up run, engine and loop alternating in one process):\n\n{table}{End}";
+        var text = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n\n";
+        var a = text.IndexOf(Begin, StringComparison.Ordinal);
+        var b = text.IndexOf(End, StringComparison.Ordinal);
+        text = a >= 0 && b > a ? text[..a] + section + text[(b + End.Length)..] : text.TrimEnd() + "\n\n" + section + "\n";
+        File.WriteAllText(path, text);
+    }
+
+    /// <summary>Counts records and drops them: measures the engine, not I/O.</summary>
+    private sealed class CountingSink<T> : ISink<T>
+    {
+        private long _count;
+        public long Count => Interlocked.Read(ref _count);
+        public ISinkWriter<T> CreateWriter(SinkContext context) => new Writer(this);
+        public string Describe() => "counting sink";
+
+        private sealed class Writer(CountingSink<T> owner) : ISinkWriter<T>
+        {
+            private long _n;
+            public void Write(T value, long timestamp) => _n++;
+            public void Flush(bool endOfInput) { Interlocked.Add(ref owner._count, _n); _n = 0; }
+            public void Dispose() { }
+        }
+    }
+}

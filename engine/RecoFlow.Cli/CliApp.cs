@@ -1,0 +1,119 @@
+using System.CommandLine;
+using RecoFlow.Runtime;
+using RecoFlow.Runtime.Execution;
+
+namespace RecoFlow.Cli;
+
+/// <summary>The <c>recoflow</c> command line. Bad usage prints one line and exits with 2.</summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null)
+    {
+        var output = stdout ?? Console.Out;
+        var root = new RootCommand("RecoFlow: a streaming dataflow engine on Akka.NET, and a real-time recommender running on it.");
+        root.Subcommands.Add(RunCommand(output));
+        root.Subcommands.Add(JobsCommand(output));
+        root.Subcommands.Add(ExplainCommand(output));
+        root.Subcommands.Add(GenerateCommand(output));
+        root.Subcommands.Add(DemoCommand.Create(output));
+        root.Subcommands.Add(BenchCommand.Create(output));
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"recoflow: {string.Join("; ", parse.Errors.Select(e => e.Message))}");
+            return 2;
+        }
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token);
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"recoflow: {e.Message}");
+            return 2;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static Option<string[]> ParamOption() => new("--param", "-p")
+    {
+        Description = "job parameter key=value (repeatable)",
+        AllowMultipleArgumentsPerToken = false,
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    private static Command RunCommand(TextWriter output)
+    {
+        var job = new Argument<string>("job") { Description = "built-in job name (see 'recoflow jobs')" };
+        var param = ParamOption();
+        var deadLetters = new Option<string?>("--dead-letters") { Description = "append dead letters to this JSON Lines file" };
+        var stateDir = new Option<string?>("--state-dir") { Description = "directory for the job's state" };
+        var cmd = new Command("run", "run a built-in job on the embedded runtime until it finishes (Ctrl+C cancels)") { job, param, deadLetters, stateDir };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var definition = JobRunner.FindJob(r.GetValue(job)!);
+            var graph = JobRunner.BuildGraph(definition, JobRunner.ParseParams(r.GetValue(param) ?? []));
+            return await JobRunner.RunAsync(graph, new JobRunOptions { DeadLetterFile = r.GetValue(deadLetters), StateDirectory = r.GetValue(stateDir) }, output, ct);
+        });
+        return cmd;
+    }
+
+    private static Command JobsCommand(TextWriter output)
+    {
+        var cmd = new Command("jobs", "list built-in jobs and their parameters");
+        cmd.SetAction(_ =>
+        {
+            foreach (var j in Jobs.BuiltInJobs.All)
+            {
+                output.WriteLine($"{j.Name}: {j.Description}");
+                foreach (var p in j.Parameters)
+                    output.WriteLine($"    {p.Name,-22} {p.Description}{(p.Required ? " (required)" : p.Default is null ? "" : $" (default {p.Default})")}");
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command ExplainCommand(TextWriter output)
+    {
+        var job = new Argument<string>("job") { Description = "built-in job name" };
+        var param = ParamOption();
+        var cmd = new Command("explain", "print a job's logical graph and its execution plan (operator chains, parallelism, edges)") { job, param };
+        cmd.SetAction(r =>
+        {
+            var graph = JobRunner.BuildGraph(JobRunner.FindJob(r.GetValue(job)!), JobRunner.ParseParams(r.GetValue(param) ?? []));
+            output.Write(graph.Explain());
+            output.WriteLine();
+            output.Write(ExecutionPlan.Create(graph).Explain());
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command GenerateCommand(TextWriter output)
+    {
+        var events = new Option<long>("--events") { Description = "number of events", DefaultValueFactory = _ => 1_000_000 };
+        var seed = new Option<int>("--seed") { Description = "random seed", DefaultValueFactory = _ => 42 };
+        var outFile = new Option<string>("--output") { Description = "events file (JSON Lines)", Required = true };
+        var campaigns = new Option<string>("--campaigns") { Description = "campaign table (CSV)", Required = true };
+        var ysb = new Command("ysb", "YSB ad events (out of order, with some late events and unknown ads) and their campaign table") { events, seed, outFile, campaigns };
+        ysb.SetAction(r =>
+        {
+            var n = r.GetValue(events);
+            if (n < 0) throw new UsageException("--events must not be negative");
+            var table = Jobs.Ysb.YsbData.Campaigns();
+            Jobs.Ysb.YsbData.WriteCampaigns(r.GetValue(campaigns)!, table);
+            Jobs.Ysb.YsbData.WriteEvents(r.GetValue(outFile)!, Jobs.Ysb.YsbData.Generate(n, r.GetValue(seed), table));
+            output.WriteLine($"wrote {n:N0} events to {r.GetValue(outFile)} and {table.Count} ads to {r.GetValue(campaigns)}");
+            return 0;
+        });
+        return new Command("generate", "generate input data for the reference jobs") { ysb };
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using RecoFlow.Api;
+using RecoFlow.Api.Graph;
+using RecoFlow.Api.Streams;
+using RecoFlow.Jobs;
+using RecoFlow.Runtime;
+using RecoFlow.Runtime.Execution;
+
+namespace RecoFlow.Cli;
+
+/// <summary>Resolves a built-in job and its parameters, and runs it on the embedded runtime with progress on the terminal.</summary>
+public static class JobRunner
+{
+    public static IJobDefinition FindJob(string name) =>
+        BuiltInJobs.Find(name) ?? throw new UsageException($"unknown job '{name}' (known: {string.Join(", ", BuiltInJobs.All.Select(j => j.Name))})");
+
+    public static Dictionary<string, string> ParseParams(IEnumerable<string> raw)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in raw)
+        {
+            var eq = p.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) throw new UsageException($"malformed --param '{p}': expected key=value");
+            values[p[..eq]] = p[(eq + 1)..];
+        }
+        return values;
+    }
+
+    /// <summary>Builds and validates the job graph; parameter and validation problems become usage errors.</summary>
+    public static JobGraph BuildGraph(IJobDefinition definition, IReadOnlyDictionary<string, string> values)
+    {
+        try
+        {
+            var parameters = new JobParameters(values, definition.Parameters);
+            StreamJob job = definition.Build(parameters);
+            return job.Build();
+        }
+        catch (JobParameterException e) { throw new UsageException($"job '{definition.Name}': {e.Message}"); }
+        catch (JobValidationException e) { throw new UsageException(e.Message); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or FormatException or IOException)
+        {
+            throw new UsageException($"job '{definition.Name}': {e.Message}");
+        }
+    }
+
+    public static async Task<int> RunAsync(JobGraph graph, JobRunOptions options, TextWriter output, CancellationToken cancel)
+    {
+        await using var runtime = LocalRuntime.Start();
+        var client = runtime.Submit(graph, options);
+        using var registration = cancel.Register(client.Cancel);
+        var sw = Stopwatch.StartNew();
+        var interactive = !Console.IsErrorRedirected;
+        while (!client.Completion.IsCompleted)
+        {
+            await Task.WhenAny(client.Completion, Task.Delay(1000, CancellationToken.None));
+            if (interactive && !client.Completion.IsCompleted)
+                Console.Error.Write($"\r{Progress(client, sw.Elapsed)}   ");
+        }
+        if (interactive) Console.Error.WriteLine();
+        var result = await client.Completion;
+        var (sourced, sunk) = Totals(client);
+        var seconds = Math.Max(sw.Elapsed.TotalSeconds, 1e-3);
+        output.WriteLine($"job {result.JobId} {result.State.ToString().ToUpperInvariant()} in {sw.Elapsed.TotalSeconds:F2} s: {sourced:N0} records read ({sourced / seconds:N0}/s), {sunk:N0} records written, {client.DeadLetterCount:N0} dead letters");
+        foreach (var d in client.DeadLetters.Take(5)) output.WriteLine($"  dead letter from {d.OperatorName}: {d.Reason}");
+        if (result.State == JobState.Failed)
+        {
+            Console.Error.WriteLine($"recoflow: job failed: {result.Failure?.Message}");
+            return 1;
+        }
+        return result.State == JobState.Finished ? 0 : 130;
+    }
+
+    private static (long Sourced, long Sunk) Totals(JobClient client)
+    {
+        long sourced = 0, sunk = 0;
+        foreach (var t in client.Metrics.Tasks)
+        {
+            sourced += t.RecordsRead;
+            sunk += t.RecordsWritten;
+        }
+        return (sourced, sunk);
+    }
+
+    private static string Progress(JobClient client, TimeSpan elapsed)
+    {
+        var (sourced, sunk) = Totals(client);
+        return $"{elapsed:mm\\:ss} read {sourced:N0} ({sourced / Math.Max(elapsed.TotalSeconds, 1e-3):N0}/s), written {sunk:N0}, dead letters {client.DeadLetterCount:N0}";
+    }
+}
