@@ -53,6 +53,13 @@ public abstract class RichFunction
     /// <summary>Binds the runtime context; called by operators before <see cref="Open"/>.</summary>
     public static void Bind(RichFunction function, IRuntimeContext runtime) => function.SetRuntime(runtime);
 
+    /// <summary>
+    /// The copy of a function that one parallel subtask uses. A job holds one function object; every subtask runs its
+    /// own shallow copy (fields are copied, objects they point to are shared), so create mutable resources in
+    /// <see cref="Open"/>, not in the constructor.
+    /// </summary>
+    public static T CopyForSubtask<T>(T function) where T : RichFunction => (T)function.MemberwiseClone();
+
     public virtual void Open() { }
     public virtual void Close() { }
 }

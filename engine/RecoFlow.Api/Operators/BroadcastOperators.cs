@@ -18,6 +18,7 @@ public sealed class KeyedBroadcastProcessOperator<TKey, TIn, TBroadcast, TOut>(F
 
     public override void Open()
     {
+        function = RichFunction.CopyForSubtask(function);
         _backend = Context.GetKeyedStateBackend<TKey>();
         var timers = _backend.GetTimerService("user-timers", this);
         _ctx.Bind(this, _backend, timers, Output, Context.OperatorState);
@@ -110,6 +111,7 @@ public sealed class BroadcastProcessOperator<TIn, TBroadcast, TOut>(BroadcastPro
 
     public override void Open()
     {
+        function = RichFunction.CopyForSubtask(function);
         RichFunction.Bind(function, new FunctionRuntimeContext(Context));
         function.Open();
     }
