@@ -16,14 +16,17 @@ Console.WriteLine($"loaded {log.Events.Count} events, {log.UserCount} users, {lo
 
 var opts = new HybridOptions();
 int? maxEvents = null;
-bool baselines = false, dpp = false;
+int testFrom = 0;
+bool baselines = false, dpp = false, diag = false;
 foreach (string arg in args)
 {
     string[] kv = arg.Split('=', 2);
     switch (kv[0])
     {
         case "baselines": baselines = true; break;
+        case "diag": diag = true; break;
         case "dpp": dpp = true; break;
+        case "from": testFrom = (int)(log.Events.Count * double.Parse(kv[1], inv)); break;
         case "events": maxEvents = int.Parse(kv[1], inv); break;
         case "mf": opts = opts with { WeightMf = float.Parse(kv[1], inv) }; break;
         case "co": opts = opts with { WeightCoVisitation = float.Parse(kv[1], inv) }; break;
@@ -40,6 +43,9 @@ foreach (string arg in args)
         case "seen": opts = opts with { ExcludeSeen = bool.Parse(kv[1]) }; break;
         case "k": opts = opts with { Isgd = opts.Isgd with { Factors = int.Parse(kv[1], inv) } }; break;
         case "lr": opts = opts with { Isgd = opts.Isgd with { LearnRate = float.Parse(kv[1], inv) } }; break;
+        case "neg": opts = opts with { Isgd = opts.Isgd with { NegativeSamples = int.Parse(kv[1], inv) } }; break;
+        case "replay": opts = opts with { ReplaySteps = int.Parse(kv[1], inv) }; break;
+        case "rbuf": opts = opts with { ReplayBuffer = int.Parse(kv[1], inv) }; break;
         case "reg": opts = opts with { Isgd = opts.Isgd with { Regularization = float.Parse(kv[1], inv) } }; break;
         default: throw new ArgumentException($"unknown argument {arg}");
     }
@@ -55,6 +61,12 @@ if (baselines)
     Console.WriteLine($"batch MF trained on the first 20% in {sw.Elapsed.TotalSeconds:0.0}s");
 }
 
+if (diag)
+{
+    recs.Add(new FrozenAfter(new PopularityRecommender(), log.Events.Count / 5));
+    recs.Add(new FrozenAfter(new HybridRecommender(opts, log.ItemCategories, log.CategoryCount), log.Events.Count / 5));
+}
+
 if (dpp)
 {
     foreach (double theta in new[] { 0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99 })
@@ -64,7 +76,7 @@ if (dpp)
 }
 
 sw.Restart();
-PrequentialReport report = new PrequentialEvaluator().Run(log, recs, new PrequentialOptions(10, maxEvents));
+PrequentialReport report = new PrequentialEvaluator().Run(log, recs, new PrequentialOptions(10, maxEvents, testFrom));
 Console.WriteLine($"events {report.Events}, test events {report.TestEvents}, wall {sw.Elapsed.TotalSeconds:0.0}s");
 Console.WriteLine("| recommender | recall@10 | NDCG@10 | MRR@10 | ILD | coverage | Gini | novelty | seconds |");
 Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
@@ -79,4 +91,20 @@ static string FindDataDir()
     while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RecoFlow.sln"))) dir = dir.Parent;
     if (dir is null) throw new DirectoryNotFoundException("RecoFlow.sln not found above " + AppContext.BaseDirectory);
     return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "movielens-latest-small"));
+}
+
+/// <summary>Diagnostic wrapper: stops learning after a number of events.</summary>
+internal sealed class FrozenAfter(IRecommender inner, int events) : IRecommender
+{
+    private int _seen;
+
+    public string Name => inner.Name + $"-frozen@{events}";
+
+    public void Learn(in FeedbackEvent e)
+    {
+        if (_seen++ < events) inner.Learn(e);
+    }
+
+    public int Recommend(int user, int k, ReadOnlySpan<int> exclude, long nowMs, Span<int> destination) =>
+        inner.Recommend(user, k, exclude, nowMs, destination);
 }

@@ -8,7 +8,9 @@ namespace RecoFlow.Operators.Evaluation;
 /// <summary>Settings of a prequential run.</summary>
 /// <param name="K">List length.</param>
 /// <param name="MaxEvents">Evaluate only this prefix of the log (all events when null).</param>
-public sealed record PrequentialOptions(int K = 10, int? MaxEvents = null);
+/// <param name="TestFrom">Events before this index are learned but never tested (0 = test the whole log). Used to
+/// compare with a model trained offline on that prefix, which would otherwise be tested on its own training data.</param>
+public sealed record PrequentialOptions(int K = 10, int? MaxEvents = null, int TestFrom = 0);
 
 /// <summary>Measured quality of one recommender in a prequential run.</summary>
 public sealed record RecommenderMetrics(
@@ -73,7 +75,7 @@ public sealed class PrequentialEvaluator
             bool positive = e.IsPositive;
             long pair = ((long)e.User << 32) | (uint)e.Item;
             List<int>? earlier = userPositives[e.User];
-            if (positive && earlier is { Count: > 0 } && !positivePairs.Contains(pair))
+            if (positive && t >= options.TestFrom && earlier is { Count: > 0 } && !positivePairs.Contains(pair))
             {
                 tests++;
                 ReadOnlySpan<int> exclude = CollectionsMarshal.AsSpan(earlier);

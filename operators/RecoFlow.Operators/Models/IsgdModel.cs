@@ -4,7 +4,9 @@ using RecoFlow.Operators.Common;
 namespace RecoFlow.Operators.Models;
 
 /// <summary>Hyper-parameters of <see cref="IsgdModel"/>.</summary>
-public sealed record IsgdOptions(int Factors = 16, float LearnRate = 0.05f, float Regularization = 0.01f, float InitStdDev = 0.1f, ulong Seed = 42);
+/// <param name="NegativeSamples">Extension beyond plain ISGD: after each positive step, this many items drawn uniformly
+/// from the known items get an SGD step with target 0 (0 = the original positive-only algorithm).</param>
+public sealed record IsgdOptions(int Factors = 16, float LearnRate = 0.05f, float Regularization = 0.01f, float InitStdDev = 0.1f, ulong Seed = 42, int NegativeSamples = 0);
 
 /// <summary>Snapshot of an <see cref="IsgdModel"/>.</summary>
 [MessagePackObject]
@@ -21,6 +23,8 @@ public sealed class IsgdState
     [Key(8)] public float[] ItemFactors { get; set; } = [];
     [Key(9)] public bool[] UserKnown { get; set; } = [];
     [Key(10)] public bool[] ItemKnown { get; set; } = [];
+    [Key(11)] public int NegativeSamples { get; set; }
+    [Key(12)] public int[] KnownItemList { get; set; } = [];
 }
 
 /// <summary>
@@ -41,6 +45,8 @@ public sealed class IsgdModel
     private float[] _q;
     private bool[] _userKnown;
     private bool[] _itemKnown;
+    private readonly int _negatives;
+    private readonly List<int> _knownItems = [];
     private int _users;
     private int _items;
 
@@ -52,6 +58,7 @@ public sealed class IsgdModel
         _eta = options.LearnRate;
         _lambda = options.Regularization;
         _initStd = options.InitStdDev;
+        _negatives = options.NegativeSamples;
         _rng = new SplitMix64(options.Seed);
         _p = new float[64 * _k];
         _q = new float[64 * _k];
@@ -65,6 +72,8 @@ public sealed class IsgdModel
         _eta = s.LearnRate;
         _lambda = s.Regularization;
         _initStd = s.InitStdDev;
+        _negatives = s.NegativeSamples;
+        _knownItems.AddRange(s.KnownItemList);
         _rng = new SplitMix64(s.RngState);
         _users = s.UserCount;
         _items = s.ItemCount;
@@ -83,16 +92,26 @@ public sealed class IsgdModel
 
     public bool IsKnownItem(int item) => item < _items && _itemKnown[item];
 
-    /// <summary>One ISGD step on a positive pair (target 1).</summary>
+    /// <summary>One ISGD step on a positive pair (target 1), then the configured negative steps (target 0).</summary>
     public void Update(int user, int item)
     {
         EnsureUser(user);
         EnsureItem(item);
+        Step(user, item, 1f);
+        for (int j = 0; j < _negatives && _knownItems.Count > 1; j++)
+        {
+            int neg = _knownItems[_rng.NextInt(_knownItems.Count)];
+            if (neg != item) Step(user, neg, 0f);
+        }
+    }
+
+    private void Step(int user, int item, float target)
+    {
         Span<float> pu = _p.AsSpan(user * _k, _k);
         Span<float> qi = _q.AsSpan(item * _k, _k);
         float dot = 0;
         for (int f = 0; f < _k; f++) dot += pu[f] * qi[f];
-        float err = 1f - dot;
+        float err = target - dot;
         for (int f = 0; f < _k; f++)
         {
             float pf = pu[f];
@@ -153,6 +172,8 @@ public sealed class IsgdModel
         ItemFactors = _q[..(_items * _k)],
         UserKnown = _userKnown[.._users],
         ItemKnown = _itemKnown[.._items],
+        NegativeSamples = _negatives,
+        KnownItemList = [.. _knownItems],
     };
 
     public static IsgdModel Restore(IsgdState state)
@@ -193,6 +214,7 @@ public sealed class IsgdModel
         if (!_itemKnown[item])
         {
             _itemKnown[item] = true;
+            _knownItems.Add(item);
             Init(_q.AsSpan(item * _k, _k));
         }
     }

@@ -10,8 +10,8 @@ namespace RecoFlow.Operators.Recommenders;
 /// <summary>Hyper-parameters of <see cref="HybridRecommender"/> (defaults are the tuned MovieLens values).</summary>
 public sealed record HybridOptions
 {
-    public IsgdOptions Isgd { get; init; } = new(Factors: 16, LearnRate: 0.05f, Regularization: 0.01f, InitStdDev: 0.1f, Seed: 42);
-    public double PopularityHalfLifeDays { get; init; } = 30;
+    public IsgdOptions Isgd { get; init; } = new(Factors: 16, LearnRate: 0.1f, Regularization: 0.01f, InitStdDev: 0.1f, Seed: 42, NegativeSamples: 4);
+    public double PopularityHalfLifeDays { get; init; } = 180;
     /// <summary>Popularity increment of a non-positive event (positive events add 1).</summary>
     public double NonPositivePopularityWeight { get; init; } = 0.5;
     public double CoVisitationHalfLifeDays { get; init; } = 365;
@@ -24,14 +24,18 @@ public sealed record HybridOptions
     public double RecencyDecay { get; init; } = 0.85;
     /// <summary>Per positive event, the user's category affinities are multiplied by this before adding the new item's.</summary>
     public double CategoryDecay { get; init; } = 0.9;
-    public float WeightMf { get; init; } = 0.5f;
-    public float WeightCoVisitation { get; init; } = 1f;
+    public float WeightMf { get; init; } = 1f;
+    public float WeightCoVisitation { get; init; } = 0.5f;
     public float WeightPopularity { get; init; } = 0.5f;
     public float WeightCategory { get; init; } = 0.3f;
     /// <summary>Exclude every item the user interacted with before (not only earlier positives).</summary>
     public bool ExcludeSeen { get; init; } = true;
     /// <summary>When set, the top <see cref="DppCandidates"/> are re-ranked by DPP with this θ (category Jaccard kernel).</summary>
     public double? DppTheta { get; init; }
+    /// <summary>Capacity of the ring buffer of recent positive (user, item) pairs used for replay.</summary>
+    public int ReplayBuffer { get; init; } = 20_000;
+    /// <summary>Extra ISGD updates per positive event on pairs drawn uniformly from the replay buffer (0 = none).</summary>
+    public int ReplaySteps { get; init; } = 10;
     public int DppCandidates { get; init; } = 50;
 }
 
@@ -48,6 +52,10 @@ public sealed class HybridState
     [Key(4)] public int[][] Seen { get; set; } = [];
     /// <summary>Per user: category affinities (length = category count, or empty).</summary>
     [Key(5)] public double[][] CategoryAffinity { get; set; } = [];
+    /// <summary>Replay ring buffer as (user &lt;&lt; 32 | item), in slot order.</summary>
+    [Key(6)] public long[] Replay { get; set; } = [];
+    [Key(7)] public long ReplayWritten { get; set; }
+    [Key(8)] public ulong ReplayRngState { get; set; }
 }
 
 /// <summary>
@@ -78,6 +86,9 @@ public sealed class HybridRecommender : IRecommender
     private float[] _tmp = new float[64];
     private float[] _co = new float[64];
     private int[] _candidates = [];
+    private readonly long[] _replay;
+    private long _replayWritten;
+    private readonly SplitMix64 _replayRng;
 
     public HybridRecommender(HybridOptions options, IReadOnlyList<int[]> itemCategories, int categoryCount)
         : this(options, itemCategories, categoryCount, null)
@@ -91,6 +102,8 @@ public sealed class HybridRecommender : IRecommender
         _categoryCount = categoryCount;
         _similarity = new CategoryJaccardSimilarity(itemCategories);
         _dpp = options.DppTheta is double theta ? new DppReranker(theta) : null;
+        _replay = new long[Math.Max(1, options.ReplayBuffer)];
+        _replayRng = new SplitMix64(state?.ReplayRngState ?? options.Isgd.Seed ^ 0x5EEDUL);
         if (state is null)
         {
             _isgd = new IsgdModel(options.Isgd);
@@ -102,6 +115,8 @@ public sealed class HybridRecommender : IRecommender
             _isgd = IsgdModel.Restore(state.Isgd);
             _pop = DecayedPopularity.Restore(state.Popularity);
             _covis = CoVisitation.Restore(state.CoVisitation);
+            state.Replay.AsSpan(0, Math.Min(state.Replay.Length, _replay.Length)).CopyTo(_replay);
+            _replayWritten = state.ReplayWritten;
             int users = state.Recent.Length;
             EnsureUser(users - 1);
             for (int u = 0; u < users; u++)
@@ -127,6 +142,18 @@ public sealed class HybridRecommender : IRecommender
 
         _pop.Add(e.Item, 1, e.TimestampMs);
         _isgd.Update(e.User, e.Item);
+        if (_o.ReplaySteps > 0)
+        {
+            long filled = Math.Min(_replayWritten, _replay.Length);
+            for (int r = 0; r < _o.ReplaySteps && filled > 0; r++)
+            {
+                long pair = _replay[_replayRng.NextInt((int)filled)];
+                _isgd.Update((int)(pair >> 32), (int)(pair & 0xFFFFFFFF));
+            }
+
+            _replay[_replayWritten % _replay.Length] = ((long)e.User << 32) | (uint)e.Item;
+            _replayWritten++;
+        }
         List<int> recent = _recent[e.User] ??= [];
         int window = Math.Min(_o.CoVisitationWindow, recent.Count);
         for (int d = 0; d < window; d++)
@@ -246,6 +273,9 @@ public sealed class HybridRecommender : IRecommender
             Recent = new int[users][],
             Seen = new int[users][],
             CategoryAffinity = new double[users][],
+            Replay = (long[])_replay.Clone(),
+            ReplayWritten = _replayWritten,
+            ReplayRngState = _replayRng.State,
         };
         for (int u = 0; u < users; u++)
         {
