@@ -17,6 +17,7 @@ Console.WriteLine($"loaded {log.Events.Count} events, {log.UserCount} users, {lo
 var opts = new HybridOptions();
 int? maxEvents = null;
 int testFrom = 0;
+double[] thetas = [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
 bool baselines = false, dpp = false, diag = false;
 foreach (string arg in args)
 {
@@ -27,6 +28,8 @@ foreach (string arg in args)
         case "diag": diag = true; break;
         case "dpp": dpp = true; break;
         case "from": testFrom = (int)(log.Events.Count * double.Parse(kv[1], inv)); break;
+        case "dppn": opts = opts with { DppCandidates = int.Parse(kv[1], inv) }; break;
+        case "thetas": thetas = kv[1].Split(',').Select(x => double.Parse(x, inv)).ToArray(); break;
         case "events": maxEvents = int.Parse(kv[1], inv); break;
         case "mf": opts = opts with { WeightMf = float.Parse(kv[1], inv) }; break;
         case "co": opts = opts with { WeightCoVisitation = float.Parse(kv[1], inv) }; break;
@@ -69,7 +72,7 @@ if (diag)
 
 if (dpp)
 {
-    foreach (double theta in new[] { 0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99 })
+    foreach (double theta in thetas)
     {
         recs.Add(new HybridRecommender(opts with { DppTheta = theta }, log.ItemCategories, log.CategoryCount));
     }
