@@ -109,11 +109,11 @@ internal abstract class KafkaWriterBase<T> : IDisposable
             .SetErrorHandler((_, e) =>
             {
                 if (e.IsFatal) Log($"{Name}: fatal producer error: {e.Code}: {e.Reason}");
-                else Throttled.Write($"{Name}: producer error (librdkafka retries): {e.Code}: {e.Reason}");
+                else Throttled.Write($"{Name}: producer error (librdkafka retries): {e.Code}: {e.Reason}", e.Code.ToString());
             })
             .SetLogHandler((_, m) =>
             {
-                if (m.Level <= SyslogLevel.Warning) Throttled.Write($"{Name}: librdkafka {m.Level}: {m.Facility}: {m.Message}");
+                if (m.Level <= SyslogLevel.Warning) Throttled.Write($"{Name}: librdkafka {m.Level}: {m.Facility}: {m.Message}", m.Facility);
             })
             .Build();
     }
@@ -138,7 +138,7 @@ internal abstract class KafkaWriterBase<T> : IDisposable
         if (!report.Error.IsError) return;
         Interlocked.Increment(ref _failed);
         Interlocked.CompareExchange(ref _asyncError, report.Error, null);
-        Throttled.Write($"{Name}: delivery failed: {report.Error.Code}: {report.Error.Reason}");
+        Throttled.Write($"{Name}: delivery failed: {report.Error.Code}: {report.Error.Reason}", report.Error.Code.ToString());
     }
 
     protected Message<byte[], byte[]> ToMessage(T value, long timestamp, out byte[]? key)

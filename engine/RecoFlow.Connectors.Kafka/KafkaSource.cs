@@ -223,11 +223,11 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
             .SetErrorHandler((_, e) =>
             {
                 if (e.IsFatal) _log($"{prefix}: fatal consumer error: {e.Reason}");
-                else _throttled.Write($"{prefix}: consumer error (librdkafka retries): {e.Code}: {e.Reason}");
+                else _throttled.Write($"{prefix}: consumer error (librdkafka retries): {e.Code}: {e.Reason}", e.Code.ToString());
             })
             .SetLogHandler((_, m) =>
             {
-                if (m.Level <= SyslogLevel.Warning) _throttled.Write($"{prefix}: librdkafka {m.Level}: {m.Facility}: {m.Message}");
+                if (m.Level <= SyslogLevel.Warning) _throttled.Write($"{prefix}: librdkafka {m.Level}: {m.Facility}: {m.Message}", m.Facility);
             })
             .Build();
     }
@@ -354,7 +354,7 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
             }
             catch (ConsumeException e) when (!e.Error.IsFatal)
             {
-                _throttled.Write($"source subtask {_context.SubtaskIndex}: consume error (will retry): {e.Error.Code}: {e.Error.Reason}");
+                _throttled.Write($"source subtask {_context.SubtaskIndex}: consume error (will retry): {e.Error.Code}: {e.Error.Reason}", e.Error.Code.ToString());
                 break;
             }
             if (r is null) break;

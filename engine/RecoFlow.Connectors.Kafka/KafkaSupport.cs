@@ -66,13 +66,15 @@ internal sealed class ThrottledLog(Action<string> log, TimeSpan interval)
     private readonly Dictionary<string, long> _last = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public void Write(string message)
+    /// <summary>Writes <paramref name="message"/> unless a message with the same <paramref name="key"/> (default: the message) was written within the interval.</summary>
+    public void Write(string message, string? key = null)
     {
         var now = Stopwatch.GetTimestamp();
+        key ??= message;
         lock (_gate)
         {
-            if (_last.TryGetValue(message, out var at) && Stopwatch.GetElapsedTime(at, now) < interval) return;
-            _last[message] = now;
+            if (_last.TryGetValue(key, out var at) && Stopwatch.GetElapsedTime(at, now) < interval) return;
+            _last[key] = now;
             if (_last.Count > 1000) _last.Clear();
         }
         log(message);
