@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+
+namespace RecoFlow.Connectors.Kafka;
+
+/// <summary>Entry points for the CLI's Kafka commands (produce a file into a topic, print a topic).</summary>
+public static class KafkaTools
+{
+    /// <summary>
+    /// Produces every non-empty line of a JSON Lines file as one message to <paramref name="topic"/>. With
+    /// <paramref name="keyField"/> the message key is that top-level field of the line (strings as they are, other
+    /// values as their JSON text; a line without the field gets no key). With <paramref name="ratePerSecond"/> the
+    /// messages are paced to that rate. Prints the count and the rate achieved; returns the number of messages
+    /// acknowledged. Lines that are not JSON objects fail only when a key field is requested (they are counted and skipped).
+    /// </summary>
+    public static async Task<long> ProduceFileAsync(string bootstrap, string topic, string file, double? ratePerSecond, string? keyField, TextWriter log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        if (ratePerSecond is <= 0) throw new ArgumentOutOfRangeException(nameof(ratePerSecond), "rate must be positive");
+        if (!File.Exists(file)) throw new FileNotFoundException($"input file not found: {file}", file);
+        using var producer = new ProducerBuilder<byte[], byte[]>(KafkaClientDefaults.Producer(bootstrap)).SetLogHandler((_, _) => { }).Build();
+        long sent = 0, failed = 0, skipped = 0;
+        string? firstError = null;
+        void OnDelivery(DeliveryReport<byte[], byte[]> r)
+        {
+            if (!r.Error.IsError) return;
+            Interlocked.Increment(ref failed);
+            Interlocked.CompareExchange(ref firstError, r.Error.Reason, null);
+        }
+        var clock = Stopwatch.StartNew();
+        using (var reader = new StreamReader(file, Encoding.UTF8))
+        {
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (line.Length == 0) continue;
+                byte[]? key = null;
+                if (keyField is not null)
+                {
+                    try
+                    {
+                        key = KeyOf(line, keyField);
+                    }
+                    catch (JsonException e)
+                    {
+                        skipped++;
+                        await log.WriteLineAsync($"skipped line {sent + skipped}: {e.Message}");
+                        continue;
+                    }
+                }
+                if (ratePerSecond is { } rate)
+                {
+                    var due = TimeSpan.FromSeconds(sent / rate);
+                    if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, cancellationToken);
+                }
+                var message = new Message<byte[], byte[]> { Key = key!, Value = Encoding.UTF8.GetBytes(line) };
+                while (true)
+                {
+                    try
+                    {
+                        producer.Produce(topic, message, OnDelivery);
+                        break;
+                    }
+                    catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        await Task.Run(() => producer.Flush(TimeSpan.FromMilliseconds(100)), cancellationToken);
+                    }
+                }
+                sent++;
+            }
+        }
+        while (await Task.Run(() => producer.Flush(TimeSpan.FromSeconds(1)), cancellationToken) > 0)
+            await log.WriteLineAsync("waiting for the brokers to acknowledge…");
+        var seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+        var delivered = sent - Interlocked.Read(ref failed);
+        await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"produced {delivered} message(s) to {topic} in {seconds:F2} s ({delivered / seconds:F0} msg/s){(failed > 0 ? $", {failed} failed: {firstError}" : "")}{(skipped > 0 ? $", {skipped} line(s) skipped" : "")}"));
+        return delivered;
+    }
+
+    private static byte[]? KeyOf(string line, string field)
+    {
+        using var doc = JsonDocument.Parse(line);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty(field, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        return Encoding.UTF8.GetBytes(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText());
+    }
+
+    /// <summary>
+    /// Prints the values of <paramref name="topic"/>'s messages (UTF-8), one per line, from the beginning or from now on,
+    /// until <paramref name="max"/> messages were printed or the token is cancelled. Reads every partition by
+    /// assignment (no consumer group is joined). Returns the number printed.
+    /// </summary>
+    public static async Task<long> ConsumeAsync(string bootstrap, string topic, bool fromBeginning, long? max, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return await Task.Run(async () =>
+        {
+            var config = KafkaClientDefaults.Consumer(bootstrap, "recoflow-consume-" + Guid.NewGuid().ToString("N"));
+            using var consumer = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
+            using (var admin = new AdminClientBuilder(KafkaClientDefaults.Admin(bootstrap)).SetLogHandler((_, _) => { }).Build())
+            {
+                var partitions = KafkaRetry.Run(() =>
+                {
+                    var t = admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics.Find(x => x.Topic == topic);
+                    if (t is null || t.Error.Code != ErrorCode.NoError || t.Partitions.Count == 0)
+                        throw new KafkaRetryableStateException($"topic {topic} not found");
+                    return t.Partitions.Select(p => p.PartitionId).ToList();
+                }, $"partitions of {topic}", TimeSpan.FromMinutes(1), _ => { }, cancellationToken);
+                var start = fromBeginning ? Offset.Beginning : Offset.End;
+                consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, start)));
+            }
+            long printed = 0;
+            while (!cancellationToken.IsCancellationRequested && (max is null || printed < max))
+            {
+                ConsumeResult<byte[], byte[]>? r;
+                try
+                {
+                    r = consumer.Consume(100);
+                }
+                catch (ConsumeException e) when (!e.Error.IsFatal)
+                {
+                    continue;
+                }
+                if (r is null || r.IsPartitionEOF) continue;
+                await output.WriteLineAsync(r.Message.Value is { } v ? Encoding.UTF8.GetString(v) : "");
+                printed++;
+            }
+            await output.FlushAsync(CancellationToken.None);
+            consumer.Close();
+            return printed;
+        }, CancellationToken.None);
+    }
+}
