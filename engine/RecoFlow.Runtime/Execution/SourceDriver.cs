@@ -78,7 +78,8 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
         if (status == PollStatus.EndOfInput) return status;
 
         var allFinished = _splits.Count > 0 && _splits.Values.All(s => s.Finished);
-        var idle = !anyActive && !allFinished && _splits.Count > 0 && _idleTimeout != long.MaxValue;
+        // A reader without splits (more subtasks than partitions) is idle at once, as in Flink.
+        var idle = _splits.Count == 0 || (!anyActive && !allFinished && _idleTimeout != long.MaxValue);
         if (idle != _idle)
         {
             _idle = idle;
