@@ -4,6 +4,7 @@ using System.Text;
 using RecoFlow.Api.Connectors;
 using RecoFlow.Api.Streams;
 using RecoFlow.Connectors.Memory;
+using RecoFlow.Jobs.Nexmark;
 using RecoFlow.Jobs.Ysb;
 using RecoFlow.Runtime;
 
@@ -25,6 +26,17 @@ public static class BenchCommand
             var isQuick = r.GetValue(quick);
             var rows = new List<BenchRow>();
             rows.Add(await YsbAsync(isQuick ? 500_000 : 2_000_000, isQuick ? 2 : 5, ct));
+            var nexmarkEvents = isQuick ? 500_000 : 2_000_000;
+            var generator = new NexmarkGenerator(new NexmarkConfig());
+            var events = new Event[nexmarkEvents];
+            for (var i = 0; i < events.Length; i++) events[i] = generator.Generate(i);
+            var runs = isQuick ? 2 : 5;
+            rows.Add(await NexmarkAsync(new Q0PassThrough(), events, e => NexmarkQueries.Q0(e).Count, runs, ct));
+            rows.Add(await NexmarkAsync(new Q1CurrencyConversion(), events, e => NexmarkQueries.Q1(e).Count, runs, ct));
+            rows.Add(await NexmarkAsync(new Q2Selection(), events, e => NexmarkQueries.Q2(e).Count, runs, ct));
+            rows.Add(await NexmarkAsync(new Q5HotItems(), events, e => NexmarkQueries.Q5(e).Count, runs, ct));
+            rows.Add(await NexmarkAsync(new Q7HighestBid(), events, e => NexmarkQueries.Q7(e).Count, runs, ct));
+            rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, ct));
             var table = Render(rows);
             output.WriteLine(table);
             if (r.GetValue(doc) is { } path) WriteDoc(path, table, isQuick);
@@ -68,6 +80,35 @@ public static class BenchCommand
             engine.Add(n / engineSeconds);
         }
         return new BenchRow("YSB (in-memory, checkpoints off)", n, Median(engine), Median(loop));
+    }
+
+    /// <summary>A Nexmark query over pre-generated in-memory events, against its hand-written loop; both must agree on the result count.</summary>
+    private static async Task<BenchRow> NexmarkAsync<TResult>(NexmarkQuery<TResult> query, Event[] events, Func<Event[], int> loopQuery, int runs, CancellationToken ct)
+    {
+        var engine = new List<double>();
+        var loop = new List<double>();
+        var parameters = query.ParseParameters(new Dictionary<string, string>());
+        await using var runtime = LocalRuntime.Start();
+        for (var i = 0; i < runs + 1; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var sw = Stopwatch.StartNew();
+            var expected = loopQuery(events);
+            var loopSeconds = sw.Elapsed.TotalSeconds;
+
+            var job = new StreamJob(query.Name + "-bench");
+            var sink = new CountingSink<TResult>();
+            var stream = job.FromSource(new CollectionSource<Event>(events, static e => e.DateTime), Api.Time.WatermarkStrategy<Event>.ForMonotonousTimestamps(), "events");
+            query.Apply(stream, parameters).SinkTo(sink);
+            sw.Restart();
+            await runtime.Submit(job.Build()).WaitAsync(ct);
+            var engineSeconds = sw.Elapsed.TotalSeconds;
+            if (sink.Count != expected) throw new InvalidOperationException($"{query.Name} bench: engine produced {sink.Count} results, the loop {expected}");
+            if (i == 0) continue;
+            loop.Add(events.Length / loopSeconds);
+            engine.Add(events.Length / engineSeconds);
+        }
+        return new BenchRow($"{query.Name} (in-memory, checkpoints off)", events.Length, Median(engine), Median(loop));
     }
 
     private static double Median(List<double> xs)
