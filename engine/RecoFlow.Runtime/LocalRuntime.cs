@@ -52,8 +52,8 @@ public sealed class LocalRuntime : IAsyncDisposable
         var completion = new TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var metrics = new JobMetrics();
         var deadLetters = new DeadLetterCollector(options.DeadLetterFile, Settings.DeadLettersKept);
-        TaskEnvironment Environment(IProcessingTimeService time, IActorRef task) => new(
-            Settings, graph.Parameters, graph.MaxParallelism, time, options.Clock, deadLetters, options.StateDirectory, _ => { });
+        TaskEnvironment Environment(IActorRef task, IScheduler scheduler) => new(
+            Settings, graph.Parameters, graph.MaxParallelism, new TaskProcessingTimeService(task, scheduler, options.Clock), options.Clock, deadLetters, options.StateDirectory);
         var master = _system.ActorOf(JobMasterActor.Props(jobId, plan, metrics, completion, Environment), $"job-{Uri.EscapeDataString(jobId)}");
         return new JobClient(jobId, plan, master, completion.Task, metrics, deadLetters);
     }

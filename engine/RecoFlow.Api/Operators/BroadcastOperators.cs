@@ -13,15 +13,15 @@ public sealed class KeyedBroadcastProcessOperator<TKey, TIn, TBroadcast, TOut>(F
     : TwoInputOperator<TIn, TBroadcast, TOut>, ITimerCallback<TKey, VoidNamespace>
     where TKey : notnull
 {
-    private readonly Ctx _ctx = new();
+    private KeyedBroadcastFunctionContext<TKey, TOut>? _ctx;
     private IKeyedStateBackend<TKey>? _backend;
 
     public override void Open()
     {
         function = RichFunction.CopyForSubtask(function);
         _backend = Context.GetKeyedStateBackend<TKey>();
-        var timers = _backend.GetTimerService("user-timers", this);
-        _ctx.Bind(this, _backend, timers, Output, Context.OperatorState);
+        _ctx = new KeyedBroadcastFunctionContext<TKey, TOut>(Context.OperatorState);
+        _ctx.Bind(this, _backend, _backend.GetTimerService("user-timers", this), Output);
         RichFunction.Bind(function, new FunctionRuntimeContext(Context));
         function.OpenState(_backend);
         function.Open();
@@ -36,13 +36,13 @@ public sealed class KeyedBroadcastProcessOperator<TKey, TIn, TBroadcast, TOut>(F
             return;
         }
         _backend!.CurrentKey = key;
-        _ctx.Set(timestamp, TimeDomain.EventTime);
+        _ctx!.Set(timestamp, TimeDomain.EventTime);
         function.ProcessElement(value, _ctx, _ctx);
     }
 
     public override void ProcessElement2(TBroadcast value, long timestamp)
     {
-        _ctx.Set(timestamp, TimeDomain.EventTime);
+        _ctx!.Set(timestamp, TimeDomain.EventTime);
         function.ProcessBroadcastElement(value, _ctx, _ctx);
     }
 
@@ -50,13 +50,13 @@ public sealed class KeyedBroadcastProcessOperator<TKey, TIn, TBroadcast, TOut>(F
 
     void ITimerCallback<TKey, VoidNamespace>.OnEventTime(TKey key, VoidNamespace ns, long time)
     {
-        _ctx.Set(time, TimeDomain.EventTime);
+        _ctx!.Set(time, TimeDomain.EventTime);
         function.OnTimer(time, _ctx, _ctx);
     }
 
     void ITimerCallback<TKey, VoidNamespace>.OnProcessingTime(TKey key, VoidNamespace ns, long time)
     {
-        _ctx.Set(Time.Watermark.NoTimestamp, TimeDomain.ProcessingTime);
+        _ctx!.Set(Time.Watermark.NoTimestamp, TimeDomain.ProcessingTime);
         function.OnTimer(time, _ctx, _ctx);
     }
 
@@ -64,42 +64,6 @@ public sealed class KeyedBroadcastProcessOperator<TKey, TIn, TBroadcast, TOut>(F
     {
         function.Close();
         base.Dispose();
-    }
-
-    private sealed class Ctx : IOnTimerContext<TKey>, IKeyedBroadcastReadContext<TKey>, IBroadcastContext, ITimerRegistry, ICollector<TOut>
-    {
-        private IStreamOperator? _op;
-        private IKeyedStateBackend<TKey>? _backend;
-        private ITimerService<TKey, VoidNamespace>? _timers;
-        private IOutput<TOut>? _output;
-        private IOperatorStateStore? _store;
-
-        public void Bind(IStreamOperator op, IKeyedStateBackend<TKey> backend, ITimerService<TKey, VoidNamespace> timers, IOutput<TOut> output, IOperatorStateStore store)
-        {
-            _op = op; _backend = backend; _timers = timers; _output = output; _store = store;
-        }
-
-        public void Set(long timestamp, TimeDomain domain) { Timestamp = timestamp; Domain = domain; }
-
-        public long Timestamp { get; private set; }
-        public TimeDomain Domain { get; private set; }
-        public long CurrentWatermark => _op!.CurrentWatermark;
-        public long CurrentProcessingTime => _timers!.CurrentProcessingTime;
-        public TKey CurrentKey => _backend!.CurrentKey;
-        public ITimerRegistry Timers => this;
-
-        public void Output<TSide>(OutputTag<TSide> tag, TSide value) => _output!.CollectSide(tag, value, Timestamp);
-        public void Collect(TOut value) => _output!.Collect(value, Timestamp);
-
-        public IReadOnlyBroadcastState<TBK, TBV> GetBroadcastState<TBK, TBV>(MapStateDescriptor<TBK, TBV> descriptor) where TBK : notnull =>
-            new ReadOnlyBroadcastState<TBK, TBV>(_store!.GetBroadcastState(descriptor));
-
-        IDictionary<TBK, TBV> IBroadcastContext.GetBroadcastState<TBK, TBV>(MapStateDescriptor<TBK, TBV> descriptor) => _store!.GetBroadcastState(descriptor);
-
-        public void RegisterEventTimeTimer(long time) => _timers!.RegisterEventTimeTimer(VoidNamespace.Instance, time);
-        public void DeleteEventTimeTimer(long time) => _timers!.DeleteEventTimeTimer(VoidNamespace.Instance, time);
-        public void RegisterProcessingTimeTimer(long time) => _timers!.RegisterProcessingTimeTimer(VoidNamespace.Instance, time);
-        public void DeleteProcessingTimeTimer(long time) => _timers!.DeleteProcessingTimeTimer(VoidNamespace.Instance, time);
     }
 }
 

@@ -59,7 +59,7 @@ public readonly record struct VoidNamespace
 }
 
 /// <summary>One reusable context object for keyed functions: process context, timer registry and collector at once.</summary>
-internal sealed class KeyedFunctionContext<TKey, TOut> : IOnTimerContext<TKey>, ITimerRegistry, ICollector<TOut> where TKey : notnull
+internal class KeyedFunctionContext<TKey, TOut> : IOnTimerContext<TKey>, ITimerRegistry, ICollector<TOut> where TKey : notnull
 {
     private IStreamOperator? _op;
     private IKeyedStateBackend<TKey>? _backend;
@@ -88,4 +88,14 @@ internal sealed class KeyedFunctionContext<TKey, TOut> : IOnTimerContext<TKey>, 
     public void DeleteEventTimeTimer(long time) => _timers!.DeleteEventTimeTimer(VoidNamespace.Instance, time);
     public void RegisterProcessingTimeTimer(long time) => _timers!.RegisterProcessingTimeTimer(VoidNamespace.Instance, time);
     public void DeleteProcessingTimeTimer(long time) => _timers!.DeleteProcessingTimeTimer(VoidNamespace.Instance, time);
+}
+
+/// <summary>The keyed function context plus access to broadcast state, for keyed broadcast functions.</summary>
+internal sealed class KeyedBroadcastFunctionContext<TKey, TOut>(IOperatorStateStore store)
+    : KeyedFunctionContext<TKey, TOut>, IKeyedBroadcastReadContext<TKey>, IBroadcastContext where TKey : notnull
+{
+    public IReadOnlyBroadcastState<TBK, TBV> GetBroadcastState<TBK, TBV>(MapStateDescriptor<TBK, TBV> descriptor) where TBK : notnull =>
+        new ReadOnlyBroadcastState<TBK, TBV>(store.GetBroadcastState(descriptor));
+
+    IDictionary<TBK, TBV> IBroadcastContext.GetBroadcastState<TBK, TBV>(MapStateDescriptor<TBK, TBV> descriptor) => store.GetBroadcastState(descriptor);
 }

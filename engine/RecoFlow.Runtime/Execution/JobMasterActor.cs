@@ -1,4 +1,3 @@
-using RecoFlow.Api.Operators;
 using Akka.Actor;
 using RecoFlow.Runtime.Channels;
 
@@ -20,7 +19,7 @@ internal sealed class JobMasterActor : UntypedActor
     private readonly ExecutionPlan _plan;
     private readonly JobMetrics _metrics;
     private readonly TaskCompletionSource<JobResult> _completion;
-    private readonly Func<IProcessingTimeService, IActorRef, TaskEnvironment> _environment;
+    private readonly Func<IActorRef, IScheduler, TaskEnvironment> _environment;
     private readonly Dictionary<TaskId, IActorRef> _tasks = [];
     private readonly DateTime _started = DateTime.UtcNow;
     private int _ready;
@@ -28,7 +27,7 @@ internal sealed class JobMasterActor : UntypedActor
     private bool _done;
     private JobResult? _result;
 
-    public JobMasterActor(string jobId, ExecutionPlan plan, JobMetrics metrics, TaskCompletionSource<JobResult> completion, Func<IProcessingTimeService, IActorRef, TaskEnvironment> environment)
+    public JobMasterActor(string jobId, ExecutionPlan plan, JobMetrics metrics, TaskCompletionSource<JobResult> completion, Func<IActorRef, IScheduler, TaskEnvironment> environment)
     {
         _jobId = jobId;
         _plan = plan;
@@ -37,7 +36,7 @@ internal sealed class JobMasterActor : UntypedActor
         _environment = environment;
     }
 
-    public static Props Props(string jobId, ExecutionPlan plan, JobMetrics metrics, TaskCompletionSource<JobResult> completion, Func<IProcessingTimeService, IActorRef, TaskEnvironment> environment) =>
+    public static Props Props(string jobId, ExecutionPlan plan, JobMetrics metrics, TaskCompletionSource<JobResult> completion, Func<IActorRef, IScheduler, TaskEnvironment> environment) =>
         Akka.Actor.Props.Create(() => new JobMasterActor(jobId, plan, metrics, completion, environment));
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>

@@ -27,5 +27,3 @@ internal sealed record ProcessingTimerFired(Action<long> Callback, long Due);
 
 /// <summary>Asks the job master to cancel the job.</summary>
 internal sealed record CancelJob;
-
-internal sealed record SourceIdleChanged;

@@ -31,11 +31,8 @@ internal sealed class OperatorOutput<T> : IOutput<T>
             .Select(o => (IWatermarkTarget)new WatermarkTarget(o)).ToArray();
     }
 
-    public long RecordsOut;
-
     public void Collect(T value, long timestamp)
     {
-        RecordsOut++;
         if (_single is not null) { _single.Collect(value, timestamp); return; }
         foreach (var o in _main) o.Collect(value, timestamp);
     }
@@ -54,20 +51,11 @@ internal sealed class OperatorOutput<T> : IOutput<T>
 
     private sealed class WatermarkTarget(object output) : IWatermarkTarget
     {
-        private readonly Action<long> _emit = output switch
-        {
-            IWatermarkSink s => s.EmitWatermark,
-            _ => (Action<long>)output.GetType().GetMethod(nameof(IOutput<int>.EmitWatermark))!.CreateDelegate(typeof(Action<long>), output),
-        };
+        private readonly Action<long> _emit =
+            (Action<long>)output.GetType().GetMethod(nameof(IOutput<int>.EmitWatermark))!.CreateDelegate(typeof(Action<long>), output);
 
         public void Emit(long watermark) => _emit(watermark);
     }
-}
-
-/// <summary>Something that takes watermarks, whatever its record type.</summary>
-internal interface IWatermarkSink
-{
-    void EmitWatermark(long watermark);
 }
 
 /// <summary>Fans one side-output tag out to several consumers.</summary>

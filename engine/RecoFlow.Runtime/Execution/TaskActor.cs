@@ -20,7 +20,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     private readonly JobVertex _vertex;
     private readonly IActorRef _master;
     private readonly TaskMetrics _metrics;
-    private readonly Func<IProcessingTimeService, IActorRef, TaskEnvironment> _environment;
+    private readonly Func<IActorRef, IScheduler, TaskEnvironment> _environment;
     private readonly Queue<ChannelMessage> _pending = new();
     private TaskChain? _chain;
     private TaskEnvironment? _env;
@@ -38,7 +38,8 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     private bool _failed;
     private long _blockedSince;
 
-    public TaskActor(TaskId id, JobVertex vertex, IActorRef master, TaskMetrics metrics, Func<IProcessingTimeService, IActorRef, TaskEnvironment> environment)
+    /// <param name="environment">Builds the task's surroundings from its own actor (processing-time timers are messages to it) and the scheduler.</param>
+    public TaskActor(TaskId id, JobVertex vertex, IActorRef master, TaskMetrics metrics, Func<IActorRef, IScheduler, TaskEnvironment> environment)
     {
         _id = id;
         _vertex = vertex;
@@ -47,7 +48,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         _environment = environment;
     }
 
-    public static Props Props(TaskId id, JobVertex vertex, IActorRef master, TaskMetrics metrics, Func<IProcessingTimeService, IActorRef, TaskEnvironment> environment) =>
+    public static Props Props(TaskId id, JobVertex vertex, IActorRef master, TaskMetrics metrics, Func<IActorRef, IScheduler, TaskEnvironment> environment) =>
         Akka.Actor.Props.Create(() => new TaskActor(id, vertex, master, metrics, environment));
 
     private bool Blocked
@@ -61,10 +62,8 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
-        var timeService = new TaskProcessingTimeService(Self, Context.System.Scheduler, null!);
-        _env = _environment(timeService, Self) with { SourceIdleChanged = OnSourceIdle };
-        timeService.Clock = _env.Clock;
-        _chain = new TaskChain(_vertex, _id.Subtask, _env);
+        _env = _environment(Self, Context.System.Scheduler);
+        _chain = new TaskChain(_vertex, _id.Subtask, _env, OnSourceIdle);
     }
 
     protected override void OnReceive(object message)
@@ -288,12 +287,11 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
 /// <summary>Processing-time timers of one task: delivered as messages to the task, so they never run concurrently with it.</summary>
 internal sealed class TaskProcessingTimeService(IActorRef task, IScheduler scheduler, IClock clock) : IProcessingTimeService
 {
-    public IClock Clock { get; set; } = clock;
-    public long CurrentProcessingTime => Clock.NowMillis;
+    public long CurrentProcessingTime => clock.NowMillis;
 
     public void RegisterTimer(long timestamp, Action<long> callback)
     {
-        var delay = Math.Max(0, timestamp - Clock.NowMillis);
+        var delay = Math.Max(0, timestamp - clock.NowMillis);
         scheduler.ScheduleTellOnce(TimeSpan.FromMilliseconds(delay), task, new ProcessingTimerFired(callback, timestamp), ActorRefs.NoSender);
     }
 }

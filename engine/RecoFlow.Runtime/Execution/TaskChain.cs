@@ -15,8 +15,7 @@ internal sealed record TaskEnvironment(
     IProcessingTimeService ProcessingTime,
     IClock Clock,
     DeadLetterCollector DeadLetters,
-    string? StateDirectory,
-    Action<bool> SourceIdleChanged);
+    string? StateDirectory);
 
 /// <summary>
 /// The operators of one task, built and wired for one subtask of a <see cref="JobVertex"/>: chained operators call each
@@ -28,13 +27,16 @@ internal sealed class TaskChain : IDisposable
     private readonly JobVertex _vertex;
     private readonly int _subtask;
     private readonly TaskEnvironment _env;
+    private readonly Action<bool> _sourceIdleChanged;
     private readonly Dictionary<Transformation, object> _operators = [];
 
-    public TaskChain(JobVertex vertex, int subtask, TaskEnvironment env)
+    /// <param name="sourceIdleChanged">Called when the source of this chain (if any) turns idle or active.</param>
+    public TaskChain(JobVertex vertex, int subtask, TaskEnvironment env, Action<bool> sourceIdleChanged)
     {
         _vertex = vertex;
         _subtask = subtask;
         _env = env;
+        _sourceIdleChanged = sourceIdleChanged;
         foreach (var ve in vertex.Outputs) Writers.Add(CreateWriter(ve));
         for (var i = vertex.Nodes.Count - 1; i >= 0; i--)
         {
@@ -157,7 +159,7 @@ internal sealed class TaskChain : IDisposable
         Operators.Add(new SourcePlaceholder());
         SourceNode = node;
         SourceContext = sourceCtx;
-        return new SourceDriver<T>(reader, node.Watermarks, output, _env.Clock, _env.SourceIdleChanged);
+        return new SourceDriver<T>(reader, node.Watermarks, output, _env.Clock, _sourceIdleChanged);
     }
 
     public SourceTransformationBase? SourceNode { get; private set; }
