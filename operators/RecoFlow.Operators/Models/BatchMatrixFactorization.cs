@@ -107,23 +107,7 @@ public sealed class BatchMatrixFactorization
     public bool ScoreAll(int user, Span<float> scores)
     {
         if (!IsKnownUser(user)) return false;
-        ReadOnlySpan<float> pu = _p.AsSpan(user * _k, _k);
-        int n = Math.Min(scores.Length, _itemKnown.Length);
-        for (int i = 0; i < n; i++)
-        {
-            if (!_itemKnown[i])
-            {
-                scores[i] = 0;
-                continue;
-            }
-
-            ReadOnlySpan<float> qi = _q.AsSpan(i * _k, _k);
-            float dot = 0;
-            for (int f = 0; f < _k; f++) dot += pu[f] * qi[f];
-            scores[i] = dot;
-        }
-
-        scores[n..].Clear();
+        FactorMath.ScoreAll(_p.AsSpan(user * _k, _k), _q, _itemKnown, Math.Min(scores.Length, _itemKnown.Length), _k, scores);
         return true;
     }
 

@@ -1,3 +1,4 @@
+using RecoFlow.Operators.Common;
 using MessagePack;
 
 namespace RecoFlow.Operators.Models;
@@ -30,20 +31,18 @@ public sealed class CoVisitationState
 public sealed class CoVisitation
 {
     private const double RebaseExponent = 32;
-    private readonly double _halfLifeMs;
+    private ForwardDecay _decay;
     private readonly int _max;
     private int[][] _nbr = new int[64][];
     private float[][] _w = new float[64][];
     private int[] _count = new int[64];
     private int _items;
-    private long _ref;
-    private bool _hasRef;
 
     public CoVisitation(TimeSpan halfLife, int maxNeighbours = 64)
     {
         if (halfLife <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(halfLife));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxNeighbours);
-        _halfLifeMs = halfLife.TotalMilliseconds;
+        _decay = new ForwardDecay(halfLife.TotalMilliseconds);
         _max = maxNeighbours;
     }
 
@@ -57,20 +56,10 @@ public sealed class CoVisitation
         if (a == b) return;
         ArgumentOutOfRangeException.ThrowIfNegative(a);
         ArgumentOutOfRangeException.ThrowIfNegative(b);
-        if (!_hasRef)
-        {
-            _ref = timestampMs;
-            _hasRef = true;
-        }
+        double growth = _decay.Growth(timestampMs, RebaseExponent, out double rebase);
+        if (rebase != 1) Rescale((float)rebase);
 
-        double exp = (timestampMs - _ref) / _halfLifeMs;
-        if (exp > RebaseExponent)
-        {
-            Rebase(timestampMs);
-            exp = 0;
-        }
-
-        float scaled = (float)(weight * Math.Pow(2, exp));
+        float scaled = (float)(weight * growth);
         Ensure(Math.Max(a, b));
         AddDirected(a, b, scaled);
         AddDirected(b, a, scaled);
@@ -93,7 +82,7 @@ public sealed class CoVisitation
     }
 
     /// <summary>Factor turning raw weights into decayed weights at <paramref name="nowMs"/>.</summary>
-    public double ScaleAt(long nowMs) => _hasRef ? Math.Pow(2, (_ref - nowMs) / _halfLifeMs) : 0;
+    public double ScaleAt(long nowMs) => _decay.ScaleAt(nowMs);
 
     /// <summary>Decayed weight of the edge a→b at <paramref name="nowMs"/> (0 when absent).</summary>
     public double Weight(int a, int b, long nowMs)
@@ -125,10 +114,10 @@ public sealed class CoVisitation
 
         return new CoVisitationState
         {
-            HalfLifeMs = _halfLifeMs,
+            HalfLifeMs = _decay.HalfLifeMs,
             MaxNeighbours = _max,
-            ReferenceMs = _ref,
-            HasReference = _hasRef,
+            ReferenceMs = _decay.ReferenceMs,
+            HasReference = _decay.HasReference,
             ItemCount = _items,
             Counts = _count[.._items],
             Neighbours = ids,
@@ -141,8 +130,7 @@ public sealed class CoVisitation
         ArgumentNullException.ThrowIfNull(s);
         var c = new CoVisitation(TimeSpan.FromMilliseconds(s.HalfLifeMs), s.MaxNeighbours)
         {
-            _ref = s.ReferenceMs,
-            _hasRef = s.HasReference,
+            _decay = new ForwardDecay(s.HalfLifeMs, s.ReferenceMs, s.HasReference),
         };
         if (s.ItemCount > 0) c.Ensure(s.ItemCount - 1);
         int o = 0;
@@ -215,16 +203,13 @@ public sealed class CoVisitation
         if (item >= _items) _items = item + 1;
     }
 
-    private void Rebase(long newRef)
+    private void Rescale(float f)
     {
-        float f = (float)Math.Pow(2, (_ref - newRef) / _halfLifeMs);
         for (int i = 0; i < _items; i++)
         {
             float[]? ws = _w[i];
             if (ws is null) continue;
             for (int j = 0; j < _count[i]; j++) ws[j] *= f;
         }
-
-        _ref = newRef;
     }
 }

@@ -1,3 +1,4 @@
+using RecoFlow.Operators.Common;
 using MessagePack;
 
 namespace RecoFlow.Operators.Models;
@@ -23,23 +24,19 @@ public sealed class DecayedPopularityState
 public sealed class DecayedPopularity
 {
     private const double RebaseExponent = 64;
-    private readonly double _halfLifeMs;
+    private ForwardDecay _decay;
     private double[] _scaled = new double[64];
     private int _items;
-    private long _ref;
-    private bool _hasRef;
 
     public DecayedPopularity(TimeSpan halfLife)
     {
         if (halfLife <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(halfLife));
-        _halfLifeMs = halfLife.TotalMilliseconds;
+        _decay = new ForwardDecay(halfLife.TotalMilliseconds);
     }
 
     private DecayedPopularity(DecayedPopularityState s)
     {
-        _halfLifeMs = s.HalfLifeMs;
-        _ref = s.ReferenceMs;
-        _hasRef = s.HasReference;
+        _decay = new ForwardDecay(s.HalfLifeMs, s.ReferenceMs, s.HasReference);
         _items = s.ItemCount;
         _scaled = new double[Math.Max(64, s.Scaled.Length)];
         s.Scaled.CopyTo(_scaled, 0);
@@ -50,27 +47,18 @@ public sealed class DecayedPopularity
     public void Add(int item, double weight, long timestampMs)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(item);
-        if (!_hasRef)
-        {
-            _ref = timestampMs;
-            _hasRef = true;
-        }
-
-        double exp = (timestampMs - _ref) / _halfLifeMs;
-        if (exp > RebaseExponent)
-        {
-            Rebase(timestampMs);
-            exp = 0;
-        }
+        double growth = _decay.Growth(timestampMs, RebaseExponent, out double rebase);
+        if (rebase != 1)
+            for (int i = 0; i < _items; i++) _scaled[i] *= rebase;
 
         if (item >= _scaled.Length) Array.Resize(ref _scaled, Math.Max(item + 1, _scaled.Length * 2));
         if (item >= _items) _items = item + 1;
-        _scaled[item] += weight * Math.Pow(2, exp);
+        _scaled[item] += weight * growth;
     }
 
     /// <summary>Decayed popularity of an item at <paramref name="nowMs"/>.</summary>
     public double Score(int item, long nowMs) =>
-        item < _items && _hasRef ? _scaled[item] * Math.Pow(2, (_ref - nowMs) / _halfLifeMs) : 0;
+        item < _items && _decay.HasReference ? _scaled[item] * _decay.ScaleAt(nowMs) : 0;
 
     /// <summary>
     /// Values proportional to the decayed popularity (all share the same positive factor), for ranking without a
@@ -79,13 +67,13 @@ public sealed class DecayedPopularity
     public ReadOnlySpan<double> RawScores => _scaled.AsSpan(0, _items);
 
     /// <summary>Factor that turns <see cref="RawScores"/> into decayed popularity at <paramref name="nowMs"/>.</summary>
-    public double ScaleAt(long nowMs) => _hasRef ? Math.Pow(2, (_ref - nowMs) / _halfLifeMs) : 0;
+    public double ScaleAt(long nowMs) => _decay.ScaleAt(nowMs);
 
     public DecayedPopularityState Snapshot() => new()
     {
-        HalfLifeMs = _halfLifeMs,
-        ReferenceMs = _ref,
-        HasReference = _hasRef,
+        HalfLifeMs = _decay.HalfLifeMs,
+        ReferenceMs = _decay.ReferenceMs,
+        HasReference = _decay.HasReference,
         ItemCount = _items,
         Scaled = _scaled[.._items],
     };
@@ -96,10 +84,4 @@ public sealed class DecayedPopularity
         return new DecayedPopularity(state);
     }
 
-    private void Rebase(long newRef)
-    {
-        double f = Math.Pow(2, (_ref - newRef) / _halfLifeMs);
-        for (int i = 0; i < _items; i++) _scaled[i] *= f;
-        _ref = newRef;
-    }
 }
