@@ -12,6 +12,7 @@ public static class CliApp
         var output = stdout ?? Console.Out;
         var root = new RootCommand("RecoFlow: a streaming dataflow engine on Akka.NET, and a real-time recommender running on it.");
         root.Subcommands.Add(RunCommand(output));
+        root.Subcommands.Add(CheckpointsCommand(output));
         root.Subcommands.Add(JobsCommand(output));
         root.Subcommands.Add(ExplainCommand(output));
         root.Subcommands.Add(GenerateCommand(output));
@@ -55,14 +56,40 @@ public static class CliApp
         var job = new Argument<string>("job") { Description = "built-in job name (see 'recoflow jobs')" };
         var param = ParamOption();
         var deadLetters = new Option<string?>("--dead-letters") { Description = "append dead letters to this JSON Lines file" };
-        var stateDir = new Option<string?>("--state-dir") { Description = "directory for the job's state" };
-        var cmd = new Command("run", "run a built-in job on the embedded runtime until it finishes (Ctrl+C cancels)") { job, param, deadLetters, stateDir };
+        var stateDir = new Option<string?>("--state-dir") { Description = "directory for the job's checkpoints and savepoints; checkpointing is on with it, and a run with the same directory resumes from the latest completed checkpoint" };
+        var interval = new Option<string?>("--checkpoint-interval") { Description = "time between checkpoints (default 1s; needs --state-dir)" };
+        var config = new Option<string?>("--config") { Description = "HOCON file overriding the runtime's configuration (for example cluster-config/persistence-postgres.conf for a PostgreSQL checkpoint store)" };
+        var restart = new Option<string?>("--restart-strategy") { Description = "none | fixed-delay:ATTEMPTS:DELAY | exponential:INITIAL:MAX | failure-rate:MAX:INTERVAL:DELAY (default with checkpoints: exponential:200ms:30s)" };
+        var savepointOnStop = new Option<bool>("--savepoint-on-stop") { Description = "on Ctrl+C, take a savepoint into STATE_DIR/savepoints, then stop" };
+        var fromSavepoint = new Option<string?>("--from-savepoint") { Description = "start from this savepoint directory (when the state directory holds no checkpoint yet); parallelism may differ" };
+        var cmd = new Command("run", "run a built-in job on the embedded runtime until it finishes (Ctrl+C cancels)")
+            { job, param, deadLetters, stateDir, interval, config, restart, savepointOnStop, fromSavepoint };
         cmd.SetAction(async (r, ct) =>
         {
             var definition = JobRunner.FindJob(r.GetValue(job)!);
             var graph = JobRunner.BuildGraph(definition, JobRunner.ParseParams(r.GetValue(param) ?? []));
-            return await JobRunner.RunAsync(graph, new JobRunOptions { DeadLetterFile = r.GetValue(deadLetters), StateDirectory = r.GetValue(stateDir) }, output, ct);
+            var run = new RunSettings
+            {
+                StateDirectory = r.GetValue(stateDir),
+                CheckpointInterval = r.GetValue(interval),
+                ConfigFile = r.GetValue(config),
+                RestartStrategy = r.GetValue(restart),
+                SavepointOnStop = r.GetValue(savepointOnStop),
+                FromSavepoint = r.GetValue(fromSavepoint),
+                DeadLetterFile = r.GetValue(deadLetters),
+            };
+            return await JobRunner.RunAsync(graph, run, output, ct);
         });
+        return cmd;
+    }
+
+    private static Command CheckpointsCommand(TextWriter output)
+    {
+        var stateDir = new Option<string>("--state-dir") { Description = "the job's state directory", Required = true };
+        var config = new Option<string?>("--config") { Description = "HOCON file naming the checkpoint store, if not the SQLite file of the state directory" };
+        var json = new Option<bool>("--json") { Description = "print JSON Lines, one checkpoint per line" };
+        var cmd = new Command("checkpoints", "list the checkpoint history of a job's state directory (id, time, duration, size, alignment)") { stateDir, config, json };
+        cmd.SetAction(async (r, ct) => await CheckpointsListing.PrintAsync(r.GetValue(stateDir)!, r.GetValue(config), r.GetValue(json), output, ct));
         return cmd;
     }
 

@@ -43,11 +43,33 @@ public static class JobRunner
         }
     }
 
-    public static async Task<int> RunAsync(JobGraph graph, JobRunOptions options, TextWriter output, CancellationToken cancel)
+    public static Task<int> RunAsync(JobGraph graph, JobRunOptions options, TextWriter output, CancellationToken cancel) =>
+        RunAsync(graph, new RunSettings { DeadLetterFile = options.DeadLetterFile }, output, cancel);
+
+    /// <summary>Runs a job to its end (or Ctrl+C); with a state directory, with checkpoints, resuming where the last run stopped.</summary>
+    public static async Task<int> RunAsync(JobGraph graph, RunSettings run, TextWriter output, CancellationToken cancel)
     {
-        await using var runtime = LocalRuntime.Start();
+        var (runtimeConfig, options) = run.Resolve(graph.Name);
+        await using var runtime = LocalRuntime.Start(runtimeConfig);
         var client = runtime.Submit(graph, options);
-        using var registration = cancel.Register(client.Cancel);
+        using var registration = cancel.Register(() =>
+        {
+            if (run.SavepointOnStop && run.StateDirectory is not null)
+            {
+                Console.Error.WriteLine();
+                Console.Error.WriteLine("recoflow: taking a savepoint before stopping...");
+                _ = client.TriggerSavepointAsync(Path.Combine(run.StateDirectory, "savepoints"), stop: true).ContinueWith(t =>
+                {
+                    if (t.IsCompletedSuccessfully) output.WriteLine($"savepoint written: {t.Result}");
+                    else
+                    {
+                        Console.Error.WriteLine($"recoflow: {t.Exception?.InnerException?.Message}; cancelling without a savepoint");
+                        client.Cancel();
+                    }
+                }, TaskScheduler.Default);
+            }
+            else client.Cancel();
+        });
         var sw = Stopwatch.StartNew();
         var interactive = !Console.IsErrorRedirected;
         while (!client.Completion.IsCompleted)
@@ -60,7 +82,12 @@ public static class JobRunner
         var result = await client.Completion;
         var (sourced, sunk) = Totals(client);
         var seconds = Math.Max(sw.Elapsed.TotalSeconds, 1e-3);
-        output.WriteLine($"job {result.JobId} {result.State.ToString().ToUpperInvariant()} in {sw.Elapsed.TotalSeconds:F2} s: {sourced:N0} records read ({sourced / seconds:N0}/s), {sunk:N0} records written, {client.DeadLetterCount:N0} dead letters");
+        if (result.AlreadyFinished)
+            output.WriteLine($"job {graph.Name} had already finished (final checkpoint {result.RestoredFrom}); its output is committed and nothing was written again");
+        else if (result.RestoredFrom is { } from)
+            output.WriteLine($"resumed from checkpoint {from}");
+        output.WriteLine($"job {result.JobId} {result.State.ToString().ToUpperInvariant()} in {sw.Elapsed.TotalSeconds:F2} s: {sourced:N0} records read ({sourced / seconds:N0}/s), {sunk:N0} records written, {client.DeadLetterCount:N0} dead letters" +
+            (result.Restarts > 0 ? $", {result.Restarts} restarts" : "") + (result.LastCheckpoint is { } last ? $", last checkpoint {last}" : ""));
         foreach (var d in client.DeadLetters.Take(5)) output.WriteLine($"  dead letter from {d.OperatorName}: {d.Reason}");
         if (result.State == JobState.Failed)
         {

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using RecoFlow.Api.Graph;
 using RecoFlow.Api.Operators;
+using RecoFlow.Runtime.Checkpointing;
 using RecoFlow.Runtime.Execution;
 
 namespace RecoFlow.Runtime;
@@ -17,6 +18,18 @@ public sealed record JobRunOptions
 
     /// <summary>Processing-time clock; tests inject a manual one.</summary>
     public IClock Clock { get; init; } = SystemClock.Instance;
+
+    /// <summary>Checkpointing; null runs without checkpoints (a failure then fails the job unless a restart strategy is set).</summary>
+    public CheckpointOptions? Checkpoints { get; init; }
+
+    /// <summary>What happens after a failure. Default: none without checkpoints; exponential backoff (200 ms to 30 s) with them.</summary>
+    public RestartStrategy? RestartStrategy { get; init; }
+
+    /// <summary>Names the job's state in the checkpoint store (default: the job's name): a run with the same key resumes.</summary>
+    public string? JobKey { get; init; }
+
+    /// <summary>A savepoint directory to start from when the store holds no checkpoint of the job.</summary>
+    public string? FromSavepoint { get; init; }
 }
 
 /// <summary>
@@ -25,13 +38,18 @@ public sealed record JobRunOptions
 public sealed class LocalRuntime : IAsyncDisposable
 {
     private readonly ActorSystem _system;
+    private readonly bool _storeConfigured;
     private int _jobCounter;
 
-    private LocalRuntime(ActorSystem system, RuntimeSettings settings)
+    private LocalRuntime(ActorSystem system, RuntimeSettings settings, bool storeConfigured)
     {
         _system = system;
         Settings = settings;
+        _storeConfigured = storeConfigured;
     }
+
+    /// <summary>The runtime's actor system (for hosts that add their own actors).</summary>
+    public ActorSystem System => _system;
 
     public RuntimeSettings Settings { get; }
 
@@ -40,21 +58,30 @@ public sealed class LocalRuntime : IAsyncDisposable
     {
         var full = (config ?? Config.Empty).WithFallback(RuntimeSettings.ReferenceConfig);
         var system = ActorSystem.Create("recoflow", full);
-        return new LocalRuntime(system, RuntimeSettings.From(full));
+        return new LocalRuntime(system, RuntimeSettings.From(full), CheckpointStore.IsConfigured(full));
     }
 
     /// <summary>Submits a validated job graph; returns at once with a client to follow it.</summary>
     public JobClient Submit(JobGraph graph, JobRunOptions? options = null)
     {
         options ??= new JobRunOptions();
+        if (options.Checkpoints is { } cp)
+        {
+            cp.Validate();
+            if (!_storeConfigured)
+                throw new InvalidOperationException("checkpointing needs a checkpoint store: start the runtime with CheckpointStore.Sqlite(file) or CheckpointStore.Postgres(connection) in its configuration");
+        }
         var plan = ExecutionPlan.Create(graph);
         var jobId = $"{graph.Name}-{Interlocked.Increment(ref _jobCounter)}";
         var completion = new TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var metrics = new JobMetrics();
         var deadLetters = new DeadLetterCollector(options.DeadLetterFile, Settings.DeadLettersKept);
         TaskEnvironment Environment(IActorRef task, IScheduler scheduler) => new(
-            Settings, graph.Parameters, graph.MaxParallelism, new TaskProcessingTimeService(task, scheduler, options.Clock), options.Clock, deadLetters, options.StateDirectory);
-        var master = _system.ActorOf(JobMasterActor.Props(jobId, plan, metrics, completion, Environment), $"job-{Uri.EscapeDataString(jobId)}");
+            Settings, graph.Parameters, graph.MaxParallelism, new TaskProcessingTimeService(task, scheduler, options.Clock), options.Clock, deadLetters, options.StateDirectory, options.Checkpoints is not null);
+        var restart = options.RestartStrategy ?? (options.Checkpoints is null ? RestartStrategy.None : RestartStrategy.ExponentialBackoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)));
+        var settings = new JobMasterSettings(jobId, options.JobKey ?? graph.Name, options.Checkpoints, restart, options.FromSavepoint,
+            options.StateDirectory is null ? null : Path.Combine(options.StateDirectory, "savepoints"));
+        var master = _system.ActorOf(JobMasterActor.Props(settings, plan, metrics, completion, Environment), $"job-{Uri.EscapeDataString(jobId)}");
         return new JobClient(jobId, plan, master, completion.Task, metrics, deadLetters);
     }
 
@@ -85,6 +112,21 @@ public sealed class JobClient
     public IReadOnlyList<DeadLetter> DeadLetters => _deadLetters.Recent;
 
     public void Cancel() => _master.Tell(new CancelJob());
+
+    /// <summary>
+    /// Takes a savepoint into <paramref name="directory"/> (a new <c>savepoint-ID-TIME</c> directory inside it) and
+    /// returns its path; with <paramref name="stop"/> the job stops once it is written and its sinks committed.
+    /// </summary>
+    public async Task<string> TriggerSavepointAsync(string directory, bool stop = false, TimeSpan? timeout = null)
+    {
+        var reply = await _master.Ask<object>(new TriggerSavepoint(Path.GetFullPath(directory), stop), timeout ?? TimeSpan.FromMinutes(5));
+        return reply switch
+        {
+            SavepointDone d => d.Path,
+            SavepointFailed f => throw new InvalidOperationException($"savepoint failed: {f.Reason}"),
+            _ => throw new InvalidOperationException($"savepoint failed: unexpected reply {reply.GetType().Name}"),
+        };
+    }
 
     /// <summary>Waits for the job to end; throws <see cref="JobFailedException"/> if it failed.</summary>
     public async Task<JobResult> WaitAsync(CancellationToken cancellationToken = default)

@@ -7,7 +7,14 @@ public interface ISink<in T>
     string Describe();
 }
 
-public sealed record SinkContext(int SubtaskIndex, int Parallelism, string OperatorId, IReadOnlyDictionary<string, string> JobParameters, string? StateDirectory);
+public sealed record SinkContext(int SubtaskIndex, int Parallelism, string OperatorId, IReadOnlyDictionary<string, string> JobParameters, string? StateDirectory)
+{
+    /// <summary>
+    /// True when the job runs with checkpoints: a sink that can should then write transactionally (pre-commit on the
+    /// barrier, commit when the checkpoint completes), so that readers of its committed output see every record once.
+    /// </summary>
+    public bool CheckpointingEnabled { get; init; }
+}
 
 /// <summary>Writes the records of one sink subtask. Called by one thread at a time.</summary>
 public interface ISinkWriter<in T> : IDisposable

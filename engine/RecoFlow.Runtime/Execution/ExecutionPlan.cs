@@ -18,6 +18,9 @@ public sealed class JobVertex
     public int Id { get; }
     public List<Transformation> Nodes { get; } = [];
     public Transformation Head => Nodes[0];
+
+    /// <summary>Stable identity across runs of the same job (its head operator's id): names the vertex's state in checkpoints.</summary>
+    public string Uid => Head.OperatorId;
     public int Parallelism => Head.EffectiveParallelism;
     public string Name => string.Join(" -> ", Nodes.Select(n => n.Name));
 

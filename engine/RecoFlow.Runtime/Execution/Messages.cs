@@ -1,6 +1,7 @@
 using Akka.Actor;
 using RecoFlow.Api.Connectors;
 using RecoFlow.Runtime.Channels;
+using RecoFlow.Runtime.Checkpointing;
 
 namespace RecoFlow.Runtime.Execution;
 
@@ -10,14 +11,26 @@ public readonly record struct TaskId(int Vertex, int Subtask)
     public override string ToString() => $"{Vertex}.{Subtask}";
 }
 
-/// <summary>Wires a task: where each of its writers' channels go, where its input channels come from, what to read.</summary>
-internal sealed record DeployTask(int Attempt, IReadOnlyList<IReadOnlyList<ChannelTarget>> WriterTargets, IReadOnlyList<ChannelSource> Inputs, IReadOnlyList<SourceSplit>? Splits);
+/// <summary>The state a task starts from: per operator id, its merged snapshot, and the source splits.</summary>
+internal sealed record TaskRestore(long CheckpointId, IReadOnlyDictionary<string, OperatorSnapshot> Operators, IReadOnlyList<SourceSplit>? Splits, IReadOnlyDictionary<string, long>? SplitWatermarks = null);
+
+/// <summary>What a task needs to take part in checkpoints; null when the job runs without them.</summary>
+internal sealed record TaskCheckpointing(string PersistenceId);
+
+/// <summary>Wires a task: where each of its writers' channels go, where its input channels come from, what to read, what to restore.</summary>
+internal sealed record DeployTask(
+    int Attempt,
+    IReadOnlyList<IReadOnlyList<ChannelTarget>> WriterTargets,
+    IReadOnlyList<ChannelSource> Inputs,
+    TaskRestore? Restore,
+    TaskCheckpointing? Checkpointing);
 
 internal sealed record TaskReady(TaskId Task);
 
 internal sealed record StartTask;
 
-internal sealed record TaskFinished(TaskId Task);
+/// <summary>The task's input ended; with checkpointing, <see cref="FinalState"/> is its state after the end (for the final checkpoint).</summary>
+internal sealed record TaskFinished(TaskId Task, int Attempt, long FinalCheckpointId, byte[]? FinalState);
 
 internal sealed record TaskFailed(TaskId Task, Exception Cause);
 
@@ -27,3 +40,25 @@ internal sealed record ProcessingTimerFired(Action<long> Callback, long Due);
 
 /// <summary>Asks the job master to cancel the job.</summary>
 internal sealed record CancelJob;
+
+/// <summary>The coordinator asks a source task to start checkpoint <see cref="Id"/>: snapshot, then emit the barrier.</summary>
+internal sealed record TriggerCheckpoint(long Id, long Timestamp, bool IsSavepoint, int Attempt);
+
+/// <summary>A task's state for checkpoint <see cref="Id"/> is durable.</summary>
+internal sealed record AcknowledgeCheckpoint(TaskId Task, int Attempt, long Id, TaskStateRef State, double AlignmentMs, double SyncMs, byte[]? SavepointBytes);
+
+/// <summary>A task could not take its part of checkpoint <see cref="Id"/>.</summary>
+internal sealed record DeclineCheckpoint(TaskId Task, int Attempt, long Id, Exception Cause);
+
+/// <summary>Checkpoint <see cref="Id"/> is complete: commit what was pre-committed for it. <see cref="Final"/>: the job's last checkpoint, answered with <see cref="CommitDone"/>.</summary>
+internal sealed record NotifyCheckpointComplete(long Id, int Attempt, bool Final = false);
+
+/// <summary>The task has committed after the final checkpoint.</summary>
+internal sealed record CommitDone(TaskId Task, int Attempt);
+
+/// <summary>Asks the job master for a savepoint (and optionally to stop the job after it).</summary>
+internal sealed record TriggerSavepoint(string Directory, bool Stop);
+
+internal sealed record SavepointDone(string Path);
+
+internal sealed record SavepointFailed(string Reason);

@@ -16,6 +16,15 @@ internal interface ISourceDriver : IDisposable
 
     /// <summary>The source ended: emit the watermark that closes every window.</summary>
     void EmitFinalWatermark();
+
+    /// <summary>The watermark of each split, for the checkpoint.</summary>
+    Dictionary<string, long> SnapshotWatermarks();
+
+    /// <summary>
+    /// Restores split watermarks from a checkpoint, so event time after recovery follows the same course as before the
+    /// failure (records that were late stay late); the restored minimum is emitted before the first record.
+    /// </summary>
+    void RestoreWatermarks(IReadOnlyDictionary<string, long> watermarks);
 }
 
 /// <summary>
@@ -33,6 +42,7 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
     private readonly Dictionary<string, SplitState> _splits = new(StringComparer.Ordinal);
     private readonly long _idleTimeout;
     private long _emittedWatermark = Watermark.NoTimestamp;
+    private long _restoredWatermark = Watermark.NoTimestamp;
     private bool _idle;
 
     public SourceDriver(ISourceReader<T> reader, WatermarkStrategy<T> strategy, IOutput<T> output, IClock clock, Action<bool> idleChanged)
@@ -63,6 +73,15 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
 
     public PollStatus Poll(int maxRecords)
     {
+        if (_restoredWatermark != Watermark.NoTimestamp)
+        {
+            if (_restoredWatermark > _emittedWatermark)
+            {
+                _emittedWatermark = _restoredWatermark;
+                _output.EmitWatermark(_restoredWatermark);
+            }
+            _restoredWatermark = Watermark.NoTimestamp;
+        }
         var status = _reader.Poll(this, maxRecords);
         var now = _clock.NowMillis;
         var min = long.MaxValue;
@@ -113,6 +132,24 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
     public void SplitFinished(string splitId) => Split(splitId).Finished = true;
 
     public IReadOnlyList<SourceSplit> SnapshotSplits() => _reader.SnapshotSplits();
+
+    public Dictionary<string, long> SnapshotWatermarks()
+    {
+        var d = new Dictionary<string, long>(_splits.Count, StringComparer.Ordinal);
+        foreach (var (id, s) in _splits) d[id] = s.Watermark;
+        return d;
+    }
+
+    public void RestoreWatermarks(IReadOnlyDictionary<string, long> watermarks)
+    {
+        var min = long.MaxValue;
+        foreach (var (id, w) in watermarks)
+        {
+            Split(id).EmitWatermark(w);
+            if (w < min) min = w;
+        }
+        if (min != long.MaxValue && min != Watermark.NoTimestamp) _restoredWatermark = min;
+    }
     public void NotifyCheckpointComplete(long checkpointId) => _reader.NotifyCheckpointComplete(checkpointId);
     public void Dispose() => _reader.Dispose();
 

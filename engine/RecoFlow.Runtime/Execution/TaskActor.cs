@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Persistence;
 using RecoFlow.Api.Connectors;
 using RecoFlow.Api.Operators;
 using RecoFlow.Runtime.Channels;
+using RecoFlow.Runtime.Checkpointing;
 
 namespace RecoFlow.Runtime.Execution;
 
@@ -14,6 +16,11 @@ namespace RecoFlow.Runtime.Execution;
 /// </summary>
 internal sealed class TaskActor : UntypedActor, IWithTimers
 {
+    private sealed class DrainPending
+    {
+        public static readonly DrainPending Instance = new();
+    }
+
     public ITimerScheduler Timers { get; set; } = null!;
 
     private readonly TaskId _id;
@@ -37,6 +44,19 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     private bool _finished;
     private bool _failed;
     private long _blockedSince;
+
+    // Checkpointing (Flink's aligned barriers): while a barrier is being aligned, channels that delivered it are
+    // blocked and their messages wait in _aligned, so no record after the barrier reaches the state before the snapshot.
+    private TaskCheckpointing? _checkpointing;
+    private IActorRef _snapshotStore = ActorRefs.Nobody;
+    private long _lastCheckpointId;
+    private long _aligningId = -1;
+    private bool _aligningSavepoint;
+    private bool[] _barrierSeen = [];
+    private int _barriersSeen;
+    private long _alignStart;
+    private readonly Queue<ChannelMessage> _aligned = new();
+    private readonly Dictionary<long, (TaskStateRef Ref, double AlignmentMs, double SyncMs, byte[]? Savepoint)> _saving = [];
 
     /// <param name="environment">Builds the task's surroundings from its own actor (processing-time timers are messages to it) and the scheduler.</param>
     public TaskActor(TaskId id, JobVertex vertex, IActorRef master, TaskMetrics metrics, Func<IActorRef, IScheduler, TaskEnvironment> environment)
@@ -75,8 +95,29 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
             {
                 case ChannelMessage m:
                     if (m.Attempt != _attempt) return;
+                    CheckSequence(m);
                     if (_pending.Count > 0 || Blocked) { _pending.Enqueue(m); return; }
                     Step(m);
+                    break;
+                case TriggerCheckpoint t:
+                    if (t.Attempt != _attempt || _finished) return;
+                    _aligningSavepoint = t.IsSavepoint;
+                    _alignStart = Stopwatch.GetTimestamp();
+                    PerformCheckpoint(t.Id);
+                    AfterStep();
+                    break;
+                case SaveSnapshotSuccess ok:
+                    if (_saving.Remove(ok.Metadata.SequenceNr, out var saved))
+                        _master.Tell(new AcknowledgeCheckpoint(_id, _attempt, ok.Metadata.SequenceNr, saved.Ref, saved.AlignmentMs, saved.SyncMs, saved.Savepoint));
+                    break;
+                case SaveSnapshotFailure bad:
+                    if (_saving.Remove(bad.Metadata.SequenceNr))
+                        _master.Tell(new DeclineCheckpoint(_id, _attempt, bad.Metadata.SequenceNr, bad.Cause));
+                    break;
+                case NotifyCheckpointComplete n:
+                    if (n.Attempt != _attempt) return;
+                    NotifyComplete(n.Id);
+                    if (n.Final) _master.Tell(new CommitDone(_id, _attempt));
                     break;
                 case CreditMessage c:
                     if (c.Attempt != _attempt) return;
@@ -97,6 +138,9 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
                     break;
                 case DeployTask d:
                     Deploy(d);
+                    break;
+                case DrainPending:
+                    Unblocked();
                     break;
                 case StartTask:
                     _metrics.State = TaskState.Running;
@@ -128,12 +172,25 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         _idle = new bool[n];
         _ended = new bool[n];
         _expectedSeq = Enumerable.Repeat(1L, n).ToArray();
+        _barrierSeen = new bool[n];
+        _checkpointing = d.Checkpointing;
+        if (_checkpointing is not null) _snapshotStore = Persistence.Instance.Apply(Context.System).SnapshotStoreFor(null);
+        if (d.Restore is { } restore)
+        {
+            _lastCheckpointId = restore.CheckpointId;
+            foreach (var ctx in _chain!.Contexts)
+                if (restore.Operators.TryGetValue(ctx.OperatorId, out var snapshot)) ctx.Restore(restore.CheckpointId, snapshot);
+        }
         for (var i = _chain!.Operators.Count - 1; i >= 0; i--)
         {
             _chain.Operators[i].InitializeState(_chain.Contexts[i]);
             _chain.Operators[i].Open();
         }
-        if (_chain.Source is not null) _chain.AddSplits(d.Splits ?? _chain.InitialSplits());
+        if (_chain.Source is not null)
+        {
+            _chain.AddSplits(d.Restore?.Splits ?? _chain.InitialSplits());
+            if (d.Restore?.SplitWatermarks is { } watermarks) _chain.Source.RestoreWatermarks(watermarks);
+        }
         _master.Tell(new TaskReady(_id));
     }
 
@@ -145,15 +202,29 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         AfterStep();
     }
 
-    private void Handle(ChannelMessage m)
+    private void CheckSequence(ChannelMessage m)
     {
         var ch = m.Channel;
         if (m.Seq != _expectedSeq[ch])
             throw new InvalidOperationException($"task {_id} ({_vertex.Name}): message {m.Seq} on input channel {ch} where {_expectedSeq[ch]} was expected (lost or reordered channel message)");
         _expectedSeq[ch]++;
+    }
+
+    private void Handle(ChannelMessage m)
+    {
+        var ch = m.Channel;
+        if (_aligningId >= 0 && _barrierSeen[ch])
+        {
+            // This channel is past the barrier being aligned: its messages wait until the snapshot is taken.
+            _aligned.Enqueue(m);
+            return;
+        }
         var source = _inputs[ch];
         switch (m)
         {
+            case BarrierMessage b:
+                OnBarrier(ch, b);
+                break;
             case IDataBatch batch:
                 _metrics.RecordsIn += batch.Count;
                 _chain!.Input!.Process(batch, source.InputIndex);
@@ -171,9 +242,114 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
             case EndOfPartitionMessage:
                 if (!_ended[ch]) { _ended[ch] = true; _endedCount++; }
                 AdvanceWatermark();
-                if (_endedCount == _inputs.Length) Finish();
+                if (_aligningId >= 0) CompleteAlignmentIfReady();
+                if (_endedCount == _inputs.Length && _aligningId < 0) Finish();
                 break;
         }
+    }
+
+    private void OnBarrier(int ch, BarrierMessage b)
+    {
+        if (b.CheckpointId <= _lastCheckpointId) return; // a barrier of a checkpoint this task already took (or abandoned)
+        if (_aligningId >= 0 && b.CheckpointId > _aligningId)
+        {
+            // A newer barrier while the older is not aligned: the older checkpoint was abandoned upstream; release and start over.
+            ReleaseAligned();
+        }
+        if (_aligningId < 0)
+        {
+            _aligningId = b.CheckpointId;
+            _aligningSavepoint = b.IsSavepoint;
+            _alignStart = Stopwatch.GetTimestamp();
+            Array.Clear(_barrierSeen);
+            _barriersSeen = 0;
+        }
+        if (!_barrierSeen[ch]) { _barrierSeen[ch] = true; _barriersSeen++; }
+        CompleteAlignmentIfReady();
+    }
+
+    /// <summary>When every channel that has not ended delivered the barrier: snapshot, forward the barrier, release the blocked channels.</summary>
+    private void CompleteAlignmentIfReady()
+    {
+        for (var i = 0; i < _inputs.Length; i++)
+            if (!_barrierSeen[i] && !_ended[i]) return;
+        var id = _aligningId;
+        _aligningId = -1;
+        PerformCheckpoint(id);
+        ReleaseAligned();
+    }
+
+    /// <summary>Puts the messages held back during alignment in front of the pending input, in arrival order.</summary>
+    private void ReleaseAligned()
+    {
+        _aligningId = -1;
+        Array.Clear(_barrierSeen);
+        _barriersSeen = 0;
+        if (_aligned.Count == 0)
+        {
+            if (_endedCount == _inputs.Length && _inputs.Length > 0) Finish();
+            return;
+        }
+        var rest = _pending.ToArray();
+        _pending.Clear();
+        while (_aligned.Count > 0) _pending.Enqueue(_aligned.Dequeue());
+        foreach (var m in rest) _pending.Enqueue(m);
+        Self.Tell(DrainPending.Instance);
+    }
+
+    /// <summary>
+    /// Takes this task's part of checkpoint <paramref name="id"/>: forwards the barrier first (so downstream can align
+    /// while this task writes), copies the state synchronously into bytes, and writes them to the store asynchronously.
+    /// </summary>
+    private void PerformCheckpoint(long id)
+    {
+        var alignMs = Stopwatch.GetElapsedTime(_alignStart).TotalMilliseconds;
+        _lastCheckpointId = id;
+        var savepoint = _aligningSavepoint;
+        foreach (var w in _chain!.Writers)
+            w.Broadcast(ch => new BarrierMessage { CheckpointId = id, Timestamp = _env!.Clock.NowMillis, IsSavepoint = savepoint, Channel = ch, Attempt = _attempt });
+        if (_checkpointing is null) return;
+        var start = Stopwatch.GetTimestamp();
+        byte[] bytes;
+        try
+        {
+            bytes = SnapshotTask(id);
+        }
+        catch (Exception e)
+        {
+            _master.Tell(new DeclineCheckpoint(_id, _attempt, id, e));
+            return;
+        }
+        var syncMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        var stateRef = new TaskStateRef { VertexUid = _vertex.Uid, Subtask = _id.Subtask, Parallelism = _vertex.Parallelism, PersistenceId = _checkpointing.PersistenceId, SizeBytes = bytes.Length };
+        _saving[id] = (stateRef, alignMs, syncMs, savepoint ? bytes : null);
+        _snapshotStore.Tell(new SaveSnapshot(new SnapshotMetadata(_checkpointing.PersistenceId, id, DateTime.UtcNow), bytes), Self);
+    }
+
+    private byte[] SnapshotTask(long id)
+    {
+        var chain = _chain!;
+        var snap = new TaskStateSnapshot { CheckpointId = id, VertexUid = _vertex.Uid, Subtask = _id.Subtask, Parallelism = _vertex.Parallelism };
+        if (chain.Source is not null)
+        {
+            snap.Splits = [.. chain.Source.SnapshotSplits()];
+            snap.SplitWatermarks = chain.Source.SnapshotWatermarks();
+        }
+        for (var i = 0; i < chain.Operators.Count; i++)
+        {
+            if (chain.Operators[i] is TaskChain.SourcePlaceholder) continue;
+            chain.Operators[i].SnapshotState(id);
+            snap.Operators[chain.Contexts[i].OperatorId] = chain.Contexts[i].Snapshot();
+        }
+        return snap.ToBytes();
+    }
+
+    private void NotifyComplete(long id)
+    {
+        var chain = _chain!;
+        foreach (var op in chain.Operators)
+            if (op is ICheckpointListener l) l.NotifyCheckpointComplete(id);
+        chain.Source?.NotifyCheckpointComplete(id);
     }
 
     /// <summary>Watermark = minimum over channels that are neither ended nor idle (Flink: StatusWatermarkValve).</summary>
@@ -274,7 +450,10 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         _metrics.CurrentWatermark = Api.Time.Watermark.MaxWatermark;
         chain.UpdateMetrics(_metrics);
         _metrics.State = TaskState.Finished;
-        _master.Tell(new TaskFinished(_id));
+        // With checkpointing, the state after the end of input (sinks' last pre-commits, sources at their end) makes the
+        // job's final checkpoint: once it is durable the sinks commit, and a run resumed from it has nothing left to do.
+        var finalId = _lastCheckpointId + 1;
+        _master.Tell(new TaskFinished(_id, _attempt, finalId, _checkpointing is null ? null : SnapshotTask(finalId)));
     }
 
     protected override void PostStop()

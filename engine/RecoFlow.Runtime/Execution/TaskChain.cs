@@ -15,7 +15,8 @@ internal sealed record TaskEnvironment(
     IProcessingTimeService ProcessingTime,
     IClock Clock,
     DeadLetterCollector DeadLetters,
-    string? StateDirectory);
+    string? StateDirectory,
+    bool Checkpointing = false);
 
 /// <summary>
 /// The operators of one task, built and wired for one subtask of a <see cref="JobVertex"/>: chained operators call each
@@ -117,7 +118,7 @@ internal sealed class TaskChain : IDisposable
             {
                 var recordType = node.Inputs[0].SideOutput?.RecordType ?? node.Inputs[0].Source.OutputType;
                 var sinkProp = node.GetType().GetProperty("Sink")!;
-                var op = Activator.CreateInstance(typeof(SinkOperator<>).MakeGenericType(recordType), sinkProp.GetValue(node), _env.StateDirectory)!;
+                var op = Activator.CreateInstance(typeof(SinkOperator<>).MakeGenericType(recordType), sinkProp.GetValue(node), _env.StateDirectory, _env.Checkpointing)!;
                 Register(node, (StreamOperator<Unit>)op, (IOutput<Unit>)(object)output, ctx);
                 break;
             }
@@ -198,7 +199,7 @@ internal sealed class TaskChain : IDisposable
     }
 
     /// <summary>Stands in for the source in the operator list, so contexts and operators line up.</summary>
-    private sealed class SourcePlaceholder : IStreamOperator
+    internal sealed class SourcePlaceholder : IStreamOperator
     {
         public long CurrentWatermark => Api.Time.Watermark.NoTimestamp;
         public void InitializeState(Api.State.IStateInitializationContext context) { }

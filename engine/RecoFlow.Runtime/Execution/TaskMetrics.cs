@@ -26,11 +26,50 @@ public sealed class TaskMetrics(TaskId id, string name)
     public long StartedAtTicks;
 }
 
-/// <summary>All task metrics of a job.</summary>
+/// <summary>All task metrics of a job, its state, restarts and checkpoint history.</summary>
 public sealed class JobMetrics
 {
+    private const int CheckpointsKept = 200;
     private readonly List<TaskMetrics> _tasks = [];
+    private readonly List<Checkpointing.CheckpointRecord> _checkpoints = [];
     private readonly Lock _lock = new();
+
+    public JobState State { get; internal set; }
+    public int Restarts { get; internal set; }
+    public Checkpointing.CheckpointRecord? LastCheckpoint { get; internal set; }
+    public string? SavepointPath { get; internal set; }
+
+    /// <summary>Recent checkpoints, completed and failed, oldest first.</summary>
+    public IReadOnlyList<Checkpointing.CheckpointRecord> Checkpoints
+    {
+        get { lock (_lock) return _checkpoints.ToArray(); }
+    }
+
+    private readonly List<(DateTime At, string Cause)> _failures = [];
+
+    /// <summary>Recent failures of job attempts (the causes of restarts), oldest first.</summary>
+    public IReadOnlyList<(DateTime At, string Cause)> Failures
+    {
+        get { lock (_lock) return _failures.ToArray(); }
+    }
+
+    internal void AddFailure(Exception cause)
+    {
+        lock (_lock)
+        {
+            _failures.Add((DateTime.UtcNow, cause.Message));
+            if (_failures.Count > 50) _failures.RemoveAt(0);
+        }
+    }
+
+    internal void AddCheckpoint(Checkpointing.CheckpointRecord record)
+    {
+        lock (_lock)
+        {
+            _checkpoints.Add(record);
+            if (_checkpoints.Count > CheckpointsKept) _checkpoints.RemoveAt(0);
+        }
+    }
 
     public TaskMetrics Add(TaskId id, string name)
     {

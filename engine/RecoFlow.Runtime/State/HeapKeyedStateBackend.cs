@@ -114,7 +114,7 @@ public sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKey
                 foreach (var (name, bytes) in snap.States)
                     if (!_tables.ContainsKey(name) && !(name.StartsWith("timers/", StringComparison.Ordinal) && _timers.ContainsKey(name[7..])))
                         Group(kg).States.TryAdd(name, bytes);
-        return new KeyedStateSnapshot { KeyGroups = groups.Values.OrderBy(g => g.KeyGroup).ToList() };
+        return new KeyedStateSnapshot { KeyGroups = groups.Values.OrderBy(g => g.KeyGroup).Select(g => g.Seal()).ToList() };
     }
 
     /// <summary>

@@ -59,11 +59,12 @@ public sealed class YsbJob : IJobDefinition
     /// campaign and window (late views to <see cref="Late"/>). Returns the joined stream (for its side output) and the counts.
     /// </summary>
     public static (DataStream<CampaignView> Joined, DataStream<YsbResult> Counts) Pipeline(StreamJob job, Api.Connectors.ISource<YsbEvent> source,
-        Func<IReadOnlyDictionary<string, string>> campaigns, TimeSpan window, TimeSpan maxOutOfOrderness)
+        Func<IReadOnlyDictionary<string, string>> campaigns, TimeSpan window, TimeSpan maxOutOfOrderness, Func<DataStream<YsbEvent>, DataStream<YsbEvent>>? afterSource = null)
     {
         var events = job.FromSource(source,
             WatermarkStrategy<YsbEvent>.ForBoundedOutOfOrderness(maxOutOfOrderness).WithTimestampAssigner(e => e.EventTime),
             "ad events").SetParallelism(1);
+        if (afterSource is not null) events = afterSource(events);
         var joined = events
             .Filter(e => e.EventType == "view", "views").SetParallelism(1)
             .Process(new CampaignJoin(campaigns), "join campaign").SetParallelism(1);

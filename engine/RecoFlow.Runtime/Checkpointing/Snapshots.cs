@@ -1,0 +1,104 @@
+using MessagePack;
+using RecoFlow.Api.Connectors;
+using RecoFlow.Runtime.Execution;
+using RecoFlow.Runtime.State;
+
+namespace RecoFlow.Runtime.Checkpointing;
+
+/// <summary>
+/// The state of one task at a checkpoint: its source splits (for source tasks) and the state of each chained operator,
+/// by operator id, so a snapshot can be restored into a different chaining or parallelism.
+/// </summary>
+[MessagePackObject]
+public sealed class TaskStateSnapshot
+{
+    public const int CurrentVersion = 1;
+
+    [Key(0)] public int Version { get; set; } = CurrentVersion;
+    [Key(1)] public long CheckpointId { get; set; }
+    [Key(2)] public string VertexUid { get; set; } = "";
+    [Key(3)] public int Subtask { get; set; }
+    [Key(4)] public int Parallelism { get; set; }
+    [Key(5)] public List<SourceSplit>? Splits { get; set; }
+    [Key(6)] public Dictionary<string, OperatorSnapshot> Operators { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The watermark of each source split (source tasks only).</summary>
+    [Key(7)] public Dictionary<string, long>? SplitWatermarks { get; set; }
+
+    public byte[] ToBytes() => MessagePackSerializer.Serialize(this, StateSerializer.Options);
+
+    public static TaskStateSnapshot FromBytes(byte[] bytes, long checkpointId, string persistenceId)
+    {
+        TaskStateSnapshot s;
+        try
+        {
+            s = MessagePackSerializer.Deserialize<TaskStateSnapshot>(bytes, StateSerializer.Options);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw new CorruptSnapshotException(checkpointId, $"the state of task {persistenceId} cannot be read: {e.Message}", e);
+        }
+        if (s.Version > CurrentVersion)
+            throw new CorruptSnapshotException(checkpointId, $"the state of task {persistenceId} was written by a newer format (v{s.Version}); this engine reads up to v{CurrentVersion}");
+        foreach (var (opId, op) in s.Operators)
+            if (op.Keyed is not null)
+                foreach (var kg in op.Keyed.KeyGroups)
+                    if (kg.Verify() is { } bad)
+                        throw new CorruptSnapshotException(checkpointId, $"key group {kg.KeyGroup} of operator {opId} (task {persistenceId}): state '{bad}' fails its checksum");
+        return s;
+    }
+}
+
+/// <summary>A snapshot that cannot be used; the message names the checkpoint and the part that is broken.</summary>
+public sealed class CorruptSnapshotException : Exception
+{
+    public CorruptSnapshotException(long checkpointId, string detail, Exception? inner = null)
+        : base($"checkpoint {checkpointId}: {detail}", inner) => CheckpointId = checkpointId;
+
+    public CorruptSnapshotException() { }
+    public CorruptSnapshotException(string message) : base(message) { }
+    public CorruptSnapshotException(string message, Exception inner) : base(message, inner) { }
+
+    public long CheckpointId { get; }
+}
+
+/// <summary>Where the state of one task of a checkpoint lives.</summary>
+[MessagePackObject]
+public sealed class TaskStateRef
+{
+    [Key(0)] public string VertexUid { get; set; } = "";
+    [Key(1)] public int Subtask { get; set; }
+    [Key(2)] public int Parallelism { get; set; }
+    [Key(3)] public string PersistenceId { get; set; } = "";
+    [Key(4)] public long SizeBytes { get; set; }
+}
+
+public enum CheckpointStatus { Completed, Failed }
+
+/// <summary>
+/// One entry of a job's checkpoint history, as persisted in the coordinator's journal. A completed record is what
+/// makes a checkpoint usable for recovery: task snapshots without it are ignored.
+/// </summary>
+[MessagePackObject]
+public sealed class CheckpointRecord
+{
+    public const int CurrentVersion = 1;
+
+    [Key(0)] public int Version { get; set; } = CurrentVersion;
+    [Key(1)] public long Id { get; set; }
+    [Key(2)] public CheckpointStatus Status { get; set; }
+    [Key(3)] public DateTime TriggeredAt { get; set; }
+    [Key(4)] public DateTime CompletedAt { get; set; }
+    [Key(5)] public long SizeBytes { get; set; }
+    [Key(6)] public double AlignmentMs { get; set; }
+    [Key(7)] public bool IsFinal { get; set; }
+    [Key(8)] public List<TaskStateRef> Tasks { get; set; } = [];
+    [Key(9)] public string? FailureCause { get; set; }
+    [Key(10)] public int Attempt { get; set; }
+    [Key(11)] public double SyncMs { get; set; }
+
+    [IgnoreMember] public double DurationMs => (CompletedAt - TriggeredAt).TotalMilliseconds;
+
+    public byte[] ToBytes() => MessagePackSerializer.Serialize(this, StateSerializer.Options);
+    public static CheckpointRecord FromBytes(byte[] bytes) => MessagePackSerializer.Deserialize<CheckpointRecord>(bytes, StateSerializer.Options);
+}
