@@ -154,4 +154,42 @@ public sealed class YsbKafkaTests : IDisposable
         Assert.Equal(KafkaStopMode.Latest, source.Options.StopAt);
         Assert.Contains(definition.Parameters, p => p.Name == "bootstrap");
     }
+
+    [Fact]
+    public async Task Ysb_started_before_the_broker_exists_waits_then_counts_everything()
+    {
+        var port = TestPorts.FreeRange(1);
+        var log = new LogCapture();
+        var job = new Api.Streams.StreamJob("ysb-late-broker").WithDefaultParallelism(2);
+        var sink = new Connectors.Memory.CollectSink<YsbResult>();
+        var source = YsbSources.Kafka(new KafkaSourceOptions { BootstrapServers = $"127.0.0.1:{port}", Topics = ["ysb"], RequestTimeout = TimeSpan.FromSeconds(1), Log = log.Log });
+        var campaigns = _table.ToDictionary(t => t.Ad, t => t.Campaign);
+        YsbJob.Pipeline(job, source, () => campaigns, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), sourceParallelism: 2).Counts.SinkTo(sink);
+        await using var runtime = LocalRuntime.Start();
+        var client = runtime.Submit(job.Build());
+        try
+        {
+            await WaitUntil(() => log.Contains("waiting for Kafka") || client.Completion.IsCompleted, TestTimeout, () => string.Join("\n", log.Lines));
+            Assert.False(client.Completion.IsCompleted, "the job ended while the broker was down");
+
+            await using var broker = await DevBrokerHostProcess.StartAsync(port, brokers: 1, ["ysb:3", "ysb.dlq:1"], TestTimeout);
+            var events = Events(9_000, seed: 29);
+            var file = WriteLines("events.jsonl", events.Select(e => e.ToJson()));
+            await KafkaTools.ProduceFileAsync(broker.BootstrapServers, "ysb", file, null, "user_id", TextWriter.Null, CancellationToken.None);
+            // The stream is unbounded: a click far in the future on every partition moves event time past every window.
+            var end = events.Max(e => e.EventTime) + 60_000;
+            Produce(broker.BootstrapServers, "ysb", Enumerable.Range(0, 3)
+                .Select(p => (p, (string?)null, Encoding.UTF8.GetBytes(new YsbEvent("u", "p", "ad-0", "banner", "click", end, "").ToJson()), end)).ToList());
+
+            var expected = Expected(events);
+            await WaitUntil(() => sink.Count >= expected.Count || client.Completion.IsCompleted, TestTimeout, () => $"{sink.Count}/{expected.Count} rows");
+            Assert.False(client.Completion.IsCompleted, "the unbounded job ended");
+            Assert.Equal(expected.OrderBy(x => x.Key), sink.Items.ToDictionary(r => (r.CampaignId, r.WindowStart), r => r.Count).OrderBy(x => x.Key));
+        }
+        finally
+        {
+            client.Cancel();
+            await client.Completion.WaitAsync(TestTimeout);
+        }
+    }
 }
