@@ -20,10 +20,16 @@ public static class BenchCommand
     {
         var quick = new Option<bool>("--quick") { Description = "fewer events and runs" };
         var doc = new Option<string?>("--doc") { Description = "markdown file to rewrite with the results", DefaultValueFactory = _ => "docs/benchmarks.md" };
-        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc };
+        var kafkaOnly = new Option<bool>("--kafka-only") { Description = "run only the Kafka row (dev broker); prints it, leaves the doc alone" };
+        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly };
         cmd.SetAction(async (r, ct) =>
         {
             var isQuick = r.GetValue(quick);
+            if (r.GetValue(kafkaOnly))
+            {
+                output.WriteLine(RenderKafka(await KafkaBench.RunAsync(isQuick, ct)));
+                return 0;
+            }
             var rows = new List<BenchRow>();
             rows.Add(await YsbAsync(isQuick ? 500_000 : 2_000_000, isQuick ? 2 : 5, ct));
             var nexmarkEvents = isQuick ? 500_000 : 2_000_000;
@@ -37,7 +43,8 @@ public static class BenchCommand
             rows.Add(await NexmarkAsync(new Q5HotItems(), events, e => NexmarkQueries.Q5(e).Count, runs, ct));
             rows.Add(await NexmarkAsync(new Q7HighestBid(), events, e => NexmarkQueries.Q7(e).Count, runs, ct));
             rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, ct));
-            var table = Render(rows);
+            var kafka = await KafkaBench.RunAsync(isQuick, ct);
+            var table = Render(rows) + "\n" + RenderKafka(kafka);
             output.WriteLine(table);
             if (r.GetValue(doc) is { } path) WriteDoc(path, table, isQuick);
             return 0;
@@ -124,6 +131,15 @@ public static class BenchCommand
         sb.AppendLine("|---|---:|---:|---:|---:|");
         foreach (var r in rows)
             sb.AppendLine($"| {r.Name} | {r.Events:N0} | {r.EngineEventsPerSecond:N0} | {r.LoopEventsPerSecond:N0} | {r.Ratio:F1}x |");
+        return sb.ToString();
+    }
+
+    private static string RenderKafka(KafkaBench.Result r)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| benchmark | events | events/s (read to the end, median) | live rate | windows / results measured | latency p50 | latency p99 | latency max |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine($"| {r.Name} | {r.Events:N0} | {r.EventsPerSecond:N0} | {r.LatencyRate:N0}/s | {r.Windows:N0} / {r.LatencySamples:N0} | {r.P50Ms:F0} ms | {r.P99Ms:F0} ms | {r.MaxMs:F0} ms |");
         return sb.ToString();
     }
 

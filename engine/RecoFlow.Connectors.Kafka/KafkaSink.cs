@@ -102,6 +102,11 @@ internal abstract class KafkaWriterBase<T> : IDisposable
         var config = KafkaClientDefaults.Producer(Options.BootstrapServers);
         config.ClientId = $"recoflow-sink-{context.SubtaskIndex}";
         if (Options.Delivery == KafkaDeliveryGuarantee.None) config.Acks = Acks.Leader;
+        // librdkafka keeps retrying a message while the brokers are away (a restart, a re-created dev broker) for as
+        // long as the writer is willing to wait, instead of failing it after 30 s. (Transactional producers need
+        // message.timeout.ms <= transaction.timeout.ms, so they keep the default.)
+        if (Options.Delivery != KafkaDeliveryGuarantee.ExactlyOnce)
+            config.MessageTimeoutMs = (int)Math.Min(int.MaxValue, Options.MaxWait.TotalMilliseconds);
         configure?.Invoke(config);
         if (Options.ProducerProperties is { } extra)
             foreach (var (k, v) in extra) config.Set(k, v);

@@ -199,8 +199,10 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
     private string? _lastTopic;
     private SplitState[]? _lastTopicSplits;
     private int _active;
-    private List<TopicPartitionOffset>? _lastSnapshot;
+    private readonly List<(long CheckpointId, List<TopicPartitionOffset> Offsets)> _snapshots = [];
+    private long _lastCheckpointId;
     private long _deadLettered;
+    private long _offsetResets;
 
     public KafkaSourceReader(KafkaSource<T> source, SourceContext context)
     {
@@ -227,13 +229,28 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
             })
             .SetLogHandler((_, m) =>
             {
-                if (m.Level <= SyslogLevel.Warning) _throttled.Write($"{prefix}: librdkafka {m.Level}: {m.Facility}: {m.Message}", m.Facility);
+                if (m.Facility == "OFFSET" && OffsetResetLine.Match(m.Message) is { Success: true } reset)
+                {
+                    // Every reset is logged (not throttled): it means records are skipped or read again.
+                    Interlocked.Increment(ref _offsetResets);
+                    _log($"{prefix}: offset reset of {reset.Groups[1].Value}-{reset.Groups[2].Value}: {m.Message}");
+                }
+                else if (m.Level <= SyslogLevel.Warning) _throttled.Write($"{prefix}: librdkafka {m.Level}: {m.Facility}: {m.Message}", m.Facility);
             })
             .Build();
     }
 
+    /// <summary>librdkafka's line when it moves a position by auto.offset.reset: "… topic [partition]: offset reset (at offset …".</summary>
+    private static readonly Regex OffsetResetLine = new(@"(\S+) \[(\d+)\]: offset reset", RegexOptions.CultureInvariant);
+
     /// <summary>Dead-lettered records so far.</summary>
     public long DeadLettered => _deadLettered;
+
+    /// <summary>Positions moved by auto.offset.reset because they were outside the partition's offsets.</summary>
+    public long OffsetResets => Interlocked.Read(ref _offsetResets);
+
+    /// <summary>Snapshots kept for <see cref="NotifyCheckpointComplete"/> (at most this many, oldest dropped).</summary>
+    internal const int MaxPendingSnapshots = 16;
 
     public void AddSplits(IReadOnlyList<SourceSplit> splits)
     {
@@ -352,6 +369,15 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
             {
                 r = _consumer.Consume(0);
             }
+            catch (ConsumeException e) when (e.Error.Code == ErrorCode.Local_AutoOffsetReset)
+            {
+                // The position was outside the partition's offsets (the broker lost or truncated the data, e.g. a
+                // restarted dev broker): librdkafka moved it per auto.offset.reset; records then come from there.
+                var where = e.ConsumerRecord?.TopicPartitionOffset is { } tpo ? $"{tpo.Topic}-{tpo.Partition.Value}" : "a partition";
+                _log($"source subtask {_context.SubtaskIndex}: offset reset of {where}: {e.Error.Reason}");
+                Interlocked.Increment(ref _offsetResets);
+                continue;
+            }
             catch (ConsumeException e) when (!e.Error.IsFatal)
             {
                 _throttled.Write($"source subtask {_context.SubtaskIndex}: consume error (will retry): {e.Error.Code}: {e.Error.Reason}", e.Error.Code.ToString());
@@ -469,7 +495,15 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
             .Build();
     }
 
-    public IReadOnlyList<SourceSplit> SnapshotSplits()
+    /// <summary>
+    /// The position of every split (next offset to read; finished splits included). The contract gives no checkpoint
+    /// id, so the snapshot is taken to belong to the checkpoint after the highest id this reader has seen (snapshot or
+    /// notification): exact when checkpoint ids are consecutive and every checkpoint snapshots every reader once.
+    /// </summary>
+    public IReadOnlyList<SourceSplit> SnapshotSplits() => SnapshotSplits(_lastCheckpointId + 1);
+
+    /// <summary>The snapshot of checkpoint <paramref name="checkpointId"/>; its offsets are kept until that checkpoint (or a later one) completes.</summary>
+    public IReadOnlyList<SourceSplit> SnapshotSplits(long checkpointId)
     {
         // Dead letters before this point reach their topic before the checkpoint can complete (at least once).
         if (_dlq is not null && Volatile.Read(ref _dlqPending) > 0) _dlq.Flush(TimeSpan.FromSeconds(30));
@@ -481,18 +515,26 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
             list.Add(new SourceSplit(s.SplitId, s.Position, descriptor));
             if (s.Position >= 0) offsets.Add(new TopicPartitionOffset(s.Partition, new Offset(s.Position)));
         }
-        _lastSnapshot = offsets;
+        _snapshots.RemoveAll(x => x.CheckpointId >= checkpointId); // a re-taken checkpoint id replaces the old snapshot
+        _snapshots.Add((checkpointId, offsets));
+        if (_snapshots.Count > MaxPendingSnapshots) _snapshots.RemoveAt(0);
+        _lastCheckpointId = Math.Max(_lastCheckpointId, checkpointId);
         return list;
     }
 
     /// <summary>
-    /// Stores the offsets of the latest snapshot for the consumer group; librdkafka commits them in the background
-    /// (monitoring only: RecoFlow restores from checkpoints). The contract gives no checkpoint id to
-    /// <see cref="SnapshotSplits"/>, so the latest snapshot is taken to be the completed one.
+    /// Commits the offsets of the latest snapshot taken for a checkpoint id at or below <paramref name="checkpointId"/>
+    /// to the consumer group (stored now, committed by librdkafka in the background and on close) and forgets older
+    /// snapshots. Monitoring only: RecoFlow restores from checkpoints. Assumes the notification for checkpoint n comes
+    /// after the snapshot of n (see <see cref="SnapshotSplits()"/> for how an id-less snapshot is numbered).
     /// </summary>
     public void NotifyCheckpointComplete(long checkpointId)
     {
-        if (_lastSnapshot is not { Count: > 0 } offsets) return;
+        _lastCheckpointId = Math.Max(_lastCheckpointId, checkpointId);
+        var index = _snapshots.FindLastIndex(x => x.CheckpointId <= checkpointId);
+        if (index < 0) return;
+        var offsets = _snapshots[index].Offsets;
+        _snapshots.RemoveRange(0, index + 1);
         foreach (var o in offsets)
         {
             try

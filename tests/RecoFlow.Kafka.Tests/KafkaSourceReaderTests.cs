@@ -117,4 +117,106 @@ public sealed class KafkaSourceReaderTests
             Assert.Equal(100, (await ReadToEnd(reader)).Records.Count);
         }
     }
+
+    private static async Task<Output> Read(ISourceReader<string> reader, int count)
+    {
+        var output = new Output();
+        var clock = Stopwatch.StartNew();
+        while (output.Records.Count < count)
+        {
+            reader.Poll(output, count - output.Records.Count);
+            Assert.True(clock.Elapsed < TestTimeout, $"{output.Records.Count}/{count} records read");
+            await Task.Delay(2);
+        }
+        return output;
+    }
+
+    [Fact]
+    public async Task Snapshot_positions_are_next_offsets_and_a_reader_given_them_resumes_exactly()
+    {
+        await using var broker = DevKafkaBroker.Start(new DevBrokerOptions { Port = 0, Brokers = 1, Topics = [("t", 3)] });
+        var bs = broker.BootstrapServers;
+        Produce(bs, "t", Enumerable.Range(0, 300).Select(i => (i % 3, (string?)null, Encoding.UTF8.GetBytes($"p{i % 3}-m{i / 3}"), BaseTs + i)).ToList());
+        var source = Source(bs, KafkaStartMode.Earliest, group: "resume");
+        var splits = source.CreateSplits(Context);
+
+        // Read part of the topic; the snapshot's position per partition is the offset after the last record emitted.
+        IReadOnlyList<SourceSplit> snapshot;
+        List<string> first;
+        using (var reader = source.CreateReader(Context))
+        {
+            reader.AddSplits(splits);
+            var output = await Read(reader, 130);
+            first = output.Records.Select(r => r.Value).ToList();
+            snapshot = reader.SnapshotSplits();
+            foreach (var split in snapshot)
+            {
+                var emitted = output.Records.Count(r => r.Split == split.SplitId);
+                Assert.Equal(emitted, split.Position); // offsets 0..emitted-1 were emitted, in order
+                Assert.Equal(output.Records.Where(r => r.Split == split.SplitId).Select(r => r.Value),
+                    Enumerable.Range(0, emitted).Select(i => $"{split.SplitId.Replace("t-", "p", StringComparison.Ordinal)}-m{i}"));
+            }
+        }
+
+        // A new reader given the snapshot (as on restore, whatever the start mode) reads exactly the rest.
+        using (var reader = Source(bs, KafkaStartMode.Latest).CreateReader(Context))
+        {
+            reader.AddSplits(snapshot);
+            var rest = (await ReadToEnd(reader)).Records.Select(r => r.Value).ToList();
+            Assert.Equal(300 - 130, rest.Count);
+            Assert.Equal(Enumerable.Range(0, 300).Select(i => $"p{i % 3}-m{i / 3}").Order(), first.Concat(rest).Order());
+        }
+
+        // Explicit positions per partition, split over two readers (subtasks).
+        var positions = new[] { 5L, 77L, 100L };
+        var got = new List<string>();
+        foreach (var subtask in new[] { 0, 1 })
+        {
+            using var reader = Source(bs, KafkaStartMode.Earliest).CreateReader(Context with { SubtaskIndex = subtask, Parallelism = 2 });
+            reader.AddSplits(Enumerable.Range(0, 3).Where(p => p % 2 == subtask).Select(p => new SourceSplit($"t-{p}", positions[p], "t")).ToList());
+            got.AddRange((await ReadToEnd(reader)).Records.Select(r => r.Value));
+        }
+        Assert.Equal(Enumerable.Range(0, 3).SelectMany(p => Enumerable.Range((int)positions[p], 100 - (int)positions[p]).Select(i => $"p{p}-m{i}")).Order(), got.Order());
+    }
+
+    [Fact]
+    public async Task Checkpoint_completion_commits_the_snapshot_of_that_checkpoint()
+    {
+        await using var broker = DevKafkaBroker.Start(new DevBrokerOptions { Port = 0, Brokers = 1, Topics = [("t", 1)] });
+        var bs = broker.BootstrapServers;
+        Produce(bs, "t", Enumerable.Range(0, 100).Select(i => (0, (string?)null, Encoding.UTF8.GetBytes($"m{i}"), BaseTs + i)).ToList());
+        var source = Source(bs, KafkaStartMode.Earliest, group: "snapshots");
+        var splits = source.CreateSplits(Context);
+        using (var reader = source.CreateReader(Context))
+        {
+            reader.AddSplits(splits);
+            await Read(reader, 30);
+            Assert.Equal(30, reader.SnapshotSplits()[0].Position);  // snapshot of checkpoint 1
+            await Read(reader, 20);
+            Assert.Equal(50, reader.SnapshotSplits()[0].Position);  // snapshot of checkpoint 2, taken before 1 completes
+            reader.NotifyCheckpointComplete(1);                     // commits 30, not the newer 50
+        }
+        Assert.Equal(30, Committed(bs, "snapshots"));
+
+        var other = Source(bs, KafkaStartMode.Earliest, group: "snapshots2");
+        using (var reader = other.CreateReader(Context))
+        {
+            reader.AddSplits(splits);
+            await Read(reader, 10);
+            reader.SnapshotSplits();                                 // checkpoint 1: 10
+            reader.NotifyCheckpointComplete(1);
+            await Read(reader, 15);
+            reader.SnapshotSplits();                                 // checkpoint 2: 25
+            await Read(reader, 5);
+            reader.SnapshotSplits();                                 // checkpoint 3: 30
+            reader.NotifyCheckpointComplete(2);                      // commits 25: the latest snapshot at or below 2
+        }
+        Assert.Equal(25, Committed(bs, "snapshots2"));
+    }
+
+    private static long Committed(string bootstrap, string group)
+    {
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(KafkaClientDefaults.Consumer(bootstrap, group)).Build();
+        return consumer.Committed([new Confluent.Kafka.TopicPartition("t", 0)], TimeSpan.FromSeconds(10))[0].Offset.Value;
+    }
 }

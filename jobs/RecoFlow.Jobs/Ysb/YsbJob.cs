@@ -22,7 +22,7 @@ public sealed class YsbJob : IJobDefinition
 
     public IReadOnlyList<JobParameter> Parameters { get; } =
     [
-        new("input", "JSON Lines file of ad events", Required: true),
+        .. YsbSources.Parameters,
         new("campaigns", "CSV file with header ad_id,campaign_id", Required: true),
         new("output", "JSON Lines file of window counts", Required: true),
         new("late-output", "JSON Lines file for views that arrive after their window closed (optional)"),
@@ -39,13 +39,12 @@ public sealed class YsbJob : IJobDefinition
         var lag = p.GetDuration("max-out-of-orderness");
         var campaignsPath = p.GetString("campaigns");
         if (!File.Exists(campaignsPath)) throw new JobParameterException($"parameter 'campaigns': file not found: {campaignsPath}");
-        var input = p.GetString("input");
-        if (!File.Exists(input)) throw new JobParameterException($"parameter 'input': file not found: {input}");
+        var source = YsbSources.Create(p);
         var parallelism = p.GetInt("parallelism");
         if (parallelism < 1) throw new JobParameterException("parameter 'parallelism' must be at least 1");
 
         var job = new StreamJob(Name, p.Values).WithDefaultParallelism(parallelism);
-        var (joined, counts) = Pipeline(job, new JsonLinesFileSource<YsbEvent>([input], YsbEvent.Parse), () => YsbData.LoadCampaigns(campaignsPath), window, lag);
+        var (joined, counts) = Pipeline(job, source, () => YsbData.LoadCampaigns(campaignsPath), window, lag, YsbSources.Parallelism(p));
         counts.SinkTo(new FileSink<YsbResult>(p.GetString("output"), r => r.ToJson(), "JSON Lines"), "window counts").SetParallelism(1);
         if (p.GetOptionalString("late-output") is { } late)
             counts.GetSideOutput(Late).SinkTo(new FileSink<CampaignView>(late, v => $"{{\"campaign_id\":{System.Text.Json.JsonSerializer.Serialize(v.CampaignId)},\"event_time\":{v.EventTime}}}"), "late views").SetParallelism(1);
@@ -57,17 +56,19 @@ public sealed class YsbJob : IJobDefinition
     /// <summary>
     /// The YSB dataflow from any source: views joined to campaigns (unknown ads to <see cref="UnknownAd"/>), counted per
     /// campaign and window (late views to <see cref="Late"/>). Returns the joined stream (for its side output) and the counts.
+    /// The source, filter and join run with <paramref name="sourceParallelism"/> tasks (chained).
     /// </summary>
     public static (DataStream<CampaignView> Joined, DataStream<YsbResult> Counts) Pipeline(StreamJob job, Api.Connectors.ISource<YsbEvent> source,
-        Func<IReadOnlyDictionary<string, string>> campaigns, TimeSpan window, TimeSpan maxOutOfOrderness, Func<DataStream<YsbEvent>, DataStream<YsbEvent>>? afterSource = null)
+        Func<IReadOnlyDictionary<string, string>> campaigns, TimeSpan window, TimeSpan maxOutOfOrderness, int sourceParallelism = 1,
+        Func<DataStream<YsbEvent>, DataStream<YsbEvent>>? afterSource = null)
     {
         var events = job.FromSource(source,
             WatermarkStrategy<YsbEvent>.ForBoundedOutOfOrderness(maxOutOfOrderness).WithTimestampAssigner(e => e.EventTime),
-            "ad events").SetParallelism(1);
+            "ad events").SetParallelism(sourceParallelism);
         if (afterSource is not null) events = afterSource(events);
         var joined = events
-            .Filter(e => e.EventType == "view", "views").SetParallelism(1)
-            .Process(new CampaignJoin(campaigns), "join campaign").SetParallelism(1);
+            .Filter(e => e.EventType == "view", "views").SetParallelism(sourceParallelism)
+            .Process(new CampaignJoin(campaigns), "join campaign").SetParallelism(sourceParallelism);
         var counts = joined
             .KeyBy(v => v.CampaignId)
             .Window(TumblingWindows<CampaignView>.OfEventTime(window))

@@ -38,7 +38,7 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
     {
         var job = new StreamJob("ysb-ckpt");
         var (_, counts) = RecoFlow.Jobs.Ysb.YsbJob.Pipeline(job, new JsonLinesFileSource<YsbEvent>([ysb.Input], YsbEvent.Parse), () => YsbData.LoadCampaigns(ysb.Campaigns),
-            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), chaos is null ? null : s => s.Map(chaos.Pass, "chaos").SetParallelism(1));
+            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), afterSource: chaos is null ? null : s => s.Map(chaos.Pass, "chaos").SetParallelism(1));
         counts.SinkTo(new FileSink<YsbResult>(output, r => r.ToJson()), "window counts").SetParallelism(1);
         return job;
     }
@@ -120,7 +120,7 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
         var output = Path.Combine(_dir, "out");
         var job = new StreamJob("ysb-slow");
         var (_, counts) = RecoFlow.Jobs.Ysb.YsbJob.Pipeline(job, new JsonLinesFileSource<YsbEvent>([ysb.Input], YsbEvent.Parse), () => YsbData.LoadCampaigns(ysb.Campaigns),
-            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), s => s.Transform("slow", "slow snapshot", () => new SlowSnapshot()).SetParallelism(1));
+            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), afterSource: s => s.Transform("slow", "slow snapshot", () => new SlowSnapshot()).SetParallelism(1));
         counts.SinkTo(new FileSink<YsbResult>(output, r => r.ToJson()), "window counts").SetParallelism(1);
         var result = await RunAsync(job,
             new JobRunOptions { Checkpoints = new CheckpointOptions { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(500) }, RestartStrategy = RestartStrategy.FixedDelay(3, TimeSpan.Zero) },
