@@ -17,7 +17,8 @@ public sealed record ContextFeatures(
 /// <summary>
 /// An interaction ready for per-user processing: consent checked, context minimised, user id pseudonymised.
 /// <see cref="Weight"/> is the implicit-signal weight (negative for dislikes); <see cref="IngestTicks"/> is the UTC
-/// time (ticks) at which the job accepted the event, used for the event-to-recommendation latency.
+/// time (ticks) at which the job accepted the event, used for the event-to-recommendation latency. A request
+/// (<see cref="IsRequest"/>) asks for the user's current list and changes no state.
 /// </summary>
 public sealed record UserEvent(
     string EventId,
@@ -29,7 +30,13 @@ public sealed record UserEvent(
     double Weight,
     bool IsPositive,
     ContextFeatures Context,
-    long IngestTicks);
+    long IngestTicks,
+    bool IsRequest = false)
+{
+    /// <summary>A request for the user's list at <paramref name="timestampMs"/>, outside any interaction.</summary>
+    public static UserEvent Request(string userKey, long timestampMs) =>
+        new($"request-{userKey}-{timestampMs}", userKey, "", InteractionType.View, null, timestampMs, 0, false, ContextFeatures.None, DateTime.UtcNow.Ticks, true);
+}
 
 /// <summary>A raw event the job rejected, with the reason (the dead-letter side output).</summary>
 public sealed record RejectedEvent(string Reason, string Raw);

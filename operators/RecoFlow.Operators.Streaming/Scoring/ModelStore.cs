@@ -2,13 +2,24 @@ using RecoFlow.Operators.Streaming.Records;
 
 namespace RecoFlow.Operators.Streaming.Scoring;
 
+/// <summary>The exact values of one item before a version overwrote them (absent parts were not touched).</summary>
+public sealed class UndoEntry
+{
+    public int Index { get; set; }
+    public bool FactorsTouched { get; set; }
+    public float[]? Factors { get; set; }
+    public double? Popularity { get; set; }
+    public int[]? NeighbourIndex { get; set; }
+    public double[]? NeighbourWeights { get; set; }
+}
+
 /// <summary>One applied (or rolled-back) version in a <see cref="ModelStore"/>: what it changed, how to undo it, and its online hit rate.</summary>
 public sealed class StoreVersion
 {
     public long Version { get; set; }
     public long CutMs { get; set; }
     public ItemEntry[] Redo { get; set; } = [];
-    public ItemEntry[] Undo { get; set; } = [];
+    public UndoEntry[] Undo { get; set; } = [];
     public bool Applied { get; set; }
     public bool Rejected { get; set; }
     public long Lists { get; set; }
@@ -67,8 +78,8 @@ public sealed class ModelStore
             var d = Pending[0];
             Pending.RemoveAt(0);
             var v = new StoreVersion { Version = d.Version, CutMs = d.CutMs, Redo = d.Items };
-            Apply(v);
             History.Add(v);
+            Apply(v);
             applied++;
         }
         Trim();
@@ -138,7 +149,7 @@ public sealed class ModelStore
 
     private void Apply(StoreVersion v)
     {
-        var undo = new ItemEntry[v.Redo.Length];
+        var undo = new UndoEntry[v.Redo.Length];
         for (int j = 0; j < v.Redo.Length; j++)
         {
             undo[j] = Capture(v.Redo[j]);
@@ -151,7 +162,17 @@ public sealed class ModelStore
 
     private void Undo(StoreVersion v)
     {
-        for (int j = v.Undo.Length - 1; j >= 0; j--) Write(v.Undo[j]);
+        for (int j = v.Undo.Length - 1; j >= 0; j--)
+        {
+            var u = v.Undo[j];
+            if (u.FactorsTouched) ItemFactors[u.Index] = u.Factors;
+            if (u.Popularity is double p) Popularity[u.Index] = p;
+            if (u.NeighbourIndex is not null)
+            {
+                NeighbourIndex[u.Index] = u.NeighbourIndex;
+                NeighbourWeights[u.Index] = u.NeighbourWeights!;
+            }
+        }
         v.Applied = false;
     }
 
@@ -180,20 +201,19 @@ public sealed class ModelStore
         return i;
     }
 
-    /// <summary>The current values of the parts <paramref name="redo"/> will overwrite (absent parts stay null; an item never seen gets "empty" values).</summary>
-    private ItemEntry Capture(ItemEntry redo)
+    /// <summary>The current values of the parts <paramref name="redo"/> will overwrite (an item never seen is created empty first).</summary>
+    private UndoEntry Capture(ItemEntry redo)
     {
-        int i = IndexOf(redo.ItemId);
-        var e = new ItemEntry { ItemId = redo.ItemId };
-        if (redo.Factors is not null) e.Factors = i >= 0 && ItemFactors[i] is { } f ? (float[])f.Clone() : [];
-        if (redo.LogPopularity is not null) e.LogPopularity = i >= 0 && Popularity[i] > 0 ? Math.Log2(Popularity[i]) + PopularityReference : double.NegativeInfinity;
-        if (redo.Neighbours is not null)
+        int i = Ensure(redo.ItemId);
+        return new UndoEntry
         {
-            int[] ids = i >= 0 ? NeighbourIndex[i] : [];
-            e.Neighbours = ids.Select(x => Ids[x]).ToArray();
-            e.NeighbourLogWeights = i >= 0 ? NeighbourWeights[i].Select(w => Math.Log2(w) + NeighbourReference).ToArray() : [];
-        }
-        return e;
+            Index = i,
+            FactorsTouched = redo.Factors is not null,
+            Factors = redo.Factors is not null ? ItemFactors[i] : null,
+            Popularity = redo.LogPopularity is not null ? Popularity[i] : null,
+            NeighbourIndex = redo.Neighbours is not null ? NeighbourIndex[i] : null,
+            NeighbourWeights = redo.Neighbours is not null ? NeighbourWeights[i] : null,
+        };
     }
 
     private void Write(ItemEntry e)

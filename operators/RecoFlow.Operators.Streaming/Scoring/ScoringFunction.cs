@@ -17,7 +17,8 @@ namespace RecoFlow.Operators.Streaming.Scoring;
 /// after the user's previous event is counted; (3) the event is learned: seen and positive items, and the user's
 /// factors are folded in (ISGD user step against the served item factors of the event's item and the user's recent
 /// positives, with sampled negatives); (4) with <see cref="ScoringOptions.EmitAfterEvent"/> the new top-K is emitted
-/// and kept as the user's latest list; (5) the automatic-rollback rule is checked.</para>
+/// and kept as the user's latest list; (5) the automatic-rollback rule is checked. A request
+/// (<see cref="UserEvent.IsRequest"/>) only emits the user's current list ("request").</para>
 /// <para>Score of item i: w_mf·p_u·q_i + w_co·co(i)/max co + w_pop·pop(i)/max pop + w_cat·cat(i)/max cat over items with
 /// positive popularity, co(i) = Σ_j decay^j·w(seed_j, i)/√pop(i) over the user's recent positives, cat(i) the mean
 /// affinity of i's categories; then optional DPP re-ranking of the top candidates (category-Jaccard kernel) and
@@ -86,6 +87,13 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         store?.AdvanceTo(e.TimestampMs);
         var st = _user!.Value ?? new UserScoringState { RngState = _o.Seed ^ StableHash(e.UserKey) };
         long version = store?.CurrentVersion ?? 0;
+        if (e.IsRequest)
+        {
+            var answer = Recommend(store, st, value.After, e, "request");
+            _latest!.Update(answer);
+            output.Collect(answer);
+            return;
+        }
 
         if (e.IsPositive && st.Positives.Count > 0 && !st.Positives.Contains(e.ItemId))
         {

@@ -38,6 +38,11 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
         long t = value.TimestampMs;
         Evict(s, t);
         var before = Features(s);
+        if (value.IsRequest)
+        {
+            output.Collect(new ProfiledEvent(value, before, before));
+            return;
+        }
 
         // History (sliding window) and session (gap).
         s.HistoryItems.Add(value.ItemId);
