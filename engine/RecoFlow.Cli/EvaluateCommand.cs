@@ -1,0 +1,224 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using RecoFlow.Api.Streams;
+using RecoFlow.Api.Time;
+using RecoFlow.Connectors.Memory;
+using RecoFlow.Jobs.Recommendations;
+using RecoFlow.Operators.Evaluation;
+using RecoFlow.Operators.Events;
+using RecoFlow.Operators.Models;
+using RecoFlow.Operators.Recommenders;
+using RecoFlow.Operators.Streaming.Records;
+using RecoFlow.Runtime;
+using RecoFlow.Runtime.Execution;
+
+namespace RecoFlow.Cli;
+
+/// <summary>
+/// <c>recoflow evaluate</c>: replays an interaction log through the recommendation job on the embedded runtime and
+/// scores it prequentially (protocol in docs/recommendation-evaluation.md), with popularity and random baselines.
+/// </summary>
+public static class EvaluateCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var input = new Option<string>("--input") { Description = "interaction log: JSON Lines events or MovieLens ratings.csv", Required = true };
+        var format = new Option<string>("--format") { Description = "events or movielens", DefaultValueFactory = _ => "events" };
+        var k = new Option<int>("--k") { Description = "list length", DefaultValueFactory = _ => 10 };
+        var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var catalog = new Option<string?>("--catalog") { Description = "item catalogue (MovieLens movies.csv); default: movies.csv beside a MovieLens input" };
+        var theta = new Option<double>("--dpp-theta") { Description = "DPP knob in [0,1]; 1 = off", DefaultValueFactory = _ => 1 };
+        var candidates = new Option<int>("--dpp-candidates") { Description = "candidates the DPP re-ranks", DefaultValueFactory = _ => 50 };
+        var interval = new Option<string>("--publish-interval") { Description = "event time between item-model versions", DefaultValueFactory = _ => "1m" };
+        var maxEvents = new Option<int?>("--events") { Description = "use only the first N events in timestamp order" };
+        var testFrom = new Option<double>("--test-from") { Description = "test only events after this fraction of the log (all events are still learned)", DefaultValueFactory = _ => 0 };
+        var mf = new Option<bool>("--mf-baseline") { Description = "add a matrix factorisation trained once on the first 20 % of the log as baseline batch_mf" };
+        var cmd = new Command("evaluate", "replay a log through the recommendation job and print recall@K, NDCG@K, MRR, diversity, coverage, Gini, novelty and latency, with baselines")
+            { input, format, k, json, catalog, theta, candidates, interval, maxEvents, testFrom, mf };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var options = new EvaluationOptions(r.GetValue(input)!, r.GetValue(format)!, r.GetValue(k), r.GetValue(catalog), r.GetValue(theta), r.GetValue(candidates),
+                Api.JobParameters.ParseDuration(r.GetValue(interval)!) ?? throw new UsageException("--publish-interval must be a duration like 1m"),
+                r.GetValue(maxEvents), r.GetValue(testFrom), r.GetValue(mf));
+            var report = await RunAsync(options, ct);
+            output.WriteLine(r.GetValue(json) ? ToJson(report) : ToText(report));
+            return 0;
+        });
+        return cmd;
+    }
+
+    public sealed record EvaluationOptions(string Input, string Format, int K = 10, string? Catalog = null, double DppTheta = 1, int DppCandidates = 50,
+        TimeSpan? PublishInterval = null, int? MaxEvents = null, double TestFrom = 0, bool MfBaseline = false);
+
+    public sealed record Metrics(double Recall, double Ndcg, double Mrr, double Ild, double Coverage, double Gini, double Novelty, double LatencyP50, double LatencyP99, long TestEvents);
+
+    public sealed record Report(Metrics Job, IReadOnlyDictionary<string, Metrics> Baselines, long Events, double Seconds);
+
+    public static async Task<Report> RunAsync(EvaluationOptions o, CancellationToken cancel = default)
+    {
+        if (o.K < 1) throw new UsageException("--k must be at least 1");
+        if (o.DppTheta is < 0 or > 1) throw new UsageException("--dpp-theta must be in [0, 1]");
+        if (o.TestFrom is < 0 or >= 1) throw new UsageException("--test-from must be in [0, 1)");
+        if (!File.Exists(o.Input)) throw new UsageException($"input not found: {o.Input}");
+        var (interactions, catalog) = Load(o);
+        var ordered = interactions.Select((e, i) => (e, i)).OrderBy(x => x.e.TimestampMs).ThenBy(x => x.i).Select(x => x.e).ToList();
+        if (o.MaxEvents is int max) ordered = ordered.Take(max).ToList();
+        var log = EncodedLog.Build(ordered, catalog);
+
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var probes = await RunJobAsync(ordered, catalog, o, cancel);
+        double seconds = sw.Elapsed.TotalSeconds;
+
+        var itemIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < log.ItemIds.Count; i++) itemIndex[log.ItemIds[i]] = i;
+        var byPosition = new int[ordered.Count][];
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < ordered.Count; i++) position.TryAdd(ordered[i].EventId, i);
+        var latencies = new List<double>();
+        foreach (var p in probes)
+        {
+            if (!position.TryGetValue(p.EventId, out int at)) continue;
+            byPosition[at] = p.Items.Select(x => itemIndex.TryGetValue(x, out int ix) ? ix : -1).Where(x => x >= 0).ToArray();
+        }
+
+        var recommenders = new List<IRecommender> { new ReplayedRecommender(byPosition), new PopularityRecommender(), new RandomRecommender(1) };
+        if (o.MfBaseline) recommenders.Add(BatchMfRecommender.TrainOnPrefix(log.Events, 0.2, new BatchMfOptions()));
+        var report = new PrequentialEvaluator().Run(log, recommenders, new PrequentialOptions(o.K, TestFrom: (int)(o.TestFrom * log.Events.Count)));
+
+        // Latency of the lists that were scored (test events).
+        var tested = TestPositions(log, (int)(o.TestFrom * log.Events.Count));
+        var byId = probes.GroupBy(p => p.EventId).ToDictionary(g => g.Key, g => g.First().LatencyMs, StringComparer.Ordinal);
+        foreach (int t in tested) if (byId.TryGetValue(ordered[t].EventId, out double ms)) latencies.Add(ms);
+        latencies.Sort();
+
+        Metrics From(RecommenderMetrics m, IReadOnlyList<double>? lat) => new(m.RecallAtK, m.NdcgAtK, m.Mrr, m.IntraListDiversity, m.Coverage, m.GiniOfExposure, m.Novelty,
+            lat is { Count: > 0 } ? Percentile(lat, 0.5) : 0, lat is { Count: > 0 } ? Percentile(lat, 0.99) : 0, m.TestEvents);
+        var baselines = new Dictionary<string, Metrics>(StringComparer.Ordinal)
+        {
+            ["popularity"] = From(report.Results[1], null),
+            ["random"] = From(report.Results[2], null),
+        };
+        if (o.MfBaseline) baselines["batch_mf"] = From(report.Results[3], null);
+        return new Report(From(report.Results[0], latencies), baselines, report.Events, seconds);
+    }
+
+    private static (List<Interaction>, ItemCatalog?) Load(EvaluationOptions o)
+    {
+        ItemCatalog? catalog = null;
+        var catalogPath = o.Catalog;
+        if (catalogPath is null && o.Format == "movielens")
+        {
+            var beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(o.Input))!, "movies.csv");
+            if (File.Exists(beside)) catalogPath = beside;
+        }
+        if (catalogPath is not null)
+        {
+            if (!File.Exists(catalogPath)) throw new UsageException($"catalog not found: {catalogPath}");
+            catalog = MovieLensLoader.LoadMovies(catalogPath);
+        }
+        switch (o.Format)
+        {
+            case "movielens":
+                return (MovieLensLoader.LoadRatings(o.Input), catalog);
+            case "events":
+                var parser = new InteractionParser(allowUnknownFields: true);
+                var list = new List<Interaction>();
+                foreach (var line in File.ReadLines(o.Input))
+                    if (line.Length > 0 && parser.Parse(line).Event is { } e) list.Add(e);
+                return (list, catalog);
+            default:
+                throw new UsageException("--format must be events or movielens");
+        }
+    }
+
+    private static async Task<List<Recommendation>> RunJobAsync(List<Interaction> ordered, ItemCatalog? catalog, EvaluationOptions o, CancellationToken cancel)
+    {
+        var defaults = RecommendationSettings.Default;
+        var settings = defaults with
+        {
+            ItemModel = defaults.ItemModel with { PublishInterval = o.PublishInterval },
+            Scoring = defaults.Scoring with
+            {
+                K = o.K,
+                DppTheta = o.DppTheta < 1 ? o.DppTheta : null,
+                DppCandidates = o.DppCandidates,
+                EmitProbes = true,
+                EmitAfterEvent = false,
+            },
+        };
+        var job = new StreamJob("recommendations-evaluate");
+        var source = job.FromSource(new CollectionSource<Interaction>(ordered, e => e.TimestampMs),
+            WatermarkStrategy<Interaction>.ForMonotonousTimestamps(), "interaction log").SetParallelism(1);
+        var sink = new CollectSink<Recommendation>();
+        var cat = catalog ?? new ItemCatalog();
+        RecommendationJob.Pipeline(source, () => cat, settings).Recommendations.SinkTo(sink, "probes");
+        await using var runtime = LocalRuntime.Start();
+        var client = runtime.Submit(job.Build());
+        using var registration = cancel.Register(client.Cancel);
+        var result = await client.Completion;
+        if (result.State != JobState.Finished) throw new InvalidOperationException($"evaluation job {result.State}: {result.Failure?.Message}");
+        return sink.Items.Where(r => r.Trigger == "probe").ToList();
+    }
+
+    /// <summary>Positions of the protocol's test events (the same rule as <see cref="PrequentialEvaluator"/>).</summary>
+    private static List<int> TestPositions(EncodedLog log, int testFrom)
+    {
+        var earlier = new HashSet<long>();
+        var hasPositive = new bool[log.UserCount];
+        var result = new List<int>();
+        for (int t = 0; t < log.Events.Count; t++)
+        {
+            var e = log.Events[t];
+            if (!e.IsPositive) continue;
+            long pair = ((long)e.User << 32) | (uint)e.Item;
+            if (t >= testFrom && hasPositive[e.User] && !earlier.Contains(pair)) result.Add(t);
+            earlier.Add(pair);
+            hasPositive[e.User] = true;
+        }
+        return result;
+    }
+
+    private static double Percentile(IReadOnlyList<double> sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    /// <summary>Serves the lists the job emitted, event by event, to the prequential evaluator.</summary>
+    private sealed class ReplayedRecommender(int[]?[] lists) : IRecommender
+    {
+        private int _position;
+        public string Name => "job";
+        public void Learn(in FeedbackEvent e) => _position++;
+
+        public int Recommend(int user, int k, ReadOnlySpan<int> exclude, long nowMs, Span<int> destination)
+        {
+            var list = lists[_position];
+            if (list is null) return 0;
+            int n = Math.Min(k, list.Length);
+            list.AsSpan(0, n).CopyTo(destination);
+            return n;
+        }
+    }
+
+    public static string ToJson(Report r)
+    {
+        static Dictionary<string, object> Obj(Metrics m) => new()
+        {
+            ["recall_at_k"] = m.Recall, ["ndcg_at_k"] = m.Ndcg, ["mrr"] = m.Mrr, ["ild"] = m.Ild, ["coverage"] = m.Coverage, ["gini"] = m.Gini,
+            ["novelty"] = m.Novelty, ["latency_p50_ms"] = m.LatencyP50, ["latency_p99_ms"] = m.LatencyP99, ["test_events"] = m.TestEvents,
+        };
+        var root = Obj(r.Job);
+        root["baselines"] = r.Baselines.ToDictionary(b => b.Key, b => (object)Obj(b.Value));
+        return JsonSerializer.Serialize(root);
+    }
+
+    public static string ToText(Report r)
+    {
+        var sb = new System.Text.StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        sb.AppendLine(inv, $"{r.Events:N0} events replayed through the recommendations job in {r.Seconds:F1} s; {r.Job.TestEvents:N0} test events");
+        sb.AppendLine("recommender   recall@K  NDCG@K   MRR      ILD     coverage  Gini    novelty  p50 ms   p99 ms");
+        void Row(string name, Metrics m) => sb.AppendLine(inv, $"{name,-13} {m.Recall,-9:F4} {m.Ndcg,-8:F4} {m.Mrr,-8:F4} {m.Ild,-7:F3} {m.Coverage,-9:F3} {m.Gini,-7:F3} {m.Novelty,-8:F2} {m.LatencyP50,-8:F2} {m.LatencyP99:F2}");
+        Row("job", r.Job);
+        foreach (var (name, m) in r.Baselines) Row(name, m);
+        return sb.ToString().TrimEnd();
+    }
+}

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using RecoFlow.Api;
+using RecoFlow.Api.Streams;
+using RecoFlow.Api.Time;
+using RecoFlow.Connectors.Files;
+using RecoFlow.Connectors.Kafka;
+using RecoFlow.Operators.Events;
+using RecoFlow.Operators.Streaming.Ingest;
+using RecoFlow.Operators.Streaming.Models;
+using RecoFlow.Operators.Streaming.Records;
+using RecoFlow.Operators.Streaming.Scoring;
+using RecoFlow.Operators.Streaming.Users;
+
+namespace RecoFlow.Jobs.Recommendations;
+
+/// <summary>The streams of the recommendation dataflow a caller may attach sinks to.</summary>
+public sealed record RecommendationStreams(DataStream<Recommendation> Recommendations, DataStream<ModelDelta> ModelVersions);
+
+/// <summary>
+/// The real-time recommendation job: interactions → validation (dead letters) → consent, minimisation,
+/// pseudonymisation and context features → user features (keyed by user) → the item model (keyed by item), which
+/// publishes versions through broadcast state → scoring (keyed by user) → top-K per user after each interaction.
+/// Sources: JSON Lines or MovieLens CSV files, or a Kafka topic; sinks: a JSON Lines file or a Kafka topic.
+/// Rollback commands (<c>{"rollback_to": 3}</c>, <c>{"resume": true}</c>) come from an optional control file or topic.
+/// </summary>
+public sealed class RecommendationJob : IJobDefinition
+{
+    public string Name => "recommendations";
+    public string Description => "real-time personalised recommendations: user features, online item model with versions, scoring with DPP";
+
+    public IReadOnlyList<JobParameter> Parameters { get; } =
+    [
+        new("source", "file or kafka", "file"),
+        new("input", "interactions file (file source)"),
+        new("format", "events (JSON Lines, docs/events.md) or movielens (userId,movieId,rating,timestamp)", "events"),
+        new("catalog", "item catalogue: MovieLens movies.csv (movieId,title,genres)"),
+        new("output", "JSON Lines file of recommendations (file sink)"),
+        new("rejected-output", "JSON Lines file of rejected events (optional)"),
+        new("control", "JSON Lines file of model commands (optional)"),
+        new("bootstrap", "Kafka bootstrap servers (kafka source/sink)"),
+        new("input-topic", "Kafka topic of interactions", "interactions"),
+        new("output-topic", "Kafka topic of recommendations", "recommendations"),
+        new("control-topic", "Kafka topic of model commands (optional)"),
+        .. RecommendationSettings.Parameters,
+    ];
+
+    public StreamJob Build(JobParameters p)
+    {
+        var settings = RecommendationSettings.From(p);
+        var source = p.GetString("source");
+        if (source is not ("file" or "kafka")) throw new JobParameterException("parameter 'source' must be file or kafka");
+        var catalogPath = p.GetOptionalString("catalog");
+        if (catalogPath is not null && !File.Exists(catalogPath)) throw new JobParameterException($"parameter 'catalog': file not found: {catalogPath}");
+        Func<ItemCatalog> catalog = () => catalogPath is null ? new ItemCatalog() : MovieLensLoader.LoadMovies(catalogPath);
+        var job = new StreamJob(Name, p.Values);
+
+        DataStream<Interaction> interactions;
+        DataStream<ModelMessage>? control = null;
+        DataStream<RejectedEvent>? rejected = null;
+        string? bootstrap = p.GetOptionalString("bootstrap");
+        if (source == "kafka" && bootstrap is null) throw new JobParameterException("parameter 'bootstrap' is required with source=kafka");
+        if (source == "file")
+        {
+            var input = p.GetOptionalString("input") ?? throw new JobParameterException("parameter 'input' is required with source=file");
+            if (!File.Exists(input)) throw new JobParameterException($"parameter 'input': file not found: {input}");
+            var format = p.GetString("format");
+            if (format == "movielens")
+            {
+                interactions = job.FromSource(new CsvFileSource<Interaction>([input], ParseMovieLens), WatermarkStrategy<Interaction>.NoWatermarks(), "ratings").SetParallelism(1);
+            }
+            else if (format == "events")
+            {
+                var raw = job.FromSource(new JsonLinesFileSource<string>([input], s => s), WatermarkStrategy<string>.NoWatermarks(), "interactions").SetParallelism(1);
+                interactions = raw.Process(new ValidateInteractions(), "validate").Uid("validate");
+                rejected = interactions.GetSideOutput(ValidateInteractions.Rejected);
+            }
+            else throw new JobParameterException("parameter 'format' must be events or movielens");
+            if (p.GetOptionalString("control") is { } controlFile)
+                control = job.FromSource(new JsonLinesFileSource<string>([controlFile], s => s), WatermarkStrategy<string>.NoWatermarks(), "model commands")
+                    .SetParallelism(1).Map(ParseCommand, "parse command");
+        }
+        else
+        {
+            var raw = job.FromSource(KafkaSource.Strings(new KafkaSourceOptions { BootstrapServers = bootstrap!, Topics = [p.GetString("input-topic")], GroupId = "recoflow-recommendations" }),
+                WatermarkStrategy<string>.NoWatermarks(), "interactions");
+            interactions = raw.Process(new ValidateInteractions(), "validate").Uid("validate");
+            rejected = interactions.GetSideOutput(ValidateInteractions.Rejected);
+            if (p.GetOptionalString("control-topic") is { } topic)
+                control = job.FromSource(KafkaSource.Strings(new KafkaSourceOptions { BootstrapServers = bootstrap!, Topics = [topic], GroupId = "recoflow-recommendations" }),
+                    WatermarkStrategy<string>.NoWatermarks(), "model commands").Map(ParseCommand, "parse command");
+        }
+
+        var streams = Pipeline(interactions, catalog, settings, control);
+        if (p.GetOptionalString("output") is { } output)
+            streams.Recommendations.SinkTo(new FileSink<Recommendation>(output, ToJson, "JSON Lines"), "recommendations file").SetParallelism(1);
+        else if (bootstrap is not null)
+            streams.Recommendations.SinkTo(new KafkaSink<Recommendation>(new KafkaSinkOptions { BootstrapServers = bootstrap, Topic = p.GetString("output-topic") },
+                r => Encoding.UTF8.GetBytes(ToJson(r)), r => r.UserKey), "recommendations topic");
+        else throw new JobParameterException("give 'output' (file) or 'bootstrap' (Kafka) for the recommendations");
+        if (rejected is not null && p.GetOptionalString("rejected-output") is { } rej)
+            rejected.SinkTo(new FileSink<RejectedEvent>(rej, r => JsonSerializer.Serialize(new { reason = r.Reason, raw = r.Raw }), "JSON Lines"), "rejected events").SetParallelism(1);
+        return job;
+    }
+
+    /// <summary>The dataflow from validated interactions to recommendations; <paramref name="control"/> carries rollback commands.</summary>
+    public static RecommendationStreams Pipeline(DataStream<Interaction> interactions, Func<ItemCatalog> catalog, RecommendationSettings settings, DataStream<ModelMessage>? control = null)
+    {
+        ArgumentNullException.ThrowIfNull(interactions);
+        ArgumentNullException.ThrowIfNull(settings);
+        var events = interactions.Process(new PrivacyAndContext(settings.PseudonymKey), "consent, minimise, pseudonymise, context").Uid("privacy-context");
+        var profiled = events.KeyBy(e => e.UserKey).Process(new UserFeaturesFunction(catalog, settings.Users), "user features").Uid("user-features");
+        var versions = profiled.GetSideOutput(UserFeaturesFunction.ItemFeedbackOutput)
+            .KeyBy(f => f.ItemId)
+            .Transform("ItemModel", "item model", () => new ItemModelOperator(settings.ItemModel)).Uid("item-model");
+        var messages = versions.Map(ModelMessage.Publish, "model version");
+        if (control is not null) messages = messages.Union(control);
+        var recommendations = profiled.KeyBy(e => e.Event.UserKey)
+            .Connect(messages.Broadcast(ScoringFunction.ModelDescriptor))
+            .Process(new ScoringFunction(catalog, settings.Scoring), "scoring").Uid("scoring");
+        return new RecommendationStreams(recommendations, versions);
+    }
+
+    /// <summary>A MovieLens ratings row as a rating interaction (event id from user, movie and time).</summary>
+    public static Interaction ParseMovieLens(string[] f)
+    {
+        if (f.Length != 4) throw new FormatException("expected userId,movieId,rating,timestamp");
+        long seconds = long.Parse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture);
+        return new Interaction($"ml-{f[0]}-{f[1]}-{f[3]}", f[0], f[1], InteractionType.Rating,
+            double.Parse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture), seconds * 1000, InteractionContext.Empty, Consent.Granted);
+    }
+
+    /// <summary>A model command: <c>{"rollback_to": N}</c> or <c>{"resume": true}</c>.</summary>
+    public static ModelMessage ParseCommand(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        if (root.TryGetProperty("rollback_to", out var v)) return ModelMessage.Rollback(v.GetInt64());
+        if (root.TryGetProperty("resume", out var r) && r.GetBoolean()) return ModelMessage.ResumeLatest();
+        throw new FormatException($"unknown model command: {json}");
+    }
+
+    public static string ToJson(Recommendation r) => JsonSerializer.Serialize(new
+    {
+        user_id = r.UserKey,
+        items = r.Items,
+        scores = r.Scores,
+        model_version = r.ModelVersion,
+        event_id = r.EventId,
+        event_ts = r.EventTimestampMs,
+        latency_ms = Math.Round(r.LatencyMs, 3),
+        trigger = r.Trigger,
+    });
+}

@@ -1,0 +1,50 @@
+using RecoFlow.Api;
+using RecoFlow.Operators.Streaming.Models;
+using RecoFlow.Operators.Streaming.Scoring;
+using RecoFlow.Operators.Streaming.Users;
+
+namespace RecoFlow.Jobs.Recommendations;
+
+/// <summary>The tunable parts of the recommendation dataflow, built from job parameters.</summary>
+public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelOptions ItemModel, ScoringOptions Scoring, byte[] PseudonymKey)
+{
+    /// <summary>The key used when no <c>pseudonym-key</c> parameter is given (fine for replays, not for production).</summary>
+    public static byte[] DefaultKey { get; } = "recoflow-development-pseudonym-key"u8.ToArray();
+
+    public static RecommendationSettings Default { get; } = new(new UserFeatureOptions(), new ItemModelOptions(), new ScoringOptions(), DefaultKey);
+
+    public static IReadOnlyList<JobParameter> Parameters { get; } =
+    [
+        new("k", "list length", "10"),
+        new("dpp-theta", "DPP relevance/diversity knob in [0,1]; 1 = off", "1"),
+        new("dpp-candidates", "candidates the DPP re-ranks", "50"),
+        new("serendipity", "share of slots for items outside the user's usual categories", "0"),
+        new("publish-interval", "event time between item-model versions", "1m"),
+        new("versions-kept", "model versions kept for rollback", "10"),
+        new("rollback-margin", "automatic rollback when a version's online hit rate is this much below its predecessor's", "0.05"),
+        new("rollback-min-lists", "lists each version must serve before the rollback rule compares them", "200"),
+        new("history-window", "sliding window of the user's recent history", "24h"),
+        new("session-gap", "gap that closes a user session", "30m"),
+        new("pseudonym-key", "secret for the keyed hash of user ids (at least 16 characters)"),
+    ];
+
+    public static RecommendationSettings From(JobParameters p)
+    {
+        double theta = p.GetDouble("dpp-theta");
+        if (theta is < 0 or > 1) throw new JobParameterException("parameter 'dpp-theta' must be in [0, 1]");
+        double share = p.GetDouble("serendipity");
+        if (share is < 0 or > 1) throw new JobParameterException("parameter 'serendipity' must be in [0, 1]");
+        int k = p.GetInt("k");
+        if (k < 1) throw new JobParameterException("parameter 'k' must be at least 1");
+        var interval = p.GetDuration("publish-interval");
+        if (interval <= TimeSpan.Zero) throw new JobParameterException("parameter 'publish-interval' must be positive");
+        var key = p.GetOptionalString("pseudonym-key") is { } text ? System.Text.Encoding.UTF8.GetBytes(text) : DefaultKey;
+        if (key.Length < 16) throw new JobParameterException("parameter 'pseudonym-key' must be at least 16 bytes");
+        return new RecommendationSettings(
+            new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap")),
+            new ItemModelOptions(PublishInterval: interval),
+            new ScoringOptions(K: k, DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"), SerendipityShare: share,
+                VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists")),
+            key);
+    }
+}

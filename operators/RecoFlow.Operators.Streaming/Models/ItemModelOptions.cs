@@ -1,0 +1,24 @@
+namespace RecoFlow.Operators.Streaming.Models;
+
+/// <summary>
+/// Settings of <see cref="ItemModelOperator"/>. The ISGD defaults are the tuned MovieLens values of the hybrid
+/// recommender (docs/recommendation-evaluation.md).
+/// </summary>
+/// <param name="PublishInterval">Event time between model versions; a version is cut at a multiple of it.</param>
+public sealed record ItemModelOptions(
+    int Factors = 16,
+    float LearnRate = 0.1f,
+    float Regularization = 0.01f,
+    float InitStdDev = 0.1f,
+    int NegativeSamples = 4,
+    int ReplaySteps = 10,
+    int ReplayBuffer = 20_000,
+    double PopularityHalfLifeDays = 180,
+    double NonPositivePopularityWeight = 0.5,
+    double CoVisitationHalfLifeDays = 365,
+    int MaxNeighbours = 100,
+    TimeSpan? PublishInterval = null,
+    ulong Seed = 42)
+{
+    public TimeSpan EffectivePublishInterval => PublishInterval ?? TimeSpan.FromMinutes(1);
+}

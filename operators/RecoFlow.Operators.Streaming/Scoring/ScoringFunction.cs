@@ -1,0 +1,304 @@
+using RecoFlow.Api.Functions;
+using RecoFlow.Api.State;
+using RecoFlow.Operators.Common;
+using RecoFlow.Operators.Events;
+using RecoFlow.Operators.Ranking;
+using RecoFlow.Operators.Streaming.Records;
+
+namespace RecoFlow.Operators.Streaming.Scoring;
+
+/// <summary>
+/// Scores items for a user, keyed by user, reading the item model from broadcast state (one <see cref="ModelStore"/>
+/// per subtask, fed by the item model task's versions and by rollback commands).
+/// <para>Per event, in order: (1) versions whose cut is at or before the event's time are applied; (2) with
+/// <see cref="ScoringOptions.EmitProbes"/>, a positive event of a user with an earlier positive on a new item gets a
+/// "probe" list computed from the state before the event (excluding earlier positives and, optionally, every seen
+/// item), and the version's online hit rate counts whether the event's item was in it; otherwise the list served
+/// after the user's previous event is counted; (3) the event is learned: seen and positive items, and the user's
+/// factors are folded in (ISGD user step against the served item factors of the event's item and the user's recent
+/// positives, with sampled negatives); (4) with <see cref="ScoringOptions.EmitAfterEvent"/> the new top-K is emitted
+/// and kept as the user's latest list; (5) the automatic-rollback rule is checked. A request
+/// (<see cref="UserEvent.IsRequest"/>) only emits the user's current list ("request").</para>
+/// <para>Score of item i: w_mf·p_u·q_i + w_co·co(i)/max co + w_pop·pop(i)/max pop + w_cat·cat(i)/max cat over items with
+/// positive popularity, co(i) = Σ_j decay^j·w(seed_j, i)/√pop(i) over the user's recent positives, cat(i) the mean
+/// affinity of i's categories; then optional DPP re-ranking of the top candidates (category-Jaccard kernel) and
+/// serendipity injection.</para>
+/// <para>State: <see cref="UserScoringState"/> per user; the latest list per user (<see cref="LatestDescriptor"/>);
+/// the model store in broadcast state.</para>
+/// </summary>
+public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? options = null)
+    : KeyedBroadcastProcessFunction<string, ProfiledEvent, ModelMessage, Recommendation>
+{
+    public const string StoreKey = "model";
+    public static readonly MapStateDescriptor<string, ModelStore> ModelDescriptor = new("item-model-versions");
+    public static readonly ValueStateDescriptor<UserScoringState> UserDescriptor = new("user-scoring");
+    public static readonly ValueStateDescriptor<Recommendation> LatestDescriptor = new("latest-recommendations");
+
+    private readonly ScoringOptions _o = options ?? new ScoringOptions();
+    private IValueState<UserScoringState>? _user;
+    private IValueState<Recommendation>? _latest;
+    private ItemCatalog _catalog = new();
+    private List<int[]> _categories = [];
+    private CategoryJaccardSimilarity? _similarity;
+    private DppReranker? _dpp;
+    private SerendipityInjector? _serendipity;
+    private float[] _score = [];
+    private float[] _co = [];
+
+    public override void OpenState(IKeyedStateBackend<string> state)
+    {
+        _user = state.GetValueState(UserDescriptor);
+        _latest = state.GetValueState(LatestDescriptor);
+    }
+
+    public override void Open()
+    {
+        _catalog = catalog();
+        _categories = [];
+        _similarity = new CategoryJaccardSimilarity(_categories);
+        _dpp = _o.DppTheta is double t && t < 1 ? new DppReranker(t) : null;
+        _serendipity = _o.SerendipityShare > 0 ? new SerendipityInjector(_o.SerendipityShare) : null;
+        _score = [];
+        _co = [];
+    }
+
+    public override void ProcessBroadcastElement(ModelMessage value, IBroadcastContext context, ICollector<Recommendation> output)
+    {
+        var map = context.GetBroadcastState(ModelDescriptor);
+        if (!map.TryGetValue(StoreKey, out var store))
+        {
+            store = new ModelStore { VersionsKept = _o.VersionsKept };
+            map[StoreKey] = store;
+        }
+        if (value.Delta is { } d) store.Enqueue(d);
+        if (value.RollbackTo is long v)
+        {
+            if (store.Rollback(v)) Runtime.Metrics.Increment("model-rollbacks");
+            else Runtime.DeadLetters.Report($"rollback to version {v}: not among the kept versions", v, context.Timestamp);
+        }
+        if (value.Resume) store.Resume();
+    }
+
+    public override void ProcessElement(ProfiledEvent value, IKeyedBroadcastReadContext<string> context, ICollector<Recommendation> output)
+    {
+        var e = value.Event;
+        var store = context.GetBroadcastState(ModelDescriptor).TryGetValue(StoreKey, out var s) ? s : null;
+        // The store is this subtask's own copy: advancing it to the event's time is deterministic in the versions it holds.
+        store?.AdvanceTo(e.TimestampMs);
+        var st = _user!.Value ?? new UserScoringState { RngState = _o.Seed ^ StableHash(e.UserKey) };
+        long version = store?.CurrentVersion ?? 0;
+        if (e.IsRequest)
+        {
+            var answer = Recommend(store, st, value.After, e, "request");
+            _latest!.Update(answer);
+            output.Collect(answer);
+            return;
+        }
+
+        if (e.IsPositive && st.Positives.Count > 0 && !st.Positives.Contains(e.ItemId))
+        {
+            if (_o.EmitProbes)
+            {
+                var probe = Recommend(store, st, value.Before, e, "probe");
+                store?.RecordServed(version, Array.IndexOf(probe.Items, e.ItemId) >= 0);
+                output.Collect(probe);
+            }
+            else if (st.LastServed is not null)
+            {
+                store?.RecordServed(st.LastServedVersion, Array.IndexOf(st.LastServed, e.ItemId) >= 0);
+            }
+        }
+
+        Learn(store, st, value);
+
+        if (_o.EmitAfterEvent)
+        {
+            var recs = Recommend(store, st, value.After, e, "interaction");
+            st.LastServed = recs.Items;
+            st.LastServedVersion = recs.ModelVersion;
+            _latest!.Update(recs);
+            output.Collect(recs);
+        }
+        _user.Update(st);
+
+        if (store?.CheckAutomaticRollback(_o.RollbackMargin, _o.RollbackMinLists) is long rejected)
+        {
+            Runtime.Metrics.Increment("model-automatic-rollbacks");
+            Runtime.DeadLetters.Report($"model version {rejected} rolled back automatically: online hit rate below its predecessor's by more than {_o.RollbackMargin}", rejected, context.Timestamp);
+        }
+    }
+
+    private void Learn(ModelStore? store, UserScoringState st, ProfiledEvent value)
+    {
+        var e = value.Event;
+        st.Seen.Add(e.ItemId);
+        if (!e.IsPositive) return;
+        if (!st.Positives.Contains(e.ItemId)) st.Positives.Add(e.ItemId);
+        if (store is null || store.Factors == 0) return;
+        int item = store.IndexOf(e.ItemId);
+        if (item < 0 || store.ItemFactors[item] is null) return;
+
+        var rng = new SplitMix64(st.RngState);
+        if (st.Factors is null || st.Factors.Length != store.Factors)
+        {
+            st.Factors = new float[store.Factors];
+            for (int f = 0; f < st.Factors.Length; f++) st.Factors[f] = (float)(rng.NextGaussian() * 0.1);
+        }
+        FoldIn(st.Factors, store.ItemFactors[item]!, 1f);
+        Negatives(store, st.Factors, rng, item);
+        var recent = value.After.RecentPositives;
+        for (int j = 1; j < Math.Min(_o.FoldInRecentItems, recent.Length); j++)
+        {
+            int r = store.IndexOf(recent[j]);
+            if (r >= 0 && store.ItemFactors[r] is { } q) FoldIn(st.Factors, q, 1f);
+        }
+        st.RngState = rng.State;
+    }
+
+    private void Negatives(ModelStore store, float[] p, SplitMix64 rng, int positive)
+    {
+        for (int j = 0; j < _o.FoldInNegatives && store.Count > 1; j++)
+        {
+            int neg = rng.NextInt(store.Count);
+            if (neg != positive && store.ItemFactors[neg] is { } q) FoldIn(p, q, 0f);
+        }
+    }
+
+    /// <summary>The user half of an ISGD step: p ← p + η(err·q − λp).</summary>
+    private void FoldIn(float[] p, float[] q, float target)
+    {
+        float dot = 0;
+        for (int f = 0; f < p.Length; f++) dot += p[f] * q[f];
+        float err = target - dot;
+        for (int f = 0; f < p.Length; f++) p[f] += _o.FoldInLearnRate * (err * q[f] - _o.FoldInRegularization * p[f]);
+    }
+
+    private Recommendation Recommend(ModelStore? store, UserScoringState st, UserFeatures features, UserEvent e, string trigger)
+    {
+        int k = _o.K;
+        if (store is null || store.Count == 0)
+            return new Recommendation(e.UserKey, [], [], 0, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
+        int n = store.Count;
+        if (_score.Length < n)
+        {
+            _score = new float[Math.Max(n, _score.Length * 2)];
+            _co = new float[_score.Length];
+        }
+        while (_categories.Count < n) _categories.Add(_catalog.CategoryIds(store.Ids[_categories.Count]));
+
+        Span<float> s = _score.AsSpan(0, n);
+        double maxPop = 0;
+        for (int i = 0; i < n; i++) maxPop = Math.Max(maxPop, store.Popularity[i]);
+        float wPop = maxPop > 0 ? (float)(_o.WeightPopularity / maxPop) : 0;
+        for (int i = 0; i < n; i++) s[i] = store.Popularity[i] > 0 ? (float)(wPop * store.Popularity[i]) : float.NegativeInfinity;
+
+        if (_o.WeightMf != 0 && st.Factors is { } p && p.Length == store.Factors)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (store.ItemFactors[i] is not { } q) continue;
+                float dot = 0;
+                for (int f = 0; f < p.Length; f++) dot += p[f] * q[f];
+                s[i] += _o.WeightMf * dot;
+            }
+        }
+
+        if (_o.WeightCoVisitation != 0 && features.RecentPositives.Length > 0)
+        {
+            Span<float> co = _co.AsSpan(0, n);
+            co.Clear();
+            double w = 1;
+            foreach (var seed in features.RecentPositives)
+            {
+                int si = store.IndexOf(seed);
+                if (si >= 0)
+                {
+                    int[] ids = store.NeighbourIndex[si];
+                    double[] ws = store.NeighbourWeights[si];
+                    for (int t = 0; t < ids.Length; t++)
+                    {
+                        double pop = store.Popularity[ids[t]];
+                        if (pop > 0) co[ids[t]] += (float)(w * ws[t] / Math.Sqrt(pop));
+                    }
+                }
+                w *= _o.RecencyDecay;
+            }
+            float maxCo = 0;
+            for (int i = 0; i < n; i++) maxCo = Math.Max(maxCo, co[i]);
+            if (maxCo > 0)
+            {
+                float f = _o.WeightCoVisitation / maxCo;
+                for (int i = 0; i < n; i++) s[i] += f * co[i];
+            }
+        }
+
+        double[] aff = features.CategoryAffinity;
+        double maxAff = aff.Length == 0 ? 0 : aff.Max();
+        if (_o.WeightCategory != 0 && maxAff > 0)
+        {
+            double f = _o.WeightCategory / maxAff;
+            for (int i = 0; i < n; i++)
+            {
+                int[] cats = _categories[i];
+                if (cats.Length == 0) continue;
+                double sum = 0;
+                foreach (int c in cats) if (c < aff.Length) sum += aff[c];
+                s[i] += (float)(f * sum / cats.Length);
+            }
+        }
+
+        foreach (var x in st.Positives) if (store.IndexOf(x) is var xi and >= 0) s[xi] = float.NegativeInfinity;
+        if (_o.ExcludeSeen)
+            foreach (var x in st.Seen) if (store.IndexOf(x) is var xi and >= 0) s[xi] = float.NegativeInfinity;
+
+        var chosen = new int[k];
+        int got;
+        if (_dpp is null && _serendipity is null)
+        {
+            got = TopK.Select(s, n, chosen);
+        }
+        else
+        {
+            var pool = new int[Math.Max(k, _o.DppCandidates)];
+            int m = TopK.Select(s, n, pool);
+            var ranked = pool.AsSpan(0, m);
+            if (_dpp is not null)
+            {
+                var rel = new float[m];
+                for (int j = 0; j < m; j++) rel[j] = s[ranked[j]];
+                var reranked = new int[m];
+                int r = _dpp.Rerank(ranked, rel, _similarity!, reranked);
+                ranked = reranked.AsSpan(0, r);
+            }
+            if (_serendipity is not null)
+            {
+                var usual = SerendipityInjector.UsualCategories(aff, 3);
+                got = _serendipity.Inject(ranked, _categories, usual, chosen);
+            }
+            else
+            {
+                got = Math.Min(k, ranked.Length);
+                ranked[..got].CopyTo(chosen);
+            }
+        }
+
+        var items = new string[got];
+        var scores = new float[got];
+        for (int j = 0; j < got; j++)
+        {
+            items[j] = store.Ids[chosen[j]];
+            scores[j] = s[chosen[j]];
+        }
+        return new Recommendation(e.UserKey, items, scores, store.CurrentVersion, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
+    }
+
+    /// <summary>FNV-1a over the UTF-16 code units: the same in every process (unlike string.GetHashCode).</summary>
+    private static ulong StableHash(string s)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char c in s) h = (h ^ c) * 1099511628211UL;
+        return h;
+    }
+
+    private static double LatencyMs(UserEvent e) => (DateTime.UtcNow.Ticks - e.IngestTicks) / (double)TimeSpan.TicksPerMillisecond;
+}

@@ -1,0 +1,33 @@
+namespace RecoFlow.Operators.Streaming.Scoring;
+
+/// <summary>
+/// Settings of <see cref="ScoringFunction"/>. The blend weights are those of the tuned hybrid recommender
+/// (docs/recommendation-evaluation.md).
+/// </summary>
+/// <param name="DppTheta">Relevance/diversity knob of the DPP re-ranking (1 or null: off; 0: diversity only).</param>
+/// <param name="SerendipityShare">Share of the K slots given to items outside the user's usual categories.</param>
+/// <param name="EmitProbes">Before each positive event of a user with an earlier positive, emit the list the model gave from the state before the event ("probe"), for prequential evaluation.</param>
+/// <param name="EmitAfterEvent">After each event, emit the user's new top-K ("interaction").</param>
+/// <param name="RollbackMargin">Automatic rollback when a version's online hit rate is more than this below its predecessor's.</param>
+/// <param name="RollbackMinLists">Lists each of the two versions must have served before they are compared.</param>
+public sealed record ScoringOptions(
+    int K = 10,
+    float WeightMf = 1f,
+    float WeightCoVisitation = 0.5f,
+    float WeightPopularity = 0.5f,
+    float WeightCategory = 0.3f,
+    double RecencyDecay = 0.85,
+    bool ExcludeSeen = true,
+    double? DppTheta = null,
+    int DppCandidates = 50,
+    double SerendipityShare = 0,
+    float FoldInLearnRate = 0.1f,
+    float FoldInRegularization = 0.01f,
+    int FoldInNegatives = 4,
+    int FoldInRecentItems = 10,
+    bool EmitProbes = false,
+    bool EmitAfterEvent = true,
+    int VersionsKept = 10,
+    double RollbackMargin = 0.05,
+    long RollbackMinLists = 200,
+    ulong Seed = 7);

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using RecoFlow.Cli;
+
+namespace RecoFlow.Tests.Recommendations;
+
+public sealed class EvaluateCommandTests
+{
+    private static string MovieLensRatings()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RecoFlow.sln"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "movielens-latest-small", "ratings.csv"));
+    }
+
+    [Fact]
+    public async Task Evaluate_json_has_every_key_and_the_job_beats_the_popularity_baseline_on_a_movielens_sample()
+    {
+        var stdout = new StringWriter();
+        int code = await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--events", "15000", "--k", "10", "--json"], stdout);
+        Assert.True(code == 0, stdout.ToString());
+        var lines = stdout.ToString().Trim().Split('\n');
+        Assert.Single(lines);
+        using var doc = JsonDocument.Parse(lines[0]);
+        string[] keys = ["recall_at_k", "ndcg_at_k", "mrr", "ild", "coverage", "gini", "novelty", "latency_p50_ms", "latency_p99_ms", "test_events"];
+        var root = doc.RootElement;
+        foreach (var k in keys) Assert.True(root.TryGetProperty(k, out _), $"missing {k}");
+        var baselines = root.GetProperty("baselines");
+        Assert.Equal(["popularity", "random"], baselines.EnumerateObject().Select(p => p.Name).Order());
+        foreach (var b in new[] { "popularity", "random" })
+            foreach (var k in keys) Assert.True(baselines.GetProperty(b).TryGetProperty(k, out _), $"missing {b}.{k}");
+        Assert.True(root.GetProperty("test_events").GetInt64() > 1000);
+        Assert.Equal(root.GetProperty("test_events").GetInt64(), baselines.GetProperty("popularity").GetProperty("test_events").GetInt64());
+        Assert.True(root.GetProperty("recall_at_k").GetDouble() > baselines.GetProperty("popularity").GetProperty("recall_at_k").GetDouble());
+    }
+
+    [Fact]
+    public async Task Evaluate_rejects_bad_options_with_exit_code_2()
+    {
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", "no-such-file.csv", "--format", "movielens"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "xml"], new StringWriter()));
+    }
+}

@@ -1,0 +1,75 @@
+using RecoFlow.Api.Operators;
+using RecoFlow.Operators.Events;
+using RecoFlow.Operators.Streaming.Models;
+using RecoFlow.Operators.Streaming.Records;
+using RecoFlow.Operators.Streaming.Scoring;
+using RecoFlow.Operators.Streaming.Users;
+using RecoFlow.TestKit;
+
+namespace RecoFlow.Tests.Recommendations;
+
+/// <summary>
+/// The keyed part of the recommendation dataflow as three operator harnesses wired by hand — user features → item
+/// model → (broadcast) scoring — so that tests decide exactly when a model version reaches the scoring task.
+/// </summary>
+internal sealed class RecommendationChain : IDisposable
+{
+    private int _profiledSeen, _feedbackSeen, _deltasSeen;
+
+    public RecommendationChain(ItemCatalog catalog, ItemModelOptions? model = null, ScoringOptions? scoring = null)
+    {
+        Users = new OperatorHarness<UserEvent, ProfiledEvent>(
+            () => new KeyedProcessOperator<string, UserEvent, ProfiledEvent>(e => e.UserKey, new UserFeaturesFunction(() => catalog)), typeof(string)).Open();
+        Items = new OperatorHarness<ItemFeedback, ModelDelta>(() => new ItemModelOperator(model ?? new ItemModelOptions(PublishInterval: TimeSpan.FromMinutes(1))), typeof(string)).Open();
+        Scoring = new TwoInputOperatorHarness<ProfiledEvent, ModelMessage, Recommendation>(
+            () => new KeyedBroadcastProcessOperator<string, ProfiledEvent, ModelMessage, Recommendation>(e => e.Event.UserKey, new ScoringFunction(() => catalog, scoring ?? new ScoringOptions())),
+            typeof(string)).Open();
+    }
+
+    public OperatorHarness<UserEvent, ProfiledEvent> Users { get; }
+    public OperatorHarness<ItemFeedback, ModelDelta> Items { get; }
+    public TwoInputOperatorHarness<ProfiledEvent, ModelMessage, Recommendation> Scoring { get; }
+    public List<ModelDelta> Versions { get; } = [];
+
+    /// <summary>Sends an event through the chain; versions the item model publishes meanwhile reach scoring first. Returns what scoring emitted.</summary>
+    public IReadOnlyList<Recommendation> Send(UserEvent e)
+    {
+        Users.ProcessElement(e, e.TimestampMs);
+        var feedback = Users.SideOutput(UserFeaturesFunction.ItemFeedbackOutput);
+        for (; _feedbackSeen < feedback.Count; _feedbackSeen++) Items.ProcessElement(feedback[_feedbackSeen].Value, feedback[_feedbackSeen].Timestamp);
+        DeliverVersions();
+        int before = Scoring.OutputValues.Count;
+        var profiled = Users.OutputValues;
+        for (; _profiledSeen < profiled.Count; _profiledSeen++) Scoring.ProcessElement1(profiled[_profiledSeen], profiled[_profiledSeen].Event.TimestampMs);
+        return Scoring.OutputValues.Skip(before).ToList();
+    }
+
+    /// <summary>The user's list now, without an interaction.</summary>
+    public Recommendation Request(string user, long timestampMs) => Send(UserEvent.Request(user, timestampMs)).Single();
+
+    public void Control(ModelMessage message) => Scoring.ProcessElement2(message, 0);
+
+    private void DeliverVersions()
+    {
+        var deltas = Items.OutputValues;
+        for (; _deltasSeen < deltas.Count; _deltasSeen++)
+        {
+            Versions.Add(deltas[_deltasSeen]);
+            Scoring.ProcessElement2(ModelMessage.Publish(deltas[_deltasSeen]), deltas[_deltasSeen].CutMs - 1);
+        }
+    }
+
+    public static UserEvent Event(string user, string item, InteractionType type, long ts, double? value = null)
+    {
+        bool positive = InteractionTypes.IsPositive(type, (float)(value ?? 0));
+        double weight = new RecoFlow.Operators.Features.ImplicitSignalWeights().Weight(type, value);
+        return new UserEvent($"{user}-{item}-{ts}", user, item, type, value, ts, weight, positive, ContextFeatures.None, DateTime.UtcNow.Ticks);
+    }
+
+    public void Dispose()
+    {
+        Users.Dispose();
+        Items.Dispose();
+        Scoring.Dispose();
+    }
+}
