@@ -46,7 +46,12 @@ public static class JobRunner
     public static async Task<int> RunAsync(JobGraph graph, JobRunOptions options, TextWriter output, CancellationToken cancel)
     {
         await using var runtime = LocalRuntime.Start();
-        var client = runtime.Submit(graph, options);
+        return await FollowAsync(runtime.Submit(graph, options), output, cancel);
+    }
+
+    /// <summary>Follows a submitted job to its end with progress on the terminal; Ctrl+C (<paramref name="cancel"/>) cancels it.</summary>
+    public static async Task<int> FollowAsync(JobClient client, TextWriter output, CancellationToken cancel)
+    {
         using var registration = cancel.Register(client.Cancel);
         var sw = Stopwatch.StartNew();
         var interactive = !Console.IsErrorRedirected;

@@ -101,7 +101,7 @@ public static class NodeHttpServerExtensions
         services.AddSingleton(new Pseudonymizer(options.PseudonymKey ?? RandomNumberGenerator.GetBytes(32)));
         services.AddSingleton(new DataMinimizer(node.IpRegions ?? new NoIpRegionLookup()));
         services.AddSingleton<CaptureService>();
-        services.AddSingleton<NodeClock>();
+        services.AddSingleton(new NodeClock());
         services.AddSingleton<NodeMetrics>();
         services.AddSingleton(sp => new JobMetricsSampler(sp.GetRequiredService<IJobRegistry>(), options.SampleInterval, options.History));
         services.AddHostedService<SamplerService>();
