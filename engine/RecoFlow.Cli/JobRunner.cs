@@ -51,14 +51,22 @@ public static class JobRunner
     {
         var (runtimeConfig, options) = run.Resolve(graph.Name);
         await using var runtime = LocalRuntime.Start(runtimeConfig);
-        var client = runtime.Submit(graph, options);
+        return await FollowAsync(runtime.Submit(graph, options), output, cancel, run);
+    }
+
+    /// <summary>
+    /// Follows a submitted job to its end with progress on the terminal; Ctrl+C (<paramref name="cancel"/>) cancels it,
+    /// or with <see cref="RunSettings.SavepointOnStop"/> takes a savepoint and then stops it.
+    /// </summary>
+    public static async Task<int> FollowAsync(JobClient client, TextWriter output, CancellationToken cancel, RunSettings? run = null)
+    {
         using var registration = cancel.Register(() =>
         {
-            if (run.SavepointOnStop && run.StateDirectory is not null)
+            if (run is { SavepointOnStop: true, StateDirectory: { } stateDirectory })
             {
                 Console.Error.WriteLine();
                 Console.Error.WriteLine("recoflow: taking a savepoint before stopping...");
-                _ = client.TriggerSavepointAsync(Path.Combine(run.StateDirectory, "savepoints"), stop: true).ContinueWith(t =>
+                _ = client.TriggerSavepointAsync(Path.Combine(stateDirectory, "savepoints"), stop: true).ContinueWith(t =>
                 {
                     if (t.IsCompletedSuccessfully) output.WriteLine($"savepoint written: {t.Result}");
                     else
@@ -83,7 +91,7 @@ public static class JobRunner
         var (sourced, sunk) = Totals(client);
         var seconds = Math.Max(sw.Elapsed.TotalSeconds, 1e-3);
         if (result.AlreadyFinished)
-            output.WriteLine($"job {graph.Name} had already finished (final checkpoint {result.RestoredFrom}); its output is committed and nothing was written again");
+            output.WriteLine($"job {client.Plan.Graph.Name} had already finished (final checkpoint {result.RestoredFrom}); its output is committed and nothing was written again");
         else if (result.RestoredFrom is { } from)
             output.WriteLine($"resumed from checkpoint {from}");
         output.WriteLine($"job {result.JobId} {result.State.ToString().ToUpperInvariant()} in {sw.Elapsed.TotalSeconds:F2} s: {sourced:N0} records read ({sourced / seconds:N0}/s), {sunk:N0} records written, {client.DeadLetterCount:N0} dead letters" +

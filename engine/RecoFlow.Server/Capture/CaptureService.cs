@@ -1,0 +1,120 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Unicode;
+using RecoFlow.Operators.Events;
+using RecoFlow.Operators.Privacy;
+
+namespace RecoFlow.Server.Capture;
+
+/// <summary>Why one event of a /collect body was rejected.</summary>
+/// <param name="Kind">The parser's error kind in snake_case (missing_field, wrong_type, unknown_type, ...).</param>
+public sealed record CaptureError(int Index, string Kind, string Field, string Reason);
+
+/// <summary>Outcome of one /collect body.</summary>
+/// <param name="BodyError">Set when the body as a whole is unusable (not UTF-8, not JSON, empty batch): nothing was accepted.</param>
+public sealed record CaptureResult(int Accepted, int NotForwarded, IReadOnlyList<CaptureError> Errors, string? BodyError, IReadOnlyList<CapturedEvent> Events)
+{
+    public static CaptureResult Invalid(string reason) => new(0, 0, [], reason, []);
+}
+
+/// <summary>
+/// The capture path of /collect: validates each event with the operators' <see cref="InteractionParser"/>, keeps
+/// events without personalisation consent out of the interactions topic, minimises the context
+/// (<see cref="DataMinimizer"/>: no raw IP, coordinates or user agent leave this node) and replaces the user id by its
+/// pseudonym (<see cref="Pseudonymizer"/>). The output is JSON in the parser's own schema, so the job parses it with
+/// the same parser.
+/// </summary>
+public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer minimizer)
+{
+    private readonly InteractionParser _parser = new();
+
+    /// <summary>Validates and transforms a body: one JSON event object or a JSON array of them.</summary>
+    public CaptureResult Process(ReadOnlySpan<byte> body)
+    {
+        if (!Utf8.IsValid(body)) return CaptureResult.Invalid("body is not valid UTF-8");
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Disallow });
+        }
+        catch (JsonException e)
+        {
+            return CaptureResult.Invalid($"body is not JSON: {e.Message}");
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            switch (root.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    return Process([root]);
+                case JsonValueKind.Array when root.GetArrayLength() == 0:
+                    return CaptureResult.Invalid("the batch is empty");
+                case JsonValueKind.Array:
+                    return Process(root.EnumerateArray().ToList());
+                default:
+                    return CaptureResult.Invalid("body must be a JSON event object or an array of them");
+            }
+        }
+    }
+
+    private CaptureResult Process(IReadOnlyList<JsonElement> items)
+    {
+        var events = new List<CapturedEvent>(items.Count);
+        var errors = new List<CaptureError>();
+        var notForwarded = 0;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var parsed = _parser.Parse(System.Text.Encoding.UTF8.GetBytes(items[i].GetRawText()));
+            if (parsed.Error is { } error)
+            {
+                errors.Add(new CaptureError(i, JsonNamingPolicy.SnakeCaseLower.ConvertName(error.Kind.ToString()), error.Field, error.Message));
+                continue;
+            }
+            var e = parsed.Event!;
+            if (!e.Consent.Personalization)
+            {
+                notForwarded++;
+                continue;
+            }
+            var (minimized, _) = minimizer.Minimize(e);
+            var pseudonym = pseudonymizer.Pseudonymize(e.UserId);
+            events.Add(new CapturedEvent(pseudonym, ToJson(minimized with { UserId = pseudonym })));
+        }
+        return new CaptureResult(events.Count, notForwarded, errors, null, events);
+    }
+
+    /// <summary>The event in <see cref="InteractionParser"/>'s schema.</summary>
+    public static byte[] ToJson(Interaction e)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("event_id", e.EventId);
+            w.WriteString("user_id", e.UserId);
+            w.WriteString("item_id", e.ItemId);
+            w.WriteString("type", InteractionTypes.ToWireName(e.Type));
+            if (e.Value is { } v) w.WriteNumber("value", v);
+            w.WriteNumber("ts", e.TimestampMs);
+            var c = e.Context;
+            w.WriteStartObject("context");
+            void Opt(string name, string? value)
+            {
+                if (value is not null) w.WriteString(name, value);
+            }
+            Opt("timezone", c.Timezone);
+            Opt("country", c.Country);
+            Opt("region", c.Region);
+            Opt("device_type", c.DeviceType);
+            Opt("os", c.Os);
+            Opt("browser", c.Browser);
+            w.WriteEndObject();
+            w.WriteStartObject("consent");
+            w.WriteBoolean("personalization", e.Consent.Personalization);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Http;
+using RecoFlow.Server.Metrics;
+
+namespace RecoFlow.Server.Capture;
+
+/// <summary>POST /collect: reads the body (bounded), runs <see cref="CaptureService"/>, publishes what it accepted.</summary>
+internal static class CollectEndpoint
+{
+    private const string NoConsentNote = "events without personalization consent are not forwarded for personalisation";
+
+    public static async Task<IResult> Handle(HttpContext http, CaptureService capture, IEventPublisher publisher, NodeMetrics metrics, NodeServerOptions options)
+    {
+        var max = options.MaxCollectBytes;
+        if (http.Request.ContentLength > max) return TooLarge(max);
+        var body = await ReadBounded(http.Request.Body, max, http.RequestAborted);
+        if (body is null) return TooLarge(max);
+
+        var result = capture.Process(body);
+        if (result.BodyError is { } bodyError)
+        {
+            metrics.Collected("rejected", 1);
+            return Results.BadRequest(new { error = bodyError });
+        }
+        if (result.Events.Count > 0) await publisher.PublishAsync(options.InteractionsTopic, result.Events, http.RequestAborted);
+        metrics.Collected("accepted", result.Accepted);
+        metrics.Collected("no_consent", result.NotForwarded);
+        metrics.Collected("rejected", result.Errors.Count);
+        var response = new
+        {
+            accepted = result.Accepted,
+            not_forwarded = result.NotForwarded,
+            rejected = result.Errors.Count,
+            note = result.NotForwarded > 0 ? NoConsentNote : null,
+            errors = result.Errors,
+        };
+        return result.Errors.Count > 0 ? Results.BadRequest(response) : Results.Json(response, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static IResult TooLarge(int max) =>
+        Results.Json(new { error = $"body exceeds {max} bytes" }, statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    /// <summary>The body, or null when it is longer than <paramref name="max"/> bytes.</summary>
+    private static async Task<byte[]?> ReadBounded(Stream body, int max, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int n;
+        try
+        {
+            while ((n = await body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + n > max) return null;
+                buffer.Write(chunk, 0, n);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,21 @@
+namespace RecoFlow.Server.Cluster;
+
+/// <summary>One cluster member as the API shows it (shape of Akka.Cluster's Member plus reachability).</summary>
+/// <param name="Address">Akka address, e.g. <c>akka.tcp://recoflow@10.0.0.5:4053</c>, or the node name without a cluster.</param>
+/// <param name="Status">Akka member status: joining, up, leaving, exiting, down, removed.</param>
+/// <param name="Reachable">False when the failure detector of some member marks it unreachable.</param>
+public sealed record ClusterMember(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable, DateTimeOffset UpSince, bool IsLeader, bool IsSelf);
+
+/// <summary>What the node knows of its cluster. A cluster node implements it over Akka.Cluster's state.</summary>
+public interface IClusterView
+{
+    IReadOnlyList<ClusterMember> Members { get; }
+}
+
+/// <summary>A node running alone (the embedded runtime): itself, up, reachable and leader.</summary>
+public sealed class SingleNodeClusterView(string nodeName, IReadOnlyList<string>? roles = null) : IClusterView
+{
+    private readonly ClusterMember _self = new(nodeName, roles ?? ["job-manager", "worker"], "up", true, DateTimeOffset.UtcNow, true, true);
+
+    public IReadOnlyList<ClusterMember> Members => [_self];
+}

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using RecoFlow.Operators.Privacy;
+using RecoFlow.Server.Api;
+using RecoFlow.Server.Capture;
+using RecoFlow.Server.Cluster;
+using RecoFlow.Server.Delivery;
+using RecoFlow.Server.Jobs;
+using RecoFlow.Server.Metrics;
+
+namespace RecoFlow.Server;
+
+/// <summary>
+/// The HTTP layer of a node on Kestrel: dashboard (/), JSON API (/api), Prometheus metrics (/metrics), event capture
+/// (/collect, /tracker.js) and recommendation delivery (/recommendations, /ws/recommendations). Start it with
+/// <see cref="StartAsync"/>, or add it to your own WebApplication with <see cref="NodeHttpServerExtensions"/>.
+/// </summary>
+public sealed class NodeHttpServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private NodeHttpServer(WebApplication app, Uri url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    /// <summary>Base address, e.g. http://127.0.0.1:8080/.</summary>
+    public Uri Url { get; }
+    public IServiceProvider Services => _app.Services;
+    public NodeMetrics Metrics => _app.Services.GetRequiredService<NodeMetrics>();
+    public IRecommendationFeed Feed => _app.Services.GetRequiredService<IRecommendationFeed>();
+    public Pseudonymizer Pseudonymizer => _app.Services.GetRequiredService<Pseudonymizer>();
+
+    /// <summary>Builds and starts the server on <see cref="NodeServerOptions.Host"/>:<see cref="NodeServerOptions.Port"/>.</summary>
+    public static async Task<NodeHttpServer> StartAsync(NodeServerOptions options, NodeServices services, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseKestrel(k =>
+        {
+            var address = options.Host is "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);
+            k.Listen(address, options.Port);
+        });
+        builder.Services.AddRecoFlowNode(options, services);
+        var app = builder.Build();
+        app.MapRecoFlowNode();
+        await app.StartAsync(cancellationToken);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new NodeHttpServer(app, new Uri(bound.EndsWith('/') ? bound : bound + "/"));
+    }
+
+    /// <summary>Stops accepting requests, closes open connections (WebSockets included) and the sampler.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default) => await _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5))) await _app.StopAsync(timeout.Token);
+        await _app.DisposeAsync();
+    }
+
+    internal static string Resource(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("RecoFlow.Server.Web." + name)
+            ?? throw new InvalidOperationException($"{name} is missing from RecoFlow.Server");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
+
+public static class NodeHttpServerExtensions
+{
+    private const string CollectRateLimit = "collect";
+    private const string CollectCors = "collect";
+
+    /// <summary>Registers the node's HTTP services: options, plugged-in services, metrics (OpenTelemetry with the Prometheus exporter), rate limiter, sampler.</summary>
+    public static IServiceCollection AddRecoFlowNode(this IServiceCollection services, NodeServerOptions options, NodeServices node)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(node.Jobs);
+        services.AddSingleton(node.Cluster ?? new SingleNodeClusterView(options.NodeName));
+        services.AddSingleton(node.Publisher ?? new InMemoryEventPublisher());
+        services.AddSingleton(node.Feed ?? new InMemoryRecommendationFeed());
+        services.AddSingleton(node.Models ?? new NoModelVersions());
+        services.AddSingleton(new Pseudonymizer(options.PseudonymKey ?? RandomNumberGenerator.GetBytes(32)));
+        services.AddSingleton(new DataMinimizer(node.IpRegions ?? new NoIpRegionLookup()));
+        services.AddSingleton<CaptureService>();
+        services.AddSingleton(new NodeClock());
+        services.AddSingleton<NodeMetrics>();
+        services.AddSingleton(sp => new JobMetricsSampler(sp.GetRequiredService<IJobRegistry>(), options.SampleInterval, options.History));
+        services.AddHostedService<SamplerService>();
+        services.AddSingleton<AccessTokenFilter>();
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
+        });
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        services.AddRateLimiter(r =>
+        {
+            r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            r.AddPolicy(CollectRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.CollectRateLimit, Window = options.CollectRateWindow, QueueLimit = 0 }));
+        });
+        services.AddCors(c => c.AddPolicy(CollectCors, p => p.AllowAnyOrigin().AllowAnyHeader().WithMethods("POST")));
+        return services;
+    }
+
+    /// <summary>Maps every endpoint of the node (see docs/http-api.md).</summary>
+    public static WebApplication MapRecoFlowNode(this WebApplication app)
+    {
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseCors();
+        app.UseRateLimiter();
+
+        var dashboard = NodeHttpServer.Resource("dashboard.html");
+        var tracker = NodeHttpServer.Resource("tracker.js");
+        app.MapGet("/", () => Results.Content(dashboard, "text/html; charset=utf-8"));
+        app.MapGet("/tracker.js", (HttpContext http) =>
+        {
+            http.Response.Headers.CacheControl = "public, max-age=300";
+            return Results.Content(tracker, "text/javascript; charset=utf-8");
+        });
+
+        var api = app.MapGroup("/api");
+        api.MapGet("/overview", (NodeServerOptions o, IClusterView c, IJobRegistry j, NodeMetrics m, NodeClock clock) => Results.Json(ApiEndpoints.Overview(o, c, j, m, clock)));
+        api.MapGet("/jobs", (IJobRegistry jobs) => Results.Json(jobs.Jobs.Select(ApiEndpoints.Summary)));
+        api.MapGet("/jobs/{id}", (string id, IJobRegistry jobs, JobMetricsSampler sampler) =>
+            jobs.Find(id) is { } j ? Results.Json(ApiEndpoints.Detail(j, sampler)) : NotFound(id));
+        api.MapGet("/jobs/{id}/checkpoints", (string id, IJobRegistry jobs) =>
+            jobs.Find(id) is { } j ? Results.Json(j.Checkpoints.Select(ApiEndpoints.Checkpoint)) : NotFound(id));
+        api.MapPost("/jobs/{id}/cancel", (string id, IJobRegistry jobs) =>
+        {
+            if (jobs.Find(id) is not { } j) return NotFound(id);
+            if (j.Status is JobStatus.Finished or JobStatus.Failed or JobStatus.Canceled)
+                return Results.Conflict(new { error = $"job {id} already ended ({j.Status.ToString().ToUpperInvariant()})" });
+            j.Cancel();
+            return Results.Json(new { id, cancel = "requested" }, statusCode: StatusCodes.Status202Accepted);
+        }).AddEndpointFilter<AccessTokenFilter>();
+        api.MapGet("/models", (IModelVersions models) => Results.Json(ApiEndpoints.Models(models)));
+
+        app.MapPrometheusScrapingEndpoint("/metrics");
+
+        app.MapPost("/collect", CollectEndpoint.Handle)
+            .AddEndpointFilter<AccessTokenFilter>()
+            .RequireRateLimiting(CollectRateLimit)
+            .RequireCors(CollectCors);
+
+        app.MapGet("/recommendations/{user}", RecommendationEndpoints.Latest);
+        app.Map("/ws/recommendations", RecommendationEndpoints.Stream);
+        return app;
+    }
+
+    private static IResult NotFound(string id) => Results.NotFound(new { error = $"no job {id}" });
+}
+
+/// <summary>Drives <see cref="JobMetricsSampler"/> once per sample interval and rotates the latency window with it.</summary>
+internal sealed class SamplerService(JobMetricsSampler sampler, NodeMetrics metrics, NodeServerOptions options) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        sampler.Sampled += metrics.RotateLatencyWindow;
+        using var timer = new PeriodicTimer(options.SampleInterval);
+        sampler.Tick();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) sampler.Tick();
+        }
+        catch (OperationCanceledException) { }
+    }
+}

@@ -1,0 +1,73 @@
+using Akka.Configuration;
+
+namespace RecoFlow.Server;
+
+/// <summary>Settings of a node's HTTP layer, read from <c>recoflow.http</c> (defaults in the embedded http.conf).</summary>
+public sealed record NodeServerOptions
+{
+    /// <summary>The embedded http.conf: the one place the defaults live.</summary>
+    public static Config DefaultConfig { get; } = LoadDefaults();
+
+    /// <summary>Name of this node as shown by the API and the dashboard.</summary>
+    public string NodeName { get; init; } = Environment.MachineName;
+
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>0 picks a free port; <see cref="NodeHttpServer.Url"/> tells which.</summary>
+    public int Port { get; init; } = 8080;
+
+    /// <summary>Bearer token required for writes; null or empty turns security off.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>Key of the user-id pseudonymisation; null means a random key for this process.</summary>
+    public byte[]? PseudonymKey { get; init; }
+
+    public string InteractionsTopic { get; init; } = "interactions";
+    public int MaxCollectBytes { get; init; } = 1 << 20;
+    public int CollectRateLimit { get; init; } = 100;
+    public TimeSpan CollectRateWindow { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan History { get; init; } = TimeSpan.FromMinutes(5);
+
+    public bool SecurityOn => !string.IsNullOrEmpty(Token);
+
+    /// <summary>Reads <c>recoflow.http</c> from <paramref name="config"/>, falling back to the embedded defaults.</summary>
+    public static NodeServerOptions From(Config? config)
+    {
+        var c = (config ?? Config.Empty).WithFallback(DefaultConfig).GetConfig("recoflow.http");
+        var token = c.GetString("token");
+        var key = c.GetString("pseudonym-key");
+        var o = new NodeServerOptions
+        {
+            Host = c.GetString("host"),
+            Port = c.GetInt("port"),
+            Token = string.IsNullOrEmpty(token) ? null : token,
+            PseudonymKey = string.IsNullOrEmpty(key) ? null : System.Text.Encoding.UTF8.GetBytes(key),
+            InteractionsTopic = c.GetString("interactions-topic"),
+            MaxCollectBytes = c.GetInt("max-collect-bytes"),
+            CollectRateLimit = c.GetInt("collect-rate-limit"),
+            CollectRateWindow = c.GetTimeSpan("collect-rate-window"),
+            SampleInterval = c.GetTimeSpan("sample-interval"),
+            History = c.GetTimeSpan("history"),
+        };
+        o.Validate();
+        return o;
+    }
+
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535) throw new ArgumentException("recoflow.http.port must be within 0..65535");
+        if (PseudonymKey is { Length: < 16 }) throw new ArgumentException("recoflow.http.pseudonym-key must be at least 16 bytes");
+        if (MaxCollectBytes < 1) throw new ArgumentException("recoflow.http.max-collect-bytes must be positive");
+        if (CollectRateLimit < 1) throw new ArgumentException("recoflow.http.collect-rate-limit must be at least 1");
+        if (SampleInterval <= TimeSpan.Zero) throw new ArgumentException("recoflow.http.sample-interval must be positive");
+    }
+
+    private static Config LoadDefaults()
+    {
+        using var stream = typeof(NodeServerOptions).Assembly.GetManifestResourceStream("RecoFlow.Server.http.conf")
+            ?? throw new InvalidOperationException("http.conf is missing from RecoFlow.Server");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}

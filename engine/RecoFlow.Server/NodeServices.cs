@@ -1,0 +1,22 @@
+using RecoFlow.Operators.Privacy;
+using RecoFlow.Server.Api;
+using RecoFlow.Server.Capture;
+using RecoFlow.Server.Cluster;
+using RecoFlow.Server.Delivery;
+using RecoFlow.Server.Jobs;
+
+namespace RecoFlow.Server;
+
+/// <summary>
+/// What a host plugs into its node's HTTP layer. Only <see cref="Jobs"/> is required; the rest default to a single
+/// node with in-memory event capture and recommendation feed, no IP geolocation and no model versions.
+/// </summary>
+public sealed class NodeServices
+{
+    public required IJobRegistry Jobs { get; init; }
+    public IClusterView? Cluster { get; init; }
+    public IEventPublisher? Publisher { get; init; }
+    public IRecommendationFeed? Feed { get; init; }
+    public IModelVersions? Models { get; init; }
+    public IIpRegionLookup? IpRegions { get; init; }
+}

@@ -1,0 +1,82 @@
+/* RecoFlow tracker: sends views, clicks, dwell time and scroll depth to the node's /collect.
+ * <script src="http://NODE/tracker.js" data-user="USER" data-item="ITEM" data-consent="true" [data-token="TOKEN"]></script>
+ * Elements with data-rf-item="ITEM" report clicks. window.recoflow.track(type, item, value) sends any other event;
+ * recoflow.setUser(id) and recoflow.setConsent(bool) change who is tracked and whether personalisation is allowed. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var ds = (script && script.dataset) || {};
+  var endpoint = new URL("/collect", script && script.src ? script.src : location.href).href;
+  var state = { user: ds.user || null, item: ds.item || null, consent: ds.consent === "true", token: ds.token || null };
+  var queue = [], seq = 0, started = Date.now(), maxScroll = 0, reported = false;
+
+  function context() {
+    var n = navigator, c = { user_agent: n.userAgent };
+    try { c.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { /* no Intl */ }
+    if (n.userAgentData) {
+      if (n.userAgentData.mobile) c.device_type = "mobile";
+      if (n.userAgentData.platform) c.os = n.userAgentData.platform.toLowerCase();
+    }
+    return c;
+  }
+
+  function id() {
+    seq += 1;
+    return (crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + Math.random().toString(36).slice(2)) + "-" + seq;
+  }
+
+  function track(type, item, value) {
+    if (!state.user || !item) return;
+    var e = { event_id: id(), user_id: state.user, item_id: String(item), type: type, ts: Date.now(), context: context(), consent: { personalization: state.consent } };
+    if (value !== undefined && value !== null) e.value = value;
+    queue.push(e);
+    if (queue.length >= 20) flush(false);
+  }
+
+  function flush(leaving) {
+    if (!queue.length) return;
+    var body = JSON.stringify(queue);
+    queue = [];
+    if (leaving && !state.token && navigator.sendBeacon && navigator.sendBeacon(endpoint, new Blob([body], { type: "text/plain" }))) return;
+    var headers = { "Content-Type": "text/plain" };
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    fetch(endpoint, { method: "POST", body: body, headers: headers, keepalive: true, mode: "cors" }).catch(function () { /* best effort */ });
+  }
+
+  function scrollDepth() {
+    var doc = document.documentElement, total = doc.scrollHeight - innerHeight;
+    var depth = total <= 0 ? 1 : Math.min(1, Math.max(0, scrollY / total));
+    if (depth > maxScroll) maxScroll = depth;
+  }
+
+  function leave() {
+    if (!reported && state.item) {
+      reported = true;
+      track("dwell", state.item, Math.min(86400, Math.round((Date.now() - started) / 100) / 10));
+      track("scroll", state.item, Math.round(maxScroll * 100) / 100);
+    }
+    flush(true);
+  }
+
+  addEventListener("scroll", scrollDepth, { passive: true });
+  document.addEventListener("click", function (ev) {
+    var el = ev.target && ev.target.closest ? ev.target.closest("[data-rf-item]") : null;
+    if (el) track("click", el.getAttribute("data-rf-item"));
+  }, true);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") leave();
+    else { reported = false; started = Date.now(); }
+  });
+  addEventListener("pagehide", leave);
+  setInterval(function () { flush(false); }, 2000);
+
+  window.recoflow = {
+    track: track,
+    flush: function () { flush(false); },
+    setUser: function (u) { state.user = u; },
+    setConsent: function (c) { state.consent = !!c; },
+    setItem: function (i) { state.item = i; started = Date.now(); maxScroll = 0; reported = false; if (i) track("view", i); }
+  };
+  scrollDepth();
+  if (state.item) track("view", state.item);
+})();
