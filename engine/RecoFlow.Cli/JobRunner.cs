@@ -80,9 +80,11 @@ public static class JobRunner
         });
         var sw = Stopwatch.StartNew();
         var interactive = !Console.IsErrorRedirected;
+        long lastReported = 0;
         while (!client.Completion.IsCompleted)
         {
             await Task.WhenAny(client.Completion, Task.Delay(1000, CancellationToken.None));
+            lastReported = ReportCheckpoints(client, output, lastReported, interactive);
             if (interactive && !client.Completion.IsCompleted)
                 Console.Error.Write($"\r{Progress(client, sw.Elapsed)}   ");
         }
@@ -103,6 +105,21 @@ public static class JobRunner
             return 1;
         }
         return result.State == JobState.Finished ? 0 : 130;
+    }
+
+    /// <summary>One line per checkpoint since the last report (on stdout, so logs and scripts can follow a run).</summary>
+    private static long ReportCheckpoints(JobClient client, TextWriter output, long after, bool interactive)
+    {
+        foreach (var c in client.Metrics.Checkpoints)
+        {
+            if (c.Id <= after) continue;
+            after = c.Id;
+            if (interactive) Console.Error.Write("\r");
+            output.WriteLine(c.Status == Runtime.Checkpointing.CheckpointStatus.Completed
+                ? $"checkpoint {c.Id} completed in {c.DurationMs:F0} ms ({c.SizeBytes:N0} bytes, alignment {c.AlignmentMs:F1} ms)"
+                : $"checkpoint {c.Id} failed: {c.FailureCause}");
+        }
+        return after;
     }
 
     private static (long Sourced, long Sunk) Totals(JobClient client)

@@ -66,6 +66,12 @@ public interface ISourceReader<T> : IDisposable
     /// <summary>The current position of every split this reader holds, finished ones included.</summary>
     IReadOnlyList<SourceSplit> SnapshotSplits();
 
+    /// <summary>
+    /// The positions for checkpoint <paramref name="checkpointId"/> (the runtime calls this one). Readers that commit
+    /// offsets externally on <see cref="NotifyCheckpointComplete"/> keep the snapshot of each id until it completes.
+    /// </summary>
+    IReadOnlyList<SourceSplit> SnapshotSplits(long checkpointId) => SnapshotSplits();
+
     /// <summary>A checkpoint completed; a reader may commit offsets to an external system (for monitoring only).</summary>
     void NotifyCheckpointComplete(long checkpointId) { }
 }

@@ -8,9 +8,12 @@ namespace RecoFlow.Runtime.Execution;
 internal interface ISourceDriver : IDisposable
 {
     PollStatus Poll(int maxRecords);
-    IReadOnlyList<SourceSplit> SnapshotSplits();
+    IReadOnlyList<SourceSplit> SnapshotSplits(long checkpointId);
     void NotifyCheckpointComplete(long checkpointId);
     long RecordsOut { get; }
+
+    /// <summary>The last watermark this source emitted.</summary>
+    long CurrentWatermark { get; }
     /// <summary>True when every split is idle: downstream should not wait for this source's watermark.</summary>
     bool IsIdle { get; }
 
@@ -57,6 +60,7 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
 
     public long RecordsOut { get; private set; }
     public bool IsIdle => _idle;
+    public long CurrentWatermark => _emittedWatermark;
 
     public void AddSplits(IReadOnlyList<SourceSplit> splits)
     {
@@ -131,7 +135,7 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
 
     public void SplitFinished(string splitId) => Split(splitId).Finished = true;
 
-    public IReadOnlyList<SourceSplit> SnapshotSplits() => _reader.SnapshotSplits();
+    public IReadOnlyList<SourceSplit> SnapshotSplits(long checkpointId) => _reader.SnapshotSplits(checkpointId);
 
     public Dictionary<string, long> SnapshotWatermarks()
     {

@@ -332,7 +332,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         var snap = new TaskStateSnapshot { CheckpointId = id, VertexUid = _vertex.Uid, Subtask = _id.Subtask, Parallelism = _vertex.Parallelism };
         if (chain.Source is not null)
         {
-            snap.Splits = [.. chain.Source.SnapshotSplits()];
+            snap.Splits = [.. chain.Source.SnapshotSplits(id)];
             snap.SplitWatermarks = chain.Source.SnapshotWatermarks();
         }
         for (var i = 0; i < chain.Operators.Count; i++)
@@ -411,7 +411,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     {
         foreach (var w in _chain!.Writers) w.FlushAll();
         _chain.UpdateMetrics(_metrics);
-        if (_blockedSince == 0 && Blocked) _blockedSince = Stopwatch.GetTimestamp();
+        if (_blockedSince == 0 && Blocked) _metrics.BackpressuredSinceTicks = _blockedSince = Stopwatch.GetTimestamp();
     }
 
     private void Unblocked()
@@ -420,7 +420,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         if (_blockedSince != 0)
         {
             _metrics.BackpressuredTicks += Stopwatch.GetTimestamp() - _blockedSince;
-            _blockedSince = 0;
+            _metrics.BackpressuredSinceTicks = _blockedSince = 0;
         }
         while (_pending.Count > 0 && !Blocked) Step(_pending.Dequeue());
         if (_pollAfterCredit && !Blocked)

@@ -189,7 +189,11 @@ internal sealed class TaskChain : IDisposable
         foreach (var op in Operators) if (op is ISinkOperator s) written += s.Written;
         metrics.RecordsOut = outCount;
         metrics.RecordsWritten = written;
-        if (Source is not null) metrics.RecordsRead = Source.RecordsOut;
+        if (Source is not null)
+        {
+            metrics.RecordsRead = Source.RecordsOut;
+            if (Source.CurrentWatermark != Api.Time.Watermark.NoTimestamp) metrics.CurrentWatermark = Source.CurrentWatermark;
+        }
     }
 
     public void Dispose()

@@ -23,6 +23,8 @@ public sealed class TaskMetrics(TaskId id, string name)
     public long CurrentWatermark = Api.Time.Watermark.NoTimestamp;
     public long BusyTicks;
     public long BackpressuredTicks;
+    /// <summary>When the current backpressure began (Stopwatch ticks), 0 when not backpressured: readers add the time since.</summary>
+    public long BackpressuredSinceTicks;
     public long StartedAtTicks;
 }
 

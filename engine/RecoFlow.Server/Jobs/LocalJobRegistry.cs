@@ -47,8 +47,14 @@ public sealed class LocalJobHandle : IJobHandle
     public DateTimeOffset? EndedAt => _client.Completion.IsCompleted ? _endedAt ?? DateTimeOffset.UtcNow : null;
     public JobGraphView Graph { get; }
     public long DeadLetterCount => _client.DeadLetterCount;
-    public int? Restarts => _restarts?.Invoke();
-    public IReadOnlyList<CheckpointView> Checkpoints => _checkpoints?.Invoke() ?? [];
+    public int? Restarts => _restarts?.Invoke() ?? _client.Metrics.Restarts;
+
+    public IReadOnlyList<CheckpointView> Checkpoints => _checkpoints?.Invoke() ?? _client.Metrics.Checkpoints
+        .Select(c => new CheckpointView(c.Id, new DateTimeOffset(DateTime.SpecifyKind(c.TriggeredAt, DateTimeKind.Utc)), (long)c.DurationMs,
+            c.Status == Runtime.Checkpointing.CheckpointStatus.Completed ? c.SizeBytes : null,
+            c.Status == Runtime.Checkpointing.CheckpointStatus.Completed ? (long)Math.Round(c.AlignmentMs) : null,
+            c.IsFinal ? "COMPLETED (final)" : c.Status.ToString().ToUpperInvariant(), c.FailureCause))
+        .ToList();
 
     public JobStatus Status
     {
@@ -62,8 +68,12 @@ public sealed class LocalJobHandle : IJobHandle
                     _ => JobStatus.Failed,
                 };
             if (_client.Completion.IsCompleted) return JobStatus.Failed;
-            // The runtime reports a job's state only at its end; while it runs, the tasks tell.
-            return _client.Metrics.Tasks.Any(t => t.State is TaskState.Running or TaskState.Finished) ? JobStatus.Running : JobStatus.Created;
+            return _client.Metrics.State switch
+            {
+                JobState.Running => JobStatus.Running,
+                JobState.Restarting => JobStatus.Restarting,
+                _ => JobStatus.Created,
+            };
         }
     }
 
@@ -88,7 +98,7 @@ public sealed class LocalJobHandle : IJobHandle
                 Volatile.Read(ref t.RecordsOut) + Volatile.Read(ref t.RecordsWritten),
                 Volatile.Read(ref t.RecordsRead), Volatile.Read(ref t.RecordsWritten),
                 Stopwatch.GetElapsedTime(0, Volatile.Read(ref t.BusyTicks)),
-                Stopwatch.GetElapsedTime(0, Volatile.Read(ref t.BackpressuredTicks)),
+                Stopwatch.GetElapsedTime(0, Volatile.Read(ref t.BackpressuredTicks) + (Volatile.Read(ref t.BackpressuredSinceTicks) is var since and > 0 ? now - since : 0)),
                 started == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(started, now),
                 wm == RecoFlow.Api.Time.Watermark.NoTimestamp ? null : wm));
         }

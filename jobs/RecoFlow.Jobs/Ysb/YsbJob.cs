@@ -30,6 +30,7 @@ public sealed class YsbJob : IJobDefinition
         new("window", "window size", "10s"),
         new("max-out-of-orderness", "how far events may arrive out of order before they are late", "5s"),
         new("parallelism", "parallel tasks per operator", "1"),
+        new("rate", "replay the input at this many events per second (0: as fast as possible)", "0"),
     ];
 
     public StreamJob Build(JobParameters p)
@@ -40,6 +41,9 @@ public sealed class YsbJob : IJobDefinition
         var campaignsPath = p.GetString("campaigns");
         if (!File.Exists(campaignsPath)) throw new JobParameterException($"parameter 'campaigns': file not found: {campaignsPath}");
         var source = YsbSources.Create(p);
+        var rate = p.GetInt("rate");
+        if (rate < 0) throw new JobParameterException("parameter 'rate' must not be negative");
+        if (rate > 0) source = new Connectors.RateLimitedSource<YsbEvent>(source, rate);
         var parallelism = p.GetInt("parallelism");
         if (parallelism < 1) throw new JobParameterException("parameter 'parallelism' must be at least 1");
 
