@@ -308,7 +308,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         var savepoint = _aligningSavepoint;
         foreach (var w in _chain!.Writers)
             w.Broadcast(ch => new BarrierMessage { CheckpointId = id, Timestamp = _env!.Clock.NowMillis, IsSavepoint = savepoint, Channel = ch, Attempt = _attempt });
-        if (_checkpointing is null) return;
+        if (_checkpointing is null && !savepoint) return;
         var start = Stopwatch.GetTimestamp();
         byte[] bytes;
         try
@@ -321,7 +321,13 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
             return;
         }
         var syncMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        var stateRef = new TaskStateRef { VertexUid = _vertex.Uid, Subtask = _id.Subtask, Parallelism = _vertex.Parallelism, PersistenceId = _checkpointing.PersistenceId, SizeBytes = bytes.Length };
+        var stateRef = new TaskStateRef { VertexUid = _vertex.Uid, Subtask = _id.Subtask, Parallelism = _vertex.Parallelism, PersistenceId = _checkpointing?.PersistenceId ?? "", SizeBytes = bytes.Length };
+        if (_checkpointing is null)
+        {
+            // A savepoint of a job without checkpoints: the state goes only into the savepoint's files.
+            _master.Tell(new AcknowledgeCheckpoint(_id, _attempt, id, stateRef, alignMs, syncMs, bytes));
+            return;
+        }
         _saving[id] = (stateRef, alignMs, syncMs, savepoint ? bytes : null);
         _snapshotStore.Tell(new SaveSnapshot(new SnapshotMetadata(_checkpointing.PersistenceId, id, DateTime.UtcNow), bytes), Self);
     }
