@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using RecoFlow.Api.Streams;
 using RecoFlow.Connectors.Files;
 using RecoFlow.Connectors.Memory;
+using RecoFlow.Connectors.Sql;
 using RecoFlow.Jobs.Ysb;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Checkpointing;
@@ -72,6 +73,45 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
         ysb.AssertCommittedOutputExact(output);
     }
 
+    [Theory]
+    [InlineData(SqlDialect.Sqlite)]
+    [InlineData(SqlDialect.Postgres)]
+    public async Task Sql_sink_rows_are_exactly_once_through_failures(SqlDialect dialect)
+    {
+        var connection = dialect == SqlDialect.Postgres ? await TestDatabases.NewPostgresDatabaseAsync() : $"Data Source={Path.Combine(_dir, "out.db")}";
+        var seed = Environment.TickCount;
+        var rng = new Random(seed);
+        var chaos = new Chaos(Enumerable.Range(0, 3).Select(_ => (long)rng.Next(50_000, 1_100_000)));
+        var job = new StreamJob("ysb-sql");
+        var (_, counts) = RecoFlow.Jobs.Ysb.YsbJob.Pipeline(job, new JsonLinesFileSource<YsbEvent>([ysb.Input], YsbEvent.Parse), () => YsbData.LoadCampaigns(ysb.Campaigns),
+            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), afterSource: s => s.Map(chaos.Pass, "chaos").SetParallelism(1));
+        counts.SinkTo(new SqlSink<YsbResult>(dialect, connection, "window_counts",
+        [
+            new("campaign_id", "VARCHAR(100)", r => r.CampaignId),
+            new("window_start", "BIGINT", r => r.WindowStart),
+            new("views", "BIGINT", r => r.Count),
+        ]), "window counts").SetParallelism(2);
+        var result = await RunAsync(job,
+            new JobRunOptions { Checkpoints = new CheckpointOptions { Interval = TimeSpan.FromMilliseconds(100) }, RestartStrategy = RestartStrategy.FixedDelay(10, TimeSpan.FromMilliseconds(50)) },
+            CheckpointStore.Sqlite(Path.Combine(_dir, "ck.db")));
+        Assert.True(result.State == JobState.Finished, $"seed {seed}: {result.State} {result.Failure}");
+        Assert.True(chaos.Thrown == result.Restarts, $"{chaos.Thrown} thrown, {result.Restarts} restarts: {Failures}");
+
+        await using var c = dialect == SqlDialect.Postgres ? (System.Data.Common.DbConnection)new Npgsql.NpgsqlConnection(connection) : new SqliteConnection(connection);
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT campaign_id, window_start, views FROM window_counts";
+        var rows = new List<((string, long) Key, long Count)>();
+        await using (var r = await cmd.ExecuteReaderAsync())
+            while (await r.ReadAsync()) rows.Add(((r.GetString(0), r.GetInt64(1)), r.GetInt64(2)));
+        var duplicates = rows.GroupBy(x => x.Key).Where(g => g.Count() > 1).Select(g => g.Key).Take(3).ToList();
+        Assert.True(duplicates.Count == 0, $"seed {seed}: rows committed twice: {string.Join(", ", duplicates)}");
+        Assert.Equal(ysb.Expected.Count, rows.Count);
+        Assert.All(rows, x => Assert.Equal(ysb.Expected[x.Key], x.Count));
+        cmd.CommandText = "SELECT COUNT(*) FROM window_counts__rf_staging";
+        Assert.Equal(0L, Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public async Task Restart_strategy_gives_up_and_the_job_fails_with_the_cause()
     {
@@ -101,7 +141,7 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
         Assert.Throws<ArgumentException>(() => RestartStrategy.Parse("sometimes"));
     }
 
-    /// <summary>An operator whose first snapshot takes longer than the checkpoint timeout.</summary>
+    /// <summary>An operator whose third snapshot takes twice the checkpoint timeout (ordinary ones take milliseconds).</summary>
     private sealed class SlowSnapshot : RecoFlow.Api.Operators.OneInputOperator<YsbEvent, YsbEvent>
     {
         public static int Slowed;
@@ -109,7 +149,7 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
 
         public override void SnapshotState(long checkpointId)
         {
-            if (Interlocked.Increment(ref Slowed) == 3) Thread.Sleep(1500);
+            if (Interlocked.Increment(ref Slowed) == 3) Thread.Sleep(6_000);
         }
     }
 
@@ -123,7 +163,7 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
             TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), afterSource: s => s.Transform("slow", "slow snapshot", () => new SlowSnapshot()).SetParallelism(1));
         counts.SinkTo(new FileSink<YsbResult>(output, r => r.ToJson()), "window counts").SetParallelism(1);
         var result = await RunAsync(job,
-            new JobRunOptions { Checkpoints = new CheckpointOptions { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(500) }, RestartStrategy = RestartStrategy.FixedDelay(3, TimeSpan.Zero) },
+            new JobRunOptions { Checkpoints = new CheckpointOptions { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromSeconds(3) }, RestartStrategy = RestartStrategy.FixedDelay(3, TimeSpan.Zero) },
             CheckpointStore.Sqlite(Path.Combine(_dir, "ck.db")));
         Assert.True(result.State == JobState.Finished, $"{result.State} {result.Failure}");
         Assert.True(result.Restarts == 1, Failures);
