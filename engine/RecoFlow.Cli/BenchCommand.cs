@@ -21,13 +21,19 @@ public static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "fewer events and runs" };
         var doc = new Option<string?>("--doc") { Description = "markdown file to rewrite with the results", DefaultValueFactory = _ => "docs/benchmarks.md" };
         var kafkaOnly = new Option<bool>("--kafka-only") { Description = "run only the Kafka row (dev broker); prints it, leaves the doc alone" };
-        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly };
+        var checkpointsOnly = new Option<bool>("--checkpoints-only") { Description = "run only the checkpoint rows; prints them, leaves the doc alone" };
+        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly };
         cmd.SetAction(async (r, ct) =>
         {
             var isQuick = r.GetValue(quick);
             if (r.GetValue(kafkaOnly))
             {
                 output.WriteLine(RenderKafka(await KafkaBench.RunAsync(isQuick, ct)));
+                return 0;
+            }
+            if (r.GetValue(checkpointsOnly))
+            {
+                output.WriteLine(CheckpointBench.Render(await CheckpointBench.RunAsync(isQuick, ct)));
                 return 0;
             }
             var rows = new List<BenchRow>();
@@ -43,8 +49,9 @@ public static class BenchCommand
             rows.Add(await NexmarkAsync(new Q5HotItems(), events, e => NexmarkQueries.Q5(e).Count, runs, ct));
             rows.Add(await NexmarkAsync(new Q7HighestBid(), events, e => NexmarkQueries.Q7(e).Count, runs, ct));
             rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, ct));
+            var checkpoints = await CheckpointBench.RunAsync(isQuick, ct);
             var kafka = await KafkaBench.RunAsync(isQuick, ct);
-            var table = Render(rows) + "\n" + RenderKafka(kafka);
+            var table = Render(rows) + "\n" + CheckpointBench.Render(checkpoints) + "\n" + RenderKafka(kafka);
             output.WriteLine(table);
             if (r.GetValue(doc) is { } path) WriteDoc(path, table, isQuick);
             return 0;
