@@ -61,9 +61,18 @@ public sealed class ShopTests : IAsyncLifetime
         }
 
         // Within a second of the third click's event reaching the node, most of the list is from that category.
-        await page.WaitForFunctionAsync(
-            "cat => { const li = [...document.querySelectorAll('#recs li')]; return li.length >= 5 && li.filter(x => x.dataset.category === cat).length * 2 > li.length; }",
-            category, new() { Timeout = 1_000 });
+        try
+        {
+            await page.WaitForFunctionAsync(
+                "cat => { const li = [...document.querySelectorAll('#recs li')]; return li.length >= 5 && li.filter(x => x.dataset.category === cat).length * 2 > li.length; }",
+                category, new() { Timeout = 1_000 });
+        }
+        catch (TimeoutException)
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "shop-no-shift.png") });
+            var shown = await page.Locator("#recs li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.category)");
+            Assert.Fail($"after 1 s the list is [{string.Join(", ", shown)}]; status: {await page.Locator("#rec-status").TextContentAsync()}");
+        }
         var listed = await page.Locator("#recs li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.category)");
         Assert.True(listed.Count(c => c == category) * 2 > listed.Length, string.Join(", ", listed));
         Assert.Equal("true", await page.Locator("#recs").GetAttributeAsync("data-personalized"));

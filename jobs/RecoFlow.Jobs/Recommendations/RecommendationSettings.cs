@@ -41,6 +41,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("k", "list length", "10"),
         new("dpp-theta", "DPP relevance/diversity knob in [0,1]; 1 = off", "1"),
         new("dpp-candidates", "candidates the DPP re-ranks", "50"),
+        new("weight-category", "weight of the user's category affinity in the score (popularity and co-visitation weigh 0.5)", "0.3"),
         new("serendipity", "share of slots for items outside the user's usual categories", "0"),
         new("publish-interval", "event time between item-model versions", "1m"),
         new("versions-kept", "model versions kept for rollback", "10"),
@@ -68,7 +69,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         return new RecommendationSettings(
             new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap")),
             new ItemModelOptions(PublishInterval: interval),
-            new ScoringOptions(K: k, DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"), SerendipityShare: share,
+            new ScoringOptions(K: k, WeightCategory: (float)p.GetDouble("weight-category"), DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"), SerendipityShare: share,
                 VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists")),
             key)
         {
