@@ -22,10 +22,25 @@ public static class BenchCommand
         var doc = new Option<string?>("--doc") { Description = "markdown file to rewrite with the results", DefaultValueFactory = _ => "docs/benchmarks.md" };
         var kafkaOnly = new Option<bool>("--kafka-only") { Description = "run only the Kafka row (dev broker); prints it, leaves the doc alone" };
         var checkpointsOnly = new Option<bool>("--checkpoints-only") { Description = "run only the checkpoint rows; prints them, leaves the doc alone" };
-        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly };
+        var delivery = new Option<bool>("--delivery") { Description = "run only the event-to-screen rows (POST /collect to WebSocket push at 1,000 and 10,000 events/s); rewrites their section of the doc" };
+        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery };
         cmd.SetAction(async (r, ct) =>
         {
             var isQuick = r.GetValue(quick);
+            if (r.GetValue(delivery))
+            {
+                var seconds = TimeSpan.FromSeconds(isQuick ? 5 : 15);
+                var deliveryRows = new List<Demo.DeliveryBench.Row>();
+                foreach (var rate in new[] { 1_000.0, 10_000.0 })
+                {
+                    output.WriteLine($"delivery: {rate:N0} events/s for {seconds.TotalSeconds:0} s (after 5 s warm-up) ...");
+                    deliveryRows.Add(await Demo.DeliveryBench.RunAsync(rate, seconds, TimeSpan.FromSeconds(5), ct));
+                }
+                var deliveryTable = Demo.DeliveryBench.Render(deliveryRows, "recoflow bench --delivery" + (isQuick ? " --quick" : ""));
+                output.WriteLine(deliveryTable);
+                if (r.GetValue(doc) is { } deliveryDoc) Demo.DeliveryBench.WriteSection(deliveryDoc, deliveryTable);
+                return 0;
+            }
             if (r.GetValue(kafkaOnly))
             {
                 output.WriteLine(RenderKafka(await KafkaBench.RunAsync(isQuick, ct)));

@@ -1,60 +1,77 @@
 using System.CommandLine;
-using RecoFlow.Jobs.Ysb;
-using RecoFlow.Runtime;
+using System.Globalization;
+using RecoFlow.Cli.Demo;
+using RecoFlow.Server;
 
 namespace RecoFlow.Cli;
 
 /// <summary>
-/// <c>recoflow demo</c>: generates YSB data, runs the YSB job on the embedded runtime and prints its results and rate.
-/// With <c>--http-port</c> the node's HTTP layer runs beside it (see <see cref="DemoHost"/>) and a live job keeps the dashboard busy until Ctrl+C.
+/// <c>recoflow demo</c>: the real-time recommender end to end in one process (see <see cref="DemoHost"/>): prints the
+/// shop and dashboard URLs, then a summary line every second, until Ctrl+C.
 /// </summary>
 public static class DemoCommand
 {
     public static Command Create(TextWriter output)
     {
-        var events = new Option<long>("--events") { Description = "events to generate", DefaultValueFactory = _ => 1_000_000 };
-        var dir = new Option<string?>("--dir") { Description = "working directory (default: a new temporary one)" };
-        var httpPort = new Option<int?>("--http-port") { Description = "serve the dashboard, API and metrics on this port (0: any free one) and keep a live job running until Ctrl+C" };
-        var cmd = new Command("demo", "run the demo: generated events through the YSB job on the embedded runtime") { events, dir, httpPort };
+        var httpPort = new Option<int?>("--http-port") { Description = $"HTTP port (default {DemoHost.DefaultPort}, or a free one when it is taken; 0: any free one)" };
+        var rate = new Option<double>("--rate") { Description = "simulated shopper events per second (0: none)", DefaultValueFactory = _ => 200 };
+        var dir = new Option<string?>("--state-dir") { Description = "where checkpoints, the erasure log and the catalogue go (default: a temporary directory, deleted at exit)" };
+        var https = new Option<bool>("--https") { Description = "serve HTTPS with a self-signed development certificate made at start" };
+        var pfx = new Option<string?>("--https-pfx") { Description = "serve HTTPS with this PFX certificate file" };
+        var pfxPassword = new Option<string?>("--https-pfx-password") { Description = "password of the PFX file" };
+        var seconds = new Option<double?>("--seconds") { Description = "stop after this many seconds (default: run until Ctrl+C)" };
+        var cmd = new Command("demo", "run the demo: simulated shoppers, the streaming recommendation job, the shop page with live recommendations and the dashboard")
+        {
+            httpPort, rate, dir, https, pfx, pfxPassword, seconds,
+        };
         cmd.SetAction(async (r, ct) =>
         {
-            var work = r.GetValue(dir) ?? Path.Combine(Path.GetTempPath(), $"recoflow-demo-{Environment.ProcessId}");
-            Directory.CreateDirectory(work);
-            var input = Path.Combine(work, "events.jsonl");
-            var campaigns = Path.Combine(work, "campaigns.csv");
-            var outFile = Path.Combine(work, "counts.jsonl");
-            var n = r.GetValue(events);
-            output.WriteLine($"generating {n:N0} ad events in {work} ...");
-            var table = YsbData.Campaigns();
-            YsbData.WriteCampaigns(campaigns, table);
-            YsbData.WriteEvents(input, YsbData.Generate(n, 7, table));
-            var graph = JobRunner.BuildGraph(new YsbJob(), new Dictionary<string, string>
-            {
-                ["input"] = input, ["campaigns"] = campaigns, ["output"] = outFile,
-                ["late-output"] = Path.Combine(work, "late.jsonl"), ["unknown-output"] = Path.Combine(work, "unknown.jsonl"),
-            });
-            output.WriteLine(graph.Explain());
             var port = r.GetValue(httpPort);
             if (port is < 0 or > 65535) throw new UsageException("--http-port must be within 0..65535");
-            await using var host = await DemoHost.StartAsync(port, ct);
-            if (host.Server is { } server) output.WriteLine($"Dashboard: {server.Url}");
-            var code = await JobRunner.FollowAsync(host.Submit(graph, new JobRunOptions { DeadLetterFile = Path.Combine(work, "dead-letters.jsonl") }), output, ct);
-            if (code != 0) return code;
-            var rows = File.ReadAllLines(outFile);
-            output.WriteLine($"{rows.Length:N0} (campaign, window) counts in {outFile}; first rows:");
-            foreach (var row in rows.Take(5)) output.WriteLine("  " + row);
-            output.WriteLine($"late views: {File.ReadLines(Path.Combine(work, "late.jsonl")).Count():N0}, unknown ads: {File.ReadLines(Path.Combine(work, "unknown.jsonl")).Count():N0}");
-            if (host.Server is null) return 0;
-            host.Submit(host.LiveYsb(ratePerSecond: 5_000));
-            output.WriteLine($"live-ysb runs on generated events for the dashboard at {host.Server.Url}; Ctrl+C stops everything");
+            var eventsPerSecond = r.GetValue(rate);
+            if (eventsPerSecond < 0 || double.IsNaN(eventsPerSecond)) throw new UsageException("--rate must be 0 or more");
+            System.Security.Cryptography.X509Certificates.X509Certificate2? cert = null;
+            if (r.GetValue(pfx) is { } pfxPath)
+            {
+                try { cert = DevCertificate.Load(pfxPath, r.GetValue(pfxPassword)); }
+                catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException) { throw new UsageException($"--https-pfx: {e.Message}"); }
+            }
+            else if (r.GetValue(https)) cert = DevCertificate.CreateSelfSigned();
+
+            output.WriteLine("starting: development Kafka broker, embedded runtime (checkpoints in SQLite), HTTP server, recommendation job ...");
+            await using var host = await DemoHost.StartAsync(new DemoOptions { HttpPort = port, Rate = eventsPerSecond, StateDirectory = r.GetValue(dir), Certificate = cert }, ct);
+            var url = host.Server.Url;
+            if (host.PortFallback) output.WriteLine($"port {DemoHost.DefaultPort} is taken; using {url.Port} instead (choose with --http-port)");
+            output.WriteLine($"Shop:      {url}shop");
+            output.WriteLine($"Dashboard: {url}");
+            output.WriteLine($"Kafka:     {host.Broker.BootstrapServers} (topics interactions, recommendations)");
+            output.WriteLine($"State:     {host.StateDirectory}");
+            output.WriteLine(eventsPerSecond > 0
+                ? $"{eventsPerSecond.ToString("0.#", CultureInfo.InvariantCulture)} simulated shopper events/s (--rate); Ctrl+C stops everything"
+                : "no simulated shoppers (--rate 0); Ctrl+C stops everything");
+
+            using var stopAfter = r.GetValue(seconds) is { } s ? new CancellationTokenSource(TimeSpan.FromSeconds(s)) : new CancellationTokenSource();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, stopAfter.Token);
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            long lastEvents = 0, lastLists = 0;
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                while (await timer.WaitForNextTickAsync(stop.Token))
+                {
+                    long events = host.EventsPublished, lists = host.ListsPublished;
+                    var h = host.Latency.Rotate();
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{DateTime.Now:HH:mm:ss}  events {events - lastEvents,5}/s  lists {lists - lastLists,5}/s  event→screen p50 {Fmt(LatencyWindow.Ms(h, 50))} p99 {Fmt(LatencyWindow.Ms(h, 99))}  model v{host.Models.Latest}  job {host.Job.Metrics.State}"));
+                    lastEvents = events;
+                    lastLists = lists;
+                }
             }
             catch (OperationCanceledException) { }
-            output.WriteLine("stopping");
+            output.WriteLine("stopping ...");
             return 0;
         });
         return cmd;
     }
+
+    private static string Fmt(double ms) => double.IsNaN(ms) ? "    -" : ms < 10 ? $"{ms,5:0.0}ms" : $"{ms,5:0}ms";
 }

@@ -1,86 +1,284 @@
-using RecoFlow.Api.Graph;
-using RecoFlow.Api.Streams;
-using RecoFlow.Connectors.Memory;
-using RecoFlow.Jobs.Ysb;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Text.Json;
+using RecoFlow.Api;
+using RecoFlow.Api.Connectors;
+using RecoFlow.Cli.Demo;
+using RecoFlow.Connectors.Kafka.DevBroker;
+using RecoFlow.Jobs.Recommendations;
+using RecoFlow.Operators.Privacy;
+using RecoFlow.Operators.Streaming.Records;
 using RecoFlow.Runtime;
+using RecoFlow.Runtime.Checkpointing;
 using RecoFlow.Server;
+using RecoFlow.Server.Api;
+using RecoFlow.Server.Capture;
+using RecoFlow.Server.Delivery;
 using RecoFlow.Server.Jobs;
-using RecoFlow.Server.Metrics;
 
 namespace RecoFlow.Cli;
 
+/// <summary>What <c>recoflow demo</c> runs; the defaults are the demo's.</summary>
+public sealed record DemoOptions
+{
+    /// <summary>HTTP port; null tries 8080 and falls back to a free port when it is taken; 0 always picks a free one.</summary>
+    public int? HttpPort { get; init; }
+
+    /// <summary>Simulated shopper events per second (0: none, only what the browser sends).</summary>
+    public double Rate { get; init; } = 200;
+
+    /// <summary>Where checkpoints (SQLite), the erasure log and the catalogue go; null: a new temporary directory, deleted at the end.</summary>
+    public string? StateDirectory { get; init; }
+
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Event time between item-model versions.</summary>
+    public TimeSpan ModelInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>HTTPS certificate; null serves HTTP.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
+
+    /// <summary>/collect requests per second per client before 429 (the generator sends 20 per second).</summary>
+    public int CollectRateLimit { get; init; } = 1_000;
+}
+
 /// <summary>
-/// What <c>recoflow demo</c> runs in one process: the embedded runtime, the jobs it submits (registered with the node's
-/// HTTP layer) and, with an HTTP port, the node's server (dashboard, API, metrics, /collect, delivery). Further demo
-/// parts (the recommendation job, a shop page) plug in through <see cref="Submit"/> and <see cref="Services"/>.
+/// The demo in one process: the development Kafka broker (interactions and recommendations topics), the embedded
+/// runtime with checkpoints in SQLite, the node's HTTP server (dashboard, /shop, /collect, /consent, WebSocket feed)
+/// and the recommendation job reading the interactions topic and writing to the recommendations topic and to the
+/// feed. <see cref="Traffic"/> plays simulated shoppers. Disposing stops everything, in reverse order.
 /// </summary>
 public sealed class DemoHost : IAsyncDisposable
 {
-    private DemoHost(LocalRuntime runtime, LocalJobRegistry jobs, NodeHttpServer? server)
+    public const int DefaultPort = 8080;
+    private readonly bool _deleteState;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _traffic = Task.CompletedTask;
+    private long _lists;
+
+    private DemoHost(DevKafkaBroker broker, LocalRuntime runtime, LocalJobRegistry jobs, NodeHttpServer server, DemoCatalog catalog, string stateDir, bool deleteState, CountingPublisher publisher, DemoModelVersions models)
     {
+        Broker = broker;
         Runtime = runtime;
         Jobs = jobs;
         Server = server;
+        Catalog = catalog;
+        StateDirectory = stateDir;
+        _deleteState = deleteState;
+        Publisher = publisher;
+        Models = models;
     }
 
+    public DevKafkaBroker Broker { get; }
     public LocalRuntime Runtime { get; }
     public LocalJobRegistry Jobs { get; }
-    /// <summary>Null when the demo runs without HTTP.</summary>
-    public NodeHttpServer? Server { get; }
-    public NodeServices Services => new() { Jobs = Jobs };
+    public NodeHttpServer Server { get; }
+    public DemoCatalog Catalog { get; }
+    public string StateDirectory { get; }
+    public JobClient Job { get; private set; } = null!;
+    public TrafficGenerator? Traffic { get; private set; }
+    public LatencyWindow Latency { get; } = new();
+    public DemoModelVersions Models { get; }
+    internal CountingPublisher Publisher { get; }
 
-    /// <summary>End-to-end latency goes to the server's histogram; without a server it is dropped.</summary>
-    public ILatencyRecorder Latency => Server?.Metrics ?? (ILatencyRecorder)NoLatency.Instance;
+    /// <summary>True when the requested default port was taken and a free one was used instead.</summary>
+    public bool PortFallback { get; private set; }
 
-    public static async Task<DemoHost> StartAsync(int? httpPort, CancellationToken cancellationToken)
+    /// <summary>Events accepted by /collect and published to the interactions topic so far.</summary>
+    public long EventsPublished => Publisher.Count;
+
+    /// <summary>Lists published to the feed so far.</summary>
+    public long ListsPublished => Interlocked.Read(ref _lists);
+
+    /// <summary>Called with each list published to the feed (the benchmark's hook).</summary>
+    public Action<Recommendation>? OnList { get; set; }
+
+    public static async Task<DemoHost> StartAsync(DemoOptions options, CancellationToken cancellationToken)
     {
-        var runtime = LocalRuntime.Start();
-        var jobs = new LocalJobRegistry();
-        NodeHttpServer? server = null;
-        if (httpPort is { } port)
+        ArgumentNullException.ThrowIfNull(options);
+        var deleteState = options.StateDirectory is null;
+        var stateDir = options.StateDirectory ?? Directory.CreateTempSubdirectory("recoflow-demo-").FullName;
+        Directory.CreateDirectory(stateDir);
+        var catalog = new DemoCatalog();
+        var catalogFile = Path.Combine(stateDir, "catalog.csv");
+        catalog.WriteMoviesCsv(catalogFile);
+        var erasureLog = new ErasureLog(Path.Combine(stateDir, "erasures.jsonl"));
+
+        var broker = DevKafkaBroker.Start(new DevBrokerOptions { Port = 0, Topics = [("interactions", 4), ("recommendations", 4)] });
+        LocalRuntime? runtime = null;
+        CountingPublisher? publisher = null;
+        try
         {
-            // The demo runs on a laptop: security off, a random pseudonym key, loopback only.
-            var options = NodeServerOptions.From(null) with { NodeName = "demo", Port = port, Token = null };
-            server = await NodeHttpServer.StartAsync(options, new NodeServices { Jobs = jobs }, cancellationToken);
+            runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(stateDir, "checkpoints.db")));
+            publisher = new CountingPublisher(new KafkaEventPublisher(broker.BootstrapServers));
+            var jobs = new LocalJobRegistry();
+            var models = new DemoModelVersions();
+            var services = new NodeServices { Jobs = jobs, Publisher = publisher, Feed = new InMemoryRecommendationFeed(), Shop = catalog, ErasureLog = erasureLog, Models = models };
+            // The demo runs on a laptop: no access token, a random pseudonym key, loopback only.
+            var http = NodeServerOptions.From(null) with
+            {
+                NodeName = "demo", Token = null, TokenGenerated = false, Certificate = options.Certificate,
+                CollectRateLimit = options.CollectRateLimit, Port = options.HttpPort ?? DefaultPort,
+            };
+            NodeHttpServer server;
+            var fallback = false;
+            try
+            {
+                server = await NodeHttpServer.StartAsync(http, services, cancellationToken);
+            }
+            catch (IOException e) when (options.HttpPort is null && IsAddressInUse(e))
+            {
+                server = await NodeHttpServer.StartAsync(http with { Port = 0 }, services, cancellationToken);
+                fallback = true;
+            }
+            var host = new DemoHost(broker, runtime, jobs, server, catalog, stateDir, deleteState, publisher, models) { PortFallback = fallback };
+            host.SubmitJob(catalogFile, erasureLog.Path, options);
+            if (options.Rate > 0)
+            {
+                var client = new HttpClient { BaseAddress = server.Url };
+                host.Traffic = new TrafficGenerator(client, catalog, options.Rate);
+                host._traffic = Task.Run(async () =>
+                {
+                    using (client) await host.Traffic.RunAsync(host._stop.Token);
+                });
+            }
+            return host;
         }
-        return new DemoHost(runtime, jobs, server);
+        catch
+        {
+            if (publisher is not null) publisher.Dispose();
+            if (runtime is not null) await runtime.DisposeAsync();
+            await broker.DisposeAsync();
+            throw;
+        }
     }
 
-    public JobClient Submit(JobGraph graph, JobRunOptions? options = null)
+    private static bool IsAddressInUse(Exception e) =>
+        e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+
+    private void SubmitJob(string catalogFile, string erasureLog, DemoOptions options)
     {
-        var client = Runtime.Submit(graph, options);
-        Jobs.Add(client);
-        return client;
+        var definition = new RecommendationJob();
+        var values = new Dictionary<string, string>
+        {
+            ["source"] = "kafka",
+            ["bootstrap"] = Broker.BootstrapServers,
+            ["input-topic"] = "interactions",
+            ["output-topic"] = "recommendations",
+            ["catalog"] = catalogFile,
+            // /collect pseudonymised the user ids already; the feed is keyed by those pseudonyms.
+            ["pseudonymize"] = "false",
+            ["erasure-log"] = erasureLog,
+            ["publish-interval"] = $"{(long)options.ModelInterval.TotalMilliseconds}ms",
+            ["rollback-min-lists"] = "1000000000",
+            // A shopper's clicks should show in their list at once: the category affinity counts as much as the item signals.
+            ["weight-category"] = "1",
+        };
+        var job = definition.Build(new JobParameters(values, definition.Parameters), streams =>
+        {
+            var feed = Server.Feed;
+            streams.Recommendations.SinkTo(new FeedSink<Recommendation>(feed, Server.Consent, r => r.UserKey, FeedJson, Published), "recommendation feed").SetParallelism(1);
+            streams.ModelVersions.SinkTo(new ModelVersionSink(Models), "model versions").SetParallelism(1);
+        });
+        Job = Runtime.Submit(job.Build(), new JobRunOptions
+        {
+            JobKey = "demo-recommendations",
+            Checkpoints = new CheckpointOptions { Interval = options.CheckpointInterval },
+            RestartStrategy = RestartStrategy.FixedDelay(3, TimeSpan.FromSeconds(1)),
+        });
+        Jobs.Add(Job);
     }
 
-    /// <summary>
-    /// YSB over events generated at <paramref name="ratePerSecond"/> and stamped with the wall clock, so the dashboard
-    /// has a job that keeps running: 1 s windows, latency measured from each window's end to its result at the sink.
-    /// </summary>
-    public JobGraph LiveYsb(double ratePerSecond)
+    private void Published(Recommendation r)
     {
-        var table = YsbData.Campaigns();
-        var campaigns = table.ToDictionary(t => t.Ad, t => t.Campaign);
-        var job = new StreamJob("live-ysb");
-        var source = new GeneratorSource<YsbEvent>(
-            n => new YsbEvent($"user-{n % 100_000}", $"page-{n % 10_000}", table[(int)(n * 7919 % table.Count)].Ad, "banner",
-                YsbData.EventTypes[n % 3], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "10.0.0.1"),
-            count: null, ratePerSecond: ratePerSecond);
-        var (_, counts) = YsbJob.Pipeline(job, source, () => campaigns, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200));
-        counts.SinkTo(new LatencyRecordingSink<YsbResult>(Latency, r => r.WindowEnd), "latency probe");
-        return job.Build();
+        Interlocked.Increment(ref _lists);
+        Latency.Record(TimeSpan.FromMilliseconds(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - r.EventTimestampMs)));
+        OnList?.Invoke(r);
     }
+
+    /// <summary>A list as the shop page gets it; probes and erasure notices are not for the screen.</summary>
+    private static string? FeedJson(Recommendation r) => r.Trigger is "probe" or "erased" ? null : JsonSerializer.Serialize(new
+    {
+        user_id = r.UserKey,
+        items = r.Items,
+        scores = r.Scores,
+        model_version = r.ModelVersion,
+        event_id = r.EventId,
+        event_ts = r.EventTimestampMs,
+        personalized = true,
+        trigger = r.Trigger,
+        published_ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+    });
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var j in Jobs.Jobs) j.Cancel();
-        if (Server is not null) await Server.DisposeAsync();
+        await _stop.CancelAsync();
+        await _traffic;
+        Job?.Cancel();
+        if (Job is not null)
+        {
+            try { await Job.Completion.WaitAsync(TimeSpan.FromSeconds(10)); }
+            catch (Exception e) when (e is TimeoutException or JobFailedException or OperationCanceledException) { }
+        }
+        await Server.DisposeAsync();
         await Runtime.DisposeAsync();
+        Publisher.Dispose();
+        await Broker.DisposeAsync();
+        _stop.Dispose();
+        if (_deleteState)
+        {
+            try { Directory.Delete(StateDirectory, recursive: true); }
+            catch (IOException) { }
+        }
+    }
+}
+
+/// <summary>Counts the events /collect publishes (for the summary line).</summary>
+internal sealed class CountingPublisher(KafkaEventPublisher inner) : IEventPublisher, IDisposable
+{
+    private long _count;
+    public long Count => Interlocked.Read(ref _count);
+
+    public async Task PublishAsync(string topic, IReadOnlyList<CapturedEvent> events, CancellationToken cancellationToken)
+    {
+        await inner.PublishAsync(topic, events, cancellationToken);
+        Interlocked.Add(ref _count, events.Count);
     }
 
-    private sealed class NoLatency : ILatencyRecorder
+    public void Dispose() => inner.Dispose();
+}
+
+/// <summary>Model versions as the item model publishes them, for the dashboard and the summary line.</summary>
+public sealed class DemoModelVersions : IModelVersions
+{
+    private readonly ConcurrentDictionary<long, ModelVersionView> _versions = new();
+    private long _latest;
+
+    public long Latest => Interlocked.Read(ref _latest);
+
+    public IReadOnlyList<ModelVersionView> Versions =>
+        [.. _versions.Values.OrderByDescending(v => v.Version).Take(20).Select(v => v with { Status = v.Version == Latest ? "active" : "kept" })];
+
+    internal void Add(ModelDelta d)
     {
-        public static readonly NoLatency Instance = new();
-        public void Record(TimeSpan latency) { }
+        _versions.AddOrUpdate(d.Version,
+            _ => new ModelVersionView("recommendations", d.Version, DateTimeOffset.UtcNow, "active", new Dictionary<string, double> { ["items_changed"] = d.Items.Length }),
+            (_, v) => v with { Metrics = new Dictionary<string, double> { ["items_changed"] = v.Metrics["items_changed"] + d.Items.Length } });
+        long seen;
+        while ((seen = Interlocked.Read(ref _latest)) < d.Version && Interlocked.CompareExchange(ref _latest, d.Version, seen) != seen) { }
+        foreach (var old in _versions.Keys.Where(k => k < d.Version - 50)) _versions.TryRemove(old, out _);
+    }
+}
+
+internal sealed class ModelVersionSink(DemoModelVersions versions) : ISink<ModelDelta>
+{
+    public ISinkWriter<ModelDelta> CreateWriter(SinkContext context) => new Writer(versions);
+    public string Describe() => "model versions (dashboard)";
+
+    private sealed class Writer(DemoModelVersions versions) : ISinkWriter<ModelDelta>
+    {
+        public void Write(ModelDelta value, long timestamp) => versions.Add(value);
+        public void Flush(bool endOfInput) { }
+        public void Dispose() { }
     }
 }

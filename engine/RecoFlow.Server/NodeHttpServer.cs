@@ -45,6 +45,8 @@ public sealed class NodeHttpServer : IAsyncDisposable
     public NodeMetrics Metrics => _app.Services.GetRequiredService<NodeMetrics>();
     public IRecommendationFeed Feed => _app.Services.GetRequiredService<IRecommendationFeed>();
     public Pseudonymizer Pseudonymizer => _app.Services.GetRequiredService<Pseudonymizer>();
+    public Privacy.ConsentRegistry Consent => _app.Services.GetRequiredService<Privacy.ConsentRegistry>();
+    public PopularItems Popular => _app.Services.GetRequiredService<PopularItems>();
 
     /// <summary>Builds and starts the server on <see cref="NodeServerOptions.Host"/>:<see cref="NodeServerOptions.Port"/>.</summary>
     public static async Task<NodeHttpServer> StartAsync(NodeServerOptions options, NodeServices services, CancellationToken cancellationToken = default)
@@ -56,7 +58,10 @@ public sealed class NodeHttpServer : IAsyncDisposable
         builder.WebHost.UseKestrel(k =>
         {
             var address = options.Host is "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);
-            k.Listen(address, options.Port);
+            k.Listen(address, options.Port, listen =>
+            {
+                if (options.Certificate is { } cert) listen.UseHttps(cert);
+            });
         });
         builder.Services.AddRecoFlowNode(options, services);
         var app = builder.Build();
@@ -98,8 +103,11 @@ public static class NodeHttpServerExtensions
         services.AddSingleton(node.Publisher ?? new InMemoryEventPublisher());
         services.AddSingleton(node.Feed ?? new InMemoryRecommendationFeed());
         services.AddSingleton(node.Models ?? new NoModelVersions());
+        if (node.Shop is not null) services.AddSingleton(node.Shop);
         services.AddSingleton(new Pseudonymizer(options.PseudonymKey ?? RandomNumberGenerator.GetBytes(32)));
         services.AddSingleton(new DataMinimizer(node.IpRegions ?? new NoIpRegionLookup()));
+        services.AddSingleton(new Privacy.ConsentRegistry(node.ErasureLog));
+        services.AddSingleton(new PopularItems());
         services.AddSingleton<CaptureService>();
         services.AddSingleton(new NodeClock());
         services.AddSingleton<NodeMetrics>();
@@ -162,6 +170,18 @@ public static class NodeHttpServerExtensions
             .AddEndpointFilter<AccessTokenFilter>()
             .RequireRateLimiting(CollectRateLimit)
             .RequireCors(CollectCors);
+
+        app.MapPost("/consent", Privacy.ConsentEndpoint.Handle)
+            .AddEndpointFilter<AccessTokenFilter>()
+            .RequireRateLimiting(CollectRateLimit)
+            .RequireCors(CollectCors);
+
+        if (app.Services.GetService<IShopCatalog>() is { } shop)
+        {
+            var page = NodeHttpServer.Resource("shop.html");
+            app.MapGet("/shop", () => Results.Content(page, "text/html; charset=utf-8"));
+            app.MapGet("/shop/catalog.json", () => Results.Text(shop.Json, "application/json"));
+        }
 
         app.MapGet("/recommendations/{user}", RecommendationEndpoints.Latest);
         app.Map("/ws/recommendations", RecommendationEndpoints.Stream);

@@ -19,6 +19,12 @@ public sealed record NodeServerOptions
     /// <summary>Bearer token required for writes; null or empty turns security off.</summary>
     public string? Token { get; init; }
 
+    /// <summary>True when <see cref="From"/> generated <see cref="Token"/> because none was configured; the host should print it.</summary>
+    public bool TokenGenerated { get; init; }
+
+    /// <summary>Serve HTTPS with this certificate (a PFX file, or <see cref="DevCertificate"/>); null: plain HTTP.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
+
     /// <summary>Key of the user-id pseudonymisation; null means a random key for this process.</summary>
     public byte[]? PseudonymKey { get; init; }
 
@@ -36,12 +42,17 @@ public sealed record NodeServerOptions
     {
         var c = (config ?? Config.Empty).WithFallback(DefaultConfig).GetConfig("recoflow.http");
         var token = c.GetString("token");
+        var generated = string.IsNullOrEmpty(token) && !c.GetBoolean("allow-anonymous-writes");
+        if (generated) token = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+        var pfx = c.GetString("https-pfx");
         var key = c.GetString("pseudonym-key");
         var o = new NodeServerOptions
         {
             Host = c.GetString("host"),
             Port = c.GetInt("port"),
             Token = string.IsNullOrEmpty(token) ? null : token,
+            TokenGenerated = generated,
+            Certificate = string.IsNullOrEmpty(pfx) ? null : DevCertificate.Load(pfx, c.GetString("https-pfx-password")),
             PseudonymKey = string.IsNullOrEmpty(key) ? null : System.Text.Encoding.UTF8.GetBytes(key),
             InteractionsTopic = c.GetString("interactions-topic"),
             MaxCollectBytes = c.GetInt("max-collect-bytes"),

@@ -19,4 +19,16 @@ public sealed class NodeServices
     public IRecommendationFeed? Feed { get; init; }
     public IModelVersions? Models { get; init; }
     public IIpRegionLookup? IpRegions { get; init; }
+
+    /// <summary>Where opt-outs are made durable before the job hears of them; null keeps them in memory only.</summary>
+    public ErasureLog? ErasureLog { get; init; }
+
+    /// <summary>A catalogue to serve the demo shop page (/shop) with; null: no shop.</summary>
+    public IShopCatalog? Shop { get; init; }
+}
+
+/// <summary>The items the demo shop page shows: JSON <c>{"categories":[...],"items":[{"id","title","category"}]}</c>.</summary>
+public interface IShopCatalog
+{
+    string Json { get; }
 }

@@ -93,6 +93,7 @@ internal sealed class CheckpointStoreActor : UntypedPersistentActor
     private readonly TimeSpan _ioTimeout;
     private readonly List<CheckpointRecord> _history = [];
     private IActorRef _snapshots = ActorRefs.Nobody;
+    private readonly ISnapshotCipher _cipher = SnapshotEncryption.For(Context.System);
 
     public CheckpointStoreActor(string jobKey, int retained, TimeSpan ioTimeout)
     {
@@ -192,7 +193,7 @@ internal sealed class CheckpointStoreActor : UntypedPersistentActor
                 var reply = await _snapshots.Ask<object>(new LoadSnapshot(t.PersistenceId, criteria, long.MaxValue), _ioTimeout);
                 return reply switch
                 {
-                    LoadSnapshotResult { Snapshot: { Snapshot: byte[] bytes } s } when s.Metadata.SequenceNr == record.Id => TaskStateSnapshot.FromBytes(bytes, record.Id, t.PersistenceId),
+                    LoadSnapshotResult { Snapshot: { Snapshot: byte[] bytes } s } when s.Metadata.SequenceNr == record.Id => TaskStateSnapshot.FromBytes(bytes, record.Id, t.PersistenceId, _cipher),
                     LoadSnapshotResult => throw new CorruptSnapshotException(record.Id, $"the state of task {t.PersistenceId} is missing from the store"),
                     LoadSnapshotFailed f => throw new CorruptSnapshotException(record.Id, $"the state of task {t.PersistenceId} cannot be loaded: {f.Cause.Message}", f.Cause),
                     _ => throw new CorruptSnapshotException(record.Id, $"unexpected reply {reply.GetType().Name} loading task {t.PersistenceId}"),

@@ -32,7 +32,7 @@ public static class Savepoints
     }
 
     /// <summary>Reads a savepoint written by <see cref="Write"/>; errors name the savepoint and the broken part.</summary>
-    public static (CheckpointRecord Record, IReadOnlyList<TaskStateSnapshot> Tasks) Read(string path)
+    public static (CheckpointRecord Record, IReadOnlyList<TaskStateSnapshot> Tasks) Read(string path, ISnapshotCipher? cipher = null)
     {
         var meta = Path.Combine(path, MetadataFile);
         if (!File.Exists(meta)) throw new FileNotFoundException($"savepoint {path}: no {MetadataFile} file (not a savepoint directory, or an unfinished one)");
@@ -49,7 +49,7 @@ public static class Savepoints
         {
             var file = Path.Combine(path, t.PersistenceId);
             if (!File.Exists(file)) throw new CorruptSnapshotException(record.Id, $"savepoint {path}: state file {t.PersistenceId} is missing");
-            return TaskStateSnapshot.FromBytes(File.ReadAllBytes(file), record.Id, t.PersistenceId);
+            return TaskStateSnapshot.FromBytes(File.ReadAllBytes(file), record.Id, t.PersistenceId, cipher);
         }).ToList();
         return (record, tasks);
     }

@@ -25,14 +25,19 @@ public sealed class TaskStateSnapshot
     /// <summary>The watermark of each source split (source tasks only).</summary>
     [Key(7)] public Dictionary<string, long>? SplitWatermarks { get; set; }
 
-    public byte[] ToBytes() => MessagePackSerializer.Serialize(this, StateSerializer.Options);
+    /// <summary>The stored form: MessagePack, sealed by <paramref name="cipher"/> when given (encryption at rest).</summary>
+    public byte[] ToBytes(ISnapshotCipher? cipher = null) => (cipher ?? PlainSnapshotCipher.Instance).Seal(MessagePackSerializer.Serialize(this, StateSerializer.Options));
 
-    public static TaskStateSnapshot FromBytes(byte[] bytes, long checkpointId, string persistenceId)
+    public static TaskStateSnapshot FromBytes(byte[] bytes, long checkpointId, string persistenceId, ISnapshotCipher? cipher = null)
     {
         TaskStateSnapshot s;
         try
         {
-            s = MessagePackSerializer.Deserialize<TaskStateSnapshot>(bytes, StateSerializer.Options);
+            s = MessagePackSerializer.Deserialize<TaskStateSnapshot>((cipher ?? PlainSnapshotCipher.Instance).Open(bytes), StateSerializer.Options);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw new CorruptSnapshotException(checkpointId, $"the state of task {persistenceId} cannot be decrypted: {e.Message}", e);
         }
         catch (MessagePackSerializationException e)
         {

@@ -140,7 +140,7 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
         {
             try
             {
-                var (record, tasks) = Savepoints.Read(path);
+                var (record, tasks) = Savepoints.Read(path, SnapshotEncryption.For(Context.System));
                 _savepointState = tasks;
                 _lastId = Math.Max(_lastId, record.Id);
                 _restoredFrom = record.Id;

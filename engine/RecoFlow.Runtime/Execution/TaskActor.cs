@@ -347,7 +347,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
             chain.Operators[i].SnapshotState(id);
             snap.Operators[chain.Contexts[i].OperatorId] = chain.Contexts[i].Snapshot();
         }
-        return snap.ToBytes();
+        return snap.ToBytes(SnapshotEncryption.For(Context.System));
     }
 
     private void NotifyComplete(long id)

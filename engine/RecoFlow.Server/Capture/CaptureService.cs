@@ -19,12 +19,12 @@ public sealed record CaptureResult(int Accepted, int NotForwarded, IReadOnlyList
 
 /// <summary>
 /// The capture path of /collect: validates each event with the operators' <see cref="InteractionParser"/>, keeps
-/// events without personalisation consent out of the interactions topic, minimises the context
+/// events without personalisation consent (or of users who opted out) out of the interactions topic, minimises the context
 /// (<see cref="DataMinimizer"/>: no raw IP, coordinates or user agent leave this node) and replaces the user id by its
 /// pseudonym (<see cref="Pseudonymizer"/>). The output is JSON in the parser's own schema, so the job parses it with
 /// the same parser.
 /// </summary>
-public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer minimizer)
+public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer minimizer, Privacy.ConsentRegistry? consent = null)
 {
     private readonly InteractionParser _parser = new();
 
@@ -72,14 +72,15 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
                 continue;
             }
             var e = parsed.Event!;
-            if (!e.Consent.Personalization)
+            var pseudonym = pseudonymizer.Pseudonymize(e.UserId);
+            // The event's own flag, and the user's opt-out on POST /consent: either keeps it out of personalisation.
+            if (!e.Consent.Personalization || consent?.IsOptedOut(pseudonym) == true)
             {
                 notForwarded++;
                 continue;
             }
             var (minimized, _) = minimizer.Minimize(e);
-            var pseudonym = pseudonymizer.Pseudonymize(e.UserId);
-            events.Add(new CapturedEvent(pseudonym, ToJson(minimized with { UserId = pseudonym })));
+            events.Add(new CapturedEvent(pseudonym, ToJson(minimized with { UserId = pseudonym }), e.ItemId));
         }
         return new CaptureResult(events.Count, notForwarded, errors, null, events);
     }

@@ -8,7 +8,7 @@ internal static class CollectEndpoint
 {
     private const string NoConsentNote = "events without personalization consent are not forwarded for personalisation";
 
-    public static async Task<IResult> Handle(HttpContext http, CaptureService capture, IEventPublisher publisher, NodeMetrics metrics, NodeServerOptions options)
+    public static async Task<IResult> Handle(HttpContext http, CaptureService capture, IEventPublisher publisher, NodeMetrics metrics, NodeServerOptions options, Delivery.PopularItems popular)
     {
         var max = options.MaxCollectBytes;
         if (http.Request.ContentLength > max) return TooLarge(max);
@@ -22,6 +22,7 @@ internal static class CollectEndpoint
             return Results.BadRequest(new { error = bodyError });
         }
         if (result.Events.Count > 0) await publisher.PublishAsync(options.InteractionsTopic, result.Events, http.RequestAborted);
+        foreach (var e in result.Events) if (e.ItemId is { } item) popular.Add(item);
         metrics.Collected("accepted", result.Accepted);
         metrics.Collected("no_consent", result.NotForwarded);
         metrics.Collected("rejected", result.Errors.Count);

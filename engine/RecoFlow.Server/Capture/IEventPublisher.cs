@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 
 namespace RecoFlow.Server.Capture;
 
-/// <summary>An event ready for the job: keyed by pseudonymous user id, value is the event as JSON (UTF-8).</summary>
-public sealed record CapturedEvent(string Key, byte[] Value);
+/// <summary>An event ready for the job: keyed by pseudonymous user id, value is the event as JSON (UTF-8); <see cref="ItemId"/> for node-side popularity.</summary>
+public sealed record CapturedEvent(string Key, byte[] Value, string? ItemId = null);
 
 /// <summary>Where /collect hands accepted events: the interactions topic.</summary>
 public interface IEventPublisher

@@ -7,6 +7,7 @@ using RecoFlow.Api.Time;
 using RecoFlow.Connectors.Files;
 using RecoFlow.Connectors.Kafka;
 using RecoFlow.Operators.Events;
+using RecoFlow.Operators.Privacy;
 using RecoFlow.Operators.Streaming.Ingest;
 using RecoFlow.Operators.Streaming.Models;
 using RecoFlow.Operators.Streaming.Records;
@@ -46,7 +47,10 @@ public sealed class RecommendationJob : IJobDefinition
         .. RecommendationSettings.Parameters,
     ];
 
-    public StreamJob Build(JobParameters p)
+    public StreamJob Build(JobParameters p) => Build(p, null);
+
+    /// <summary>Builds the job; <paramref name="attach"/> may add sinks to its streams (the node's feed, a latency probe).</summary>
+    public StreamJob Build(JobParameters p, Action<RecommendationStreams>? attach)
     {
         var settings = RecommendationSettings.From(p);
         var source = p.GetString("source");
@@ -59,6 +63,7 @@ public sealed class RecommendationJob : IJobDefinition
         DataStream<Interaction> interactions;
         DataStream<ModelMessage>? control = null;
         DataStream<RejectedEvent>? rejected = null;
+        DataStream<ErasureRequest>? erasures = null;
         string? bootstrap = p.GetOptionalString("bootstrap");
         if (source == "kafka" && bootstrap is null) throw new JobParameterException("parameter 'bootstrap' is required with source=kafka");
         if (source == "file")
@@ -75,6 +80,7 @@ public sealed class RecommendationJob : IJobDefinition
                 var raw = job.FromSource(new JsonLinesFileSource<string>([input], s => s), WatermarkStrategy<string>.NoWatermarks(), "interactions").SetParallelism(1);
                 interactions = raw.Process(new ValidateInteractions(), "validate").Uid("validate");
                 rejected = interactions.GetSideOutput(ValidateInteractions.Rejected);
+                erasures = interactions.GetSideOutput(ValidateInteractions.Erasures);
             }
             else throw new JobParameterException("parameter 'format' must be events or movielens");
             if (p.GetOptionalString("control") is { } controlFile)
@@ -87,12 +93,14 @@ public sealed class RecommendationJob : IJobDefinition
                 WatermarkStrategy<string>.NoWatermarks(), "interactions");
             interactions = raw.Process(new ValidateInteractions(), "validate").Uid("validate");
             rejected = interactions.GetSideOutput(ValidateInteractions.Rejected);
+            erasures = interactions.GetSideOutput(ValidateInteractions.Erasures);
             if (p.GetOptionalString("control-topic") is { } topic)
                 control = job.FromSource(KafkaSource.Strings(new KafkaSourceOptions { BootstrapServers = bootstrap!, Topics = [topic], GroupId = "recoflow-recommendations" }),
                     WatermarkStrategy<string>.NoWatermarks(), "model commands").Map(ParseCommand, "parse command");
         }
 
-        var streams = Pipeline(interactions, catalog, settings, control);
+        var streams = Pipeline(interactions, catalog, settings, control, erasures);
+        attach?.Invoke(streams);
         if (p.GetOptionalString("output") is { } output)
             streams.Recommendations.SinkTo(new FileSink<Recommendation>(output, ToJson, "JSON Lines"), "recommendations file").SetParallelism(1);
         else if (bootstrap is not null)
@@ -105,12 +113,16 @@ public sealed class RecommendationJob : IJobDefinition
     }
 
     /// <summary>The dataflow from validated interactions to recommendations; <paramref name="control"/> carries rollback commands.</summary>
-    public static RecommendationStreams Pipeline(DataStream<Interaction> interactions, Func<ItemCatalog> catalog, RecommendationSettings settings, DataStream<ModelMessage>? control = null)
+    /// <remarks><paramref name="erasures"/> carries opt-outs: each clears the user's keyed state in user features and scoring.</remarks>
+    public static RecommendationStreams Pipeline(DataStream<Interaction> interactions, Func<ItemCatalog> catalog, RecommendationSettings settings,
+        DataStream<ModelMessage>? control = null, DataStream<ErasureRequest>? erasures = null)
     {
         ArgumentNullException.ThrowIfNull(interactions);
         ArgumentNullException.ThrowIfNull(settings);
-        var events = interactions.Process(new PrivacyAndContext(settings.PseudonymKey), "consent, minimise, pseudonymise, context").Uid("privacy-context");
-        var profiled = events.KeyBy(e => e.UserKey).Process(new UserFeaturesFunction(catalog, settings.Users), "user features").Uid("user-features");
+        var events = interactions.Process(new PrivacyAndContext(settings.PseudonymKey, pseudonymize: settings.PseudonymizeUsers), "consent, minimise, pseudonymise, context").Uid("privacy-context");
+        if (erasures is not null) events = events.Union(erasures.Map(e => UserEvent.Erasure(settings.UserKey(e.UserKey), e.ErasedAtMs), "erasure"));
+        var erased = settings.ErasedUsers();
+        var profiled = events.KeyBy(e => e.UserKey).Process(new UserFeaturesFunction(catalog, settings.Users, erased), "user features").Uid("user-features");
         var versions = profiled.GetSideOutput(UserFeaturesFunction.ItemFeedbackOutput)
             .KeyBy(f => f.ItemId)
             .Transform("ItemModel", "item model", () => new ItemModelOperator(settings.ItemModel)).Uid("item-model");
@@ -118,7 +130,7 @@ public sealed class RecommendationJob : IJobDefinition
         if (control is not null) messages = messages.Union(control);
         var recommendations = profiled.KeyBy(e => e.Event.UserKey)
             .Connect(messages.Broadcast(ScoringFunction.ModelDescriptor))
-            .Process(new ScoringFunction(catalog, settings.Scoring), "scoring").Uid("scoring");
+            .Process(new ScoringFunction(catalog, settings.Scoring, erased), "scoring").Uid("scoring");
         return new RecommendationStreams(recommendations, versions);
     }
 

@@ -8,6 +8,29 @@ namespace RecoFlow.Jobs.Recommendations;
 /// <summary>The tunable parts of the recommendation dataflow, built from job parameters.</summary>
 public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelOptions ItemModel, ScoringOptions Scoring, byte[] PseudonymKey)
 {
+    /// <summary>False when the input's user ids are already pseudonyms (events captured by a node's /collect).</summary>
+    public bool PseudonymizeUsers { get; init; } = true;
+
+    /// <summary>The erasure log (<see cref="Operators.Privacy.ErasureLog"/>) applied whenever the keyed operators open; null: none.</summary>
+    public string? ErasureLog { get; init; }
+
+    /// <summary>The key the job's state uses for a user id of the input.</summary>
+    public string UserKey(string inputUserId) =>
+        PseudonymizeUsers ? new Operators.Privacy.Pseudonymizer(PseudonymKey).Pseudonymize(inputUserId) : inputUserId;
+
+    /// <summary>The erasure log's users mapped to the job's keys; null without a log.</summary>
+    public Func<IReadOnlyDictionary<string, long>>? ErasedUsers()
+    {
+        if (ErasureLog is not { } path) return null;
+        return () =>
+        {
+            var log = new Operators.Privacy.ErasureLog(path).Read();
+            var result = new Dictionary<string, long>(log.Count, StringComparer.Ordinal);
+            foreach (var (user, at) in log) result[UserKey(user)] = at;
+            return result;
+        };
+    }
+
     /// <summary>The key used when no <c>pseudonym-key</c> parameter is given (fine for replays, not for production).</summary>
     public static byte[] DefaultKey { get; } = "recoflow-development-pseudonym-key"u8.ToArray();
 
@@ -18,6 +41,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("k", "list length", "10"),
         new("dpp-theta", "DPP relevance/diversity knob in [0,1]; 1 = off", "1"),
         new("dpp-candidates", "candidates the DPP re-ranks", "50"),
+        new("weight-category", "weight of the user's category affinity in the score (popularity and co-visitation weigh 0.5)", "0.3"),
         new("serendipity", "share of slots for items outside the user's usual categories", "0"),
         new("publish-interval", "event time between item-model versions", "1m"),
         new("versions-kept", "model versions kept for rollback", "10"),
@@ -26,6 +50,8 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("history-window", "sliding window of the user's recent history", "24h"),
         new("session-gap", "gap that closes a user session", "30m"),
         new("pseudonym-key", "secret for the keyed hash of user ids (at least 16 characters)"),
+        new("pseudonymize", "pseudonymise user ids (false when they were pseudonymised at capture)", "true"),
+        new("erasure-log", "erasure log (JSON Lines of user_key, erased_at) applied at start and on every restore (optional)"),
     ];
 
     public static RecommendationSettings From(JobParameters p)
@@ -43,8 +69,12 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         return new RecommendationSettings(
             new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap")),
             new ItemModelOptions(PublishInterval: interval),
-            new ScoringOptions(K: k, DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"), SerendipityShare: share,
+            new ScoringOptions(K: k, WeightCategory: (float)p.GetDouble("weight-category"), DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"), SerendipityShare: share,
                 VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists")),
-            key);
+            key)
+        {
+            PseudonymizeUsers = p.GetBool("pseudonymize"),
+            ErasureLog = p.GetOptionalString("erasure-log"),
+        };
     }
 }

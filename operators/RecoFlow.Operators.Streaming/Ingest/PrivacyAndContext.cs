@@ -12,9 +12,10 @@ namespace RecoFlow.Operators.Streaming.Ingest;
 /// to derive a region, a grid cell and a device profile and are not passed on; (3) the user id is replaced by a keyed
 /// hash (<see cref="Pseudonymizer"/>); (4) context features: hour and weekday as sine/cosine in the event's time zone
 /// (UTC when absent or unknown), location zone, device profile; (5) the implicit-signal weight. Stateless; the
-/// pseudonymisation key is configuration.
+/// pseudonymisation key is configuration. With <paramref name="pseudonymize"/> off, step (3) is skipped: for input
+/// whose user ids were already pseudonymised at capture (the node's /collect does that).
 /// </summary>
-public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights? weights = null, IIpRegionLookup? ipLookup = null)
+public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights? weights = null, IIpRegionLookup? ipLookup = null, bool pseudonymize = true)
     : ProcessFunction<Interaction, UserEvent>
 {
     private Pseudonymizer? _pseudonymizer;
@@ -42,7 +43,7 @@ public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights
         var features = new ContextFeatures(t.HourSin, t.HourCos, t.DaySin, t.DayCos,
             min.Country is null ? null : LocationFeatures.Zone(min.Country, min.Region), min.GridCell,
             min.Device.Type.ToString().ToLowerInvariant(), min.Device.OsFamily, min.Device.BrowserFamily);
-        output.Collect(new UserEvent(value.EventId, _pseudonymizer!.Pseudonymize(value.UserId), value.ItemId, value.Type, value.Value,
+        output.Collect(new UserEvent(value.EventId, pseudonymize ? _pseudonymizer!.Pseudonymize(value.UserId) : value.UserId, value.ItemId, value.Type, value.Value,
             value.TimestampMs, _weights.Weight(value.Type, value.Value), value.IsPositive, features, DateTime.UtcNow.Ticks));
     }
 }

@@ -1,6 +1,7 @@
 using RecoFlow.Api.Functions;
 using RecoFlow.Api.Streams;
 using RecoFlow.Operators.Events;
+using RecoFlow.Operators.Privacy;
 using RecoFlow.Operators.Streaming.Records;
 
 namespace RecoFlow.Operators.Streaming.Ingest;
@@ -8,11 +9,13 @@ namespace RecoFlow.Operators.Streaming.Ingest;
 /// <summary>
 /// Parses and validates raw JSON interactions (schema in docs/events.md). Emits each valid event on the main output;
 /// an invalid one goes to <see cref="Rejected"/> with its error (kind, field, message) and is reported as a dead letter.
+/// An erasure control event (<c>{"erase_user": KEY, "ts": MS}</c>, see <see cref="ErasureLog"/>) goes to <see cref="Erasures"/>.
 /// Stateless.
 /// </summary>
 public sealed class ValidateInteractions : ProcessFunction<string, Interaction>
 {
     public static readonly OutputTag<RejectedEvent> Rejected = new("rejected-interactions");
+    public static readonly OutputTag<ErasureRequest> Erasures = new("erasures");
 
     private InteractionParser _parser = new();
 
@@ -20,6 +23,11 @@ public sealed class ValidateInteractions : ProcessFunction<string, Interaction>
 
     public override void ProcessElement(string value, IProcessContext context, ICollector<Interaction> output)
     {
+        if (ErasureLog.TryParseControl(value, out var erasure))
+        {
+            context.Output(Erasures, erasure!);
+            return;
+        }
         var result = _parser.Parse(value);
         if (result.Event is { } e)
         {

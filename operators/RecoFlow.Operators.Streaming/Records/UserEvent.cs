@@ -18,7 +18,8 @@ public sealed record ContextFeatures(
 /// An interaction ready for per-user processing: consent checked, context minimised, user id pseudonymised.
 /// <see cref="Weight"/> is the implicit-signal weight (negative for dislikes); <see cref="IngestTicks"/> is the UTC
 /// time (ticks) at which the job accepted the event, used for the event-to-recommendation latency. A request
-/// (<see cref="IsRequest"/>) asks for the user's current list and changes no state.
+/// (<see cref="IsRequest"/>) asks for the user's current list and changes no state; an erasure
+/// (<see cref="IsErasure"/>) clears all keyed state of the user (opt-out) and carries the erasure time as its timestamp.
 /// </summary>
 public sealed record UserEvent(
     string EventId,
@@ -31,8 +32,13 @@ public sealed record UserEvent(
     bool IsPositive,
     ContextFeatures Context,
     long IngestTicks,
-    bool IsRequest = false)
+    bool IsRequest = false,
+    bool IsErasure = false)
 {
+    /// <summary>The erasure of <paramref name="userKey"/>'s keyed state, as of <paramref name="erasedAtMs"/>.</summary>
+    public static UserEvent Erasure(string userKey, long erasedAtMs) =>
+        new($"erase-{userKey}-{erasedAtMs}", userKey, "", InteractionType.View, null, erasedAtMs, 0, false, ContextFeatures.None, DateTime.UtcNow.Ticks, false, true);
+
     /// <summary>A request for the user's list at <paramref name="timestampMs"/>, outside any interaction.</summary>
     public static UserEvent Request(string userKey, long timestampMs) =>
         new($"request-{userKey}-{timestampMs}", userKey, "", InteractionType.View, null, timestampMs, 0, false, ContextFeatures.None, DateTime.UtcNow.Ticks, true);

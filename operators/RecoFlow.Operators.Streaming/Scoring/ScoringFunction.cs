@@ -23,10 +23,13 @@ namespace RecoFlow.Operators.Streaming.Scoring;
 /// positive popularity, co(i) = Σ_j decay^j·w(seed_j, i)/√pop(i) over the user's recent positives, cat(i) the mean
 /// affinity of i's categories; then optional DPP re-ranking of the top candidates (category-Jaccard kernel) and
 /// serendipity injection.</para>
+/// <para>Erasure: an <see cref="UserEvent.IsErasure"/> event clears all keyed state of its user and emits an empty list
+/// with trigger "erased"; the erasures in <paramref name="erasedUsers"/> (the erasure log) are cleared whenever the
+/// function opens, after the state was restored.</para>
 /// <para>State: <see cref="UserScoringState"/> per user; the latest list per user (<see cref="LatestDescriptor"/>);
 /// the model store in broadcast state.</para>
 /// </summary>
-public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? options = null)
+public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? options = null, Func<IReadOnlyDictionary<string, long>>? erasedUsers = null)
     : KeyedBroadcastProcessFunction<string, ProfiledEvent, ModelMessage, Recommendation>
 {
     public const string StoreKey = "model";
@@ -45,8 +48,11 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private float[] _score = [];
     private float[] _co = [];
 
+    private IKeyedStateBackend<string>? _backend;
+
     public override void OpenState(IKeyedStateBackend<string> state)
     {
+        _backend = state;
         _user = state.GetValueState(UserDescriptor);
         _latest = state.GetValueState(LatestDescriptor);
     }
@@ -54,6 +60,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     public override void Open()
     {
         _catalog = catalog();
+        Users.Erasures.Apply(erasedUsers, _backend!);
         _categories = [];
         _similarity = new CategoryJaccardSimilarity(_categories);
         _dpp = _o.DppTheta is double t && t < 1 ? new DppReranker(t) : null;
@@ -83,6 +90,12 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     {
         var e = value.Event;
         var store = context.GetBroadcastState(ModelDescriptor).TryGetValue(StoreKey, out var s) ? s : null;
+        if (e.IsErasure)
+        {
+            _backend!.ClearKey(e.UserKey);
+            output.Collect(new Recommendation(e.UserKey, [], [], store?.CurrentVersion ?? 0, e.EventId, e.TimestampMs, LatencyMs(e), "erased"));
+            return;
+        }
         // The store is this subtask's own copy: advancing it to the event's time is deterministic in the versions it holds.
         store?.AdvanceTo(e.TimestampMs);
         var st = _user!.Value ?? new UserScoringState { RngState = _o.Seed ^ StableHash(e.UserKey) };

@@ -15,10 +15,15 @@ namespace RecoFlow.Operators.Streaming.Users;
 /// <para>Emits, per event, a <see cref="ProfiledEvent"/> with the features before and after it; and on
 /// <see cref="ItemFeedbackOutput"/> the input of the item model task: one record for the event's item (with the
 /// user's previous positives to link with, when positive) and one edge-only record per linked item.</para>
+/// <para>Erasure (opt-out): an <see cref="UserEvent.IsErasure"/> event clears all keyed state of its user and is passed
+/// on (so scoring clears too); later events of that user timestamped at or before the erasure are dropped (counter
+/// <c>erased-dropped</c>), which covers replays after a restore. <paramref name="erasedUsers"/> gives the erasures
+/// recorded so far (the erasure log); they are applied whenever the function opens, after the state was restored.</para>
 /// <para>State: one <see cref="UserFeatureState"/> per user. Windows are kept as bounded lists in keyed state rather
 /// than as window operators because every event needs the features at that instant, not when a window fires.</para>
 /// </summary>
-public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureOptions? options = null) : KeyedProcessFunction<string, UserEvent, ProfiledEvent>
+public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureOptions? options = null, Func<IReadOnlyDictionary<string, long>>? erasedUsers = null)
+    : KeyedProcessFunction<string, UserEvent, ProfiledEvent>
 {
     public static readonly OutputTag<ItemFeedback> ItemFeedbackOutput = new("item-feedback");
     public static readonly ValueStateDescriptor<UserFeatureState> StateDescriptor = new("user-features");
@@ -26,13 +31,36 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
     private readonly UserFeatureOptions _o = options ?? new UserFeatureOptions();
     private IValueState<UserFeatureState>? _state;
     private ItemCatalog _catalog = new();
+    private IKeyedStateBackend<string>? _backend;
+    private Dictionary<string, long> _erased = new(StringComparer.Ordinal);
 
-    public override void OpenState(IKeyedStateBackend<string> state) => _state = state.GetValueState(StateDescriptor);
+    public override void OpenState(IKeyedStateBackend<string> state)
+    {
+        _backend = state;
+        _state = state.GetValueState(StateDescriptor);
+    }
 
-    public override void Open() => _catalog = catalog();
+    public override void Open()
+    {
+        _catalog = catalog();
+        _erased = Erasures.Apply(erasedUsers, _backend!);
+    }
 
     public override void ProcessElement(UserEvent value, IKeyedProcessContext<string> context, ICollector<ProfiledEvent> output)
     {
+        if (value.IsErasure)
+        {
+            Erasures.Record(_erased, value);
+            _backend!.ClearKey(value.UserKey);
+            Runtime.Metrics.Increment("erasures");
+            output.Collect(new ProfiledEvent(value, UserFeatures.Empty, UserFeatures.Empty));
+            return;
+        }
+        if (Erasures.Covers(_erased, value))
+        {
+            Runtime.Metrics.Increment("erased-dropped");
+            return;
+        }
         var s = _state!.Value ?? new UserFeatureState { Affinity = new double[_catalog.CategoryNames.Count] };
         if (s.Affinity.Length < _catalog.CategoryNames.Count) s.Affinity = [.. s.Affinity, .. new double[_catalog.CategoryNames.Count - s.Affinity.Length]];
         long t = value.TimestampMs;

@@ -1,0 +1,101 @@
+using Microsoft.Playwright;
+using RecoFlow.Cli;
+
+namespace RecoFlow.Demo.Tests;
+
+/// <summary>
+/// The demo host in-process (broker, runtime, job, server on a free port, slow simulated traffic) and its shop page in
+/// headless Chromium (RECOFLOW_CHROMIUM, default /usr/bin/chromium; never downloaded).
+/// </summary>
+public sealed class ShopTests : IAsyncLifetime
+{
+    private DemoHost _host = null!;
+
+    private static string ChromiumPath => Environment.GetEnvironmentVariable("RECOFLOW_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
+
+    private static string Artifacts
+    {
+        get
+        {
+            var dir = Environment.GetEnvironmentVariable("RECOFLOW_TEST_ARTIFACTS") is { Length: > 0 } d ? d : Path.Combine(Path.GetTempPath(), "recoflow-test-artifacts");
+            Directory.CreateDirectory(dir);
+            return dir;
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        _host = await DemoHost.StartAsync(new DemoOptions { HttpPort = 0, Rate = 100, ModelInterval = TimeSpan.FromSeconds(1) }, CancellationToken.None);
+        // Background shoppers give every category popular items before the browser arrives.
+        using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (_host.Models.Latest < 2 || _host.ListsPublished < 200) await Task.Delay(100, ready.Token);
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Clicks_in_one_category_shift_the_live_list_to_it_and_opting_out_stops_personalisation()
+    {
+        Assert.True(File.Exists(ChromiumPath), $"Chromium not found at {ChromiumPath} (set RECOFLOW_CHROMIUM)");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync(new Uri(_host.Server.Url, "shop").ToString());
+        await page.WaitForSelectorAsync("body[data-ready='true'][data-ws='open'][data-tracker='ready']", new() { Timeout = 20_000 });
+
+        const string category = "Pets";
+        await page.ClickAsync($"#categories button[data-cat='{category}']");
+        var items = page.Locator($"#grid .item[data-category='{category}']");
+        for (int i = 0; i < 3; i++)
+        {
+            var posted = page.WaitForResponseAsync(r => r.Url.EndsWith("/collect", StringComparison.Ordinal) && r.Request.Method == "POST");
+            await items.Nth(i * 5).ClickAsync();
+            Assert.Equal(202, (await posted).Status);
+        }
+
+        // Within a second of the third click's event reaching the node, most of the list is from that category.
+        try
+        {
+            await page.WaitForFunctionAsync(
+                "cat => { const li = [...document.querySelectorAll('#recs li')]; return li.length >= 5 && li.filter(x => x.dataset.category === cat).length * 2 > li.length; }",
+                category, new() { Timeout = 1_000 });
+        }
+        catch (TimeoutException)
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "shop-no-shift.png") });
+            var shown = await page.Locator("#recs li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.category)");
+            Assert.Fail($"after 1 s the list is [{string.Join(", ", shown)}]; status: {await page.Locator("#rec-status").TextContentAsync()}");
+        }
+        var listed = await page.Locator("#recs li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.category)");
+        Assert.True(listed.Count(c => c == category) * 2 > listed.Length, string.Join(", ", listed));
+        Assert.Equal("true", await page.Locator("#recs").GetAttributeAsync("data-personalized"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "shop-personalised.png") });
+
+        // Opt out: the panel switches to the popular list at once.
+        var consent = page.WaitForResponseAsync(r => r.Url.EndsWith("/consent", StringComparison.Ordinal));
+        await page.ClickAsync("#personalize");
+        Assert.Equal(202, (await consent).Status);
+        await page.WaitForSelectorAsync("#recs[data-personalized='false']", new() { Timeout = 2_000 });
+        Assert.Equal("Popular right now", await page.Locator("#rec-title").TextContentAsync());
+
+        // Further clicks are not forwarded for personalisation, and no personalised list reaches the page.
+        var user = await page.EvaluateAsync<string>("() => localStorage.getItem('recoflow-demo-user')");
+        var pseudonym = _host.Server.Pseudonymizer.Pseudonymize(user);
+        var after = page.WaitForResponseAsync(r => r.Url.EndsWith("/collect", StringComparison.Ordinal) && r.Request.Method == "POST");
+        await items.Nth(1).ClickAsync();
+        var response = await after;
+        Assert.Contains("\"not_forwarded\":1", await response.TextAsync(), StringComparison.Ordinal);
+        Assert.True(_host.Server.Consent.IsOptedOut(pseudonym));
+        Assert.Contains("\"personalized\":false", _host.Server.Feed.Latest(pseudonym), StringComparison.Ordinal);
+        Assert.Equal("false", await page.Locator("#recs").GetAttributeAsync("data-personalized"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "shop-opted-out.png") });
+        Assert.Empty(errors);
+    }
+}
