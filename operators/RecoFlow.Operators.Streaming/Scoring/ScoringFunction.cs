@@ -21,7 +21,7 @@ namespace RecoFlow.Operators.Streaming.Scoring;
 /// (<see cref="UserEvent.IsRequest"/>) only emits the user's current list ("request").</para>
 /// <para>Score of item i: w_mf·p_u·q_i + w_co·co(i)/max co + w_pop·pop(i)/max pop + w_cat·cat(i)/max cat over items with
 /// positive popularity, co(i) = Σ_j decay^j·w(seed_j, i)/√pop(i) over the user's recent positives, cat(i) the mean
-/// affinity of i's categories; then optional DPP re-ranking of the top candidates (category-Jaccard kernel) and
+/// affinity of i's categories; then optional DPP re-ranking of the top candidates (category kernel, <see cref="ScoringOptions.DppKernel"/>) and
 /// serendipity injection.</para>
 /// <para>State: <see cref="UserScoringState"/> per user; the latest list per user (<see cref="LatestDescriptor"/>);
 /// the model store in broadcast state.</para>
@@ -39,7 +39,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private IValueState<Recommendation>? _latest;
     private ItemCatalog _catalog = new();
     private List<int[]> _categories = [];
-    private CategoryJaccardSimilarity? _similarity;
+    private IItemSimilarity? _similarity;
     private DppReranker? _dpp;
     private SerendipityInjector? _serendipity;
     private float[] _score = [];
@@ -55,8 +55,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     {
         _catalog = catalog();
         _categories = [];
-        _similarity = new CategoryJaccardSimilarity(_categories);
-        _dpp = _o.DppTheta is double t && t < 1 ? new DppReranker(t) : null;
+        _similarity = _o.DppKernel == DppKernel.Cosine ? new CategoryCosineSimilarity(_categories) : new CategoryJaccardSimilarity(_categories);
+        _dpp = _o.DppTheta is double t && t < 1 ? new DppReranker(t, relevance: _o.DppRelevance) : null;
         _serendipity = _o.SerendipityShare > 0 ? new SerendipityInjector(_o.SerendipityShare) : null;
         _score = [];
         _co = [];
