@@ -33,12 +33,13 @@ public static class EvaluateCommand
         var candidates = new Option<int>("--dpp-candidates") { Description = "candidates the DPP re-ranks", DefaultValueFactory = _ => 50 };
         var relevance = new Option<string>("--dpp-relevance") { Description = "relevance the DPP uses: logrank, rank or minmax", DefaultValueFactory = _ => "logrank" };
         var kernel = new Option<string>("--dpp-kernel") { Description = "similarity of the DPP kernel: cosine or jaccard", DefaultValueFactory = _ => "cosine" };
+        var rescore = new Option<string>("--rescore") { Description = "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", DefaultValueFactory = _ => "none" };
         var interval = new Option<string>("--publish-interval") { Description = "event time between item-model versions", DefaultValueFactory = _ => "1m" };
         var maxEvents = new Option<int?>("--events") { Description = "use only the first N events in timestamp order" };
         var testFrom = new Option<double>("--test-from") { Description = "test only events after this fraction of the log (all events are still learned)", DefaultValueFactory = _ => 0 };
         var mf = new Option<bool>("--mf-baseline") { Description = "add a matrix factorisation trained once on the first 20 % of the log as baseline batch_mf" };
         var cmd = new Command("evaluate", "replay a log through the recommendation job and print recall@K, NDCG@K, MRR, diversity, coverage, Gini, novelty and latency, with baselines")
-            { input, format, k, json, catalog, theta, candidates, relevance, kernel, interval, maxEvents, testFrom, mf };
+            { input, format, k, json, catalog, theta, candidates, relevance, kernel, rescore, interval, maxEvents, testFrom, mf };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new EvaluationOptions(r.GetValue(input)!, r.GetValue(format)!, r.GetValue(k), r.GetValue(catalog), r.GetValue(theta), r.GetValue(candidates),
@@ -47,6 +48,7 @@ public static class EvaluateCommand
             {
                 DppRelevance = ParseEnum<DppRelevance>(r.GetValue(relevance)!, "--dpp-relevance"),
                 DppKernel = ParseEnum<DppKernel>(r.GetValue(kernel)!, "--dpp-kernel"),
+                Rescore = r.GetValue(rescore) is "none" or "ftrl" or "tree" or "ftrl+tree" ? r.GetValue(rescore)! : throw new UsageException("--rescore must be none, ftrl, tree or ftrl+tree"),
             };
             var report = await RunAsync(options, ct);
             output.WriteLine(r.GetValue(json) ? ToJson(report) : ToText(report));
@@ -60,6 +62,7 @@ public static class EvaluateCommand
     {
         public DppRelevance DppRelevance { get; init; } = DppRelevance.LogRank;
         public DppKernel DppKernel { get; init; } = DppKernel.Cosine;
+        public string Rescore { get; init; } = "none";
     }
 
     private static T ParseEnum<T>(string text, string option) where T : struct, Enum =>
@@ -160,6 +163,8 @@ public static class EvaluateCommand
                 DppCandidates = o.DppCandidates,
                 DppRelevance = o.DppRelevance,
                 DppKernel = o.DppKernel,
+                FtrlRescoring = o.Rescore.Contains("ftrl", StringComparison.Ordinal),
+                TreeRescoring = o.Rescore.Contains("tree", StringComparison.Ordinal),
                 EmitProbes = true,
                 EmitAfterEvent = false,
             },

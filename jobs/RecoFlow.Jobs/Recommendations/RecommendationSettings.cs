@@ -21,6 +21,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("dpp-candidates", "candidates the DPP re-ranks", "50"),
         new("dpp-relevance", "relevance the DPP uses: logrank, rank or minmax (of the blend score)", "logrank"),
         new("dpp-kernel", "similarity of the DPP kernel: cosine or jaccard (of the item categories)", "cosine"),
+        new("rescore", "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", "none"),
         new("serendipity", "share of slots for items outside the user's usual categories", "0"),
         new("publish-interval", "event time between item-model versions", "1m"),
         new("versions-kept", "model versions kept for rollback", "10"),
@@ -41,6 +42,8 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
             throw new JobParameterException("parameter 'dpp-relevance' must be logrank, rank or minmax");
         if (!Enum.TryParse<DppKernel>(p.GetString("dpp-kernel"), ignoreCase: true, out var kernel) || !Enum.IsDefined(kernel))
             throw new JobParameterException("parameter 'dpp-kernel' must be cosine or jaccard");
+        var rescore = p.GetString("rescore");
+        if (rescore is not ("none" or "ftrl" or "tree" or "ftrl+tree")) throw new JobParameterException("parameter 'rescore' must be none, ftrl, tree or ftrl+tree");
         int k = p.GetInt("k");
         if (k < 1) throw new JobParameterException("parameter 'k' must be at least 1");
         var interval = p.GetDuration("publish-interval");
@@ -51,7 +54,8 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
             new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap")),
             new ItemModelOptions(PublishInterval: interval),
             new ScoringOptions(K: k, DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),
-                DppRelevance: relevance, DppKernel: kernel, SerendipityShare: share,
+                DppRelevance: relevance, DppKernel: kernel, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
+                TreeRescoring: rescore.Contains("tree", StringComparison.Ordinal), SerendipityShare: share,
                 VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists")),
             key);
     }
