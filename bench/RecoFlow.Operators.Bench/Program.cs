@@ -29,6 +29,9 @@ foreach (string arg in args)
         case "dpp": dpp = true; break;
         case "from": testFrom = (int)(log.Events.Count * double.Parse(kv[1], inv)); break;
         case "dppn": opts = opts with { DppCandidates = int.Parse(kv[1], inv) }; break;
+        case "dppr": opts = opts with { DppRelevance = Enum.Parse<RecoFlow.Operators.Ranking.DppRelevance>(kv[1], ignoreCase: true) }; break;
+        case "dppk": opts = opts with { DppKernel = Enum.Parse<RecoFlow.Operators.Ranking.DppKernel>(kv[1], ignoreCase: true) }; break;
+        case "dppkeep": opts = opts with { DppKeepTop = int.Parse(kv[1], inv) }; break;
         case "thetas": thetas = kv[1].Split(',').Select(x => double.Parse(x, inv)).ToArray(); break;
         case "events": maxEvents = int.Parse(kv[1], inv); break;
         case "mf": opts = opts with { WeightMf = float.Parse(kv[1], inv) }; break;

@@ -8,6 +8,7 @@ using RecoFlow.Jobs.Recommendations;
 using RecoFlow.Operators.Evaluation;
 using RecoFlow.Operators.Events;
 using RecoFlow.Operators.Models;
+using RecoFlow.Operators.Ranking;
 using RecoFlow.Operators.Recommenders;
 using RecoFlow.Operators.Streaming.Records;
 using RecoFlow.Runtime;
@@ -30,17 +31,25 @@ public static class EvaluateCommand
         var catalog = new Option<string?>("--catalog") { Description = "item catalogue (MovieLens movies.csv); default: movies.csv beside a MovieLens input" };
         var theta = new Option<double>("--dpp-theta") { Description = "DPP knob in [0,1]; 1 = off", DefaultValueFactory = _ => 1 };
         var candidates = new Option<int>("--dpp-candidates") { Description = "candidates the DPP re-ranks", DefaultValueFactory = _ => 50 };
+        var relevance = new Option<string>("--dpp-relevance") { Description = "relevance the DPP uses: logrank, rank or minmax", DefaultValueFactory = _ => "logrank" };
+        var kernel = new Option<string>("--dpp-kernel") { Description = "similarity of the DPP kernel: cosine or jaccard", DefaultValueFactory = _ => "cosine" };
+        var rescore = new Option<string>("--rescore") { Description = "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", DefaultValueFactory = _ => "none" };
         var interval = new Option<string>("--publish-interval") { Description = "event time between item-model versions", DefaultValueFactory = _ => "1m" };
         var maxEvents = new Option<int?>("--events") { Description = "use only the first N events in timestamp order" };
         var testFrom = new Option<double>("--test-from") { Description = "test only events after this fraction of the log (all events are still learned)", DefaultValueFactory = _ => 0 };
         var mf = new Option<bool>("--mf-baseline") { Description = "add a matrix factorisation trained once on the first 20 % of the log as baseline batch_mf" };
         var cmd = new Command("evaluate", "replay a log through the recommendation job and print recall@K, NDCG@K, MRR, diversity, coverage, Gini, novelty and latency, with baselines")
-            { input, format, k, json, catalog, theta, candidates, interval, maxEvents, testFrom, mf };
+            { input, format, k, json, catalog, theta, candidates, relevance, kernel, rescore, interval, maxEvents, testFrom, mf };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new EvaluationOptions(r.GetValue(input)!, r.GetValue(format)!, r.GetValue(k), r.GetValue(catalog), r.GetValue(theta), r.GetValue(candidates),
                 Api.JobParameters.ParseDuration(r.GetValue(interval)!) ?? throw new UsageException("--publish-interval must be a duration like 1m"),
-                r.GetValue(maxEvents), r.GetValue(testFrom), r.GetValue(mf));
+                r.GetValue(maxEvents), r.GetValue(testFrom), r.GetValue(mf))
+            {
+                DppRelevance = ParseEnum<DppRelevance>(r.GetValue(relevance)!, "--dpp-relevance"),
+                DppKernel = ParseEnum<DppKernel>(r.GetValue(kernel)!, "--dpp-kernel"),
+                Rescore = r.GetValue(rescore) is "none" or "ftrl" or "tree" or "ftrl+tree" ? r.GetValue(rescore)! : throw new UsageException("--rescore must be none, ftrl, tree or ftrl+tree"),
+            };
             var report = await RunAsync(options, ct);
             output.WriteLine(r.GetValue(json) ? ToJson(report) : ToText(report));
             return 0;
@@ -49,7 +58,16 @@ public static class EvaluateCommand
     }
 
     public sealed record EvaluationOptions(string Input, string Format, int K = 10, string? Catalog = null, double DppTheta = 1, int DppCandidates = 50,
-        TimeSpan? PublishInterval = null, int? MaxEvents = null, double TestFrom = 0, bool MfBaseline = false);
+        TimeSpan? PublishInterval = null, int? MaxEvents = null, double TestFrom = 0, bool MfBaseline = false)
+    {
+        public DppRelevance DppRelevance { get; init; } = DppRelevance.LogRank;
+        public DppKernel DppKernel { get; init; } = DppKernel.Cosine;
+        public string Rescore { get; init; } = "none";
+    }
+
+    private static T ParseEnum<T>(string text, string option) where T : struct, Enum =>
+        Enum.TryParse<T>(text, ignoreCase: true, out var v) && Enum.IsDefined(v) ? v
+            : throw new UsageException($"{option} must be one of: {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 
     public sealed record Metrics(double Recall, double Ndcg, double Mrr, double Ild, double Coverage, double Gini, double Novelty, double LatencyP50, double LatencyP99, long TestEvents);
 
@@ -143,6 +161,10 @@ public static class EvaluateCommand
                 K = o.K,
                 DppTheta = o.DppTheta < 1 ? o.DppTheta : null,
                 DppCandidates = o.DppCandidates,
+                DppRelevance = o.DppRelevance,
+                DppKernel = o.DppKernel,
+                FtrlRescoring = o.Rescore.Contains("ftrl", StringComparison.Ordinal),
+                TreeRescoring = o.Rescore.Contains("tree", StringComparison.Ordinal),
                 EmitProbes = true,
                 EmitAfterEvent = false,
             },

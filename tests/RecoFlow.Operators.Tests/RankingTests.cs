@@ -11,6 +11,28 @@ public class RankingTests
     private static readonly float[] Relevance = [1.0f, 0.95f, 0.9f, 0.85f, 0.5f, 0.45f, 0.2f];
 
     [Fact]
+    public void RankRelevanceIgnoresTheScoreScaleAndKeepTopFixesTheHead()
+    {
+        Assert.Equal([0, -Math.Log(2), -Math.Log(3)], DppReranker.Normalise([5f, 1f, -100f], DppRelevance.LogRank));
+        Assert.Equal([1, 0.5, 0], DppReranker.Normalise([5f, 1f, -100f], DppRelevance.Rank));
+        var dest = new int[3];
+        new DppReranker(0.0, relevance: DppRelevance.LogRank, keepTop: 2).Rerank(Candidates, Relevance, new CategoryCosineSimilarity(Cats), dest);
+        Assert.Equal([0, 1], dest[..2]);
+        Assert.NotEqual(0, Cats[dest[2]][0]);
+    }
+
+    [Fact]
+    public void CategoryCosineIsTheCosineOfIndicatorVectors()
+    {
+        var sim = new CategoryCosineSimilarity([[0], [0, 1], [0, 2], [3], []]);
+        Assert.Equal(1 / Math.Sqrt(2), sim.Similarity(0, 1), 12);
+        Assert.Equal(0.5, sim.Similarity(1, 2), 12);
+        Assert.Equal(0, sim.Similarity(0, 3));
+        Assert.Equal(0, sim.Similarity(3, 4));
+        Assert.Equal(1, sim.Similarity(4, 4));
+    }
+
+    [Fact]
     public void SmallThetaPicksDiverseItems()
     {
         var dest = new int[3];

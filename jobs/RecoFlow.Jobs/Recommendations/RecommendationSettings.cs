@@ -1,4 +1,5 @@
 using RecoFlow.Api;
+using RecoFlow.Operators.Ranking;
 using RecoFlow.Operators.Streaming.Models;
 using RecoFlow.Operators.Streaming.Scoring;
 using RecoFlow.Operators.Streaming.Users;
@@ -42,6 +43,9 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("dpp-theta", "DPP relevance/diversity knob in [0,1]; 1 = off", "1"),
         new("dpp-candidates", "candidates the DPP re-ranks", "50"),
         new("weight-category", "weight of the user's category affinity in the score (popularity and co-visitation weigh 0.5)", "0.3"),
+        new("dpp-relevance", "relevance the DPP uses: logrank, rank or minmax (of the blend score)", "logrank"),
+        new("dpp-kernel", "similarity of the DPP kernel: cosine or jaccard (of the item categories)", "cosine"),
+        new("rescore", "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", "none"),
         new("serendipity", "share of slots for items outside the user's usual categories", "0"),
         new("publish-interval", "event time between item-model versions", "1m"),
         new("versions-kept", "model versions kept for rollback", "10"),
@@ -60,6 +64,12 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         if (theta is < 0 or > 1) throw new JobParameterException("parameter 'dpp-theta' must be in [0, 1]");
         double share = p.GetDouble("serendipity");
         if (share is < 0 or > 1) throw new JobParameterException("parameter 'serendipity' must be in [0, 1]");
+        if (!Enum.TryParse<DppRelevance>(p.GetString("dpp-relevance"), ignoreCase: true, out var relevance) || !Enum.IsDefined(relevance))
+            throw new JobParameterException("parameter 'dpp-relevance' must be logrank, rank or minmax");
+        if (!Enum.TryParse<DppKernel>(p.GetString("dpp-kernel"), ignoreCase: true, out var kernel) || !Enum.IsDefined(kernel))
+            throw new JobParameterException("parameter 'dpp-kernel' must be cosine or jaccard");
+        var rescore = p.GetString("rescore");
+        if (rescore is not ("none" or "ftrl" or "tree" or "ftrl+tree")) throw new JobParameterException("parameter 'rescore' must be none, ftrl, tree or ftrl+tree");
         int k = p.GetInt("k");
         if (k < 1) throw new JobParameterException("parameter 'k' must be at least 1");
         var interval = p.GetDuration("publish-interval");
@@ -69,7 +79,9 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         return new RecommendationSettings(
             new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap")),
             new ItemModelOptions(PublishInterval: interval),
-            new ScoringOptions(K: k, WeightCategory: (float)p.GetDouble("weight-category"), DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"), SerendipityShare: share,
+            new ScoringOptions(K: k, WeightCategory: (float)p.GetDouble("weight-category"), DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),
+                DppRelevance: relevance, DppKernel: kernel, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
+                TreeRescoring: rescore.Contains("tree", StringComparison.Ordinal), SerendipityShare: share,
                 VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists")),
             key)
         {

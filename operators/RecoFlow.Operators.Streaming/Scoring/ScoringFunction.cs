@@ -21,7 +21,7 @@ namespace RecoFlow.Operators.Streaming.Scoring;
 /// (<see cref="UserEvent.IsRequest"/>) only emits the user's current list ("request").</para>
 /// <para>Score of item i: w_mf·p_u·q_i + w_co·co(i)/max co + w_pop·pop(i)/max pop + w_cat·cat(i)/max cat over items with
 /// positive popularity, co(i) = Σ_j decay^j·w(seed_j, i)/√pop(i) over the user's recent positives, cat(i) the mean
-/// affinity of i's categories; then optional DPP re-ranking of the top candidates (category-Jaccard kernel) and
+/// affinity of i's categories; then optional DPP re-ranking of the top candidates (category kernel, <see cref="ScoringOptions.DppKernel"/>) and
 /// serendipity injection.</para>
 /// <para>Erasure: an <see cref="UserEvent.IsErasure"/> event clears all keyed state of its user and emits an empty list
 /// with trigger "erased"; the erasures in <paramref name="erasedUsers"/> (the erasure log) are cleared whenever the
@@ -34,6 +34,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
 {
     public const string StoreKey = "model";
     public static readonly MapStateDescriptor<string, ModelStore> ModelDescriptor = new("item-model-versions");
+    public static readonly MapStateDescriptor<string, RescorerState> RescorerDescriptor = new("rescorer");
     public static readonly ValueStateDescriptor<UserScoringState> UserDescriptor = new("user-scoring");
     public static readonly ValueStateDescriptor<Recommendation> LatestDescriptor = new("latest-recommendations");
 
@@ -42,11 +43,14 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private IValueState<Recommendation>? _latest;
     private ItemCatalog _catalog = new();
     private List<int[]> _categories = [];
-    private CategoryJaccardSimilarity? _similarity;
+    private IItemSimilarity? _similarity;
     private DppReranker? _dpp;
     private SerendipityInjector? _serendipity;
+    private Rescorer _rescorer = new(false, false);
     private float[] _score = [];
     private float[] _co = [];
+    private Candidate[] _pool = [];
+    private int _poolCount;
 
     private IKeyedStateBackend<string>? _backend;
 
@@ -62,9 +66,10 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         _catalog = catalog();
         Users.Erasures.Apply(erasedUsers, _backend!);
         _categories = [];
-        _similarity = new CategoryJaccardSimilarity(_categories);
-        _dpp = _o.DppTheta is double t && t < 1 ? new DppReranker(t) : null;
+        _similarity = _o.DppKernel == DppKernel.Cosine ? new CategoryCosineSimilarity(_categories) : new CategoryJaccardSimilarity(_categories);
+        _dpp = _o.DppTheta is double t && t < 1 ? new DppReranker(t, relevance: _o.DppRelevance) : null;
         _serendipity = _o.SerendipityShare > 0 ? new SerendipityInjector(_o.SerendipityShare) : null;
+        _rescorer = new Rescorer(_o.FtrlRescoring, _o.TreeRescoring);
         _score = [];
         _co = [];
     }
@@ -76,6 +81,11 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         {
             store = new ModelStore { VersionsKept = _o.VersionsKept };
             map[StoreKey] = store;
+        }
+        if (_rescorer.Enabled)
+        {
+            var rescorers = context.GetBroadcastState(RescorerDescriptor);
+            if (!rescorers.ContainsKey(StoreKey)) rescorers[StoreKey] = Rescorer.NewState(_o.RescoreHashBits);
         }
         if (value.Delta is { } d) store.Enqueue(d);
         if (value.RollbackTo is long v)
@@ -98,11 +108,12 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         }
         // The store is this subtask's own copy: advancing it to the event's time is deterministic in the versions it holds.
         store?.AdvanceTo(e.TimestampMs);
+        var rescorer = _rescorer.Enabled && context.GetBroadcastState(RescorerDescriptor).TryGetValue(StoreKey, out var rs) ? rs : null;
         var st = _user!.Value ?? new UserScoringState { RngState = _o.Seed ^ StableHash(e.UserKey) };
         long version = store?.CurrentVersion ?? 0;
         if (e.IsRequest)
         {
-            var answer = Recommend(store, st, value.After, e, "request");
+            var answer = Recommend(store, rescorer, st, value.After, e, "request");
             _latest!.Update(answer);
             output.Collect(answer);
             return;
@@ -112,13 +123,20 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         {
             if (_o.EmitProbes)
             {
-                var probe = Recommend(store, st, value.Before, e, "probe");
+                var probe = Recommend(store, rescorer, st, value.Before, e, "probe");
                 store?.RecordServed(version, Array.IndexOf(probe.Items, e.ItemId) >= 0);
                 output.Collect(probe);
+                if (rescorer is not null) LearnRescorer(rescorer, store!, probe.Items, e);
             }
-            else if (st.LastServed is not null)
+            else
             {
-                store?.RecordServed(st.LastServedVersion, Array.IndexOf(st.LastServed, e.ItemId) >= 0);
+                if (st.LastServed is not null) store?.RecordServed(st.LastServedVersion, Array.IndexOf(st.LastServed, e.ItemId) >= 0);
+                if (rescorer is not null && store is not null)
+                {
+                    // The pool and list the user would have been served before this event: its features are those of that moment.
+                    var served = Recommend(store, rescorer, st, value.Before, e, "probe");
+                    LearnRescorer(rescorer, store, served.Items, e);
+                }
             }
         }
 
@@ -126,7 +144,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
 
         if (_o.EmitAfterEvent)
         {
-            var recs = Recommend(store, st, value.After, e, "interaction");
+            var recs = Recommend(store, rescorer, st, value.After, e, "interaction");
             st.LastServed = recs.Items;
             st.LastServedVersion = recs.ModelVersion;
             _latest!.Update(recs);
@@ -138,6 +156,20 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         {
             Runtime.Metrics.Increment("model-automatic-rollbacks");
             Runtime.DeadLetters.Report($"model version {rejected} rolled back automatically: online hit rate below its predecessor's by more than {_o.RollbackMargin}", rejected, context.Timestamp);
+        }
+    }
+
+    /// <summary>
+    /// Trains the re-scorers on the pool of the list just computed (<see cref="_pool"/>): the event's item is a
+    /// positive when it was in the pool; the <paramref name="served"/> items other than it are negatives.
+    /// </summary>
+    private void LearnRescorer(RescorerState rescorer, ModelStore store, string[] served, UserEvent e)
+    {
+        int target = store.IndexOf(e.ItemId);
+        for (int j = 0; j < _poolCount; j++)
+        {
+            bool hit = _pool[j].Index == target;
+            if (hit || Array.IndexOf(served, store.Ids[_pool[j].Index]) >= 0) _rescorer.Learn(rescorer, _pool[j], hit, e.UserKey, e.Context, store.Ids, _categories);
         }
     }
 
@@ -186,9 +218,10 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         for (int f = 0; f < p.Length; f++) p[f] += _o.FoldInLearnRate * (err * q[f] - _o.FoldInRegularization * p[f]);
     }
 
-    private Recommendation Recommend(ModelStore? store, UserScoringState st, UserFeatures features, UserEvent e, string trigger)
+    private Recommendation Recommend(ModelStore? store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, string trigger)
     {
         int k = _o.K;
+        _poolCount = 0;
         if (store is null || store.Count == 0)
             return new Recommendation(e.UserKey, [], [], 0, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
         int n = store.Count;
@@ -216,6 +249,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             }
         }
 
+        float coFactor = 0;
         if (_o.WeightCoVisitation != 0 && features.RecentPositives.Length > 0)
         {
             Span<float> co = _co.AsSpan(0, n);
@@ -241,24 +275,24 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             if (maxCo > 0)
             {
                 float f = _o.WeightCoVisitation / maxCo;
+                coFactor = f;
                 for (int i = 0; i < n; i++) s[i] += f * co[i];
             }
         }
 
         double[] aff = features.CategoryAffinity;
         double maxAff = aff.Length == 0 ? 0 : aff.Max();
-        if (_o.WeightCategory != 0 && maxAff > 0)
+        double catFactor = _o.WeightCategory != 0 && maxAff > 0 ? _o.WeightCategory / maxAff : 0;
+        float CategoryPart(int i)
         {
-            double f = _o.WeightCategory / maxAff;
-            for (int i = 0; i < n; i++)
-            {
-                int[] cats = _categories[i];
-                if (cats.Length == 0) continue;
-                double sum = 0;
-                foreach (int c in cats) if (c < aff.Length) sum += aff[c];
-                s[i] += (float)(f * sum / cats.Length);
-            }
+            int[] cats = _categories[i];
+            if (cats.Length == 0) return 0;
+            double sum = 0;
+            foreach (int c in cats) if (c < aff.Length) sum += aff[c];
+            return (float)(catFactor * sum / cats.Length);
         }
+        if (catFactor > 0)
+            for (int i = 0; i < n; i++) s[i] += CategoryPart(i);
 
         foreach (var x in st.Positives) if (store.IndexOf(x) is var xi and >= 0) s[xi] = float.NegativeInfinity;
         if (_o.ExcludeSeen)
@@ -266,7 +300,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
 
         var chosen = new int[k];
         int got;
-        if (_dpp is null && _serendipity is null)
+        if (_dpp is null && _serendipity is null && rescorer is null)
         {
             got = TopK.Select(s, n, chosen);
         }
@@ -275,10 +309,37 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             var pool = new int[Math.Max(k, _o.DppCandidates)];
             int m = TopK.Select(s, n, pool);
             var ranked = pool.AsSpan(0, m);
+            var rel = new float[m];
+            for (int j = 0; j < m; j++) rel[j] = s[ranked[j]];
+            if (rescorer is not null)
+            {
+                float[]? uf = st.Factors is { Length: > 0 } sf && sf.Length == store.Factors ? sf : null;
+                if (_pool.Length < m) _pool = new Candidate[Math.Max(m, 64)];
+                for (int j = 0; j < m; j++)
+                {
+                    int i = ranked[j];
+                    float mf = 0;
+                    if (uf is not null && store.ItemFactors[i] is { } q)
+                        for (int t = 0; t < uf.Length; t++) mf += uf[t] * q[t];
+                    _pool[j] = new Candidate(i, j, _o.WeightMf * mf, coFactor * (coFactor > 0 ? _co[i] : 0), (float)(wPop * store.Popularity[i]), catFactor > 0 ? CategoryPart(i) : 0);
+                }
+                var re = new double[m];
+                _rescorer.Score(rescorer, _pool.AsSpan(0, m), e.UserKey, e.Context, store.Ids, _categories, re);
+                var order = new int[m];
+                for (int j = 0; j < m; j++) order[j] = j;
+                Array.Sort(order, (a, b) => re[b] != re[a] ? re[b].CompareTo(re[a]) : a.CompareTo(b));
+                var reordered = new Candidate[m];
+                for (int j = 0; j < m; j++)
+                {
+                    reordered[j] = _pool[order[j]];
+                    ranked[j] = reordered[j].Index;
+                    rel[j] = (float)re[order[j]];
+                }
+                reordered.CopyTo(_pool, 0);
+                _poolCount = m;
+            }
             if (_dpp is not null)
             {
-                var rel = new float[m];
-                for (int j = 0; j < m; j++) rel[j] = s[ranked[j]];
                 var reranked = new int[m];
                 int r = _dpp.Rerank(ranked, rel, _similarity!, reranked);
                 ranked = reranked.AsSpan(0, r);

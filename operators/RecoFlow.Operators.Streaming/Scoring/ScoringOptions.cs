@@ -1,3 +1,5 @@
+using RecoFlow.Operators.Ranking;
+
 namespace RecoFlow.Operators.Streaming.Scoring;
 
 /// <summary>
@@ -5,6 +7,12 @@ namespace RecoFlow.Operators.Streaming.Scoring;
 /// (docs/recommendation-evaluation.md).
 /// </summary>
 /// <param name="DppTheta">Relevance/diversity knob of the DPP re-ranking (1 or null: off; 0: diversity only).</param>
+/// <param name="DppCandidates">How many of the best-scored items the DPP re-ranks.</param>
+/// <param name="DppRelevance">How the DPP turns blend scores into relevance (rank-based is independent of the blend's scale).</param>
+/// <param name="DppKernel">The similarity of the DPP kernel (category cosine tracks the Jaccard ILD metric best).</param>
+/// <param name="FtrlRescoring">Re-score the candidate pool with the online FTRL-Proximal model (<see cref="Rescorer"/>).</param>
+/// <param name="TreeRescoring">Add the online Hoeffding tree's log hit probability to the re-score.</param>
+/// <param name="RescoreHashBits">Size of the FTRL model's hashed feature space (2^bits coordinates).</param>
 /// <param name="SerendipityShare">Share of the K slots given to items outside the user's usual categories.</param>
 /// <param name="EmitProbes">Before each positive event of a user with an earlier positive, emit the list the model gave from the state before the event ("probe"), for prequential evaluation.</param>
 /// <param name="EmitAfterEvent">After each event, emit the user's new top-K ("interaction").</param>
@@ -20,7 +28,12 @@ public sealed record ScoringOptions(
     bool ExcludeSeen = true,
     double? DppTheta = null,
     int DppCandidates = 50,
+    DppRelevance DppRelevance = DppRelevance.LogRank,
+    DppKernel DppKernel = DppKernel.Cosine,
     double SerendipityShare = 0,
+    bool FtrlRescoring = false,
+    bool TreeRescoring = false,
+    int RescoreHashBits = 16,
     float FoldInLearnRate = 0.1f,
     float FoldInRegularization = 0.01f,
     int FoldInNegatives = 4,

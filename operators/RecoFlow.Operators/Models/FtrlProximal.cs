@@ -46,6 +46,30 @@ public sealed class FtrlProximal
         _mask = (1 << options.HashBits) - 1;
     }
 
+    private FtrlProximal(FtrlOptions options, double[] z, double[] n)
+    {
+        _o = options;
+        _z = z;
+        _n = n;
+        _mask = z.Length - 1;
+    }
+
+    /// <summary>
+    /// A model that works directly on the arrays of <paramref name="state"/> (no copy): updates change the state
+    /// object, so a caller that keeps it in checkpointed state needs no separate snapshot step. An empty state gets
+    /// zero vectors of 2^HashBits entries.
+    /// </summary>
+    public static FtrlProximal Over(FtrlState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var o = new FtrlOptions(state.Alpha, state.Beta, state.L1, state.L2, state.HashBits);
+        if (o.HashBits is < 1 or > 28) throw new ArgumentOutOfRangeException(nameof(state), "HashBits must be in [1, 28]");
+        if (state.Z.Length == 0) state.Z = new double[1 << o.HashBits];
+        if (state.N.Length == 0) state.N = new double[1 << o.HashBits];
+        if (state.Z.Length != 1 << o.HashBits || state.N.Length != state.Z.Length) throw new ArgumentException("state vectors do not match HashBits", nameof(state));
+        return new FtrlProximal(o, state.Z, state.N);
+    }
+
     public int Dimension => _z.Length;
 
     /// <summary>FNV-1a 32-bit hash of the UTF-8 feature name, masked to the model's dimension.</summary>
@@ -73,18 +97,27 @@ public sealed class FtrlProximal
     }
 
     /// <summary>P(y = 1 | x) for sparse features x.</summary>
-    public double Predict(ReadOnlySpan<int> indices, ReadOnlySpan<float> values)
+    public double Predict(ReadOnlySpan<int> indices, ReadOnlySpan<float> values) => Predict(indices, values, 0);
+
+    /// <summary>P(y = 1 | x) = σ(offset + w·x): <paramref name="offset"/> is a fixed base margin the model corrects (e.g. a prior from another model).</summary>
+    public double Predict(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, double offset) => Sigmoid(offset + Margin(indices, values));
+
+    /// <summary>w·x.</summary>
+    public double Margin(ReadOnlySpan<int> indices, ReadOnlySpan<float> values)
     {
         double margin = 0;
         for (int j = 0; j < indices.Length; j++) margin += Weight(indices[j] & _mask) * values[j];
-        return Sigmoid(margin);
+        return margin;
     }
 
     /// <summary>One FTRL-Proximal step on example (x, y), y ∈ {0, 1}. Returns the prediction made before the update.</summary>
-    public double Update(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, bool label)
+    public double Update(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, bool label) => Update(indices, values, label, 0);
+
+    /// <summary>One FTRL-Proximal step on (x, y) with a fixed base margin <paramref name="offset"/> (see <see cref="Predict(ReadOnlySpan{int}, ReadOnlySpan{float}, double)"/>).</summary>
+    public double Update(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, bool label, double offset)
     {
         if (indices.Length != values.Length) throw new ArgumentException("indices and values differ in length");
-        double p = Predict(indices, values);
+        double p = Predict(indices, values, offset);
         double y = label ? 1 : 0;
         for (int j = 0; j < indices.Length; j++)
         {

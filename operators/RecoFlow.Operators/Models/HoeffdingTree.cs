@@ -63,7 +63,7 @@ public sealed class HoeffdingTree
 {
     private const int ObsStride = 5;
     private readonly HoeffdingTreeOptions _o;
-    private readonly List<Node> _nodes = [];
+    private readonly List<HoeffdingNodeState> _nodes = [];
 
     public HoeffdingTree(HoeffdingTreeOptions options)
     {
@@ -74,6 +74,31 @@ public sealed class HoeffdingTree
         _nodes.Add(NewLeaf(0, new double[options.NumClasses]));
     }
 
+    private HoeffdingTree(HoeffdingTreeOptions options, List<HoeffdingNodeState> nodes)
+    {
+        _o = options;
+        _nodes = nodes;
+    }
+
+    /// <summary>
+    /// A tree that works directly on <paramref name="state"/> (no copy): learning changes the state object, so a
+    /// caller that keeps the state in checkpointed state needs no separate snapshot step.
+    /// </summary>
+    public static HoeffdingTree Over(HoeffdingTreeState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var o = new HoeffdingTreeOptions(state.NumAttributes, state.NumClasses, state.GracePeriod, state.SplitConfidence, state.TieThreshold, state.SplitPoints, state.MaxDepth);
+        if (state.Nodes.Count == 0) state.Nodes.Add(new HoeffdingTree(o)._nodes[0]);
+        return new HoeffdingTree(o, state.Nodes);
+    }
+
+    /// <summary>An empty tree's state with these options (to be used through <see cref="Over"/>).</summary>
+    public static HoeffdingTreeState NewState(HoeffdingTreeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new HoeffdingTree(options).Snapshot();
+    }
+
     public int NodeCount => _nodes.Count;
 
     public int LeafCount
@@ -81,7 +106,7 @@ public sealed class HoeffdingTree
         get
         {
             int n = 0;
-            foreach (Node node in _nodes) if (node.IsLeaf) n++;
+            foreach (HoeffdingNodeState node in _nodes) if (node.IsLeaf) n++;
             return n;
         }
     }
@@ -92,7 +117,7 @@ public sealed class HoeffdingTree
         if (x.Length != _o.NumAttributes) throw new ArgumentException("wrong number of attributes", nameof(x));
         if ((uint)label >= (uint)_o.NumClasses) throw new ArgumentOutOfRangeException(nameof(label));
         int id = Sort(x);
-        Node leaf = _nodes[id];
+        HoeffdingNodeState leaf = _nodes[id];
         leaf.ClassCounts[label] += weight;
         for (int a = 0; a < _o.NumAttributes; a++)
         {
@@ -122,7 +147,7 @@ public sealed class HoeffdingTree
     public void PredictProba(ReadOnlySpan<double> x, Span<double> probabilities)
     {
         if (probabilities.Length != _o.NumClasses) throw new ArgumentException("wrong number of classes", nameof(probabilities));
-        Node leaf = _nodes[Sort(x)];
+        HoeffdingNodeState leaf = _nodes[Sort(x)];
         double total = Sum(leaf.ClassCounts) + _o.NumClasses;
         for (int c = 0; c < _o.NumClasses; c++) probabilities[c] = (leaf.ClassCounts[c] + 1) / total;
     }
@@ -147,7 +172,7 @@ public sealed class HoeffdingTree
             SplitPoints = _o.SplitPoints,
             MaxDepth = _o.MaxDepth,
         };
-        foreach (Node n in _nodes)
+        foreach (HoeffdingNodeState n in _nodes)
         {
             s.Nodes.Add(new HoeffdingNodeState
             {
@@ -159,7 +184,7 @@ public sealed class HoeffdingTree
                 Depth = n.Depth,
                 ClassCounts = (double[])n.ClassCounts.Clone(),
                 WeightAtLastEval = n.WeightAtLastEval,
-                Observers = n.Observers is null ? [] : (double[])n.Observers.Clone(),
+                Observers = (double[])n.Observers.Clone(),
             });
         }
 
@@ -173,7 +198,7 @@ public sealed class HoeffdingTree
         t._nodes.Clear();
         foreach (HoeffdingNodeState n in s.Nodes)
         {
-            t._nodes.Add(new Node
+            t._nodes.Add(new HoeffdingNodeState
             {
                 IsLeaf = n.IsLeaf,
                 Attribute = n.Attribute,
@@ -183,7 +208,7 @@ public sealed class HoeffdingTree
                 Depth = n.Depth,
                 ClassCounts = (double[])n.ClassCounts.Clone(),
                 WeightAtLastEval = n.WeightAtLastEval,
-                Observers = n.IsLeaf ? (double[])n.Observers.Clone() : null,
+                Observers = n.IsLeaf ? (double[])n.Observers.Clone() : [],
             });
         }
 
@@ -195,7 +220,7 @@ public sealed class HoeffdingTree
         int id = 0;
         while (!_nodes[id].IsLeaf)
         {
-            Node n = _nodes[id];
+            HoeffdingNodeState n = _nodes[id];
             id = x[n.Attribute] <= n.Threshold ? n.Left : n.Right;
         }
 
@@ -204,7 +229,7 @@ public sealed class HoeffdingTree
 
     private void TrySplit(int id)
     {
-        Node leaf = _nodes[id];
+        HoeffdingNodeState leaf = _nodes[id];
         int c = _o.NumClasses;
         double n = Sum(leaf.ClassCounts);
         double parentEntropy = Entropy(leaf.ClassCounts);
@@ -291,11 +316,11 @@ public sealed class HoeffdingTree
             leaf.Threshold = bestThreshold;
             leaf.Left = l;
             leaf.Right = l + 1;
-            leaf.Observers = null;
+            leaf.Observers = [];
         }
     }
 
-    private Node NewLeaf(int depth, double[] classCounts) => new()
+    private HoeffdingNodeState NewLeaf(int depth, double[] classCounts) => new()
     {
         IsLeaf = true,
         Depth = depth,
@@ -333,18 +358,5 @@ public sealed class HoeffdingTree
         double t = 1 / (1 + 0.3275911 * x);
         double erf = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.Exp(-x * x);
         return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
-    }
-
-    private sealed class Node
-    {
-        public bool IsLeaf;
-        public int Attribute;
-        public double Threshold;
-        public int Left;
-        public int Right;
-        public int Depth;
-        public double[] ClassCounts = [];
-        public double WeightAtLastEval;
-        public double[]? Observers;
     }
 }

@@ -37,6 +37,12 @@ public sealed record HybridOptions
     /// <summary>Extra ISGD updates per positive event on pairs drawn uniformly from the replay buffer (0 = none).</summary>
     public int ReplaySteps { get; init; } = 10;
     public int DppCandidates { get; init; } = 50;
+    /// <summary>How the DPP turns blend scores into relevance (<see cref="DppRelevance"/>).</summary>
+    public DppRelevance DppRelevance { get; init; } = DppRelevance.MinMax;
+    /// <summary>The DPP keeps this many most relevant candidates at the head of the list and diversifies below them.</summary>
+    public int DppKeepTop { get; init; }
+    /// <summary>The similarity of the DPP kernel.</summary>
+    public DppKernel DppKernel { get; init; } = DppKernel.Jaccard;
 }
 
 /// <summary>Snapshot of a <see cref="HybridRecommender"/> (the item categories are configuration, not state).</summary>
@@ -77,7 +83,7 @@ public sealed class HybridRecommender : IRecommender
     private readonly IsgdModel _isgd;
     private readonly DecayedPopularity _pop;
     private readonly CoVisitation _covis;
-    private readonly CategoryJaccardSimilarity _similarity;
+    private readonly IItemSimilarity _similarity;
     private readonly DppReranker? _dpp;
     private List<int>?[] _recent = new List<int>?[64];
     private List<int>?[] _seen = new List<int>?[64];
@@ -100,8 +106,8 @@ public sealed class HybridRecommender : IRecommender
         _o = options ?? throw new ArgumentNullException(nameof(options));
         _itemCategories = itemCategories ?? throw new ArgumentNullException(nameof(itemCategories));
         _categoryCount = categoryCount;
-        _similarity = new CategoryJaccardSimilarity(itemCategories);
-        _dpp = options.DppTheta is double theta ? new DppReranker(theta) : null;
+        _similarity = options.DppKernel == DppKernel.Cosine ? new CategoryCosineSimilarity(itemCategories) : new CategoryJaccardSimilarity(itemCategories);
+        _dpp = options.DppTheta is double theta ? new DppReranker(theta, relevance: options.DppRelevance, keepTop: options.DppKeepTop) : null;
         _replay = new long[Math.Max(1, options.ReplayBuffer)];
         _replayRng = new SplitMix64(state?.ReplayRngState ?? options.Isgd.Seed ^ 0x5EEDUL);
         if (state is null)
