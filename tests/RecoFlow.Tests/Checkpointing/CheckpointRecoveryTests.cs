@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using RecoFlow.Api.Streams;
+using RecoFlow.Connectors;
 using RecoFlow.Connectors.Files;
 using RecoFlow.Connectors.Memory;
 using RecoFlow.Connectors.Sql;
@@ -110,6 +111,28 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
         Assert.All(rows, x => Assert.Equal(ysb.Expected[x.Key], x.Count));
         cmd.CommandText = "SELECT COUNT(*) FROM window_counts__rf_staging";
         Assert.Equal(0L, Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_lost_channel_message_fails_the_task_and_the_job_restarts_from_the_last_checkpoint()
+    {
+        var output = Path.Combine(_dir, "out");
+        var job = new StreamJob("ysb-gap");
+        var (_, counts) = RecoFlow.Jobs.Ysb.YsbJob.Pipeline(job, new RateLimitedSource<YsbEvent>(new JsonLinesFileSource<YsbEvent>([ysb.Input], YsbEvent.Parse), 400_000),
+            () => YsbData.LoadCampaigns(ysb.Campaigns), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5));
+        counts.SinkTo(new FileSink<YsbResult>(output, r => r.ToJson()), "window counts").SetParallelism(1);
+        await using var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(_dir, "ck.db")));
+        var client = runtime.Submit(job.Build(), new JobRunOptions { Checkpoints = new CheckpointOptions { Interval = TimeSpan.FromMilliseconds(100) } });
+        while (!client.Metrics.Checkpoints.Any(c => c.Status == CheckpointStatus.Completed)) await Task.Delay(10);
+        // A message that skips sequence numbers on the window task's input channel, as if one had been lost.
+        var window = client.Plan.Vertices.Single(v => v.Name.Contains("count per campaign", StringComparison.Ordinal));
+        runtime.System.ActorSelection($"/user/job-{Uri.EscapeDataString(client.JobId)}/task-{window.Id}-0-1")
+            .Tell(new RecoFlow.Runtime.Channels.WatermarkMessage { Watermark = 0, Channel = 0, Seq = 1_000_000, Attempt = 1 });
+        var result = await client.Completion.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(result.State == JobState.Finished, $"{result.State} {result.Failure}");
+        Assert.Equal(1, result.Restarts);
+        Assert.Contains("lost or reordered channel message", client.Metrics.Failures.Single().Cause);
+        ysb.AssertCommittedOutputExact(output);
     }
 
     [Fact]
