@@ -21,7 +21,7 @@ public static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "fewer events and runs" };
         var doc = new Option<string?>("--doc") { Description = "markdown file to rewrite with the results", DefaultValueFactory = _ => "docs/benchmarks.md" };
         var kafkaOnly = new Option<bool>("--kafka-only") { Description = "run only the Kafka row (dev broker); prints it, leaves the doc alone" };
-        var checkpointsOnly = new Option<bool>("--checkpoints-only") { Description = "run only the checkpoint rows; prints them, leaves the doc alone" };
+        var checkpointsOnly = new Option<bool>("--checkpoints-only") { Description = "run only the checkpoint rows; rewrites their section of the doc" };
         var delivery = new Option<bool>("--delivery") { Description = "run only the event-to-screen rows (POST /collect to WebSocket push at 1,000 and 10,000 events/s); rewrites their section of the doc" };
         var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery };
         cmd.SetAction(async (r, ct) =>
@@ -48,7 +48,9 @@ public static class BenchCommand
             }
             if (r.GetValue(checkpointsOnly))
             {
-                output.WriteLine(CheckpointBench.Render(await CheckpointBench.RunAsync(isQuick, ct)));
+                var only = CheckpointBench.Render(await CheckpointBench.RunAsync(isQuick, ct));
+                output.WriteLine(only);
+                if (r.GetValue(doc) is { } checkpointDoc) WriteCheckpointSection(checkpointDoc, only, "recoflow bench --checkpoints-only" + (isQuick ? " --quick" : ""));
                 return 0;
             }
             var rows = new List<BenchRow>();
@@ -66,9 +68,15 @@ public static class BenchCommand
             rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, ct));
             var checkpoints = await CheckpointBench.RunAsync(isQuick, ct);
             var kafka = await KafkaBench.RunAsync(isQuick, ct);
-            var table = Render(rows) + "\n" + CheckpointBench.Render(checkpoints) + "\n" + RenderKafka(kafka);
+            var table = Render(rows) + "\n" + RenderKafka(kafka);
+            var checkpointTable = CheckpointBench.Render(checkpoints);
             output.WriteLine(table);
-            if (r.GetValue(doc) is { } path) WriteDoc(path, table, isQuick);
+            output.WriteLine(checkpointTable);
+            if (r.GetValue(doc) is { } path)
+            {
+                WriteDoc(path, table, isQuick);
+                WriteCheckpointSection(path, checkpointTable, "recoflow bench" + (isQuick ? " --quick" : ""));
+            }
             return 0;
         });
         return cmd;
@@ -167,6 +175,19 @@ public static class BenchCommand
 
     private const string Begin = "<!-- bench:begin -->";
     private const string End = "<!-- bench:end -->";
+
+    /// <summary>The checkpoint tables have their own section, so <c>--checkpoints-only</c> can refresh them alone.</summary>
+    private static void WriteCheckpointSection(string path, string table, string command)
+    {
+        const string begin = "<!-- checkpoints:begin -->", end = "<!-- checkpoints:end -->";
+        var block = $"{begin}\nMeasured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores; medians after one warm-up run, checkpoints on and off alternating in one process):\n\n{table}{end}";
+        var text = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n\n";
+        int b = text.IndexOf(begin, StringComparison.Ordinal), e = text.IndexOf(end, StringComparison.Ordinal);
+        text = b >= 0 && e > b
+            ? text[..b] + block + text[(e + end.Length)..]
+            : text.TrimEnd() + "\n\n## The cost of exactly-once: checkpoints on and off\n\n" + block + "\n";
+        File.WriteAllText(path, text);
+    }
 
     private static void WriteDoc(string path, string table, bool quick)
     {
