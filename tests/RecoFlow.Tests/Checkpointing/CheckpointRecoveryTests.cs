@@ -36,9 +36,10 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
         }
     }
 
+    /// <summary>YSB with the window operator at parallelism 2, so barriers align over several channels (key-by into the windows, two windows into the sink).</summary>
     private StreamJob YsbJob(string output, Chaos? chaos = null)
     {
-        var job = new StreamJob("ysb-ckpt");
+        var job = new StreamJob("ysb-ckpt").WithDefaultParallelism(2);
         var (_, counts) = RecoFlow.Jobs.Ysb.YsbJob.Pipeline(job, new JsonLinesFileSource<YsbEvent>([ysb.Input], YsbEvent.Parse), () => YsbData.LoadCampaigns(ysb.Campaigns),
             TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), afterSource: chaos is null ? null : s => s.Map(chaos.Pass, "chaos").SetParallelism(1));
         counts.SinkTo(new FileSink<YsbResult>(output, r => r.ToJson()), "window counts").SetParallelism(1);
