@@ -77,13 +77,16 @@ public sealed record ModelVersionInfo(long Version, long CutMs, int Items, long 
     /// <summary>Event time of the record at which the scoring task first applied the version.</summary>
     public long ActivatedMs { get; init; }
 
-    /// <summary>"active" (served now), "superseded" (applied, a later version is served), "rolled-back" or "rejected".</summary>
-    public string Status => Rejected ? "rejected" : RolledBack ? "rolled-back" : Current ? "active" : "superseded";
+    /// <summary>Received, waiting for event time to reach its cut (or for a resume after a rollback).</summary>
+    public bool Queued { get; init; }
+
+    /// <summary>"queued", "active" (served now), "superseded" (applied, a later version is served), "rolled-back" or "rejected".</summary>
+    public string Status => Queued ? "queued" : Rejected ? "rejected" : RolledBack ? "rolled-back" : Current ? "active" : "superseded";
 }
 
 /// <summary>
 /// A model version's state and online metrics as one scoring subtask reports them on <see cref="Scoring.ScoringFunction.VersionsOutput"/>:
-/// when versions are activated, rolled back, rejected or resumed (<see cref="Reason"/>), and every
+/// when versions arrive ("published"), are activated, rolled back, rejected or resumed (<see cref="Reason"/>), and every
 /// <see cref="Scoring.ScoringOptions.VersionReportLists"/> lists served ("metrics"). Later records of the same
 /// (subtask, version) supersede earlier ones.
 /// </summary>

@@ -147,6 +147,7 @@ public sealed class ModelStore
     /// <summary>Lists counted by <see cref="RecordServed"/> since the versions were last reported (the scoring task resets it).</summary>
     public long ServedSinceReport { get; set; }
 
+    /// <summary>The kept versions, oldest first, then the queued ones.</summary>
     public IReadOnlyList<ModelVersionInfo> Versions() =>
         History.Select(h => new ModelVersionInfo(h.Version, h.CutMs, h.Redo.Length, h.Lists, h.Hits, !h.Applied && !h.Rejected)
         {
@@ -154,7 +155,7 @@ public sealed class ModelStore
             Rejected = h.Rejected,
             Current = h.Applied && h.Version == CurrentVersion,
             ActivatedMs = h.ActivatedMs,
-        }).ToList();
+        }).Concat(Pending.Select(d => new ModelVersionInfo(d.Version, d.CutMs, d.Items.Length, 0, 0, false) { Kind = d.Kind, Queued = true })).ToList();
 
     /// <summary>Popularity of item i relative to the most popular (0 when none).</summary>
     public double PopularityOf(int i) => i >= 0 && i < Popularity.Count ? Popularity[i] : 0;

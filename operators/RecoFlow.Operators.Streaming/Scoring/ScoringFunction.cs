@@ -91,7 +91,11 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             var rescorers = context.GetBroadcastState(RescorerDescriptor);
             if (!rescorers.ContainsKey(StoreKey)) rescorers[StoreKey] = Rescorer.NewState(_o.RescoreHashBits);
         }
-        if (value.Delta is { } d) store.Enqueue(d);
+        if (value.Delta is { } d)
+        {
+            store.Enqueue(d);
+            Report(store, "published", context, context.Timestamp);
+        }
         if (value.RollbackTo is long v)
         {
             if (store.Rollback(v))
