@@ -1,5 +1,8 @@
 using System.Text.Json;
 using RecoFlow.Cli;
+using RecoFlow.Connectors.Kafka;
+using RecoFlow.Connectors.Kafka.DevBroker;
+using RecoFlow.Jobs.Recommendations;
 using RecoFlow.Runtime;
 
 namespace RecoFlow.Tests.Recommendations;
@@ -80,6 +83,79 @@ public sealed class ModelsCommandTests : IDisposable
         var listed = new StringWriter();
         Assert.Equal(0, await CliApp.RunAsync(["models", "list", "--versions", versions, "--json"], listed));
         Assert.DoesNotContain("\"active\"", listed.ToString());
+    }
+
+    [Fact]
+    public async Task Kafka_variants_list_the_versions_topic_and_produce_commands_to_the_control_topic()
+    {
+        await using var broker = DevKafkaBroker.Start(new DevBrokerOptions { Port = 0, Topics = [("versions", 2), ("control", 1)] });
+        // Version records as two scoring subtasks report them; the later record of a (subtask, version) supersedes the earlier.
+        var records = Path.Combine(_dir, "records.jsonl");
+        static string Record(long version, string kind, string status, long lists, long hits, int subtask) =>
+            $$$"""{"version":{{{version}}},"kind":"{{{kind}}}","status":"{{{status}}}","cut_ms":1700000060000,"activated_ms":1700000061000,"items":5,"lists":{{{lists}}},"hits":{{{hits}}},"hit_rate":0,"reason":"metrics","subtask":{{{subtask}}},"at_ms":1700000070000}""";
+        File.WriteAllLines(records, [Record(1, "online", "active", 10, 2, 0), Record(1, "online", "active", 20, 4, 0), Record(1, "online", "active", 30, 3, 1),
+            Record(2, "refit", "active", 5, 5, 0), Record(1, "online", "superseded", 20, 4, 0)]);
+        Assert.Equal(5, await KafkaTools.ProduceFileAsync(broker.BootstrapServers, "versions", records, null, "subtask", TextWriter.Null, CancellationToken.None));
+
+        var listed = new StringWriter();
+        Assert.Equal(0, await CliApp.RunAsync(["models", "list", "--bootstrap", broker.BootstrapServers, "--topic", "versions", "--json"], listed));
+        var rows = listed.ToString().Trim().Split('\n').Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([1L, 2L], rows.Select(r => r.GetProperty("version").GetInt64()));
+        Assert.Equal(50, rows[0].GetProperty("lists").GetInt64());
+        Assert.Equal(7, rows[0].GetProperty("hits").GetInt64());
+        Assert.Equal("refit", rows[1].GetProperty("kind").GetString());
+
+        Assert.Equal(0, await CliApp.RunAsync(["models", "rollback", "1", "--bootstrap", broker.BootstrapServers, "--topic", "control"], new StringWriter()));
+        Assert.Equal(0, await CliApp.RunAsync(["models", "resume", "--bootstrap", broker.BootstrapServers, "--topic", "control"], new StringWriter()));
+        var commands = await KafkaTools.ReadToEndAsync(broker.BootstrapServers, "control", CancellationToken.None);
+        Assert.Equal(["""{"rollback_to":1}""", """{"resume":true}"""], commands);
+        Assert.Equal(1, RecommendationJob.ParseCommand(commands[0]).RollbackTo);
+        Assert.True(RecommendationJob.ParseCommand(commands[1]).Resume);
+    }
+
+    [Fact]
+    public void Followed_control_file_emits_appended_lines_waits_for_a_partial_line_and_resumes_at_its_position()
+    {
+        var control = Path.Combine(_dir, "followed.jsonl");
+        var source = new RecoFlow.Connectors.Files.TailingLineFileSource<string>(control, s => s);
+        var dead = new DeadLetters();
+        var context = new RecoFlow.Api.Connectors.SourceContext(0, 1, new Dictionary<string, string>(), dead);
+        var splits = source.CreateSplits(context);
+        using var reader = source.CreateReader(context);
+        reader.AddSplits(splits);
+        var output = new Collected();
+        Assert.Equal(RecoFlow.Api.Connectors.PollStatus.NothingAvailable, reader.Poll(output, 10)); // no file yet
+
+        File.WriteAllText(control, "{\"rollback_to\":3}\n{\"res");
+        Assert.Equal(RecoFlow.Api.Connectors.PollStatus.MoreAvailable, reader.Poll(output, 10));
+        Assert.Equal(["{\"rollback_to\":3}"], output.Values);
+        Assert.Equal(RecoFlow.Api.Connectors.PollStatus.NothingAvailable, reader.Poll(output, 10));
+        File.AppendAllText(control, "ume\":true}\n");
+        reader.Poll(output, 10);
+        Assert.Equal(["{\"rollback_to\":3}", "{\"resume\":true}"], output.Values);
+
+        // A reader restored from the snapshot position reads only what was appended later.
+        var position = reader.SnapshotSplits();
+        File.AppendAllText(control, "{\"rollback_to\":1}\n");
+        using var restored = source.CreateReader(context);
+        restored.AddSplits(position);
+        var after = new Collected();
+        restored.Poll(after, 10);
+        Assert.Equal(["{\"rollback_to\":1}"], after.Values);
+        Assert.Empty(dead.Reasons);
+    }
+
+    private sealed class DeadLetters : RecoFlow.Api.Operators.IDeadLetterOutput
+    {
+        public List<string> Reasons { get; } = [];
+        public void Report(string reason, object? record, long timestamp) => Reasons.Add(reason);
+    }
+
+    private sealed class Collected : RecoFlow.Api.Connectors.ISourceOutput<string>
+    {
+        public List<string> Values { get; } = [];
+        public void Collect(string splitId, string value, long timestamp) => Values.Add(value);
+        public void SplitFinished(string splitId) { }
     }
 
     [Fact]
