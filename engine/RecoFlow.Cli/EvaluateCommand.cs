@@ -86,6 +86,9 @@ public static class EvaluateCommand
         if (o.K < 1) throw new UsageException("--k must be at least 1");
         if (o.DppTheta is < 0 or > 1) throw new UsageException("--dpp-theta must be in [0, 1]");
         if (o.TestFrom is < 0 or >= 1) throw new UsageException("--test-from must be in [0, 1)");
+        var publish = o.PublishInterval ?? TimeSpan.FromMinutes(1);
+        if (o.RetrainInterval > TimeSpan.Zero && (publish <= TimeSpan.Zero || o.RetrainInterval.Ticks % publish.Ticks != 0))
+            throw new UsageException("--retrain-interval must be a multiple of --publish-interval");
         if (!File.Exists(o.Input)) throw new UsageException($"input not found: {o.Input}");
         var (interactions, catalog) = Load(o);
         var ordered = interactions.Select((e, i) => (e, i)).OrderBy(x => x.e.TimestampMs).ThenBy(x => x.i).Select(x => x.e).ToList();

@@ -79,16 +79,20 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         if (k < 1) throw new JobParameterException("parameter 'k' must be at least 1");
         var interval = p.GetDuration("publish-interval");
         if (interval <= TimeSpan.Zero) throw new JobParameterException("parameter 'publish-interval' must be positive");
+        var retrain = p.GetDuration("retrain-interval");
+        if (retrain > TimeSpan.Zero && retrain.Ticks % interval.Ticks != 0)
+            throw new JobParameterException("parameter 'retrain-interval' must be a multiple of 'publish-interval' (refits are cut on publish boundaries)");
         var retrainWindow = p.GetDuration("retrain-window");
         if (retrainWindow <= TimeSpan.Zero) throw new JobParameterException("parameter 'retrain-window' must be positive");
         int retrainMax = p.GetInt("retrain-max-interactions"), retrainEpochs = p.GetInt("retrain-epochs");
         if (retrainMax < 1) throw new JobParameterException("parameter 'retrain-max-interactions' must be at least 1");
         if (retrainEpochs < 1) throw new JobParameterException("parameter 'retrain-epochs' must be at least 1");
+        if (p.GetLong("versions-report-lists") < 0) throw new JobParameterException("parameter 'versions-report-lists' must not be negative");
         var key = p.GetOptionalString("pseudonym-key") is { } text ? System.Text.Encoding.UTF8.GetBytes(text) : DefaultKey;
         if (key.Length < 16) throw new JobParameterException("parameter 'pseudonym-key' must be at least 16 bytes");
         return new RecommendationSettings(
             new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap")),
-            new ItemModelOptions(PublishInterval: interval, RetrainInterval: p.GetDuration("retrain-interval"), RetrainWindow: retrainWindow,
+            new ItemModelOptions(PublishInterval: interval, RetrainInterval: retrain, RetrainWindow: retrainWindow,
                 RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs),
             new ScoringOptions(K: k, WeightCategory: (float)p.GetDouble("weight-category"), DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),
                 DppRelevance: relevance, DppKernel: kernel, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),

@@ -5,7 +5,7 @@ namespace RecoFlow.Operators.Streaming.Models;
 /// recommender (docs/recommendation-evaluation.md).
 /// </summary>
 /// <param name="PublishInterval">Event time between model versions; a version is cut at a multiple of it.</param>
-/// <param name="RetrainInterval">Event time between refits of the item factors over the sliding window (null or zero: off); a refit is cut at a multiple of it.</param>
+/// <param name="RetrainInterval">Event time between refits of the item factors over the sliding window (null or zero: off); a refit is cut at a multiple of it, so it should be a multiple of the publish interval.</param>
 /// <param name="RetrainWindow">Event time of positive interactions the refit learns from.</param>
 /// <param name="RetrainMaxInteractions">Cap on the interactions kept for the refit (the oldest are dropped first).</param>
 /// <param name="RetrainEpochs">ISGD passes over the window per refit, oldest interaction first.</param>

@@ -74,6 +74,26 @@ public sealed class RetrainingTests
         Assert.DoesNotContain(h.OutputValues.Skip(before), d => d.Kind == ModelDelta.RefitKind);
     }
 
+    [Theory]
+    [InlineData("retrain-interval=90s")]
+    [InlineData("retrain-window=0")]
+    [InlineData("retrain-epochs=0")]
+    [InlineData("versions-report-lists=-1")]
+    public async Task Job_rejects_bad_retraining_parameters_with_exit_code_2(string parameter)
+    {
+        // publish-interval is 1m by default: a refit must fall on a publish boundary. The input exists: only the parameter is wrong.
+        var input = Path.GetTempFileName();
+        try
+        {
+            Assert.Equal(2, await RecoFlow.Cli.CliApp.RunAsync(["run", "recommendations", "--param", $"input={input}", "--param", $"output={input}.out", "--param", parameter], new StringWriter()));
+            Assert.False(File.Exists(input + ".out"));
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
     [Fact]
     public void Scoring_serves_a_refit_version_reports_it_and_a_rollback_from_it_restores_the_previous_version()
     {
