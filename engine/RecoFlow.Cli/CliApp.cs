@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(DemoCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(EvaluateCommand.Create(output));
+        root.Subcommands.Add(ModelsCommand.Create(output));
         foreach (var c in KafkaCommands.Create(output)) root.Subcommands.Add(c);
 
         var parse = root.Parse(args);

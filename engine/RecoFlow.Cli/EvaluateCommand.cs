@@ -37,9 +37,11 @@ public static class EvaluateCommand
         var interval = new Option<string>("--publish-interval") { Description = "event time between item-model versions", DefaultValueFactory = _ => "1m" };
         var maxEvents = new Option<int?>("--events") { Description = "use only the first N events in timestamp order" };
         var testFrom = new Option<double>("--test-from") { Description = "test only events after this fraction of the log (all events are still learned)", DefaultValueFactory = _ => 0 };
+        var retrain = new Option<string>("--retrain-interval") { Description = "event time between refits of the item factors over the retraining window (0 = off)", DefaultValueFactory = _ => "0" };
+        var retrainWindow = new Option<string>("--retrain-window") { Description = "event time of positive interactions a refit learns from", DefaultValueFactory = _ => "24h" };
         var mf = new Option<bool>("--mf-baseline") { Description = "add a matrix factorisation trained once on the first 20 % of the log as baseline batch_mf" };
         var cmd = new Command("evaluate", "replay a log through the recommendation job and print recall@K, NDCG@K, MRR, diversity, coverage, Gini, novelty and latency, with baselines")
-            { input, format, k, json, catalog, theta, candidates, relevance, kernel, rescore, interval, maxEvents, testFrom, mf };
+            { input, format, k, json, catalog, theta, candidates, relevance, kernel, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new EvaluationOptions(r.GetValue(input)!, r.GetValue(format)!, r.GetValue(k), r.GetValue(catalog), r.GetValue(theta), r.GetValue(candidates),
@@ -49,6 +51,8 @@ public static class EvaluateCommand
                 DppRelevance = ParseEnum<DppRelevance>(r.GetValue(relevance)!, "--dpp-relevance"),
                 DppKernel = ParseEnum<DppKernel>(r.GetValue(kernel)!, "--dpp-kernel"),
                 Rescore = r.GetValue(rescore) is "none" or "ftrl" or "tree" or "ftrl+tree" ? r.GetValue(rescore)! : throw new UsageException("--rescore must be none, ftrl, tree or ftrl+tree"),
+                RetrainInterval = Api.JobParameters.ParseDuration(r.GetValue(retrain)!) ?? throw new UsageException("--retrain-interval must be a duration like 1h"),
+                RetrainWindow = Api.JobParameters.ParseDuration(r.GetValue(retrainWindow)!) is { } w && w > TimeSpan.Zero ? w : throw new UsageException("--retrain-window must be a positive duration like 24h"),
             };
             var report = await RunAsync(options, ct);
             output.WriteLine(r.GetValue(json) ? ToJson(report) : ToText(report));
@@ -63,6 +67,10 @@ public static class EvaluateCommand
         public DppRelevance DppRelevance { get; init; } = DppRelevance.LogRank;
         public DppKernel DppKernel { get; init; } = DppKernel.Cosine;
         public string Rescore { get; init; } = "none";
+
+        /// <summary>Sliding-window refits of the item factors (zero: off, the evaluation default).</summary>
+        public TimeSpan RetrainInterval { get; init; }
+        public TimeSpan RetrainWindow { get; init; } = TimeSpan.FromHours(24);
     }
 
     private static T ParseEnum<T>(string text, string option) where T : struct, Enum =>
@@ -78,6 +86,9 @@ public static class EvaluateCommand
         if (o.K < 1) throw new UsageException("--k must be at least 1");
         if (o.DppTheta is < 0 or > 1) throw new UsageException("--dpp-theta must be in [0, 1]");
         if (o.TestFrom is < 0 or >= 1) throw new UsageException("--test-from must be in [0, 1)");
+        var publish = o.PublishInterval ?? TimeSpan.FromMinutes(1);
+        if (o.RetrainInterval > TimeSpan.Zero && (publish <= TimeSpan.Zero || o.RetrainInterval.Ticks % publish.Ticks != 0))
+            throw new UsageException("--retrain-interval must be a multiple of --publish-interval");
         if (!File.Exists(o.Input)) throw new UsageException($"input not found: {o.Input}");
         var (interactions, catalog) = Load(o);
         var ordered = interactions.Select((e, i) => (e, i)).OrderBy(x => x.e.TimestampMs).ThenBy(x => x.i).Select(x => x.e).ToList();
@@ -155,7 +166,7 @@ public static class EvaluateCommand
         var defaults = RecommendationSettings.Default;
         var settings = defaults with
         {
-            ItemModel = defaults.ItemModel with { PublishInterval = o.PublishInterval },
+            ItemModel = defaults.ItemModel with { PublishInterval = o.PublishInterval, RetrainInterval = o.RetrainInterval, RetrainWindow = o.RetrainWindow },
             Scoring = defaults.Scoring with
             {
                 K = o.K,

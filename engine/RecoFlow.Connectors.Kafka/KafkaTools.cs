@@ -132,4 +132,65 @@ public static class KafkaTools
             return printed;
         }, CancellationToken.None);
     }
+
+    /// <summary>Produces one message (UTF-8 <paramref name="value"/>, no key) and waits for its acknowledgement.</summary>
+    public static async Task ProduceOneAsync(string bootstrap, string topic, string value, CancellationToken cancellationToken)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(KafkaClientDefaults.Producer(bootstrap)).SetLogHandler((_, _) => { }).Build();
+        await producer.ProduceAsync(topic, new Message<byte[], byte[]> { Value = Encoding.UTF8.GetBytes(value) }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The values (UTF-8) of every message of <paramref name="topic"/> from the beginning up to the end offsets it had
+    /// when reading started, partition by partition (no consumer group is joined).
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ReadToEndAsync(string bootstrap, string topic, CancellationToken cancellationToken)
+    {
+        return await Task.Run(() =>
+        {
+            var config = KafkaClientDefaults.Consumer(bootstrap, "recoflow-read-" + Guid.NewGuid().ToString("N"));
+            config.EnablePartitionEof = true;
+            using var consumer = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
+            List<int> partitions;
+            using (var admin = new AdminClientBuilder(KafkaClientDefaults.Admin(bootstrap)).SetLogHandler((_, _) => { }).Build())
+            {
+                partitions = KafkaRetry.Run(() =>
+                {
+                    var t = admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics.Find(x => x.Topic == topic);
+                    if (t is null || t.Error.Code != ErrorCode.NoError || t.Partitions.Count == 0)
+                        throw new KafkaRetryableStateException($"topic {topic} not found");
+                    return t.Partitions.Select(p => p.PartitionId).ToList();
+                }, $"partitions of {topic}", TimeSpan.FromMinutes(1), _ => { }, cancellationToken);
+            }
+            var values = new List<string>();
+            foreach (int partition in partitions)
+            {
+                var tp = new TopicPartition(topic, partition);
+                var ends = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
+                if (ends.High.Value <= ends.Low.Value) continue;
+                consumer.Assign(new TopicPartitionOffset(tp, ends.Low));
+                long next = ends.Low.Value;
+                while (next < ends.High.Value && !cancellationToken.IsCancellationRequested)
+                {
+                    ConsumeResult<byte[], byte[]>? r;
+                    try
+                    {
+                        r = consumer.Consume(100);
+                    }
+                    catch (ConsumeException e) when (!e.Error.IsFatal)
+                    {
+                        continue;
+                    }
+                    if (r is null) continue;
+                    // A transactional producer's last offset is a commit marker, never delivered: the end of the partition stops the read.
+                    if (r.IsPartitionEOF) break;
+                    values.Add(r.Message.Value is { } v ? Encoding.UTF8.GetString(v) : "");
+                    next = r.Offset.Value + 1;
+                }
+            }
+            consumer.Close();
+            cancellationToken.ThrowIfCancellationRequested();
+            return (IReadOnlyList<string>)values;
+        }, CancellationToken.None);
+    }
 }

@@ -9,6 +9,7 @@ namespace RecoFlow.TestKit;
 public sealed class TwoInputOperatorHarness<TIn1, TIn2, TOut>(Func<TwoInputOperator<TIn1, TIn2, TOut>> factory, Type? keyType = null, int maxParallelism = 128) : IDisposable
 {
     private readonly List<(TOut Value, long Timestamp)> _output = [];
+    private readonly Dictionary<string, List<(object?, long)>> _side = [];
     private readonly DeadLetterCollector _deadLetters = new();
     private TwoInputOperator<TIn1, TIn2, TOut>? _operator;
     private OperatorContext? _context;
@@ -16,6 +17,10 @@ public sealed class TwoInputOperatorHarness<TIn1, TIn2, TOut>(Func<TwoInputOpera
     public ManualProcessingTime ProcessingTime { get; } = new();
     public IReadOnlyList<TOut> OutputValues => _output.Select(o => o.Value).ToList();
     public IReadOnlyList<Api.Operators.DeadLetter> DeadLetters => _deadLetters.Recent;
+
+    /// <summary>Everything emitted on a side output since the start.</summary>
+    public IReadOnlyList<(T Value, long Timestamp)> SideOutput<T>(OutputTag<T> tag) =>
+        _side.TryGetValue(tag.Id, out var list) ? list.Select(r => ((T)r.Item1!, r.Item2)).ToList() : [];
     private TwoInputOperator<TIn1, TIn2, TOut> Operator => _operator ?? throw new InvalidOperationException("call Open first");
 
     public TwoInputOperatorHarness<TIn1, TIn2, TOut> Open(OperatorSnapshot? restore = null)
@@ -24,7 +29,7 @@ public sealed class TwoInputOperatorHarness<TIn1, TIn2, TOut>(Func<TwoInputOpera
         _operator = factory();
         _context = new OperatorContext("harness", "harness-op", 0, 1, maxParallelism, new Dictionary<string, string>(), ProcessingTime, _deadLetters.For("harness"), keyType);
         if (restore is not null) _context.Restore(1, restore);
-        _operator.Setup(_context, new Output(_output));
+        _operator.Setup(_context, new Output(_output, _side));
         _operator.InitializeState(_context);
         _operator.Open();
         return this;
@@ -48,10 +53,16 @@ public sealed class TwoInputOperatorHarness<TIn1, TIn2, TOut>(Func<TwoInputOpera
         _deadLetters.Dispose();
     }
 
-    private sealed class Output(List<(TOut, long)> records) : IOutput<TOut>
+    private sealed class Output(List<(TOut, long)> records, Dictionary<string, List<(object?, long)>> side) : IOutput<TOut>
     {
         public void Collect(TOut value, long timestamp) => records.Add((value, timestamp));
-        public void CollectSide<TSide>(OutputTag<TSide> tag, TSide value, long timestamp) { }
+
+        public void CollectSide<TSide>(OutputTag<TSide> tag, TSide value, long timestamp)
+        {
+            if (!side.TryGetValue(tag.Id, out var list)) side[tag.Id] = list = [];
+            list.Add((value, timestamp));
+        }
+
         public void EmitWatermark(long watermark) { }
     }
 }

@@ -17,14 +17,17 @@ using RecoFlow.Operators.Streaming.Users;
 namespace RecoFlow.Jobs.Recommendations;
 
 /// <summary>The streams of the recommendation dataflow a caller may attach sinks to.</summary>
-public sealed record RecommendationStreams(DataStream<Recommendation> Recommendations, DataStream<ModelDelta> ModelVersions);
+/// <param name="VersionRecords">The scoring tasks' reports of the kept model versions and their online metrics (<see cref="ScoringFunction.VersionsOutput"/>).</param>
+public sealed record RecommendationStreams(DataStream<Recommendation> Recommendations, DataStream<ModelDelta> ModelVersions, DataStream<ModelVersionRecord> VersionRecords);
 
 /// <summary>
 /// The real-time recommendation job: interactions → validation (dead letters) → consent, minimisation,
 /// pseudonymisation and context features → user features (keyed by user) → the item model (keyed by item), which
 /// publishes versions through broadcast state → scoring (keyed by user) → top-K per user after each interaction.
 /// Sources: JSON Lines or MovieLens CSV files, or a Kafka topic; sinks: a JSON Lines file or a Kafka topic.
-/// Rollback commands (<c>{"rollback_to": 3}</c>, <c>{"resume": true}</c>) come from an optional control file or topic.
+/// Rollback commands (<c>{"rollback_to": 3}</c>, <c>{"resume": true}</c>) come from an optional control file (followed
+/// as it grows with <c>control-follow</c>) or topic; the model versions and their online metrics go to an optional
+/// JSON Lines file or topic (<c>versions-output</c>, <c>versions-topic</c>; docs/events.md).
 /// </summary>
 public sealed class RecommendationJob : IJobDefinition
 {
@@ -40,6 +43,9 @@ public sealed class RecommendationJob : IJobDefinition
         new("output", "JSON Lines file of recommendations (file sink)"),
         new("rejected-output", "JSON Lines file of rejected events (optional)"),
         new("control", "JSON Lines file of model commands (optional)"),
+        new("control-follow", "follow the control file as it grows: auto (with source=kafka), true (the job then runs until stopped) or false (read it once)", "auto"),
+        new("versions-output", "JSON Lines file of model version records: kind, status, online hit rate (optional)"),
+        new("versions-topic", "Kafka topic of model version records (optional)"),
         new("bootstrap", "Kafka bootstrap servers (kafka source/sink)"),
         new("input-topic", "Kafka topic of interactions", "interactions"),
         new("output-topic", "Kafka topic of recommendations", "recommendations"),
@@ -83,9 +89,6 @@ public sealed class RecommendationJob : IJobDefinition
                 erasures = interactions.GetSideOutput(ValidateInteractions.Erasures);
             }
             else throw new JobParameterException("parameter 'format' must be events or movielens");
-            if (p.GetOptionalString("control") is { } controlFile)
-                control = job.FromSource(new JsonLinesFileSource<string>([controlFile], s => s), WatermarkStrategy<string>.NoWatermarks(), "model commands")
-                    .SetParallelism(1).Map(ParseCommand, "parse command");
         }
         else
         {
@@ -99,6 +102,23 @@ public sealed class RecommendationJob : IJobDefinition
                     WatermarkStrategy<string>.NoWatermarks(), "model commands").Map(ParseCommand, "parse command");
         }
 
+        if (p.GetOptionalString("control") is { } controlFile)
+        {
+            if (control is not null) throw new JobParameterException("give 'control' (file) or 'control-topic', not both");
+            bool follow = p.GetString("control-follow") switch
+            {
+                "auto" => source == "kafka",
+                "true" => true,
+                "false" => false,
+                _ => throw new JobParameterException("parameter 'control-follow' must be auto, true or false"),
+            };
+            if (!follow && !File.Exists(controlFile)) throw new JobParameterException($"parameter 'control': file not found: {controlFile} (a followed control file may be created later)");
+            var commands = follow
+                ? job.FromSource(new TailingLineFileSource<string>(controlFile, s => s, "JSON Lines"), WatermarkStrategy<string>.NoWatermarks(), "model commands")
+                : job.FromSource(new JsonLinesFileSource<string>([controlFile], s => s), WatermarkStrategy<string>.NoWatermarks(), "model commands");
+            control = commands.SetParallelism(1).Map(ParseCommand, "parse command");
+        }
+
         var streams = Pipeline(interactions, catalog, settings, control, erasures);
         attach?.Invoke(streams);
         if (p.GetOptionalString("output") is { } output)
@@ -107,6 +127,14 @@ public sealed class RecommendationJob : IJobDefinition
             streams.Recommendations.SinkTo(new KafkaSink<Recommendation>(new KafkaSinkOptions { BootstrapServers = bootstrap, Topic = p.GetString("output-topic") },
                 r => Encoding.UTF8.GetBytes(ToJson(r)), r => r.UserKey), "recommendations topic");
         else throw new JobParameterException("give 'output' (file) or 'bootstrap' (Kafka) for the recommendations");
+        if (p.GetOptionalString("versions-output") is { } versionsFile)
+            streams.VersionRecords.SinkTo(new FileSink<ModelVersionRecord>(versionsFile, ToJson, "JSON Lines"), "model versions file").SetParallelism(1);
+        if (p.GetOptionalString("versions-topic") is { } versionsTopic)
+        {
+            if (bootstrap is null) throw new JobParameterException("parameter 'versions-topic' needs 'bootstrap'");
+            streams.VersionRecords.SinkTo(new KafkaSink<ModelVersionRecord>(new KafkaSinkOptions { BootstrapServers = bootstrap, Topic = versionsTopic },
+                r => Encoding.UTF8.GetBytes(ToJson(r)), r => r.Info.Version.ToString(CultureInfo.InvariantCulture)), "model versions topic");
+        }
         if (rejected is not null && p.GetOptionalString("rejected-output") is { } rej)
             rejected.SinkTo(new FileSink<RejectedEvent>(rej, r => JsonSerializer.Serialize(new { reason = r.Reason, raw = r.Raw }), "JSON Lines"), "rejected events").SetParallelism(1);
         return job;
@@ -131,7 +159,7 @@ public sealed class RecommendationJob : IJobDefinition
         var recommendations = profiled.KeyBy(e => e.Event.UserKey)
             .Connect(messages.Broadcast(ScoringFunction.ModelDescriptor))
             .Process(new ScoringFunction(catalog, settings.Scoring, erased), "scoring").Uid("scoring");
-        return new RecommendationStreams(recommendations, versions);
+        return new RecommendationStreams(recommendations, versions, recommendations.GetSideOutput(ScoringFunction.VersionsOutput));
     }
 
     /// <summary>A MovieLens ratings row as a rating interaction (event id from user, movie and time).</summary>
@@ -152,6 +180,23 @@ public sealed class RecommendationJob : IJobDefinition
         if (root.TryGetProperty("resume", out var r) && r.GetBoolean()) return ModelMessage.ResumeLatest();
         throw new FormatException($"unknown model command: {json}");
     }
+
+    /// <summary>A model version record as a JSON line (docs/events.md).</summary>
+    public static string ToJson(ModelVersionRecord r) => JsonSerializer.Serialize(new
+    {
+        version = r.Info.Version,
+        kind = r.Info.Kind,
+        status = r.Info.Status,
+        cut_ms = r.Info.CutMs,
+        activated_ms = r.Info.ActivatedMs,
+        items = r.Info.Items,
+        lists = r.Info.Lists,
+        hits = r.Info.Hits,
+        hit_rate = Math.Round(r.Info.HitRate, 6),
+        reason = r.Reason,
+        subtask = r.Subtask,
+        at_ms = r.AtMs,
+    });
 
     public static string ToJson(Recommendation r) => JsonSerializer.Serialize(new
     {

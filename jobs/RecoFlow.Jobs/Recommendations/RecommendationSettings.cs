@@ -48,7 +48,12 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("rescore", "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", "none"),
         new("serendipity", "share of slots for items outside the user's usual categories", "0"),
         new("publish-interval", "event time between item-model versions", "1m"),
+        new("retrain-interval", "event time between refits of the item factors over the retraining window (0 = off)", "1h"),
+        new("retrain-window", "event time of positive interactions the refit learns from", "24h"),
+        new("retrain-max-interactions", "cap on the interactions kept for the refit (oldest dropped)", "200000"),
+        new("retrain-epochs", "ISGD passes over the window per refit", "3"),
         new("versions-kept", "model versions kept for rollback", "10"),
+        new("versions-report-lists", "report the versions' online metrics every this many lists counted (0 = only when versions change)", "100"),
         new("rollback-margin", "automatic rollback when a version's online hit rate is this much below its predecessor's", "0.05"),
         new("rollback-min-lists", "lists each version must serve before the rollback rule compares them", "200"),
         new("history-window", "sliding window of the user's recent history", "24h"),
@@ -74,15 +79,26 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         if (k < 1) throw new JobParameterException("parameter 'k' must be at least 1");
         var interval = p.GetDuration("publish-interval");
         if (interval <= TimeSpan.Zero) throw new JobParameterException("parameter 'publish-interval' must be positive");
+        var retrain = p.GetDuration("retrain-interval");
+        if (retrain > TimeSpan.Zero && retrain.Ticks % interval.Ticks != 0)
+            throw new JobParameterException("parameter 'retrain-interval' must be a multiple of 'publish-interval' (refits are cut on publish boundaries)");
+        var retrainWindow = p.GetDuration("retrain-window");
+        if (retrainWindow <= TimeSpan.Zero) throw new JobParameterException("parameter 'retrain-window' must be positive");
+        int retrainMax = p.GetInt("retrain-max-interactions"), retrainEpochs = p.GetInt("retrain-epochs");
+        if (retrainMax < 1) throw new JobParameterException("parameter 'retrain-max-interactions' must be at least 1");
+        if (retrainEpochs < 1) throw new JobParameterException("parameter 'retrain-epochs' must be at least 1");
+        if (p.GetLong("versions-report-lists") < 0) throw new JobParameterException("parameter 'versions-report-lists' must not be negative");
         var key = p.GetOptionalString("pseudonym-key") is { } text ? System.Text.Encoding.UTF8.GetBytes(text) : DefaultKey;
         if (key.Length < 16) throw new JobParameterException("parameter 'pseudonym-key' must be at least 16 bytes");
         return new RecommendationSettings(
             new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap")),
-            new ItemModelOptions(PublishInterval: interval),
+            new ItemModelOptions(PublishInterval: interval, RetrainInterval: retrain, RetrainWindow: retrainWindow,
+                RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs),
             new ScoringOptions(K: k, WeightCategory: (float)p.GetDouble("weight-category"), DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),
                 DppRelevance: relevance, DppKernel: kernel, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
                 TreeRescoring: rescore.Contains("tree", StringComparison.Ordinal), SerendipityShare: share,
-                VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists")),
+                VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists"),
+                VersionReportLists: p.GetLong("versions-report-lists")),
             key)
         {
             PseudonymizeUsers = p.GetBool("pseudonymize"),

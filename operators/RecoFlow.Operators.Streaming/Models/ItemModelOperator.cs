@@ -15,6 +15,14 @@ namespace RecoFlow.Operators.Streaming.Models;
 /// multiple of the publish interval: before processing the first record at or past the boundary, on a watermark past
 /// it, and at the end of input. A version with cut c contains every record with timestamp &lt; c this subtask has
 /// processed, and none later (input is expected in timestamp order per key; later ones count for the next version).</para>
+/// <para><b>Refit</b> (with <see cref="ItemModelOptions.RetrainInterval"/>): the positive interactions of the last
+/// <see cref="ItemModelOptions.RetrainWindow"/> of event time are kept (at most <see cref="ItemModelOptions.RetrainMaxInteractions"/>,
+/// oldest dropped). When event time crosses a multiple of the retrain interval (before the first record at or past it,
+/// or on a watermark past it), the pending online changes are published with that cut, then the item factors are refit
+/// by <see cref="ItemModelOptions.RetrainEpochs"/> ISGD passes over the window (oldest first, with negative samples),
+/// starting from the current factors, and every item whose factors changed is published as a version of kind
+/// <see cref="ModelDelta.RefitKind"/> with the same cut. Warm-started passes keep the factors in the latent space of
+/// the user factors the scoring tasks have folded in; a batch factorisation from scratch would not.</para>
 /// <para><b>State</b>: <see cref="ItemModelState"/> per item (keyed); <see cref="ItemTrainerState"/> per subtask
 /// (operator list state with one element).</para>
 /// </summary>
@@ -49,6 +57,8 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
 
     private long IntervalMs => Math.Max(1, (long)_o.EffectivePublishInterval.TotalMilliseconds);
     private long Align(long t) => (long)Math.Floor((double)t / IntervalMs) * IntervalMs;
+    private long RetrainMs => Math.Max(1, (long)_o.RetrainInterval!.Value.TotalMilliseconds);
+    private long AlignRetrain(long t) => (long)Math.Floor((double)t / RetrainMs) * RetrainMs;
 
     public override void ProcessElement(ItemFeedback value, long timestamp)
     {
@@ -58,6 +68,15 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
         {
             Publish(Align(t));
             _s.NextBoundaryMs = Align(t) + IntervalMs;
+        }
+        if (_o.RetrainEnabled)
+        {
+            if (_s.NextRefitMs == long.MinValue) _s.NextRefitMs = AlignRetrain(t) + RetrainMs;
+            else if (t >= _s.NextRefitMs)
+            {
+                Refit(AlignRetrain(t));
+                _s.NextRefitMs = AlignRetrain(t) + RetrainMs;
+            }
         }
         _s.MaxTimestampMs = Math.Max(_s.MaxTimestampMs, t);
 
@@ -85,6 +104,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
 
         if (value.IsPositive)
         {
+            if (_o.RetrainEnabled) Remember(value.UserKey, value.ItemId, t);
             Step(value.UserKey, value.ItemId);
             if (_o.ReplaySteps > 0)
             {
@@ -105,7 +125,17 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
 
     protected override void OnWatermark(long watermark)
     {
-        if (_s.DirtyItems.Count == 0 || watermark == long.MaxValue) return;
+        if (watermark == long.MaxValue) return;
+        if (_o.RetrainEnabled && _s.NextRefitMs != long.MinValue)
+        {
+            long refitCut = AlignRetrain(watermark + 1);
+            if (refitCut >= _s.NextRefitMs && _s.MaxTimestampMs < refitCut)
+            {
+                Refit(refitCut);
+                _s.NextRefitMs = refitCut + RetrainMs;
+            }
+        }
+        if (_s.DirtyItems.Count == 0) return;
         long cut = Align(watermark + 1);
         if (cut >= _s.NextBoundaryMs && _s.MaxTimestampMs < cut)
         {
@@ -117,6 +147,75 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
     public override void Finish()
     {
         if (_s.DirtyItems.Count > 0) Publish(_s.MaxTimestampMs + 1);
+    }
+
+    /// <summary>Adds a positive interaction to the retraining window, dropping the oldest beyond the cap.</summary>
+    private void Remember(string user, string item, long t)
+    {
+        _s.WindowUsers.Add(user);
+        _s.WindowItems.Add(item);
+        _s.WindowTimes.Add(t);
+        if (_s.WindowCount > Math.Max(1, _o.RetrainMaxInteractions)) _s.WindowStart++;
+        CompactWindow();
+    }
+
+    private void CompactWindow()
+    {
+        if (_s.WindowStart == 0) return;
+        if (_s.WindowStart < _s.WindowUsers.Count && (_s.WindowStart < 1024 || _s.WindowStart * 2 < _s.WindowUsers.Count)) return;
+        _s.WindowUsers.RemoveRange(0, _s.WindowStart);
+        _s.WindowItems.RemoveRange(0, _s.WindowStart);
+        _s.WindowTimes.RemoveRange(0, _s.WindowStart);
+        _s.WindowStart = 0;
+    }
+
+    /// <summary>Publishes pending online changes with <paramref name="cut"/>, then refits the item factors over the window and publishes them as a "refit" version with the same cut.</summary>
+    private void Refit(long cut)
+    {
+        Publish(cut);
+        long from = cut - (long)_o.EffectiveRetrainWindow.TotalMilliseconds;
+        while (_s.WindowCount > 0 && _s.WindowTimes[_s.WindowStart] < from) _s.WindowStart++;
+        CompactWindow();
+        if (_s.WindowCount == 0) return;
+
+        var touched = new Dictionary<string, ItemModelState>(StringComparer.Ordinal);
+        float[] FactorsOf(string id)
+        {
+            if (!touched.TryGetValue(id, out var st))
+            {
+                st = Load(id);
+                touched[id] = st;
+            }
+            if (st.Factors is null)
+            {
+                st.Factors = NewVector();
+                _s.KnownItems.Add(id);
+            }
+            return st.Factors;
+        }
+        for (int epoch = 0; epoch < Math.Max(1, _o.RetrainEpochs); epoch++)
+        {
+            for (int j = _s.WindowStart; j < _s.WindowUsers.Count; j++)
+            {
+                string user = _s.WindowUsers[j], itemId = _s.WindowItems[j];
+                if (!_s.UserFactors.TryGetValue(user, out var p))
+                {
+                    p = NewVector();
+                    _s.UserFactors[user] = p;
+                }
+                Sgd(p, FactorsOf(itemId), 1f);
+                for (int n = 0; n < _o.NegativeSamples && _s.KnownItems.Count > 1; n++)
+                {
+                    string neg = _s.KnownItems[_rng.NextInt(_s.KnownItems.Count)];
+                    if (neg != itemId) Sgd(p, FactorsOf(neg), 0f);
+                }
+            }
+        }
+        foreach (var (id, st) in touched) Store(id, st, FactorsDirty);
+        _s.RngState = _rng.State;
+        _s.Refits++;
+        Context.Metrics.Increment("model-refits");
+        Publish(cut, ModelDelta.RefitKind);
     }
 
     /// <summary>One ISGD step on (user, item) with target 1, then the negative steps with target 0.</summary>
@@ -204,7 +303,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
         _items!.Update(item);
     }
 
-    private void Publish(long cut)
+    private void Publish(long cut, string kind = ModelDelta.OnlineKind)
     {
         if (_s.DirtyItems.Count == 0) return;
         var entries = new ItemEntry[_s.DirtyItems.Count];
@@ -226,6 +325,6 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
         _s.DirtyItems.Clear();
         _s.Version++;
         Context.Metrics.Increment("versions-published");
-        Output.Collect(new ModelDelta { Version = _s.Version, CutMs = cut, Subtask = Context.SubtaskIndex, Items = entries }, cut - 1);
+        Output.Collect(new ModelDelta { Version = _s.Version, CutMs = cut, Subtask = Context.SubtaskIndex, Kind = kind, Items = entries }, cut - 1);
     }
 }

@@ -28,4 +28,15 @@ public sealed class ItemTrainerState
     public long Version { get; set; }
     public long NextBoundaryMs { get; set; } = long.MinValue;
     public long MaxTimestampMs { get; set; } = long.MinValue;
+
+    /// <summary>Positive interactions of the retraining window, oldest first, from <see cref="WindowStart"/> on (entries before it are dropped, compacted now and then).</summary>
+    public List<string> WindowUsers { get; set; } = [];
+    public List<string> WindowItems { get; set; } = [];
+    public List<long> WindowTimes { get; set; } = [];
+    public int WindowStart { get; set; }
+    public long NextRefitMs { get; set; } = long.MinValue;
+    public long Refits { get; set; }
+
+    /// <summary>Interactions in the retraining window.</summary>
+    public int WindowCount => WindowUsers.Count - WindowStart;
 }

@@ -22,7 +22,12 @@ public sealed class ModelDelta
     public long Version { get; set; }
     public long CutMs { get; set; }
     public int Subtask { get; set; }
+
+    /// <summary>"online" (the items the online learner changed) or "refit" (item factors refit over the sliding window).</summary>
+    public string Kind { get; set; } = OnlineKind;
     public ItemEntry[] Items { get; set; } = [];
+
+    public const string OnlineKind = "online", RefitKind = "refit";
 }
 
 /// <summary>What the scoring tasks receive on the broadcast input: a new version, or an operator command.</summary>
@@ -59,4 +64,30 @@ public sealed record Recommendation(
 public sealed record ModelVersionInfo(long Version, long CutMs, int Items, long Lists, long Hits, bool RolledBack)
 {
     public double HitRate => Lists == 0 ? 0 : (double)Hits / Lists;
+
+    /// <summary>"online" or "refit" (<see cref="ModelDelta.Kind"/>).</summary>
+    public string Kind { get; init; } = ModelDelta.OnlineKind;
+
+    /// <summary>Undone by the automatic rollback rule (not re-applied by a resume).</summary>
+    public bool Rejected { get; init; }
+
+    /// <summary>The version the scoring task serves now.</summary>
+    public bool Current { get; init; }
+
+    /// <summary>Event time of the record at which the scoring task first applied the version.</summary>
+    public long ActivatedMs { get; init; }
+
+    /// <summary>Received, waiting for event time to reach its cut (or for a resume after a rollback).</summary>
+    public bool Queued { get; init; }
+
+    /// <summary>"queued", "active" (served now), "superseded" (applied, a later version is served), "rolled-back" or "rejected".</summary>
+    public string Status => Queued ? "queued" : Rejected ? "rejected" : RolledBack ? "rolled-back" : Current ? "active" : "superseded";
 }
+
+/// <summary>
+/// A model version's state and online metrics as one scoring subtask reports them on <see cref="Scoring.ScoringFunction.VersionsOutput"/>:
+/// when versions arrive ("published"), are activated, rolled back, rejected or resumed (<see cref="Reason"/>), and every
+/// <see cref="Scoring.ScoringOptions.VersionReportLists"/> lists served ("metrics"). Later records of the same
+/// (subtask, version) supersede earlier ones.
+/// </summary>
+public sealed record ModelVersionRecord(ModelVersionInfo Info, string Reason, int Subtask, long AtMs);

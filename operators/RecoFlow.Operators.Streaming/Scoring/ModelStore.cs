@@ -18,6 +18,8 @@ public sealed class StoreVersion
 {
     public long Version { get; set; }
     public long CutMs { get; set; }
+    public string Kind { get; set; } = ModelDelta.OnlineKind;
+    public long ActivatedMs { get; set; }
     public ItemEntry[] Redo { get; set; } = [];
     public UndoEntry[] Undo { get; set; } = [];
     public bool Applied { get; set; }
@@ -77,7 +79,7 @@ public sealed class ModelStore
         {
             var d = Pending[0];
             Pending.RemoveAt(0);
-            var v = new StoreVersion { Version = d.Version, CutMs = d.CutMs, Redo = d.Items };
+            var v = new StoreVersion { Version = d.Version, CutMs = d.CutMs, Kind = d.Kind, ActivatedMs = timestampMs, Redo = d.Items };
             History.Add(v);
             Apply(v);
             applied++;
@@ -137,12 +139,23 @@ public sealed class ModelStore
             if (History[j].Version != version) continue;
             History[j].Lists++;
             if (hit) History[j].Hits++;
+            ServedSinceReport++;
             return;
         }
     }
 
+    /// <summary>Lists counted by <see cref="RecordServed"/> since the versions were last reported (the scoring task resets it).</summary>
+    public long ServedSinceReport { get; set; }
+
+    /// <summary>The kept versions, oldest first, then the queued ones.</summary>
     public IReadOnlyList<ModelVersionInfo> Versions() =>
-        History.Select(h => new ModelVersionInfo(h.Version, h.CutMs, h.Redo.Length, h.Lists, h.Hits, !h.Applied)).ToList();
+        History.Select(h => new ModelVersionInfo(h.Version, h.CutMs, h.Redo.Length, h.Lists, h.Hits, !h.Applied && !h.Rejected)
+        {
+            Kind = h.Kind,
+            Rejected = h.Rejected,
+            Current = h.Applied && h.Version == CurrentVersion,
+            ActivatedMs = h.ActivatedMs,
+        }).Concat(Pending.Select(d => new ModelVersionInfo(d.Version, d.CutMs, d.Items.Length, 0, 0, false) { Kind = d.Kind, Queued = true })).ToList();
 
     /// <summary>Popularity of item i relative to the most popular (0 when none).</summary>
     public double PopularityOf(int i) => i >= 0 && i < Popularity.Count ? Popularity[i] : 0;

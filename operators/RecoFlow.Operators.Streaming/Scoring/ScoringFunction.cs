@@ -1,5 +1,6 @@
 using RecoFlow.Api.Functions;
 using RecoFlow.Api.State;
+using RecoFlow.Api.Streams;
 using RecoFlow.Operators.Common;
 using RecoFlow.Operators.Events;
 using RecoFlow.Operators.Ranking;
@@ -37,6 +38,9 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     public static readonly MapStateDescriptor<string, RescorerState> RescorerDescriptor = new("rescorer");
     public static readonly ValueStateDescriptor<UserScoringState> UserDescriptor = new("user-scoring");
     public static readonly ValueStateDescriptor<Recommendation> LatestDescriptor = new("latest-recommendations");
+
+    /// <summary>The kept model versions and their online metrics, reported when they change and every <see cref="ScoringOptions.VersionReportLists"/> lists served.</summary>
+    public static readonly OutputTag<ModelVersionRecord> VersionsOutput = new("model-versions");
 
     private readonly ScoringOptions _o = options ?? new ScoringOptions();
     private IValueState<UserScoringState>? _user;
@@ -87,13 +91,33 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             var rescorers = context.GetBroadcastState(RescorerDescriptor);
             if (!rescorers.ContainsKey(StoreKey)) rescorers[StoreKey] = Rescorer.NewState(_o.RescoreHashBits);
         }
-        if (value.Delta is { } d) store.Enqueue(d);
+        if (value.Delta is { } d)
+        {
+            store.Enqueue(d);
+            Report(store, "published", context, context.Timestamp);
+        }
         if (value.RollbackTo is long v)
         {
-            if (store.Rollback(v)) Runtime.Metrics.Increment("model-rollbacks");
+            if (store.Rollback(v))
+            {
+                Runtime.Metrics.Increment("model-rollbacks");
+                Report(store, "rollback", context, context.Timestamp);
+            }
             else Runtime.DeadLetters.Report($"rollback to version {v}: not among the kept versions", v, context.Timestamp);
         }
-        if (value.Resume) store.Resume();
+        if (value.Resume)
+        {
+            store.Resume();
+            Report(store, "resume", context, context.Timestamp);
+        }
+    }
+
+    /// <summary>Emits a <see cref="ModelVersionRecord"/> per kept version on <see cref="VersionsOutput"/>.</summary>
+    private void Report(ModelStore store, string reason, IProcessContext context, long atMs)
+    {
+        store.ServedSinceReport = 0;
+        foreach (var info in store.Versions())
+            context.Output(VersionsOutput, new ModelVersionRecord(info, reason, Runtime.SubtaskIndex, atMs));
     }
 
     public override void ProcessElement(ProfiledEvent value, IKeyedBroadcastReadContext<string> context, ICollector<Recommendation> output)
@@ -107,7 +131,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             return;
         }
         // The store is this subtask's own copy: advancing it to the event's time is deterministic in the versions it holds.
-        store?.AdvanceTo(e.TimestampMs);
+        if (store?.AdvanceTo(e.TimestampMs) > 0) Report(store, "activated", context, e.TimestampMs);
         var rescorer = _rescorer.Enabled && context.GetBroadcastState(RescorerDescriptor).TryGetValue(StoreKey, out var rs) ? rs : null;
         var st = _user!.Value ?? new UserScoringState { RngState = _o.Seed ^ StableHash(e.UserKey) };
         long version = store?.CurrentVersion ?? 0;
@@ -152,8 +176,10 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         }
         _user.Update(st);
 
+        if (store is not null && _o.VersionReportLists > 0 && store.ServedSinceReport >= _o.VersionReportLists) Report(store, "metrics", context, e.TimestampMs);
         if (store?.CheckAutomaticRollback(_o.RollbackMargin, _o.RollbackMinLists) is long rejected)
         {
+            Report(store, "automatic-rollback", context, e.TimestampMs);
             Runtime.Metrics.Increment("model-automatic-rollbacks");
             Runtime.DeadLetters.Report($"model version {rejected} rolled back automatically: online hit rate below its predecessor's by more than {_o.RollbackMargin}", rejected, context.Timestamp);
         }

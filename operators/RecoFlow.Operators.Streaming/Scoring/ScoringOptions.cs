@@ -18,6 +18,7 @@ namespace RecoFlow.Operators.Streaming.Scoring;
 /// <param name="EmitAfterEvent">After each event, emit the user's new top-K ("interaction").</param>
 /// <param name="RollbackMargin">Automatic rollback when a version's online hit rate is more than this below its predecessor's.</param>
 /// <param name="RollbackMinLists">Lists each of the two versions must have served before they are compared.</param>
+/// <param name="VersionReportLists">Report the versions' online metrics on the versions output every this many lists counted (0: only when versions change).</param>
 public sealed record ScoringOptions(
     int K = 10,
     float WeightMf = 1f,
@@ -43,4 +44,5 @@ public sealed record ScoringOptions(
     int VersionsKept = 10,
     double RollbackMargin = 0.05,
     long RollbackMinLists = 200,
-    ulong Seed = 7);
+    ulong Seed = 7,
+    long VersionReportLists = 100);
