@@ -19,4 +19,6 @@ public sealed class NodeServices
     public IRecommendationFeed? Feed { get; init; }
     public IModelVersions? Models { get; init; }
     public IIpRegionLookup? IpRegions { get; init; }
+    /// <summary>Submitting and operating jobs over HTTP (POST /api/jobs, savepoint, stop); null leaves those endpoints out.</summary>
+    public IJobOperations? Operations { get; init; }
 }
