@@ -20,7 +20,8 @@ public static class NodeCommand
         var seeds = new Option<string[]>("--seed") { Description = "seed node host:port (repeatable); none: the node seeds itself", Arity = ArgumentArity.ZeroOrMore };
         var httpPort = new Option<int?>("--http-port") { Description = "port of the dashboard and JSON API (default 8081; 0: any free one)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "directory for the checkpoint store (SQLite by default) and the jobs' state; nodes that may run the same job share it" };
-        var cmd = new Command("node", "run a cluster node: job manager (on the oldest node), runtime, HTTP API; Ctrl+C leaves the cluster") { config, port, seeds, httpPort, stateDir };
+        var exitOnEof = new Option<bool>("--exit-on-stdin-eof") { Description = "leave the cluster when standard input closes (for supervisors and tests that start nodes as child processes)" };
+        var cmd = new Command("node", "run a cluster node: job manager (on the oldest node), runtime, HTTP API; Ctrl+C leaves the cluster") { config, port, seeds, httpPort, stateDir, exitOnEof };
         cmd.SetAction(async (r, ct) =>
         {
             var file = Config.Empty;
@@ -36,6 +37,12 @@ public static class NodeCommand
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            if (r.GetValue(exitOnEof))
+                _ = Task.Run(async () =>
+                {
+                    while (await Console.In.ReadLineAsync(stop.Token) is not null) { }
+                    await stop.CancelAsync();
+                }, CancellationToken.None);
             await using var node = await ClusterNode.StartAsync(settings, new CliJobCatalog(), TimeSpan.FromSeconds(60), stop.Token);
             output.WriteLine($"node up: {settings.Address}, {node.HttpUrl}");
             output.Flush();
