@@ -8,13 +8,13 @@ namespace RecoFlow.Cluster.Hosting;
 /// What a node starts with, resolved from (highest first) command-line flags, the --config file, the embedded
 /// cluster.conf, the runtime's reference.conf. <see cref="Config"/> is the complete HOCON of the node's actor system.
 /// </summary>
-public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<string> Seeds, int HttpPort, string StateDirectory, Config Config)
+public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<string> Seeds, int HttpPort, string StateDirectory, Config Config, string Protocol = "akka.tcp")
 {
     /// <summary>The embedded cluster.conf: the one place the node's defaults live.</summary>
     public static Config DefaultConfig { get; } = LoadDefaults();
 
-    /// <summary>Akka address of the node, e.g. <c>akka.tcp://recoflow@127.0.0.1:4053</c>.</summary>
-    public string Address => $"akka.tcp://recoflow@{Hostname}:{Port}";
+    /// <summary>Akka address of the node, e.g. <c>akka.tcp://recoflow@127.0.0.1:4053</c> (<c>akka.ssl.tcp</c> with TLS).</summary>
+    public string Address => $"{Protocol}://recoflow@{Hostname}:{Port}";
 
     public TimeSpan CheckpointInterval => Config.GetTimeSpan("recoflow.cluster.job-manager.checkpoint-interval");
     public TimeSpan SavepointTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.savepoint-timeout");
@@ -43,7 +43,9 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
         var dir = Path.GetFullPath(stateDirectory ?? c.GetString("state-directory"));
         Directory.CreateDirectory(dir);
 
-        var seedAddresses = (seedList.Count > 0 ? seedList : [$"{hostname}:{p}"]).Select(s => $"\"akka.tcp://recoflow@{s}\"");
+        // With TLS, Akka.Remote's DotNetty transport speaks (and addresses nodes with) akka.ssl.tcp.
+        var protocol = file.WithFallback(DefaultConfig).GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false) ? "akka.ssl.tcp" : "akka.tcp";
+        var seedAddresses = (seedList.Count > 0 ? seedList : [$"{hostname}:{p}"]).Select(s => $"\"{protocol}://recoflow@{s}\"");
         var flags = ConfigurationFactory.ParseString($$"""
             recoflow.cluster { port = {{p}}, http-port = {{h}}, state-directory = {{Quote(dir)}} }
             recoflow.http.port = {{h}}
@@ -53,7 +55,7 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
         var merged = flags.WithFallback(file).WithFallback(DefaultConfig);
         var store = CheckpointStore.IsConfigured(merged) ? CheckpointStore.FromFile(merged) : CheckpointStore.Sqlite(Path.Combine(dir, "checkpoints.db")).WithFallback(merged);
         var full = store.WithFallback(RuntimeSettings.ReferenceConfig);
-        return new NodeSettings(hostname, p, seedList.ToList(), h, dir, full);
+        return new NodeSettings(hostname, p, seedList.ToList(), h, dir, full, protocol);
     }
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
