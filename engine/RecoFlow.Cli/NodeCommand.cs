@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Akka.Configuration;
-using RecoFlow.Api.Graph;
 using RecoFlow.Cluster.Hosting;
 using RecoFlow.Cluster.Jobs;
 
@@ -65,13 +64,13 @@ public static class NodeCommand
 /// <summary>The jobs a node can run: the built-in ones by name, and job classes from submitted assemblies.</summary>
 internal sealed class CliJobCatalog : IJobCatalog
 {
-    public JobGraph Build(JobSubmission submission)
+    public LoadedJob Load(JobSubmission submission)
     {
+        if (submission.Assembly is { } bytes)
+            return JobAssemblyLoader.Load(bytes, submission.JobClass ?? throw new JobSubmissionException("an assembly needs a job class"), submission.Parameters);
         try
         {
-            if (submission.Assembly is { } bytes)
-                return AssemblyJobs.Build(bytes, submission.JobClass ?? throw new JobSubmissionException("an assembly needs a job class"), submission.Parameters);
-            return JobRunner.BuildGraph(JobRunner.FindJob(submission.Job), submission.Parameters);
+            return new LoadedJob(JobRunner.BuildGraph(JobRunner.FindJob(submission.Job), submission.Parameters));
         }
         catch (UsageException e)
         {

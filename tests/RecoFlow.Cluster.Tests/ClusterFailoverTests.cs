@@ -4,7 +4,10 @@ using Xunit.Abstractions;
 
 namespace RecoFlow.Cluster.Tests;
 
-/// <summary>Three real nodes on loopback: submitting through the CLI, refusing bad submissions, surviving the death of the job manager's node.</summary>
+/// <summary>
+/// Three real nodes on loopback: submitting through the CLI (built-in jobs and a job from a user's assembly), refusing
+/// bad submissions, surviving the death of the job manager's node.
+/// </summary>
 public sealed class ClusterFailoverTests(ThreeNodeCluster cluster, ITestOutputHelper log) : IClassFixture<ThreeNodeCluster>
 {
     [Fact]
@@ -85,5 +88,41 @@ public sealed class ClusterFailoverTests(ThreeNodeCluster cluster, ITestOutputHe
         log.WriteLine($"finished {killed.Elapsed.TotalSeconds:F1} s after the kill");
         Assert.True(after!["restarts"]!.GetValue<int>() >= 1, "the resubmission counts as a restart");
         cluster.AssertCommittedOutputExact(output);
+    }
+
+    [Fact]
+    public async Task A_job_class_from_a_users_assembly_is_uploaded_loaded_and_run()
+    {
+        var dll = await UserAssemblyJob.BuildAsync(Path.Combine(cluster.Directory, "myjobs"));
+        var input = Path.Combine(cluster.Directory, "clicks.csv");
+        var expected = new Dictionary<string, long>(StringComparer.Ordinal);
+        var lines = new List<string>();
+        for (var i = 0; i < 5_000; i++)
+        {
+            var user = $"user-{i % 7}";
+            var time = 1_700_000_000_000L + i * 37L;
+            lines.Add($"{user},{time}");
+            var key = $"{user},{time - time % 60_000}";
+            expected[key] = expected.GetValueOrDefault(key) + 1;
+        }
+        await File.WriteAllLinesAsync(input, lines);
+        var output = Path.Combine(cluster.Directory, "click-counts");
+        var url = cluster.AnyLiveNode.Http.ToString();
+
+        var wrongClass = await Cli.RunAsync("submit", dll, "--job-class", "MyJobs.Nope", "--cluster", url, "--param", $"input={input}", "--param", $"output={output}");
+        Assert.Equal((2, "recoflow: assembly MyJobs has no class MyJobs.Nope (its public job classes: MyJobs.ClickCounts)"), (wrongClass.Code, wrongClass.Err));
+
+        var submit = await Cli.RunAsync("submit", dll, "--job-class", UserAssemblyJob.JobClass, "--cluster", url, "--param", $"input={input}", "--param", $"output={output}");
+        Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
+        Assert.Matches("^clickcounts-[0-9a-f]{8}$", submit.Out);
+        await cluster.Eventually(async () =>
+        {
+            var r = await Cli.RunAsync("status", submit.Out, "--cluster", cluster.AnyLiveNode.Http.ToString(), "--json");
+            var s = r.Code == 0 ? JsonNode.Parse(r.Out)?["state"]?.GetValue<string>() : null;
+            Assert.NotEqual("FAILED", s);
+            return s == "FINISHED";
+        }, TimeSpan.FromSeconds(60), "the assembly job FINISHED");
+        var actual = RecoFlow.Connectors.Files.CommittedFiles.ReadLines(output).Select(l => l.Split(',')).ToDictionary(f => $"{f[0]},{f[1]}", f => long.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(expected.OrderBy(kv => kv.Key, StringComparer.Ordinal), actual.OrderBy(kv => kv.Key, StringComparer.Ordinal));
     }
 }

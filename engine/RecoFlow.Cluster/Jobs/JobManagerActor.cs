@@ -55,6 +55,8 @@ public sealed class JobManagerActor : UntypedPersistentActor
         public JobClient? Client { get; set; }
         public LocalJobHandle? View { get; set; }
         public int ClientAttempt { get; set; }
+        /// <summary>Keeps the job's code loaded while it runs (an assembly's load context).</summary>
+        public LoadedJob? Loaded { get; set; }
 
         public JobSubmission Submission => new(Submitted.Job!, Submitted.Parameters ?? [], Submitted.FromSavepoint, Submitted.Assembly, Submitted.JobClass);
     }
@@ -147,7 +149,8 @@ public sealed class JobManagerActor : UntypedPersistentActor
         {
             // Validate first: nothing is journaled or started for a submission that cannot run.
             ValidateSubmission(submission);
-            ExecutionPlan.Create(_catalog.Build(submission));
+            using var validated = _catalog.Load(submission);
+            ExecutionPlan.Create(validated.Graph);
         }
         catch (JobSubmissionException e)
         {
@@ -193,7 +196,9 @@ public sealed class JobManagerActor : UntypedPersistentActor
         var attempt = ++entry.ClientAttempt;
         try
         {
-            var graph = _catalog.Build(entry.Submission);
+            entry.Loaded?.Dispose();
+            entry.Loaded = _catalog.Load(entry.Submission);
+            var graph = entry.Loaded.Graph;
             var dir = JobDirectory(entry.Id);
             Directory.CreateDirectory(dir);
             var client = _runtime.Submit(graph, new JobRunOptions
@@ -219,6 +224,8 @@ public sealed class JobManagerActor : UntypedPersistentActor
     private void Ended(RunEnded r)
     {
         if (!_jobs.TryGetValue(r.JobId, out var entry) || entry.ClientAttempt != r.Attempt || entry.EndState is not null) return;
+        entry.Loaded?.Dispose();
+        entry.Loaded = null;
         var state = r.Result?.State switch
         {
             JobState.Finished => "FINISHED",
