@@ -96,16 +96,27 @@ public sealed class NodeProcess : IAsyncDisposable
         await _process.WaitForExitAsync(cts.Token);
     }
 
+    /// <summary>Closes standard input: the node leaves the cluster gracefully. Returns false when it had to be killed after <paramref name="timeout"/>.</summary>
+    public async Task<bool> LeaveAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited) return true;
+        _process.StandardInput.Close();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+            return false;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            // Closing standard input makes the node leave the cluster gracefully; kill it if it takes too long.
-            _process.StandardInput.Close();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            try { await _process.WaitForExitAsync(cts.Token); }
-            catch (OperationCanceledException) { await KillAsync(); }
-        }
+        await LeaveAsync(TimeSpan.FromSeconds(15));
         _process.Dispose();
     }
 }

@@ -64,10 +64,10 @@ public sealed class ClusterNode : IAsyncDisposable
         }
 
         var runtime = LocalRuntime.Attach(system);
-        var jobManager = new JobManagerSettings(settings.StateDirectory, settings.CheckpointInterval, settings.SavepointTimeout);
+        var jobManager = new JobManagerSettings(settings.StateDirectory, settings.CheckpointInterval, settings.SavepointTimeout, settings.HandOverTimeout);
         system.ActorOf(ClusterSingletonManager.Props(
                 JobManagerActor.Props(runtime, catalog, jobManager),
-                PoisonPill.Instance,
+                JobManagerActor.HandOver.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole(JobManagerRole).WithSingletonName(JobManagerName)),
             JobManagerName);
         var proxy = system.ActorOf(ClusterSingletonProxy.Props(

@@ -18,6 +18,7 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
 
     public TimeSpan CheckpointInterval => Config.GetTimeSpan("recoflow.cluster.job-manager.checkpoint-interval");
     public TimeSpan SavepointTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.savepoint-timeout");
+    public TimeSpan HandOverTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.hand-over-timeout");
     public TimeSpan RefreshInterval => Config.GetTimeSpan("recoflow.cluster.job-manager.refresh-interval");
     public TimeSpan AskTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.ask-timeout");
 

@@ -10,7 +10,8 @@ namespace RecoFlow.Cluster.Jobs;
 
 /// <summary>Settings of the job manager (from <c>recoflow.cluster.job-manager</c>).</summary>
 /// <param name="StateDirectory">Where jobs keep their state (JOB_ID/ below it: sink staging, savepoints). Shared by every node that may host the job manager.</param>
-public sealed record JobManagerSettings(string StateDirectory, TimeSpan CheckpointInterval, TimeSpan SavepointTimeout);
+/// <param name="HandOverTimeout">How long a job manager that moves away waits for its jobs to stop.</param>
+public sealed record JobManagerSettings(string StateDirectory, TimeSpan CheckpointInterval, TimeSpan SavepointTimeout, TimeSpan HandOverTimeout);
 
 /// <summary>
 /// The cluster's job manager (Flink: Dispatcher), run as a cluster singleton: it owns the submitted jobs, runs them on
@@ -62,6 +63,20 @@ public sealed class JobManagerActor : UntypedPersistentActor
     }
 
     private sealed record RunEnded(string JobId, int Attempt, JobResult? Result, string? Failure);
+
+    /// <summary>
+    /// The singleton's termination message: the job manager moves to another node (this one leaves the cluster). It
+    /// cancels its jobs, waits until they have stopped (so the next job manager never runs a job while this node still
+    /// writes its output or checkpoints), and stops; the ends are not journaled, so the next job manager resubmits them.
+    /// </summary>
+    public sealed record HandOver
+    {
+        public static readonly HandOver Instance = new();
+    }
+
+    private sealed record JobsStopped;
+
+    private bool _handingOver;
 
     protected override void OnRecover(object message)
     {
@@ -127,12 +142,30 @@ public sealed class JobManagerActor : UntypedPersistentActor
                 else Savepoint(toSavepoint!, p.Stop, Sender);
                 break;
             case RunEnded r:
-                Ended(r);
+                if (!_handingOver) Ended(r);
+                break;
+            case HandOver:
+                HandOverJobs();
+                break;
+            case JobsStopped:
+                Context.Stop(Self);
                 break;
             default:
                 Unhandled(message);
                 break;
         }
+    }
+
+    private void HandOverJobs()
+    {
+        if (_handingOver) return;
+        _handingOver = true;
+        var running = _jobs.Values.Where(e => e.EndState is null && e.Client is { Completion.IsCompleted: false }).Select(e => e.Client!).ToList();
+        _log.Info("job manager on {0} hands over: stopping {1} running jobs", _node, running.Count);
+        foreach (var c in running) c.Cancel();
+        Task.WhenAll(running.Select(c => c.Completion)).WaitAsync(_settings.HandOverTimeout)
+            .ContinueWith(_ => new JobsStopped(), TaskScheduler.Default)
+            .PipeTo(Self);
     }
 
     private JobCommandFailed? Running(string id, out Entry? entry)
@@ -289,8 +322,12 @@ public sealed class JobManagerActor : UntypedPersistentActor
 
     protected override void PostStop()
     {
-        // The singleton moves away (hand-over or shutdown): its jobs stop here and the next job manager resumes them.
-        foreach (var e in _jobs.Values) e.Client?.Cancel();
+        // Stopped without a hand-over (the actor system is terminating): the jobs end with it.
+        foreach (var e in _jobs.Values)
+        {
+            e.Client?.Cancel();
+            e.Loaded?.Dispose();
+        }
         base.PostStop();
     }
 }
