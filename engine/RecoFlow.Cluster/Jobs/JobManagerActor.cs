@@ -49,6 +49,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
         public JobManagerEvent Submitted { get; } = submitted;
         public string Id => Submitted.JobId;
         public int Resubmissions { get; set; }
+        public string? Node { get; set; }
         public string? EndState { get; set; }
         public string? FailureCause { get; set; }
         public DateTimeOffset? EndedAt { get; set; }
@@ -87,7 +88,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
                 break;
             case RecoveryCompleted:
                 var pending = _jobs.Values.Where(j => j.EndState is null).OrderBy(j => j.Submitted.At).ToList();
-                var events = pending.Select(e => new JobManagerEvent { Kind = JobManagerEventKind.Resubmitted, JobId = e.Id, At = DateTime.UtcNow }).ToList();
+                var events = pending.Select(e => new JobManagerEvent { Kind = JobManagerEventKind.Resubmitted, JobId = e.Id, At = DateTime.UtcNow, Node = _node }).ToList();
                 PersistAll(events.Select(e => e.ToBytes()), bytes =>
                 {
                     var resubmitted = JobManagerEvent.FromBytes(bytes);
@@ -105,10 +106,11 @@ public sealed class JobManagerActor : UntypedPersistentActor
         switch (e.Kind)
         {
             case JobManagerEventKind.Submitted:
-                _jobs[e.JobId] = new Entry(e);
+                _jobs[e.JobId] = new Entry(e) { Node = e.Node };
                 break;
             case JobManagerEventKind.Resubmitted when _jobs.TryGetValue(e.JobId, out var r):
                 r.Resubmissions++;
+                r.Node = e.Node ?? r.Node;
                 break;
             case JobManagerEventKind.Ended when _jobs.TryGetValue(e.JobId, out var x):
                 x.EndState = e.State;
@@ -206,6 +208,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
             FromSavepoint = submission.FromSavepoint,
             Assembly = submission.Assembly,
             JobClass = submission.JobClass,
+            Node = _node,
         };
         Persist(submitted.ToBytes(), _ =>
         {
@@ -302,7 +305,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
             new DateTimeOffset(e.Submitted.At, TimeSpan.Zero),
             e.EndedAt,
             e.FailureCause,
-            _node,
+            e.Node ?? _node,
             e.Savepoint ?? metrics?.SavepointPath,
             e.Client?.DeadLetterCount ?? 0,
             e.View?.Graph,

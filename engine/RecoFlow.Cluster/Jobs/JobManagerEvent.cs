@@ -26,6 +26,8 @@ public sealed class JobManagerEvent
     [Key(9)] public string? State { get; set; }
     [Key(10)] public string? FailureCause { get; set; }
     [Key(11)] public string? Savepoint { get; set; }
+    /// <summary>Submitted, Resubmitted: the node that runs the job from then on.</summary>
+    [Key(12)] public string? Node { get; set; }
 
     public byte[] ToBytes() => MessagePackSerializer.Serialize(this);
     public static JobManagerEvent FromBytes(byte[] bytes) => MessagePackSerializer.Deserialize<JobManagerEvent>(bytes);

@@ -23,6 +23,7 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
 
     private const string BatchPrefix = "B|";
     private readonly MessagePackSerializerOptions _options;
+    private readonly MessagePackSerializerOptions _recordOptions;
     private readonly ConcurrentDictionary<Type, string> _batchManifests = new();
     private readonly ConcurrentDictionary<string, BatchCodec> _batchCodecs = new(StringComparer.Ordinal);
 
@@ -32,6 +33,10 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
             [new ActorRefFormatter(system), new ExceptionFormatter()],
             [ContractlessStandardResolverAllowPrivate.Instance]);
         _options = MessagePackSerializerOptions.Standard.WithResolver(resolver).WithSecurity(MessagePackSecurity.TrustedData);
+        // Records of data batches: public types in the common case, where the plain contractless resolver is faster.
+        _recordOptions = MessagePackSerializerOptions.Standard.WithResolver(CompositeResolver.Create(
+            [new ActorRefFormatter(system), new ExceptionFormatter()],
+            [ContractlessStandardResolver.Instance])).WithSecurity(MessagePackSecurity.TrustedData);
     }
 
     public override int Identifier => SerializerIdentifier;
@@ -48,13 +53,17 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
     public override byte[] ToBinary(object obj)
     {
         var manifest = Manifest(obj);
-        if (manifest.StartsWith(BatchPrefix, StringComparison.Ordinal)) return Codec(manifest).Serialize(obj, _options);
+        if (manifest.StartsWith(BatchPrefix, StringComparison.Ordinal)) return Codec(manifest).Serialize(obj, RecordOptions(obj.GetType().GetGenericArguments()[0]));
         return MessagePackSerializer.Serialize(obj.GetType(), obj, _options);
     }
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        if (manifest.StartsWith(BatchPrefix, StringComparison.Ordinal)) return Codec(manifest).Deserialize(bytes, _options);
+        if (manifest.StartsWith(BatchPrefix, StringComparison.Ordinal))
+        {
+            var codec = Codec(manifest);
+            return codec.Deserialize(bytes, RecordOptions(codec.RecordType));
+        }
         var type = RemoteMessages.TypeOf(manifest) ?? throw new SerializationException($"unknown RecoFlow message manifest '{manifest}'");
         return MessagePackSerializer.Deserialize(type, bytes, _options)!;
     }
@@ -66,17 +75,23 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
         return (BatchCodec)Activator.CreateInstance(typeof(BatchCodec<>).MakeGenericType(recordType))!;
     });
 
+    /// <summary>Non-public record types need the slower resolver that may emit code for private members.</summary>
+    private MessagePackSerializerOptions RecordOptions(Type recordType) => recordType.IsVisible ? _recordOptions : _options;
+
     private static string TypeName(Type t) => $"{t.FullName}, {t.Assembly.GetName().Name}";
 
     /// <summary>Reads and writes <see cref="DataBatch{T}"/> of one record type: header, then values and timestamps.</summary>
     private abstract class BatchCodec
     {
+        public abstract Type RecordType { get; }
         public abstract byte[] Serialize(object batch, MessagePackSerializerOptions options);
         public abstract object Deserialize(byte[] bytes, MessagePackSerializerOptions options);
     }
 
     private sealed class BatchCodec<T> : BatchCodec
     {
+        public override Type RecordType => typeof(T);
+
         public override byte[] Serialize(object batch, MessagePackSerializerOptions options)
         {
             var b = (DataBatch<T>)batch;
