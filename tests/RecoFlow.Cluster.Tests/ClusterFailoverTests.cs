@@ -84,7 +84,7 @@ public sealed class ClusterFailoverTests(ThreeNodeCluster cluster, ITestOutputHe
             var s = after?["status"]?.GetValue<string>();
             Assert.NotEqual("FAILED", s);
             return s == "FINISHED";
-        }, TimeSpan.FromSeconds(90), "job FINISHED after failover");
+        }, TimeSpan.FromSeconds(120), "job FINISHED after failover");
         log.WriteLine($"finished {killed.Elapsed.TotalSeconds:F1} s after the kill");
         Assert.True(after!["restarts"]!.GetValue<int>() >= 1, "the resubmission counts as a restart");
         cluster.AssertCommittedOutputExact(output);

@@ -17,7 +17,7 @@ public sealed class JobOperationTests(ThreeNodeCluster cluster, ITestOutputHelpe
         return submit.Out;
     }
 
-    private async Task<JsonNode> WaitForStateAsync(string id, string state, bool withCheckpoint = false, int seconds = 60)
+    private async Task<JsonNode> WaitForStateAsync(string id, string state, bool withCheckpoint = false, int seconds = 120)
     {
         JsonNode? status = null;
         await cluster.Eventually(async () =>
@@ -76,7 +76,7 @@ public sealed class JobOperationTests(ThreeNodeCluster cluster, ITestOutputHelpe
             var s = after?["status"]?.GetValue<string>();
             Assert.NotEqual("FAILED", s);
             return s == "FINISHED" && after!["node"]!.GetValue<string>() != host;
-        }, TimeSpan.FromSeconds(90), "job FINISHED on another node");
+        }, TimeSpan.FromSeconds(120), "job FINISHED on another node");
         log.WriteLine($"finished on {after!["node"]} {sw.Elapsed.TotalSeconds:F1} s after the leave started");
         cluster.AssertCommittedOutputExact(output);
     }

@@ -18,6 +18,7 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
     public string Input => Path.Combine(Directory, "events.jsonl");
     public string Campaigns => Path.Combine(Directory, "campaigns.csv");
     public List<NodeProcess> Nodes { get; } = [];
+    public const long Events = 2_500_000;
     public Dictionary<(string Campaign, long WindowStart), long> Expected { get; private set; } = [];
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -29,9 +30,10 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
         {
             var table = YsbData.Campaigns();
             YsbData.WriteCampaigns(Campaigns, table);
-            var events = YsbData.Generate(1_000_000, 11, table).ToList();
-            YsbData.WriteEvents(Input, events);
-            Expected = YsbData.ExpectedCounts(events, table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000, watermarkEvery: RuntimeSettings.Default.BatchSize);
+            // Enough events that a job still runs seconds after its first checkpoint, also on a quiet machine, so the
+            // tests act on a running job (a graceful leave takes 2-4 s). Generated twice (same seed) instead of held.
+            YsbData.WriteEvents(Input, YsbData.Generate(Events, 11, table));
+            Expected = YsbData.ExpectedCounts(YsbData.Generate(Events, 11, table), table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000, watermarkEvery: RuntimeSettings.Default.BatchSize);
         });
         Nodes.Add(await seed);
         var others = await Task.WhenAll(
@@ -78,7 +80,13 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
             }
             await Task.Delay(200);
         }
-        Assert.Fail($"timed out after {timeout.TotalSeconds:F0} s waiting for: {what}{(last is null ? "" : $" (last error: {last.Message})")}\n{Logs()}");
+        var views = new List<string>();
+        foreach (var n in Nodes.Where(n => !n.HasExited))
+        {
+            try { views.Add($"{n.Address}: {(await GetAsync(n, "api/overview"))?.ToJsonString()} jobs: {(await GetAsync(n, "api/jobs"))?.ToJsonString()}"); }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { views.Add($"{n.Address}: {e.Message}"); }
+        }
+        Assert.Fail($"timed out after {timeout.TotalSeconds:F0} s waiting for: {what}{(last is null ? "" : $" (last error: {last.Message})")}\n{string.Join("\n", views)}\n{Logs()}");
     }
 
     public string Logs() => string.Join("\n", Nodes.Select(n => $"--- node {n.Port} ---\n{n.Log}"));

@@ -79,6 +79,13 @@ public sealed class JobManagerActor : UntypedPersistentActor
 
     private bool _handingOver;
 
+    protected override void PreStart()
+    {
+        // Worth a line in every node's log: where the job manager runs now (the log level of a node is WARNING).
+        _log.Warning("job manager starting on {0}", _node);
+        base.PreStart();
+    }
+
     protected override void OnRecover(object message)
     {
         switch (message)
@@ -87,6 +94,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
                 Apply(JobManagerEvent.FromBytes(bytes));
                 break;
             case RecoveryCompleted:
+                _log.Warning("job manager on {0} recovered {1} jobs", _node, _jobs.Count);
                 var pending = _jobs.Values.Where(j => j.EndState is null).OrderBy(j => j.Submitted.At).ToList();
                 var events = pending.Select(e => new JobManagerEvent { Kind = JobManagerEventKind.Resubmitted, JobId = e.Id, At = DateTime.UtcNow, Node = _node }).ToList();
                 PersistAll(events.Select(e => e.ToBytes()), bytes =>
