@@ -21,6 +21,9 @@ public static class CliApp
         root.Subcommands.Add(EvaluateCommand.Create(output));
         root.Subcommands.Add(ModelsCommand.Create(output));
         foreach (var c in KafkaCommands.Create(output)) root.Subcommands.Add(c);
+        root.Subcommands.Add(NodeCommand.Create(output));
+        foreach (var c in ClusterCommands.Create(output)) root.Subcommands.Add(c);
+        root.Subcommands.Add(DevCertCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -39,6 +42,11 @@ public static class CliApp
         {
             Console.Error.WriteLine($"recoflow: {e.Message}");
             return 2;
+        }
+        catch (ClusterUnreachableException e)
+        {
+            Console.Error.WriteLine($"recoflow: {e.Message}");
+            return 1;
         }
         finally
         {

@@ -40,6 +40,7 @@ public sealed class LocalRuntime : IAsyncDisposable
     private readonly ActorSystem _system;
     private readonly bool _storeConfigured;
     private int _jobCounter;
+    private bool _ownsSystem = true;
 
     private LocalRuntime(ActorSystem system, RuntimeSettings settings, bool storeConfigured)
     {
@@ -59,6 +60,18 @@ public sealed class LocalRuntime : IAsyncDisposable
         var full = (config ?? Config.Empty).WithFallback(RuntimeSettings.ReferenceConfig);
         var system = ActorSystem.Create("recoflow", full);
         return new LocalRuntime(system, RuntimeSettings.From(full), CheckpointStore.IsConfigured(full));
+    }
+
+    /// <summary>
+    /// Runs jobs on an actor system that a host started (a cluster node): settings and checkpoint store come from
+    /// that system's configuration, which should fall back to <see cref="RuntimeSettings.ReferenceConfig"/>.
+    /// Disposing the runtime then leaves the system running: its host owns it.
+    /// </summary>
+    public static LocalRuntime Attach(ActorSystem system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var config = system.Settings.Config.WithFallback(RuntimeSettings.ReferenceConfig);
+        return new LocalRuntime(system, RuntimeSettings.From(config), CheckpointStore.IsConfigured(config)) { _ownsSystem = false };
     }
 
     /// <summary>Submits a validated job graph; returns at once with a client to follow it.</summary>
@@ -85,7 +98,10 @@ public sealed class LocalRuntime : IAsyncDisposable
         return new JobClient(jobId, plan, master, completion.Task, metrics, deadLetters);
     }
 
-    public async ValueTask DisposeAsync() => await _system.Terminate();
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsSystem) await _system.Terminate();
+    }
 }
 
 /// <summary>Follows and controls one running job.</summary>

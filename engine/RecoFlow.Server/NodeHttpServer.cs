@@ -99,6 +99,7 @@ public static class NodeHttpServerExtensions
     {
         services.AddSingleton(options);
         services.AddSingleton(node.Jobs);
+        if (node.Operations is not null) services.AddSingleton(node.Operations);
         services.AddSingleton(node.Cluster ?? new SingleNodeClusterView(options.NodeName));
         services.AddSingleton(node.Publisher ?? new InMemoryEventPublisher());
         services.AddSingleton(node.Feed ?? new InMemoryRecommendationFeed());
@@ -154,7 +155,8 @@ public static class NodeHttpServerExtensions
             jobs.Find(id) is { } j ? Results.Json(ApiEndpoints.Detail(j, sampler)) : NotFound(id));
         api.MapGet("/jobs/{id}/checkpoints", (string id, IJobRegistry jobs) =>
             jobs.Find(id) is { } j ? Results.Json(j.Checkpoints.Select(ApiEndpoints.Checkpoint)) : NotFound(id));
-        api.MapPost("/jobs/{id}/cancel", (string id, IJobRegistry jobs) =>
+        if (app.Services.GetService<IJobOperations>() is not null) JobOperationEndpoints.Map(api);
+        else api.MapPost("/jobs/{id}/cancel", (string id, IJobRegistry jobs) =>
         {
             if (jobs.Find(id) is not { } j) return NotFound(id);
             if (j.Status is JobStatus.Finished or JobStatus.Failed or JobStatus.Canceled)

@@ -25,6 +25,9 @@ public sealed class NodeServices
 
     /// <summary>A catalogue to serve the demo shop page (/shop) with; null: no shop.</summary>
     public IShopCatalog? Shop { get; init; }
+
+    /// <summary>Submitting and operating jobs over HTTP (POST /api/jobs, savepoint, stop); null leaves those endpoints out.</summary>
+    public IJobOperations? Operations { get; init; }
 }
 
 /// <summary>The items the demo shop page shows: JSON <c>{"categories":[...],"items":[{"id","title","category"}]}</c>.</summary>

@@ -52,6 +52,7 @@ internal static class ApiEndpoints
         uptime_ms = Uptime(j),
         restarts = j.Restarts,
         dead_letters = j.DeadLetterCount,
+        node = j.Node,
         vertices = j.Graph.Vertices.Count,
         tasks = j.Graph.Vertices.Sum(v => v.Parallelism),
     };
@@ -68,6 +69,7 @@ internal static class ApiEndpoints
         restarts = j.Restarts,
         last_checkpoint = j.Checkpoints.LastOrDefault(c => c.Status == "COMPLETED") is { } c ? Checkpoint(c) : null,
         dead_letters = j.DeadLetterCount,
+        node = j.Node,
         graph = new
         {
             vertices = j.Graph.Vertices.Select(v => new

@@ -32,6 +32,9 @@ public interface IJobHandle
     /// <summary>Current cumulative counters of every task.</summary>
     IReadOnlyList<TaskCounters> SampleTasks();
     void Cancel();
+
+    /// <summary>Address of the node running the job; null on a node running alone.</summary>
+    string? Node => null;
 }
 
 /// <summary>Operator chains (vertices) and network edges of a job's execution plan.</summary>

@@ -1,0 +1,199 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace RecoFlow.Cli;
+
+/// <summary>
+/// Operating jobs on a cluster over any node's HTTP API: <c>submit</c>, <c>list</c>, <c>status</c>, <c>cancel</c>,
+/// <c>savepoint</c>, <c>stop</c>. A refused request prints one line naming the cause and exits with 2; an unreachable
+/// cluster exits with 1.
+/// </summary>
+public static class ClusterCommands
+{
+    public static IEnumerable<Command> Create(TextWriter output)
+    {
+        yield return Submit(output);
+        yield return List(output);
+        yield return Status(output);
+        yield return Simple(output, "cancel", "cancel a job on the cluster", id => $"api/jobs/{id}/cancel", (id, _) => $"cancel requested for job {id}");
+        yield return Simple(output, "savepoint", "take a savepoint of a running job; prints the savepoint's directory", id => $"api/jobs/{id}/savepoint", (_, r) => r["savepoint"]!.GetValue<string>());
+        yield return Stop(output);
+    }
+
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static Option<string> ClusterOption() => new("--cluster")
+    {
+        Description = "HTTP address of any node, e.g. http://127.0.0.1:8081",
+        Required = true,
+    };
+
+    private static Option<string?> TokenOption() => new("--token") { Description = "access token of the cluster's HTTP API (default: env RECOFLOW_TOKEN)" };
+
+    private static Command Submit(TextWriter output)
+    {
+        var job = new Argument<string>("job") { Description = "built-in job name, or a .dll built against RecoFlow.Api (with --job-class)" };
+        var cluster = ClusterOption();
+        var token = TokenOption();
+        var param = new Option<string[]>("--param", "-p") { Description = "job parameter key=value (repeatable); paths are read on the node that runs the job", Arity = ArgumentArity.ZeroOrMore };
+        var savepoint = new Option<string?>("--from-savepoint") { Description = "start from this savepoint (the directory printed by 'recoflow savepoint')" };
+        var jobClass = new Option<string?>("--job-class") { Description = "with an assembly: full name of its IJobDefinition class" };
+        var cmd = new Command("submit", "submit a job to a cluster; prints its job ID") { job, cluster, token, param, savepoint, jobClass };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var name = r.GetValue(job)!;
+            var parameters = JobRunner.ParseParams(r.GetValue(param) ?? []);
+            string? assembly = null;
+            var cls = r.GetValue(jobClass);
+            if (name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!File.Exists(name)) throw new UsageException($"assembly not found: {name}");
+                if (cls is null) throw new UsageException("an assembly needs --job-class (the full name of its IJobDefinition class)");
+                assembly = Convert.ToBase64String(await File.ReadAllBytesAsync(name, ct));
+            }
+            else if (cls is not null) throw new UsageException("--job-class needs an assembly (.dll) instead of a built-in job name");
+            var body = new JsonObject
+            {
+                ["job"] = assembly is null ? name : cls,
+                ["params"] = new JsonObject(parameters.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+                ["from_savepoint"] = r.GetValue(savepoint),
+                ["assembly"] = assembly,
+                ["job_class"] = cls,
+            };
+            var reply = await SendAsync(r.GetValue(cluster)!, r.GetValue(token), HttpMethod.Post, "api/jobs", body, ct);
+            output.WriteLine(reply["id"]!.GetValue<string>());
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command List(TextWriter output)
+    {
+        var cluster = ClusterOption();
+        var token = TokenOption();
+        var json = new Option<bool>("--json") { Description = "print the JSON array of jobs" };
+        var cmd = new Command("list", "list the cluster's jobs") { cluster, token, json };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var reply = await SendAsync(r.GetValue(cluster)!, r.GetValue(token), HttpMethod.Get, "api/jobs", null, ct);
+            if (r.GetValue(json))
+            {
+                output.WriteLine(reply.ToJsonString(Json));
+                return 0;
+            }
+            output.WriteLine($"{"ID",-24} {"JOB",-16} {"STATE",-11} {"RESTARTS",8}  NODE");
+            foreach (var j in reply.AsArray())
+                output.WriteLine($"{j!["id"],-24} {j["name"],-16} {j["status"],-11} {j["restarts"],8}  {j["node"]}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Status(TextWriter output)
+    {
+        var id = new Argument<string>("id") { Description = "job ID (as printed by submit)" };
+        var cluster = ClusterOption();
+        var token = TokenOption();
+        var json = new Option<bool>("--json") { Description = "print one JSON object: id, job, state, restarts, last_checkpoint, node, ..." };
+        var cmd = new Command("status", "show a job's state on the cluster") { id, cluster, token, json };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var jobId = r.GetValue(id)!;
+            var d = await SendAsync(r.GetValue(cluster)!, r.GetValue(token), HttpMethod.Get, $"api/jobs/{Uri.EscapeDataString(jobId)}", null, ct);
+            var status = new JsonObject
+            {
+                ["id"] = d["id"]?.GetValue<string>(),
+                ["job"] = d["name"]?.GetValue<string>(),
+                ["state"] = d["status"]?.GetValue<string>(),
+                ["restarts"] = d["restarts"]?.DeepClone(),
+                ["last_checkpoint"] = d["last_checkpoint"]?["id"]?.DeepClone(),
+                ["node"] = d["node"]?.DeepClone(),
+                ["submitted_at"] = d["submitted_at"]?.DeepClone(),
+                ["ended_at"] = d["ended_at"]?.DeepClone(),
+                ["failure_cause"] = d["failure_cause"]?.DeepClone(),
+            };
+            if (r.GetValue(json))
+            {
+                output.WriteLine(status.ToJsonString(Json));
+                return 0;
+            }
+            foreach (var (key, value) in status)
+                output.WriteLine($"{key,-16} {(value is null ? "-" : value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString())}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Stop(TextWriter output)
+    {
+        var id = new Argument<string>("id") { Description = "job ID" };
+        var cluster = ClusterOption();
+        var token = TokenOption();
+        var savepoint = new Option<bool>("--savepoint") { Description = "take a savepoint, then stop (prints the savepoint's directory); without it the job is canceled" };
+        var cmd = new Command("stop", "stop a job on the cluster, with a savepoint to resume from") { id, cluster, token, savepoint };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var jobId = Uri.EscapeDataString(r.GetValue(id)!);
+            var withSavepoint = r.GetValue(savepoint);
+            var reply = await SendAsync(r.GetValue(cluster)!, r.GetValue(token), HttpMethod.Post, $"api/jobs/{jobId}/stop?savepoint={(withSavepoint ? "true" : "false")}", null, ct);
+            output.WriteLine(withSavepoint ? reply["savepoint"]!.GetValue<string>() : $"cancel requested for job {r.GetValue(id)}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Simple(TextWriter output, string name, string description, Func<string, string> path, Func<string, JsonNode, string> print)
+    {
+        var id = new Argument<string>("id") { Description = "job ID" };
+        var cluster = ClusterOption();
+        var token = TokenOption();
+        var cmd = new Command(name, description) { id, cluster, token };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var jobId = r.GetValue(id)!;
+            var reply = await SendAsync(r.GetValue(cluster)!, r.GetValue(token), HttpMethod.Post, path(Uri.EscapeDataString(jobId)), null, ct);
+            output.WriteLine(print(jobId, reply));
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>Sends a request to the cluster; a refusal (4xx) becomes a usage error with the server's message.</summary>
+    private static async Task<JsonNode> SendAsync(string cluster, string? token, HttpMethod method, string path, JsonNode? body, CancellationToken ct)
+    {
+        if (!Uri.TryCreate(cluster.EndsWith('/') ? cluster : cluster + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
+            throw new UsageException($"--cluster must be an http(s) address of a node, got '{cluster}'");
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(10) };
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        token ??= Environment.GetEnvironmentVariable("RECOFLOW_TOKEN");
+        if (!string.IsNullOrEmpty(token)) request.Headers.Authorization = new("Bearer", token);
+        HttpResponseMessage response;
+        try { response = await http.SendAsync(request, ct); }
+        catch (HttpRequestException e) { throw new ClusterUnreachableException($"cannot reach the cluster at {baseUri}: {e.Message}"); }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct);
+            JsonNode? reply = null;
+            try { reply = text.Length > 0 ? JsonNode.Parse(text) : null; }
+            catch (JsonException) { }
+            if (response.IsSuccessStatusCode) return reply ?? new JsonObject();
+            var error = reply is JsonObject o && o["error"] is JsonValue v ? v.GetValue<string>() : $"{(int)response.StatusCode} {response.ReasonPhrase}";
+            if (response.StatusCode is HttpStatusCode.ServiceUnavailable or >= HttpStatusCode.InternalServerError)
+                throw new ClusterUnreachableException(error);
+            throw new UsageException(error);
+        }
+    }
+}
+
+/// <summary>The cluster did not answer (or failed): exit code 1, one line.</summary>
+public sealed class ClusterUnreachableException : Exception
+{
+    public ClusterUnreachableException(string message) : base(message) { }
+    public ClusterUnreachableException() { }
+    public ClusterUnreachableException(string message, Exception inner) : base(message, inner) { }
+}

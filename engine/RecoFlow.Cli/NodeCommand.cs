@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Akka.Configuration;
+using RecoFlow.Cluster.Hosting;
+using RecoFlow.Cluster.Jobs;
+
+namespace RecoFlow.Cli;
+
+/// <summary>
+/// <c>recoflow node</c>: runs one cluster node until Ctrl+C or SIGTERM, which make it leave the cluster gracefully.
+/// Prints <c>node up: AKKA_ADDRESS, HTTP_URL</c> once it is Up and serving.
+/// </summary>
+public static class NodeCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var config = new Option<string?>("--config") { Description = "HOCON file with the node's settings (see cluster-config/); flags override it" };
+        var port = new Option<int?>("--port") { Description = "Akka.Remote port of this node (default 4053)" };
+        var seeds = new Option<string[]>("--seed") { Description = "seed node host:port (repeatable); none: the node seeds itself", Arity = ArgumentArity.ZeroOrMore };
+        var httpPort = new Option<int?>("--http-port") { Description = "port of the dashboard and JSON API (default 8081; 0: any free one)" };
+        var stateDir = new Option<string?>("--state-dir") { Description = "directory for the checkpoint store (SQLite by default) and the jobs' state; nodes that may run the same job share it" };
+        var exitOnEof = new Option<bool>("--exit-on-stdin-eof") { Description = "leave the cluster when standard input closes (for supervisors and tests that start nodes as child processes)" };
+        var cmd = new Command("node", "run a cluster node: job manager (on the oldest node), runtime, HTTP API; Ctrl+C leaves the cluster") { config, port, seeds, httpPort, stateDir, exitOnEof };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var file = Config.Empty;
+            if (r.GetValue(config) is { } path)
+            {
+                if (!File.Exists(path)) throw new UsageException($"--config: file not found: {path}");
+                try { file = ConfigurationFactory.ParseString(File.ReadAllText(path)); }
+                catch (Exception e) { throw new UsageException($"--config {path}: {e.Message}"); }
+            }
+            NodeSettings settings;
+            try { settings = NodeSettings.Resolve(file, r.GetValue(port), r.GetValue(seeds), r.GetValue(httpPort), r.GetValue(stateDir)); }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            if (r.GetValue(exitOnEof))
+                _ = Task.Run(async () =>
+                {
+                    while (await Console.In.ReadLineAsync(stop.Token) is not null) { }
+                    await stop.CancelAsync();
+                }, CancellationToken.None);
+            await using var node = await ClusterNode.StartAsync(settings, new CliJobCatalog(), TimeSpan.FromSeconds(60), stop.Token);
+            output.WriteLine($"node up: {settings.Address}, {node.HttpUrl}");
+            output.Flush();
+            try { await node.Terminated.WaitAsync(stop.Token); }
+            catch (OperationCanceledException) { }
+            if (node.Terminated.IsCompleted)
+            {
+                Console.Error.WriteLine("recoflow: this node was removed from the cluster (downed); exiting");
+                return 1;
+            }
+            output.WriteLine("node leaving the cluster");
+            await node.LeaveAsync();
+            output.WriteLine("node left");
+            return 0;
+        });
+        return cmd;
+    }
+}
+
+/// <summary>The jobs a node can run: the built-in ones by name, and job classes from submitted assemblies.</summary>
+internal sealed class CliJobCatalog : IJobCatalog
+{
+    public LoadedJob Load(JobSubmission submission)
+    {
+        if (submission.Assembly is { } bytes)
+            return JobAssemblyLoader.Load(bytes, submission.JobClass ?? throw new JobSubmissionException("an assembly needs a job class"), submission.Parameters);
+        try
+        {
+            return new LoadedJob(JobRunner.BuildGraph(JobRunner.FindJob(submission.Job), submission.Parameters));
+        }
+        catch (UsageException e)
+        {
+            throw new JobSubmissionException(e.Message, e);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Akka.Configuration;
+using RecoFlow.Runtime.Checkpointing;
+using RecoFlow.Runtime.Execution;
+
+namespace RecoFlow.Cluster.Hosting;
+
+/// <summary>
+/// What a node starts with, resolved from (highest first) command-line flags, the --config file, the embedded
+/// cluster.conf, the runtime's reference.conf. <see cref="Config"/> is the complete HOCON of the node's actor system.
+/// </summary>
+public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<string> Seeds, int HttpPort, string StateDirectory, Config Config, string Protocol = "akka.tcp")
+{
+    /// <summary>The embedded cluster.conf: the one place the node's defaults live.</summary>
+    public static Config DefaultConfig { get; } = LoadDefaults();
+
+    /// <summary>Akka address of the node, e.g. <c>akka.tcp://recoflow@127.0.0.1:4053</c> (<c>akka.ssl.tcp</c> with TLS).</summary>
+    public string Address => $"{Protocol}://recoflow@{Hostname}:{Port}";
+
+    public TimeSpan CheckpointInterval => Config.GetTimeSpan("recoflow.cluster.job-manager.checkpoint-interval");
+    public TimeSpan SavepointTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.savepoint-timeout");
+    public TimeSpan HandOverTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.hand-over-timeout");
+    public TimeSpan RefreshInterval => Config.GetTimeSpan("recoflow.cluster.job-manager.refresh-interval");
+    public TimeSpan AskTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.ask-timeout");
+
+    /// <summary>
+    /// Resolves the node's settings. <paramref name="file"/> is the parsed --config file (or empty); the other
+    /// arguments are the flags, null when not given. Throws <see cref="ArgumentException"/> naming a bad value.
+    /// </summary>
+    public static NodeSettings Resolve(Config file, int? port, IReadOnlyList<string>? seeds, int? httpPort, string? stateDirectory)
+    {
+        var c = file.WithFallback(DefaultConfig).GetConfig("recoflow.cluster");
+        var hostname = c.GetString("hostname");
+        var p = port ?? c.GetInt("port");
+        var h = httpPort ?? c.GetInt("http-port");
+        if (p is < 1 or > 65535) throw new ArgumentException($"port {p} is out of range 1..65535");
+        if (h is < 0 or > 65535) throw new ArgumentException($"http port {h} is out of range 0..65535");
+        IReadOnlyList<string> seedList = seeds is { Count: > 0 } ? seeds : (c.GetStringList("seed-nodes") ?? []).ToList();
+        foreach (var s in seedList)
+        {
+            var colon = s.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(s.AsSpan(colon + 1), out var sp) || sp is < 1 or > 65535)
+                throw new ArgumentException($"seed '{s}' is not host:port");
+        }
+        var dir = Path.GetFullPath(stateDirectory ?? c.GetString("state-directory"));
+        Directory.CreateDirectory(dir);
+
+        // With TLS, Akka.Remote's DotNetty transport speaks (and addresses nodes with) akka.ssl.tcp.
+        var protocol = file.WithFallback(DefaultConfig).GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false) ? "akka.ssl.tcp" : "akka.tcp";
+        var seedAddresses = (seedList.Count > 0 ? seedList : [$"{hostname}:{p}"]).Select(s => $"\"{protocol}://recoflow@{s}\"");
+        var flags = ConfigurationFactory.ParseString($$"""
+            recoflow.cluster { port = {{p}}, http-port = {{h}}, state-directory = {{Quote(dir)}} }
+            recoflow.http.port = {{h}}
+            akka.remote.dot-netty.tcp { hostname = {{Quote(hostname)}}, port = {{p}} }
+            akka.cluster.seed-nodes = [{{string.Join(", ", seedAddresses)}}]
+            """);
+        var merged = flags.WithFallback(file).WithFallback(DefaultConfig);
+        var store = CheckpointStore.IsConfigured(merged) ? CheckpointStore.FromFile(merged) : CheckpointStore.Sqlite(Path.Combine(dir, "checkpoints.db")).WithFallback(merged);
+        var full = store.WithFallback(RuntimeSettings.ReferenceConfig);
+        return new NodeSettings(hostname, p, seedList.ToList(), h, dir, full, protocol);
+    }
+
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    private static Config LoadDefaults()
+    {
+        using var stream = typeof(NodeSettings).Assembly.GetManifestResourceStream("RecoFlow.Cluster.cluster.conf")
+            ?? throw new InvalidOperationException("cluster.conf is missing from RecoFlow.Cluster");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}

@@ -1,0 +1,134 @@
+using Akka.Actor;
+using RecoFlow.Server.Jobs;
+
+namespace RecoFlow.Cluster.Jobs;
+
+/// <summary>
+/// A node's view of the cluster's jobs for its HTTP layer: a copy of the job manager's list, refreshed every
+/// <c>refresh</c> and after every operation, and the operations themselves, forwarded to the job manager singleton
+/// through its proxy. While the job manager moves (a node died), the list is the last one seen and operations answer 503.
+/// </summary>
+public sealed class ClusterJobRegistry : IJobRegistry, IJobOperations, IAsyncDisposable
+{
+    private readonly IActorRef _jobManager;
+    private readonly TimeSpan _askTimeout;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private volatile IReadOnlyList<ClusterJobHandle> _jobs = [];
+
+    public ClusterJobRegistry(IActorRef jobManagerProxy, TimeSpan refresh, TimeSpan askTimeout)
+    {
+        _jobManager = jobManagerProxy;
+        _askTimeout = askTimeout;
+        _loop = RefreshLoopAsync(refresh);
+    }
+
+    public IReadOnlyList<IJobHandle> Jobs => _jobs;
+
+    public IJobHandle? Find(string jobId) => _jobs.FirstOrDefault(j => j.Id == jobId);
+
+    /// <summary>Asks the job manager for its list now; false when it did not answer in time.</summary>
+    public async Task<bool> RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var list = await _jobManager.Ask<JobList>(new ListJobs(), _askTimeout, cancellationToken);
+            _jobs = list.Jobs.Select(j => new ClusterJobHandle(j, this)).ToList();
+            return true;
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task RefreshLoopAsync(TimeSpan refresh)
+    {
+        using var timer = new PeriodicTimer(refresh);
+        try
+        {
+            do await RefreshAsync(_stop.Token);
+            while (await timer.WaitForNextTickAsync(_stop.Token));
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    public async Task<JobOperationResult> SubmitAsync(JobSubmitRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Job) && string.IsNullOrWhiteSpace(request.JobClass))
+            return new JobOperationResult(400, Error: "missing \"job\": the name of a built-in job (see 'recoflow jobs')");
+        byte[]? assembly = null;
+        if (request.Assembly is { Length: > 0 } b64)
+        {
+            try { assembly = Convert.FromBase64String(b64); }
+            catch (FormatException) { return new JobOperationResult(400, Error: "\"assembly\" is not valid base64"); }
+            if (string.IsNullOrWhiteSpace(request.JobClass)) return new JobOperationResult(400, Error: "an assembly needs \"job_class\": the full name of its IJobDefinition class");
+        }
+        var submission = new JobSubmission(request.Job ?? request.JobClass!, request.Params ?? [], request.FromSavepoint, assembly, request.JobClass);
+        return await AskAsync(new SubmitJob(submission), cancellationToken, r => r switch
+        {
+            JobAccepted a => new JobOperationResult(201, a.JobId),
+            JobRejected x => new JobOperationResult(400, Error: x.Reason),
+            _ => null,
+        });
+    }
+
+    public Task<JobOperationResult> SavepointAsync(string jobId, bool stop, CancellationToken cancellationToken) =>
+        AskAsync(new SavepointClusterJob(jobId, stop), cancellationToken, Command);
+
+    public Task<JobOperationResult> CancelAsync(string jobId, CancellationToken cancellationToken) =>
+        AskAsync(new CancelClusterJob(jobId), cancellationToken, Command);
+
+    private static JobOperationResult? Command(object reply) => reply switch
+    {
+        JobCommandDone d => new JobOperationResult(200, d.JobId, d.SavepointPath),
+        JobCommandFailed { NotFound: true } f => new JobOperationResult(404, Error: f.Reason),
+        JobCommandFailed f => new JobOperationResult(409, Error: f.Reason),
+        _ => null,
+    };
+
+    private async Task<JobOperationResult> AskAsync(object message, CancellationToken cancellationToken, Func<object, JobOperationResult?> map)
+    {
+        object reply;
+        try
+        {
+            // Savepoints may take a while; submissions and cancels answer at once.
+            var timeout = message is SavepointClusterJob ? _askTimeout * 20 : _askTimeout;
+            reply = await _jobManager.Ask<object>(message, timeout, cancellationToken);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            return new JobOperationResult(503, Error: "the job manager did not answer (it may be moving to another node); try again");
+        }
+        await RefreshAsync(cancellationToken);
+        return map(reply) ?? new JobOperationResult(500, Error: $"unexpected reply {reply.GetType().Name} from the job manager");
+    }
+
+    internal void CancelInBackground(string jobId) => _jobManager.Tell(new CancelClusterJob(jobId));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+}
+
+/// <summary>A job as the last list from the job manager showed it.</summary>
+internal sealed class ClusterJobHandle(JobSnapshot s, ClusterJobRegistry registry) : IJobHandle
+{
+    public JobSnapshot Snapshot => s;
+    public string Id => s.Id;
+    public string Name => s.Job;
+    public DateTimeOffset SubmittedAt => s.SubmittedAt;
+    public DateTimeOffset? EndedAt => s.EndedAt;
+    public JobStatus Status => Enum.TryParse<JobStatus>(s.State, ignoreCase: true, out var st) ? st : JobStatus.Created;
+    public string? FailureCause => s.FailureCause;
+    public int? Restarts => s.Restarts;
+    public JobGraphView Graph => s.Graph ?? new JobGraphView([], []);
+    public long DeadLetterCount => s.DeadLetters;
+    public IReadOnlyList<CheckpointView> Checkpoints => s.Checkpoints;
+    public IReadOnlyList<TaskCounters> SampleTasks() => s.Tasks;
+    public void Cancel() => registry.CancelInBackground(s.Id);
+    public string? Node => s.Node;
+}

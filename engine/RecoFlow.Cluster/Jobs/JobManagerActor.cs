@@ -1,0 +1,344 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using RecoFlow.Runtime;
+using RecoFlow.Runtime.Checkpointing;
+using RecoFlow.Runtime.Execution;
+using RecoFlow.Server.Jobs;
+
+namespace RecoFlow.Cluster.Jobs;
+
+/// <summary>Settings of the job manager (from <c>recoflow.cluster.job-manager</c>).</summary>
+/// <param name="StateDirectory">Where jobs keep their state (JOB_ID/ below it: sink staging, savepoints). Shared by every node that may host the job manager.</param>
+/// <param name="HandOverTimeout">How long a job manager that moves away waits for its jobs to stop.</param>
+public sealed record JobManagerSettings(string StateDirectory, TimeSpan CheckpointInterval, TimeSpan SavepointTimeout, TimeSpan HandOverTimeout);
+
+/// <summary>
+/// The cluster's job manager (Flink: Dispatcher), run as a cluster singleton: it owns the submitted jobs, runs them on
+/// the node that hosts it through the embedded runtime, and journals every submission and every end. A new job
+/// manager (after its node left or died) replays the journal and resubmits the jobs that had not ended; they resume
+/// from their last completed checkpoint, which is why the checkpoint store and the state directory must be shared.
+/// </summary>
+public sealed class JobManagerActor : UntypedPersistentActor
+{
+    public const string PersistenceIdValue = "recoflow/job-manager";
+
+    private readonly LocalRuntime _runtime;
+    private readonly IJobCatalog _catalog;
+    private readonly JobManagerSettings _settings;
+    private readonly string _node;
+    private readonly Dictionary<string, Entry> _jobs = new(StringComparer.Ordinal);
+    private readonly LocalJobRegistry _views = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public JobManagerActor(LocalRuntime runtime, IJobCatalog catalog, JobManagerSettings settings)
+    {
+        _runtime = runtime;
+        _catalog = catalog;
+        _settings = settings;
+        _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
+    }
+
+    public static Props Props(LocalRuntime runtime, IJobCatalog catalog, JobManagerSettings settings) =>
+        Akka.Actor.Props.Create(() => new JobManagerActor(runtime, catalog, settings));
+
+    public override string PersistenceId => PersistenceIdValue;
+
+    private sealed class Entry(JobManagerEvent submitted)
+    {
+        public JobManagerEvent Submitted { get; } = submitted;
+        public string Id => Submitted.JobId;
+        public int Resubmissions { get; set; }
+        public string? Node { get; set; }
+        public string? EndState { get; set; }
+        public string? FailureCause { get; set; }
+        public DateTimeOffset? EndedAt { get; set; }
+        public string? Savepoint { get; set; }
+        public JobClient? Client { get; set; }
+        public LocalJobHandle? View { get; set; }
+        public int ClientAttempt { get; set; }
+        /// <summary>Keeps the job's code loaded while it runs (an assembly's load context).</summary>
+        public LoadedJob? Loaded { get; set; }
+
+        public JobSubmission Submission => new(Submitted.Job!, Submitted.Parameters ?? [], Submitted.FromSavepoint, Submitted.Assembly, Submitted.JobClass);
+    }
+
+    private sealed record RunEnded(string JobId, int Attempt, JobResult? Result, string? Failure);
+
+    /// <summary>
+    /// The singleton's termination message: the job manager moves to another node (this one leaves the cluster). It
+    /// cancels its jobs, waits until they have stopped (so the next job manager never runs a job while this node still
+    /// writes its output or checkpoints), and stops; the ends are not journaled, so the next job manager resubmits them.
+    /// </summary>
+    public sealed record HandOver
+    {
+        public static readonly HandOver Instance = new();
+    }
+
+    private sealed record JobsStopped;
+
+    private bool _handingOver;
+
+    protected override void PreStart()
+    {
+        // Worth a line in every node's log: where the job manager runs now (the log level of a node is WARNING).
+        _log.Warning("job manager starting on {0}", _node);
+        base.PreStart();
+    }
+
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case byte[] bytes:
+                Apply(JobManagerEvent.FromBytes(bytes));
+                break;
+            case RecoveryCompleted:
+                _log.Warning("job manager on {0} recovered {1} jobs", _node, _jobs.Count);
+                var pending = _jobs.Values.Where(j => j.EndState is null).OrderBy(j => j.Submitted.At).ToList();
+                var events = pending.Select(e => new JobManagerEvent { Kind = JobManagerEventKind.Resubmitted, JobId = e.Id, At = DateTime.UtcNow, Node = _node }).ToList();
+                PersistAll(events.Select(e => e.ToBytes()), bytes =>
+                {
+                    var resubmitted = JobManagerEvent.FromBytes(bytes);
+                    Apply(resubmitted);
+                    var e = _jobs[resubmitted.JobId];
+                    _log.Warning("job manager on {0}: resubmitting job {1} ({2}); it resumes from its last completed checkpoint", _node, e.Id, e.Submitted.Job);
+                    StartRun(e);
+                });
+                break;
+        }
+    }
+
+    private void Apply(JobManagerEvent e)
+    {
+        switch (e.Kind)
+        {
+            case JobManagerEventKind.Submitted:
+                _jobs[e.JobId] = new Entry(e) { Node = e.Node };
+                break;
+            case JobManagerEventKind.Resubmitted when _jobs.TryGetValue(e.JobId, out var r):
+                r.Resubmissions++;
+                r.Node = e.Node ?? r.Node;
+                break;
+            case JobManagerEventKind.Ended when _jobs.TryGetValue(e.JobId, out var x):
+                x.EndState = e.State;
+                x.FailureCause = e.FailureCause;
+                x.EndedAt = new DateTimeOffset(e.At, TimeSpan.Zero);
+                x.Savepoint = e.Savepoint ?? x.Savepoint;
+                break;
+        }
+    }
+
+    protected override void OnCommand(object message)
+    {
+        switch (message)
+        {
+            case SubmitJob s:
+                Submit(s.Submission);
+                break;
+            case ListJobs:
+                Sender.Tell(new JobList(_jobs.Values.OrderBy(j => j.Submitted.At).Select(Snapshot).ToList(), _node));
+                break;
+            case CancelClusterJob c:
+                if (Running(c.JobId, out var toCancel) is { } cancelError) Sender.Tell(cancelError);
+                else
+                {
+                    toCancel!.Client!.Cancel();
+                    Sender.Tell(new JobCommandDone(c.JobId, null));
+                }
+                break;
+            case SavepointClusterJob p:
+                if (Running(p.JobId, out var toSavepoint) is { } spError) Sender.Tell(spError);
+                else Savepoint(toSavepoint!, p.Stop, Sender);
+                break;
+            case RunEnded r:
+                if (!_handingOver) Ended(r);
+                break;
+            case HandOver:
+                HandOverJobs();
+                break;
+            case JobsStopped:
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void HandOverJobs()
+    {
+        if (_handingOver) return;
+        _handingOver = true;
+        var running = _jobs.Values.Where(e => e.EndState is null && e.Client is { Completion.IsCompleted: false }).Select(e => e.Client!).ToList();
+        _log.Info("job manager on {0} hands over: stopping {1} running jobs", _node, running.Count);
+        foreach (var c in running) c.Cancel();
+        Task.WhenAll(running.Select(c => c.Completion)).WaitAsync(_settings.HandOverTimeout)
+            .ContinueWith(_ => new JobsStopped(), TaskScheduler.Default)
+            .PipeTo(Self);
+    }
+
+    private JobCommandFailed? Running(string id, out Entry? entry)
+    {
+        if (!_jobs.TryGetValue(id, out entry)) return new JobCommandFailed($"no job {id}", NotFound: true);
+        if (entry.EndState is not null || entry.Client is null) return new JobCommandFailed($"job {id} already ended ({entry.EndState ?? "not running"})", NotFound: false);
+        return null;
+    }
+
+    private void Submit(JobSubmission submission)
+    {
+        var replyTo = Sender;
+        try
+        {
+            // Validate first: nothing is journaled or started for a submission that cannot run.
+            ValidateSubmission(submission);
+            using var validated = _catalog.Load(submission);
+            ExecutionPlan.Create(validated.Graph);
+        }
+        catch (JobSubmissionException e)
+        {
+            replyTo.Tell(new JobRejected(e.Message));
+            return;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            replyTo.Tell(new JobRejected($"job '{submission.Job}': {e.Message}"));
+            return;
+        }
+        var id = $"{submission.Job.Split('.', '/', '\\')[^1].ToLowerInvariant()}-{Guid.NewGuid():N}"[..^24];
+        var submitted = new JobManagerEvent
+        {
+            Kind = JobManagerEventKind.Submitted,
+            JobId = id,
+            At = DateTime.UtcNow,
+            Job = submission.Job,
+            Parameters = submission.Parameters.ToDictionary(StringComparer.Ordinal),
+            FromSavepoint = submission.FromSavepoint,
+            Assembly = submission.Assembly,
+            JobClass = submission.JobClass,
+            Node = _node,
+        };
+        Persist(submitted.ToBytes(), _ =>
+        {
+            Apply(submitted);
+            StartRun(_jobs[id]);
+            replyTo.Tell(new JobAccepted(id));
+        });
+    }
+
+    private static void ValidateSubmission(JobSubmission s)
+    {
+        if (string.IsNullOrWhiteSpace(s.Job)) throw new JobSubmissionException("no job named: give a built-in job name (or an assembly and --job-class)");
+        if (s.FromSavepoint is { } sp && !Directory.Exists(sp)) throw new JobSubmissionException($"savepoint not found: {sp}");
+    }
+
+    private string JobDirectory(string id) => Path.Combine(_settings.StateDirectory, "jobs", id);
+
+    private void StartRun(Entry entry)
+    {
+        var self = Self;
+        var attempt = ++entry.ClientAttempt;
+        try
+        {
+            entry.Loaded?.Dispose();
+            entry.Loaded = _catalog.Load(entry.Submission);
+            var graph = entry.Loaded.Graph;
+            var dir = JobDirectory(entry.Id);
+            Directory.CreateDirectory(dir);
+            var client = _runtime.Submit(graph, new JobRunOptions
+            {
+                StateDirectory = dir,
+                Checkpoints = new CheckpointOptions { Interval = _settings.CheckpointInterval },
+                JobKey = entry.Id,
+                FromSavepoint = entry.Submitted.FromSavepoint,
+            });
+            entry.Client = client;
+            entry.View = _views.Add(client, () => Checkpoints(client), () => client.Metrics.Restarts);
+            client.Completion.ContinueWith(
+                t => t.IsCompletedSuccessfully ? new RunEnded(entry.Id, attempt, t.Result, null) : new RunEnded(entry.Id, attempt, null, t.Exception?.GetBaseException().Message ?? "canceled"),
+                TaskScheduler.Default).PipeTo(self);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "job {0} could not start", entry.Id);
+            self.Tell(new RunEnded(entry.Id, attempt, null, e.Message));
+        }
+    }
+
+    private void Ended(RunEnded r)
+    {
+        if (!_jobs.TryGetValue(r.JobId, out var entry) || entry.ClientAttempt != r.Attempt || entry.EndState is not null) return;
+        entry.Loaded?.Dispose();
+        entry.Loaded = null;
+        var state = r.Result?.State switch
+        {
+            JobState.Finished => "FINISHED",
+            JobState.Canceled => "CANCELED",
+            _ => "FAILED",
+        };
+        var ended = new JobManagerEvent
+        {
+            Kind = JobManagerEventKind.Ended,
+            JobId = r.JobId,
+            At = DateTime.UtcNow,
+            State = state,
+            FailureCause = r.Result?.Failure?.Message ?? r.Failure,
+            Savepoint = entry.Client?.Metrics.SavepointPath,
+        };
+        Persist(ended.ToBytes(), _ => Apply(ended));
+    }
+
+    private void Savepoint(Entry entry, bool stop, IActorRef replyTo)
+    {
+        var id = entry.Id;
+        entry.Client!.TriggerSavepointAsync(Path.Combine(JobDirectory(id), "savepoints"), stop, _settings.SavepointTimeout)
+            .ContinueWith(t => t.IsCompletedSuccessfully
+                ? (object)new JobCommandDone(id, t.Result)
+                : new JobCommandFailed(t.Exception?.GetBaseException().Message ?? "savepoint canceled", NotFound: false), TaskScheduler.Default)
+            .PipeTo(replyTo);
+    }
+
+    private JobSnapshot Snapshot(Entry e)
+    {
+        var metrics = e.Client?.Metrics;
+        var running = e.EndState is null && e.Client is { Completion.IsCompleted: false };
+        var state = e.EndState ?? (running ? metrics!.State.ToString().ToUpperInvariant() : "CREATED");
+        return new JobSnapshot(
+            e.Id,
+            e.Submitted.Job!,
+            state,
+            (metrics?.Restarts ?? 0) + e.Resubmissions,
+            e.Resubmissions,
+            metrics?.Checkpoints.LastOrDefault(c => c.Status == CheckpointStatus.Completed)?.Id,
+            new DateTimeOffset(e.Submitted.At, TimeSpan.Zero),
+            e.EndedAt,
+            e.FailureCause,
+            e.Node ?? _node,
+            e.Savepoint ?? metrics?.SavepointPath,
+            e.Client?.DeadLetterCount ?? 0,
+            e.View?.Graph,
+            e.View?.Checkpoints ?? [],
+            running ? e.View!.SampleTasks() : []);
+    }
+
+    private static IReadOnlyList<CheckpointView> Checkpoints(JobClient client) =>
+        client.Metrics.Checkpoints.Select(c => new CheckpointView(
+            c.Id,
+            new DateTimeOffset(DateTime.SpecifyKind(c.TriggeredAt, DateTimeKind.Utc)),
+            (long)c.DurationMs,
+            c.SizeBytes,
+            (long)c.AlignmentMs,
+            c.Status == CheckpointStatus.Completed ? "COMPLETED" : "FAILED",
+            c.FailureCause)).ToList();
+
+    protected override void PostStop()
+    {
+        // Stopped without a hand-over (the actor system is terminating): the jobs end with it.
+        foreach (var e in _jobs.Values)
+        {
+            e.Client?.Cancel();
+            e.Loaded?.Dispose();
+        }
+        base.PostStop();
+    }
+}

@@ -1,0 +1,34 @@
+using MessagePack;
+
+namespace RecoFlow.Cluster.Jobs;
+
+public enum JobManagerEventKind { Submitted, Resubmitted, Ended }
+
+/// <summary>
+/// What the job manager journals (MessagePack with explicit keys, so version N's events load in N+1): a job was
+/// submitted (everything needed to run it again), resubmitted by a new job manager, or ended.
+/// </summary>
+[MessagePackObject]
+public sealed class JobManagerEvent
+{
+    public const int CurrentVersion = 1;
+
+    [Key(0)] public int Version { get; set; } = CurrentVersion;
+    [Key(1)] public JobManagerEventKind Kind { get; set; }
+    [Key(2)] public string JobId { get; set; } = "";
+    [Key(3)] public DateTime At { get; set; }
+    [Key(4)] public string? Job { get; set; }
+    [Key(5)] public Dictionary<string, string>? Parameters { get; set; }
+    [Key(6)] public string? FromSavepoint { get; set; }
+    [Key(7)] public byte[]? Assembly { get; set; }
+    [Key(8)] public string? JobClass { get; set; }
+    /// <summary>Ended: FINISHED, FAILED or CANCELED.</summary>
+    [Key(9)] public string? State { get; set; }
+    [Key(10)] public string? FailureCause { get; set; }
+    [Key(11)] public string? Savepoint { get; set; }
+    /// <summary>Submitted, Resubmitted: the node that runs the job from then on.</summary>
+    [Key(12)] public string? Node { get; set; }
+
+    public byte[] ToBytes() => MessagePackSerializer.Serialize(this);
+    public static JobManagerEvent FromBytes(byte[] bytes) => MessagePackSerializer.Deserialize<JobManagerEvent>(bytes);
+}

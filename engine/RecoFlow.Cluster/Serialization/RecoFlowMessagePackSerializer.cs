@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using MessagePack;
+using MessagePack.Formatters;
+using MessagePack.Resolvers;
+using RecoFlow.Runtime.Channels;
+
+namespace RecoFlow.Cluster.Serialization;
+
+/// <summary>
+/// The wire format of every engine message that may cross the network: MessagePack, with a short string manifest per
+/// message type (see <see cref="RemoteMessages"/>). Data batches carry their record type in the manifest
+/// (<c>B|Full.Type.Name, Assembly</c>) and serialise the records with MessagePack's contractless resolver, so a record
+/// type needs no attributes. Actor references travel as their full paths; exceptions as type name and message
+/// (a <see cref="RemoteFailureException"/> on the receiving side). Bound in the embedded cluster.conf.
+/// </summary>
+public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
+{
+    /// <summary>Akka serializer id (Akka reserves 0-100 for its own serializers).</summary>
+    public const int SerializerIdentifier = 5301;
+
+    private const string BatchPrefix = "B|";
+    private readonly MessagePackSerializerOptions _options;
+    private readonly MessagePackSerializerOptions _recordOptions;
+    private readonly ConcurrentDictionary<Type, string> _batchManifests = new();
+    private readonly ConcurrentDictionary<string, BatchCodec> _batchCodecs = new(StringComparer.Ordinal);
+
+    public RecoFlowMessagePackSerializer(ExtendedActorSystem system) : base(system)
+    {
+        var resolver = CompositeResolver.Create(
+            [new ActorRefFormatter(system), new ExceptionFormatter()],
+            [ContractlessStandardResolverAllowPrivate.Instance]);
+        _options = MessagePackSerializerOptions.Standard.WithResolver(resolver).WithSecurity(MessagePackSecurity.TrustedData);
+        // Records of data batches: public types in the common case, where the plain contractless resolver is faster.
+        _recordOptions = MessagePackSerializerOptions.Standard.WithResolver(CompositeResolver.Create(
+            [new ActorRefFormatter(system), new ExceptionFormatter()],
+            [ContractlessStandardResolver.Instance])).WithSecurity(MessagePackSecurity.TrustedData);
+    }
+
+    public override int Identifier => SerializerIdentifier;
+
+    public override string Manifest(object o)
+    {
+        var type = o.GetType();
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(DataBatch<>))
+            return _batchManifests.GetOrAdd(type, t => BatchPrefix + TypeName(t.GetGenericArguments()[0]));
+        return RemoteMessages.ManifestOf(type)
+            ?? throw new ArgumentException($"{type.FullName} has no RecoFlow wire manifest: add it to RemoteMessages", nameof(o));
+    }
+
+    public override byte[] ToBinary(object obj)
+    {
+        var manifest = Manifest(obj);
+        if (manifest.StartsWith(BatchPrefix, StringComparison.Ordinal)) return Codec(manifest).Serialize(obj, RecordOptions(obj.GetType().GetGenericArguments()[0]));
+        return MessagePackSerializer.Serialize(obj.GetType(), obj, _options);
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (manifest.StartsWith(BatchPrefix, StringComparison.Ordinal))
+        {
+            var codec = Codec(manifest);
+            return codec.Deserialize(bytes, RecordOptions(codec.RecordType));
+        }
+        var type = RemoteMessages.TypeOf(manifest) ?? throw new SerializationException($"unknown RecoFlow message manifest '{manifest}'");
+        return MessagePackSerializer.Deserialize(type, bytes, _options)!;
+    }
+
+    private BatchCodec Codec(string manifest) => _batchCodecs.GetOrAdd(manifest, m =>
+    {
+        var recordType = Type.GetType(m[BatchPrefix.Length..], throwOnError: false)
+            ?? throw new SerializationException($"record type of data batch '{m}' is not loaded on this node");
+        return (BatchCodec)Activator.CreateInstance(typeof(BatchCodec<>).MakeGenericType(recordType))!;
+    });
+
+    /// <summary>Non-public record types need the slower resolver that may emit code for private members.</summary>
+    private MessagePackSerializerOptions RecordOptions(Type recordType) => recordType.IsVisible ? _recordOptions : _options;
+
+    private static string TypeName(Type t) => $"{t.FullName}, {t.Assembly.GetName().Name}";
+
+    /// <summary>Reads and writes <see cref="DataBatch{T}"/> of one record type: header, then values and timestamps.</summary>
+    private abstract class BatchCodec
+    {
+        public abstract Type RecordType { get; }
+        public abstract byte[] Serialize(object batch, MessagePackSerializerOptions options);
+        public abstract object Deserialize(byte[] bytes, MessagePackSerializerOptions options);
+    }
+
+    private sealed class BatchCodec<T> : BatchCodec
+    {
+        public override Type RecordType => typeof(T);
+
+        public override byte[] Serialize(object batch, MessagePackSerializerOptions options)
+        {
+            var b = (DataBatch<T>)batch;
+            var values = new T[b.Count];
+            var timestamps = new long[b.Count];
+            for (var i = 0; i < b.Count; i++)
+            {
+                values[i] = b.Records[i].Value;
+                timestamps[i] = b.Records[i].Timestamp;
+            }
+            return MessagePackSerializer.Serialize(new BatchWire<T>(b.Channel, b.Seq, b.Attempt, values, timestamps), options);
+        }
+
+        public override object Deserialize(byte[] bytes, MessagePackSerializerOptions options)
+        {
+            var w = MessagePackSerializer.Deserialize<BatchWire<T>>(bytes, options);
+            var records = new StreamRecord<T>[w.Values.Length];
+            for (var i = 0; i < records.Length; i++) records[i] = new StreamRecord<T> { Value = w.Values[i], Timestamp = w.Timestamps[i] };
+            return new DataBatch<T> { Channel = w.Channel, Seq = w.Seq, Attempt = w.Attempt, Records = records, Count = records.Length };
+        }
+    }
+
+    [MessagePackObject]
+    public sealed record BatchWire<T>([property: Key(0)] int Channel, [property: Key(1)] long Seq, [property: Key(2)] int Attempt,
+        [property: Key(3)] T[] Values, [property: Key(4)] long[] Timestamps);
+
+    /// <summary>An actor reference as its full path with address; resolved against the receiving system.</summary>
+    private sealed class ActorRefFormatter(ExtendedActorSystem system) : IMessagePackFormatter<IActorRef?>
+    {
+        public void Serialize(ref MessagePackWriter writer, IActorRef? value, MessagePackSerializerOptions options)
+        {
+            if (value is null) writer.WriteNil();
+            else writer.Write(Akka.Serialization.Serialization.SerializedActorPath(value));
+        }
+
+        public IActorRef? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+        {
+            if (reader.TryReadNil()) return null;
+            return system.Provider.ResolveActorRef(reader.ReadString()!);
+        }
+    }
+
+    /// <summary>An exception as [type name, message]; deserialised as <see cref="RemoteFailureException"/>.</summary>
+    private sealed class ExceptionFormatter : IMessagePackFormatter<Exception?>
+    {
+        public void Serialize(ref MessagePackWriter writer, Exception? value, MessagePackSerializerOptions options)
+        {
+            if (value is null)
+            {
+                writer.WriteNil();
+                return;
+            }
+            writer.WriteArrayHeader(2);
+            writer.Write(value is RemoteFailureException r ? r.OriginalType : value.GetType().FullName);
+            writer.Write(value.Message);
+        }
+
+        public Exception? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+        {
+            if (reader.TryReadNil()) return null;
+            reader.ReadArrayHeader();
+            var type = reader.ReadString() ?? "System.Exception";
+            return new RemoteFailureException(type, reader.ReadString() ?? "");
+        }
+    }
+}
+
+/// <summary>An exception raised on another node: its original type name and message.</summary>
+public sealed class RemoteFailureException : Exception
+{
+    public RemoteFailureException(string originalType, string message) : base(message) => OriginalType = originalType;
+    public RemoteFailureException() : this("System.Exception", "") { }
+    public RemoteFailureException(string message) : this("System.Exception", message) { }
+    public RemoteFailureException(string message, Exception inner) : base(message, inner) => OriginalType = inner.GetType().FullName ?? "System.Exception";
+
+    /// <summary>Full name of the exception type thrown on the other node.</summary>
+    public string OriginalType { get; } = "System.Exception";
+}

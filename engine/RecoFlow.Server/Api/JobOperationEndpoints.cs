@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using RecoFlow.Server.Jobs;
+
+namespace RecoFlow.Server.Api;
+
+/// <summary>
+/// Submitting and operating jobs (docs/http-api.md, docs/cluster.md): <c>POST /api/jobs</c>,
+/// <c>POST /api/jobs/{id}/cancel</c>, <c>POST /api/jobs/{id}/savepoint</c>, <c>POST /api/jobs/{id}/stop?savepoint=true</c>.
+/// Errors are <c>{"error": "..."}</c> naming the cause.
+/// </summary>
+internal static class JobOperationEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/jobs", async (JobSubmitRequest? request, IJobOperations ops, CancellationToken ct) =>
+        {
+            if (request is null) return Answer(new JobOperationResult(400, Error: "the body must be a JSON object with at least \"job\""));
+            return Answer(await ops.SubmitAsync(request, ct));
+        }).AddEndpointFilter<AccessTokenFilter>();
+        api.MapPost("/jobs/{id}/cancel", async (string id, IJobOperations ops, CancellationToken ct) =>
+        {
+            var r = await ops.CancelAsync(id, ct);
+            return r.Status == 200 ? Results.Json(new { id, cancel = "requested" }, statusCode: StatusCodes.Status202Accepted) : Answer(r);
+        }).AddEndpointFilter<AccessTokenFilter>();
+        api.MapPost("/jobs/{id}/savepoint", async (string id, IJobOperations ops, CancellationToken ct) =>
+            Answer(await ops.SavepointAsync(id, stop: false, ct))).AddEndpointFilter<AccessTokenFilter>();
+        api.MapPost("/jobs/{id}/stop", async (string id, bool? savepoint, IJobOperations ops, CancellationToken ct) =>
+        {
+            if (savepoint == true) return Answer(await ops.SavepointAsync(id, stop: true, ct));
+            var r = await ops.CancelAsync(id, ct);
+            return r.Status == 200 ? Results.Json(new { id, cancel = "requested" }, statusCode: StatusCodes.Status202Accepted) : Answer(r);
+        }).AddEndpointFilter<AccessTokenFilter>();
+    }
+
+    private static IResult Answer(JobOperationResult r) => r.Status switch
+    {
+        201 => Results.Json(new { id = r.JobId }, statusCode: 201),
+        200 => Results.Json(new { id = r.JobId, savepoint = r.Savepoint }),
+        _ => Results.Json(new { error = r.Error }, statusCode: r.Status),
+    };
+}

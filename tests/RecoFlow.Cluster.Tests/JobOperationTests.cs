@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+
+namespace RecoFlow.Cluster.Tests;
+
+/// <summary>Operating jobs on a three-node cluster: savepoints, stop with savepoint and resume, and the job manager's node leaving gracefully.</summary>
+public sealed class JobOperationTests(ThreeNodeCluster cluster, ITestOutputHelper log) : IClassFixture<ThreeNodeCluster>
+{
+    private async Task<string> SubmitYsbAsync(string output, params string[] extra)
+    {
+        var args = new List<string> { "submit", "ysb", "--cluster", cluster.AnyLiveNode.Http.ToString(),
+            "--param", $"input={cluster.Input}", "--param", $"campaigns={cluster.Campaigns}", "--param", $"output={output}" };
+        args.AddRange(extra);
+        var submit = await Cli.RunAsync([.. args]);
+        Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
+        return submit.Out;
+    }
+
+    private async Task<JsonNode> WaitForStateAsync(string id, string state, bool withCheckpoint = false, int seconds = 120)
+    {
+        JsonNode? status = null;
+        await cluster.Eventually(async () =>
+        {
+            var r = await Cli.RunAsync("status", id, "--cluster", cluster.AnyLiveNode.Http.ToString(), "--json");
+            status = r.Code == 0 ? JsonNode.Parse(r.Out) : null;
+            var s = status?["state"]?.GetValue<string>();
+            if (state != "FAILED") Assert.NotEqual("FAILED", s);
+            return s == state && (!withCheckpoint || status!["last_checkpoint"] is not null);
+        }, TimeSpan.FromSeconds(seconds), $"job {id} {state}");
+        return status!;
+    }
+
+    [Fact]
+    public async Task Savepoint_then_stop_with_savepoint_then_resume_from_it_gives_exact_output()
+    {
+        var output = Path.Combine(cluster.Directory, "counts-savepoint");
+        var id = await SubmitYsbAsync(output);
+        await WaitForStateAsync(id, "RUNNING", withCheckpoint: true);
+        var url = cluster.AnyLiveNode.Http.ToString();
+
+        var savepoint = await Cli.RunAsync("savepoint", id, "--cluster", url);
+        Assert.True(savepoint.Code == 0, savepoint.Err);
+        Assert.True(Directory.Exists(savepoint.Out), $"savepoint directory {savepoint.Out} missing");
+
+        var stop = await Cli.RunAsync("stop", id, "--savepoint", "--cluster", url);
+        Assert.True(stop.Code == 0, stop.Err);
+        Assert.True(Directory.Exists(stop.Out), $"savepoint directory {stop.Out} missing");
+        await WaitForStateAsync(id, "CANCELED");
+        var again = await Cli.RunAsync("cancel", id, "--cluster", url);
+        Assert.Equal(2, again.Code);
+        Assert.Equal($"recoflow: job {id} already ended (CANCELED)", again.Err);
+
+        var resumed = await SubmitYsbAsync(output, "--from-savepoint", stop.Out);
+        await WaitForStateAsync(resumed, "FINISHED");
+        cluster.AssertCommittedOutputExact(output);
+    }
+
+    [Fact]
+    public async Task When_the_job_managers_node_leaves_gracefully_the_job_moves_and_the_output_is_exact()
+    {
+        var output = Path.Combine(cluster.Directory, "counts-leave");
+        var id = await SubmitYsbAsync(output);
+        var status = await WaitForStateAsync(id, "RUNNING", withCheckpoint: true);
+        var host = status["node"]!.GetValue<string>();
+        var leaving = cluster.Nodes.Single(n => n.Address == host);
+        var sw = Stopwatch.StartNew();
+        Assert.True(await leaving.LeaveAsync(TimeSpan.FromSeconds(60)), $"node {host} did not leave within 60 s:\n{leaving.Log}");
+        log.WriteLine($"{host} left in {sw.Elapsed.TotalSeconds:F1} s");
+        Assert.Contains("node left", leaving.Log, StringComparison.Ordinal);
+
+        JsonNode? after = null;
+        await cluster.Eventually(async () =>
+        {
+            after = await cluster.GetAsync(cluster.AnyLiveNode, $"api/jobs/{id}");
+            var s = after?["status"]?.GetValue<string>();
+            Assert.NotEqual("FAILED", s);
+            return s == "FINISHED" && after!["node"]!.GetValue<string>() != host;
+        }, TimeSpan.FromSeconds(120), "job FINISHED on another node");
+        log.WriteLine($"finished on {after!["node"]} {sw.Elapsed.TotalSeconds:F1} s after the leave started");
+        cluster.AssertCommittedOutputExact(output);
+    }
+}

@@ -1,0 +1,170 @@
+using System.Collections;
+using System.Reflection;
+using Akka.Actor;
+using Akka.Configuration;
+using RecoFlow.Cluster.Hosting;
+using RecoFlow.Cluster.Jobs;
+using RecoFlow.Cluster.Serialization;
+using RecoFlow.Jobs.Ysb;
+using RecoFlow.Runtime;
+using RecoFlow.Runtime.Channels;
+
+namespace RecoFlow.Cluster.Tests;
+
+/// <summary>
+/// Every message that may cross the network goes through <see cref="RecoFlowMessagePackSerializer"/> and round-trips.
+/// The message types are found by reflection (channel messages and records of the runtime's channel and execution
+/// namespaces, the job manager's protocol), so a new message type without a wire binding fails here.
+/// </summary>
+public sealed class SerializerTests : IAsyncLifetime
+{
+    /// <summary>Types of those namespaces that are not messages (payloads inside messages, settings), or that an actor only sends to itself.</summary>
+    private static readonly HashSet<string> NotRemote =
+    [
+        "ChannelTarget", "ChannelSource", // payloads of DeployTask
+        "TaskRestore", "TaskCheckpointing", // payloads of DeployTask
+        "VertexEdge", "JobResult", "JobMasterSettings", "TaskEnvironment", "RuntimeSettings", // not messages
+        "PollSource", "ProcessingTimerFired", // a task to itself (ProcessingTimerFired carries a callback)
+    ];
+
+    private ActorSystem _system = null!;
+    private IActorRef _actor = null!;
+
+    public Task InitializeAsync()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            akka.actor.provider = remote
+            akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+            """).WithFallback(NodeSettings.DefaultConfig);
+        _system = ActorSystem.Create("recoflow", config);
+        _actor = _system.ActorOf(Props.Empty, "task-1");
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _system.Terminate();
+
+    public static IEnumerable<object[]> MessageTypes() => RemoteMessageTypes().Select(t => new object[] { t.FullName! });
+
+    private static IEnumerable<Type> RemoteMessageTypes()
+    {
+        var runtime = typeof(LocalRuntime).Assembly.GetTypes().Where(t =>
+            t.Namespace is "RecoFlow.Runtime.Channels" or "RecoFlow.Runtime.Execution" &&
+            t is { IsClass: true, IsAbstract: false, IsNested: false, IsGenericTypeDefinition: false } &&
+            (typeof(ChannelMessage).IsAssignableFrom(t) || IsRecord(t)) &&
+            !NotRemote.Contains(t.Name));
+        var cluster = typeof(IJobManagerMessage).Assembly.GetTypes().Where(t => typeof(IJobManagerMessage).IsAssignableFrom(t) && !t.IsInterface);
+        return runtime.Concat(cluster).OrderBy(t => t.FullName, StringComparer.Ordinal);
+    }
+
+    private static bool IsRecord(Type t) => t.GetMethod("<Clone>$", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance) is not null;
+
+    [Fact]
+    public void Reflection_finds_the_runtime_and_job_manager_messages()
+    {
+        var names = RemoteMessageTypes().Select(t => t.Name).ToHashSet();
+        Assert.Contains("DeployTask", names);
+        Assert.Contains("BarrierMessage", names);
+        Assert.Contains("CreditMessage", names);
+        Assert.Contains("SubmitJob", names);
+        Assert.True(names.Count >= 25, $"only {names.Count} message types found");
+    }
+
+    [Theory]
+    [MemberData(nameof(MessageTypes))]
+    public void Message_type_is_bound_to_the_MessagePack_serializer_and_round_trips(string typeName)
+    {
+        var type = RemoteMessageTypes().Single(t => t.FullName == typeName);
+        var serializer = _system.Serialization.FindSerializerForType(type);
+        Assert.IsType<RecoFlowMessagePackSerializer>(serializer);
+        Assert.NotNull(RemoteMessages.ManifestOf(type));
+
+        var message = Sample(type, 0)!;
+        var ours = (RecoFlowMessagePackSerializer)serializer;
+        var bytes = ours.ToBinary(message);
+        var back = ours.FromBinary(bytes, ours.Manifest(message));
+        Assert.IsType(type, back);
+        Assert.Equal(bytes, ours.ToBinary(back));
+    }
+
+    [Fact]
+    public void Data_batch_carries_its_record_type_in_the_manifest_and_round_trips_records()
+    {
+        var records = new StreamRecord<YsbEvent>[4];
+        records[0] = new StreamRecord<YsbEvent> { Value = new YsbEvent("u1", "p1", "a1", "banner", "view", 1000, "10.0.0.1"), Timestamp = 1000 };
+        records[1] = new StreamRecord<YsbEvent> { Value = new YsbEvent("u2", "p2", "a2", "banner", "click", 2000, "10.0.0.2"), Timestamp = 2000 };
+        var batch = new DataBatch<YsbEvent> { Channel = 3, Seq = 17, Attempt = 2, Records = records, Count = 2 };
+        var serializer = (RecoFlowMessagePackSerializer)_system.Serialization.FindSerializerFor(batch);
+        var manifest = serializer.Manifest(batch);
+        Assert.Equal("B|RecoFlow.Jobs.Ysb.YsbEvent, RecoFlow.Jobs", manifest);
+        var back = Assert.IsType<DataBatch<YsbEvent>>(serializer.FromBinary(serializer.ToBinary(batch), manifest));
+        Assert.Equal((3, 17L, 2, 2), (back.Channel, back.Seq, back.Attempt, back.Count));
+        Assert.Equal(records[..2].Select(r => (r.Value, r.Timestamp)), back.Records[..back.Count].Select(r => (r.Value, r.Timestamp)));
+    }
+
+    [Fact]
+    public void Actor_references_resolve_to_the_same_actor_and_exceptions_keep_type_and_message()
+    {
+        var type = typeof(LocalRuntime).Assembly.GetType("RecoFlow.Runtime.Execution.TaskFailed")!;
+        var message = Sample(type, 0)!;
+        var serializer = (RecoFlowMessagePackSerializer)_system.Serialization.FindSerializerFor(message);
+        var back = serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+        var cause = Assert.IsType<RemoteFailureException>(type.GetProperty("Cause")!.GetValue(back));
+        Assert.Equal(("System.InvalidOperationException", "boom"), (cause.OriginalType, cause.Message));
+
+        var deploy = Sample(typeof(LocalRuntime).Assembly.GetType("RecoFlow.Runtime.Execution.DeployTask")!, 0)!;
+        var deployBack = serializer.FromBinary(serializer.ToBinary(deploy), serializer.Manifest(deploy));
+        var targets = (IEnumerable)deployBack.GetType().GetProperty("WriterTargets")!.GetValue(deployBack)!;
+        var target = (ChannelTarget)targets.Cast<IEnumerable>().First().Cast<object>().First();
+        Assert.Equal(_actor, target.Task);
+    }
+
+    /// <summary>A value of <paramref name="t"/> with every member set, built by reflection.</summary>
+    private object? Sample(Type t, int depth)
+    {
+        if (Nullable.GetUnderlyingType(t) is { } inner) return Sample(inner, depth);
+        if (t == typeof(string)) return "s-" + depth;
+        if (t == typeof(int)) return 7;
+        if (t == typeof(long)) return 42L;
+        if (t == typeof(double)) return 1.5;
+        if (t == typeof(bool)) return true;
+        if (t == typeof(byte[])) return new byte[] { 1, 2, 3 };
+        if (t == typeof(DateTime)) return new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        if (t == typeof(DateTimeOffset)) return new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        if (t == typeof(TimeSpan)) return TimeSpan.FromMilliseconds(1234);
+        if (t == typeof(Exception)) return new InvalidOperationException("boom");
+        if (t == typeof(IActorRef)) return _actor;
+        if (t.IsEnum) return Enum.GetValues(t).GetValue(Enum.GetValues(t).Length - 1);
+        if (depth > 5) return t.IsValueType ? Activator.CreateInstance(t) : null;
+        if (t.IsArray)
+        {
+            var array = Array.CreateInstance(t.GetElementType()!, 1);
+            array.SetValue(Sample(t.GetElementType()!, depth + 1), 0);
+            return array;
+        }
+        if (t.IsGenericType)
+        {
+            var def = t.GetGenericTypeDefinition();
+            var args = t.GetGenericArguments();
+            if (def == typeof(IReadOnlyList<>) || def == typeof(List<>) || def == typeof(IList<>) || def == typeof(IEnumerable<>) || def == typeof(IReadOnlyCollection<>))
+            {
+                var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(args[0]))!;
+                list.Add(Sample(args[0], depth + 1));
+                return list;
+            }
+            if (def == typeof(IReadOnlyDictionary<,>) || def == typeof(Dictionary<,>) || def == typeof(IDictionary<,>))
+            {
+                var dict = (IDictionary)Activator.CreateInstance(typeof(Dictionary<,>).MakeGenericType(args))!;
+                dict.Add(Sample(args[0], depth + 1)!, Sample(args[1], depth + 1));
+                return dict;
+            }
+        }
+        var ctor = t.GetConstructors(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
+            .Where(c => !c.GetParameters().Any(p => p.ParameterType == t)) // not the record copy constructor
+            .OrderByDescending(c => c.GetParameters().Length).First();
+        var instance = ctor.Invoke(ctor.GetParameters().Select(p => Sample(p.ParameterType, depth + 1)).ToArray());
+        foreach (var p in t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.GetIndexParameters().Length == 0))
+            if (ctor.GetParameters().All(a => !string.Equals(a.Name, p.Name, StringComparison.OrdinalIgnoreCase)))
+                p.SetValue(instance, Sample(p.PropertyType, depth + 1));
+        return instance;
+    }
+}

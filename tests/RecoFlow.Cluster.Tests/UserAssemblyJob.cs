@@ -1,0 +1,91 @@
+using System.Diagnostics;
+
+namespace RecoFlow.Cluster.Tests;
+
+/// <summary>
+/// A job project a data engineer would write: built in a temporary directory against the engine's RecoFlow.Api and
+/// RecoFlow.Connectors assemblies (referenced as files, no package needed), with <c>dotnet build</c>.
+/// </summary>
+public static class UserAssemblyJob
+{
+    public const string JobClass = "MyJobs.ClickCounts";
+
+    private const string Source = """
+        using RecoFlow.Api;
+        using RecoFlow.Api.Functions;
+        using RecoFlow.Api.Streams;
+        using RecoFlow.Api.Time;
+        using RecoFlow.Api.Windows;
+        using RecoFlow.Connectors.Files;
+
+        namespace MyJobs;
+
+        public sealed record Click(string User, long Time);
+
+        /// <summary>Clicks per user per event-time minute, from a CSV file of user,time_ms.</summary>
+        public sealed class ClickCounts : IJobDefinition
+        {
+            public string Name => "click-counts";
+            public string Description => "clicks per user per minute";
+            public IReadOnlyList<JobParameter> Parameters { get; } =
+            [
+                new("input", "CSV file user,time_ms", Required: true),
+                new("output", "directory of committed part files", Required: true),
+            ];
+
+            public StreamJob Build(JobParameters p)
+            {
+                var job = new StreamJob(Name, p.Values);
+                job.FromSource(new LineFileSource<Click>([p.GetString("input")], Parse),
+                        WatermarkStrategy<Click>.ForBoundedOutOfOrderness(TimeSpan.Zero).WithTimestampAssigner(c => c.Time), "clicks")
+                    .KeyBy(c => c.User)
+                    .Window(TumblingWindows<Click>.OfEventTime(TimeSpan.FromMinutes(1)))
+                    .Aggregate(new CountAggregate<Click>(), (user, w, n) => $"{user},{w.Start},{n}", "count per user")
+                    .SinkTo(new FileSink<string>(p.GetString("output"), s => s), "counts");
+                return job;
+            }
+
+            private static Click Parse(string line)
+            {
+                var f = line.Split(',');
+                return new Click(f[0], long.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        """;
+
+    /// <summary>Writes and builds the project; returns the path of MyJobs.dll.</summary>
+    public static async Task<string> BuildAsync(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var bin = AppContext.BaseDirectory;
+        // Stop MSBuild from picking up Directory.Build.props / Directory.Packages.props of directories above.
+        await File.WriteAllTextAsync(Path.Combine(directory, "Directory.Build.props"), "<Project />");
+        await File.WriteAllTextAsync(Path.Combine(directory, "Directory.Packages.props"), "<Project />");
+        await File.WriteAllTextAsync(Path.Combine(directory, "MyJobs.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <Reference Include="RecoFlow.Api" HintPath="{Path.Combine(bin, "RecoFlow.Api.dll")}" Private="false" />
+                <Reference Include="RecoFlow.Connectors" HintPath="{Path.Combine(bin, "RecoFlow.Connectors.dll")}" Private="false" />
+                <Reference Include="MessagePack.Annotations" HintPath="{Path.Combine(bin, "MessagePack.Annotations.dll")}" Private="false" />
+              </ItemGroup>
+            </Project>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(directory, "ClickCounts.cs"), Source);
+        var info = new ProcessStartInfo(NodeProcess.Dotnet) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "build", "-nologo", "-c", "Release", "-o", Path.Combine(directory, "out") }) info.ArgumentList.Add(a);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await p.WaitForExitAsync(cts.Token);
+        Assert.True(p.ExitCode == 0, $"dotnet build of the job project failed:\n{await stdout}\n{await stderr}");
+        return Path.Combine(directory, "out", "MyJobs.dll");
+    }
+}
