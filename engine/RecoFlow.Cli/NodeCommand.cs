@@ -44,6 +44,8 @@ public static class NodeCommand
                 }, CancellationToken.None);
             await using var node = await ClusterNode.StartAsync(settings, new CliJobCatalog(), TimeSpan.FromSeconds(60), stop.Token);
             output.WriteLine($"node up: {settings.Address}, {node.HttpUrl}");
+            if (node.GeneratedToken is { } token)
+                output.WriteLine($"access token for writes (generated; set RECOFLOW_TOKEN or recoflow.http.token to choose one): {token}");
             output.Flush();
             try { await node.Terminated.WaitAsync(stop.Token); }
             catch (OperationCanceledException) { }

@@ -41,7 +41,8 @@ public sealed record NodeServerOptions
     public static NodeServerOptions From(Config? config)
     {
         var c = (config ?? Config.Empty).WithFallback(DefaultConfig).GetConfig("recoflow.http");
-        var token = c.GetString("token");
+        // RECOFLOW_TOKEN (which the CLI's cluster commands send too) overrides the configured token.
+        var token = Environment.GetEnvironmentVariable("RECOFLOW_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment : c.GetString("token");
         var generated = string.IsNullOrEmpty(token) && !c.GetBoolean("allow-anonymous-writes");
         if (generated) token = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
         var pfx = c.GetString("https-pfx");

@@ -48,6 +48,7 @@ public sealed class NodeProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        info.Environment["RECOFLOW_TOKEN"] = Cli.Token;
         var args = new List<string> { CliDll, "node", "--port", port.ToString(), "--http-port", "0", "--state-dir", stateDir, "--exit-on-stdin-eof" };
         if (seed is { } s) args.AddRange(["--seed", $"127.0.0.1:{s}"]);
         foreach (var a in args) info.ArgumentList.Add(a);
@@ -124,9 +125,13 @@ public sealed class NodeProcess : IAsyncDisposable
 /// <summary>Runs the <c>recoflow</c> CLI as a process; returns its exit code, standard output and standard error.</summary>
 public static class Cli
 {
+    /// <summary>The access token the test nodes require for writes (security stays on, as outside the demo).</summary>
+    public const string Token = "cluster-test-token";
+
     public static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
     {
         var info = new ProcessStartInfo(NodeProcess.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.Environment["RECOFLOW_TOKEN"] = Token;
         info.ArgumentList.Add(NodeProcess.CliDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         using var p = Process.Start(info)!;

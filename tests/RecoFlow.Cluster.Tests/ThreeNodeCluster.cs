@@ -20,7 +20,7 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
     public List<NodeProcess> Nodes { get; } = [];
     public const long Events = 2_500_000;
     public Dictionary<(string Campaign, long WindowStart), long> Expected { get; private set; } = [];
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { Authorization = new("Bearer", Cli.Token) } };
 
     public async Task InitializeAsync()
     {

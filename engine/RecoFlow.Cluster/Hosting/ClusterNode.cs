@@ -38,6 +38,9 @@ public sealed class ClusterNode : IAsyncDisposable
     public NodeSettings Settings { get; }
     public Uri HttpUrl => _http.Url;
 
+    /// <summary>The access token for writes when none was configured and one was generated at start (to print), else null.</summary>
+    public string? GeneratedToken { get; private init; }
+
     /// <summary>Completes when the node's actor system has terminated (it left, or was downed).</summary>
     public Task Terminated => System.WhenTerminated;
 
@@ -78,7 +81,7 @@ public sealed class ClusterNode : IAsyncDisposable
 
         var httpOptions = NodeServerOptions.From(settings.Config) with { NodeName = settings.Address };
         var http = await NodeHttpServer.StartAsync(httpOptions, new NodeServices { Jobs = jobs, Operations = jobs, Cluster = new AkkaClusterView(system) }, cancellationToken);
-        return new ClusterNode(host, system, http, jobs, settings);
+        return new ClusterNode(host, system, http, jobs, settings) { GeneratedToken = httpOptions.TokenGenerated ? httpOptions.Token : null };
     }
 
     /// <summary>Leaves the cluster gracefully (CoordinatedShutdown: singleton hand-over, leave, exit) and stops the HTTP layer.</summary>
