@@ -66,9 +66,10 @@ public static class BenchCommand
             rows.Add(await NexmarkAsync(new Q5HotItems(), events, e => NexmarkQueries.Q5(e).Count, runs, ct));
             rows.Add(await NexmarkAsync(new Q7HighestBid(), events, e => NexmarkQueries.Q7(e).Count, runs, ct));
             rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, ct));
+            var peers = await PeerBench.RunAsync(isQuick, ct);
             var checkpoints = await CheckpointBench.RunAsync(isQuick, ct);
             var kafka = await KafkaBench.RunAsync(isQuick, ct);
-            var table = Render(rows) + "\n" + RenderKafka(kafka);
+            var table = Render(rows) + "\n" + PeerBench.Render(peers) + "\n" + RenderKafka(kafka);
             var checkpointTable = CheckpointBench.Render(checkpoints);
             output.WriteLine(table);
             output.WriteLine(checkpointTable);

@@ -27,7 +27,7 @@ public static class CheckpointBench
         {
             await using var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(dir, "checkpoints.db")));
             var baseEvents = 2_000_000;
-            var repeats = quick ? 5 : 10;
+            var repeats = quick ? 10 : 25;
             var n = (long)baseEvents * repeats;
             var runs = quick ? 2 : 4;
             var table = YsbData.Campaigns();
