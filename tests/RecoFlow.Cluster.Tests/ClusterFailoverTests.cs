@@ -49,7 +49,8 @@ public sealed class ClusterFailoverTests(ThreeNodeCluster cluster, ITestOutputHe
     {
         var output = Path.Combine(cluster.Directory, "counts");
         var submit = await Cli.RunAsync("submit", "ysb", "--cluster", cluster.Nodes[1].Http.ToString(),
-            "--param", $"input={cluster.Input}", "--param", $"campaigns={cluster.Campaigns}", "--param", $"output={output}");
+            "--param", $"input={cluster.Input}", "--param", $"campaigns={cluster.Campaigns}", "--param", $"output={output}",
+            "--param", "rate=250000"); // paced (10 s for the input), so the kill lands mid-stream
         Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
         var id = submit.Out;
         Assert.Matches("^ysb-[0-9a-f]{8}$", id);

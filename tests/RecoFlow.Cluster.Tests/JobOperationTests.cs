@@ -10,7 +10,9 @@ public sealed class JobOperationTests(ThreeNodeCluster cluster, ITestOutputHelpe
     private async Task<string> SubmitYsbAsync(string output, params string[] extra)
     {
         var args = new List<string> { "submit", "ysb", "--cluster", cluster.AnyLiveNode.Http.ToString(),
-            "--param", $"input={cluster.Input}", "--param", $"campaigns={cluster.Campaigns}", "--param", $"output={output}" };
+            "--param", $"input={cluster.Input}", "--param", $"campaigns={cluster.Campaigns}", "--param", $"output={output}",
+            // Paced at 250k events/s (10 s for the input), so the job is still running when a node leaves or stops it.
+            "--param", "rate=250000" };
         args.AddRange(extra);
         var submit = await Cli.RunAsync([.. args]);
         Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
