@@ -117,7 +117,7 @@ public static class BenchCommand
             loop.Add(n / loopSeconds);
             engine.Add(n / engineSeconds);
         }
-        return new BenchRow("YSB (in-memory, checkpoints off)", n, Median(engine), Median(loop));
+        return new BenchRow("YSB (in-memory, checkpoints off)", n, BenchDoc.Median(engine), BenchDoc.Median(loop));
     }
 
     /// <summary>A Nexmark query over pre-generated in-memory events, against its hand-written loop; both must agree on the result count.</summary>
@@ -146,13 +146,7 @@ public static class BenchCommand
             loop.Add(events.Length / loopSeconds);
             engine.Add(events.Length / engineSeconds);
         }
-        return new BenchRow($"{query.Name} (in-memory, checkpoints off)", events.Length, Median(engine), Median(loop));
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+        return new BenchRow($"{query.Name} (in-memory, checkpoints off)", events.Length, BenchDoc.Median(engine), BenchDoc.Median(loop));
     }
 
     private static string Render(IEnumerable<BenchRow> rows)
@@ -174,31 +168,15 @@ public static class BenchCommand
         return sb.ToString();
     }
 
-    private const string Begin = "<!-- bench:begin -->";
-    private const string End = "<!-- bench:end -->";
-
     /// <summary>The checkpoint tables have their own section, so <c>--checkpoints-only</c> can refresh them alone.</summary>
-    private static void WriteCheckpointSection(string path, string table, string command)
-    {
-        const string begin = "<!-- checkpoints:begin -->", end = "<!-- checkpoints:end -->";
-        var block = $"{begin}\nMeasured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores; medians after one warm-up run, checkpoints on and off alternating in one process):\n\n{table}{end}";
-        var text = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n\n";
-        int b = text.IndexOf(begin, StringComparison.Ordinal), e = text.IndexOf(end, StringComparison.Ordinal);
-        text = b >= 0 && e > b
-            ? text[..b] + block + text[(e + end.Length)..]
-            : text.TrimEnd() + "\n\n## The cost of exactly-once: checkpoints on and off\n\n" + block + "\n";
-        File.WriteAllText(path, text);
-    }
+    private static void WriteCheckpointSection(string path, string table, string command) =>
+        BenchDoc.WriteSection(path, "checkpoints",
+            $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores; medians after one warm-up run, checkpoints on and off alternating in one process):\n\n{table}",
+            "The cost of exactly-once: checkpoints on and off");
 
-    private static void WriteDoc(string path, string table, bool quick)
-    {
-        var section = $"{Begin}\nMeasured {DateTime.UtcNow:yyyy-MM-dd} with `recoflow bench{(quick ? " --quick" : "")}` ({Environment.ProcessorCount} cores; medians after one warm-up run, engine and loop alternating in one process):\n\n{table}{End}";
-        var text = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n\n";
-        var a = text.IndexOf(Begin, StringComparison.Ordinal);
-        var b = text.IndexOf(End, StringComparison.Ordinal);
-        text = a >= 0 && b > a ? text[..a] + section + text[(b + End.Length)..] : text.TrimEnd() + "\n\n" + section + "\n";
-        File.WriteAllText(path, text);
-    }
+    private static void WriteDoc(string path, string table, bool quick) =>
+        BenchDoc.WriteSection(path, "bench",
+            $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `recoflow bench{(quick ? " --quick" : "")}` ({Environment.ProcessorCount} cores; medians after one warm-up run, engine and loop alternating in one process):\n\n{table}");
 
     /// <summary>Counts records and drops them: measures the engine, not I/O.</summary>
     private sealed class CountingSink<T> : ISink<T>

@@ -77,9 +77,9 @@ public static class CheckpointBench
             }
             var keys = quick ? 1_000_000 : 1_000_000;
             var (largeMs, largeSyncMs, largeBytes) = await LargeStateAsync(runtime, keys, ct);
-            return new Result(n, Median(off), Median(on), completed.Count == 0 ? 0 : (int)Median(completed.Select(c => (double)c).ToList()),
-                durations.Count == 0 ? 0 : Median(durations), keys, largeMs, largeSyncMs, largeBytes,
-                offSteady.Count == 0 ? 0 : Median(offSteady), onSteady.Count == 0 ? 0 : Median(onSteady));
+            return new Result(n, BenchDoc.Median(off), BenchDoc.Median(on), completed.Count == 0 ? 0 : (int)BenchDoc.Median(completed.Select(c => (double)c).ToList()),
+                durations.Count == 0 ? 0 : BenchDoc.Median(durations), keys, largeMs, largeSyncMs, largeBytes,
+                offSteady.Count == 0 ? 0 : BenchDoc.Median(offSteady), onSteady.Count == 0 ? 0 : BenchDoc.Median(onSteady));
         }
         finally
         {
@@ -115,12 +115,6 @@ public static class CheckpointBench
             client.Cancel();
             await client.Completion;
         }
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 
     public static string Render(Result r)

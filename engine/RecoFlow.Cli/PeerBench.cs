@@ -72,18 +72,12 @@ public static class PeerBench
             recoflow.Add(n / engineSeconds);
         }
         await system.Terminate();
-        return new Result(n, Median(recoflow), Median(loop), Median(akka), Median(rx));
+        return new Result(n, BenchDoc.Median(recoflow), BenchDoc.Median(loop), BenchDoc.Median(akka), BenchDoc.Median(rx));
     }
 
     private static void Check(string who, int actual, int expected)
     {
         if (actual != expected) throw new InvalidOperationException($"YSB peers bench: {who} produced {actual} windows, expected {expected}");
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 
     public static string Render(Result r)

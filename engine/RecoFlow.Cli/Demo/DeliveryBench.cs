@@ -124,15 +124,6 @@ public static class DeliveryBench
     }
 
     /// <summary>Replaces the text between <c>&lt;!-- delivery:begin --&gt;</c> and <c>&lt;!-- delivery:end --&gt;</c> (appends the section when absent).</summary>
-    public static void WriteSection(string doc, string table)
-    {
-        const string begin = "<!-- delivery:begin -->", end = "<!-- delivery:end -->";
-        var text = File.Exists(doc) ? File.ReadAllText(doc) : "";
-        var block = begin + "\n" + table + end;
-        int b = text.IndexOf(begin, StringComparison.Ordinal), e = text.IndexOf(end, StringComparison.Ordinal);
-        text = b >= 0 && e > b
-            ? text[..b] + block + text[(e + end.Length)..]
-            : text.TrimEnd() + "\n\n## Event to screen: `POST /collect` → WebSocket push\n\n" + block + "\n";
-        File.WriteAllText(doc, text);
-    }
+    public static void WriteSection(string doc, string table) =>
+        BenchDoc.WriteSection(doc, "delivery", table, "Event to screen: `POST /collect` → WebSocket push");
 }
