@@ -92,6 +92,7 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
     private IReadOnlyList<TaskStateSnapshot>? _savepointState;
     private long? _restoredFrom;
     private bool _finalNotified;
+    private List<(TaskStateRef Ref, byte[] Bytes)> _finalStates = [];
     private bool _restoredFinal;
     private DateTime _runningSince;
     private JobResult? _result;
@@ -483,7 +484,13 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
         var id = Math.Max(_lastId + 1, _finished.Values.Max(x => x.FinalCheckpointId));
         _lastId = id;
         _pending = new PendingCheckpoint(id, false) { Persisting = true };
-        _store!.Tell(new SaveTaskStates(id, _finished.Select(kv => (CheckpointStoreActor.TaskPersistenceId(_settings.JobKey, _plan.Vertices.First(v => v.Id == kv.Key.Vertex).Uid, kv.Key.Subtask), kv.Value.FinalState!)).ToList()));
+        _finalStates = _finished.Select(kv =>
+        {
+            var v = _plan.Vertices.First(x => x.Id == kv.Key.Vertex);
+            var state = kv.Value.FinalState!;
+            return (new TaskStateRef { VertexUid = v.Uid, Subtask = kv.Key.Subtask, Parallelism = v.Parallelism, PersistenceId = CheckpointStoreActor.TaskPersistenceId(_settings.JobKey, v.Uid, kv.Key.Subtask), SizeBytes = state.Length }, state);
+        }).ToList();
+        _store!.Tell(new SaveTaskStates(id, _finalStates.Select(f => (f.Ref.PersistenceId, f.Bytes)).ToList()));
     }
 
     private void OnFinalStatesSaved(long id)
@@ -496,13 +503,9 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
             TriggeredAt = _pending.TriggeredAt,
             CompletedAt = DateTime.UtcNow,
             IsFinal = true,
-            SizeBytes = _finished.Values.Sum(f => (long)f.FinalState!.Length),
+            SizeBytes = _finalStates.Sum(f => f.Ref.SizeBytes),
             Attempt = _attempt,
-            Tasks = _finished.Select(kv =>
-            {
-                var v = _plan.Vertices.First(x => x.Id == kv.Key.Vertex);
-                return new TaskStateRef { VertexUid = v.Uid, Subtask = kv.Key.Subtask, Parallelism = v.Parallelism, PersistenceId = CheckpointStoreActor.TaskPersistenceId(_settings.JobKey, v.Uid, kv.Key.Subtask), SizeBytes = kv.Value.FinalState!.Length };
-            }).ToList(),
+            Tasks = _finalStates.Select(f => f.Ref).ToList(),
         };
         _pending = null;
         Persist(record);
