@@ -30,6 +30,9 @@ public sealed record JobRunOptions
 
     /// <summary>A savepoint directory to start from when the store holds no checkpoint of the job.</summary>
     public string? FromSavepoint { get; init; }
+
+    /// <summary>Where tasks run; null runs every task in this actor system. A cluster node places keyed tasks across nodes.</summary>
+    public ITaskPlacement? Placement { get; init; }
 }
 
 /// <summary>
@@ -93,7 +96,7 @@ public sealed class LocalRuntime : IAsyncDisposable
             Settings, graph.Parameters, graph.MaxParallelism, new TaskProcessingTimeService(task, scheduler, options.Clock), options.Clock, deadLetters, options.StateDirectory, options.Checkpoints is not null);
         var restart = options.RestartStrategy ?? (options.Checkpoints is null ? RestartStrategy.None : RestartStrategy.ExponentialBackoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)));
         var settings = new JobMasterSettings(jobId, options.JobKey ?? graph.Name, options.Checkpoints, restart, options.FromSavepoint,
-            options.StateDirectory is null ? null : Path.Combine(options.StateDirectory, "savepoints"));
+            options.StateDirectory is null ? null : Path.Combine(options.StateDirectory, "savepoints"), options.Placement, options.StateDirectory);
         var master = _system.ActorOf(JobMasterActor.Props(settings, plan, metrics, completion, Environment), $"job-{Uri.EscapeDataString(jobId)}");
         return new JobClient(jobId, plan, master, completion.Task, metrics, deadLetters);
     }

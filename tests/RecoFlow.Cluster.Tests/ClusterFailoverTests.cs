@@ -92,7 +92,7 @@ public sealed class ClusterFailoverTests(ThreeNodeCluster cluster, ITestOutputHe
     }
 
     [Fact]
-    public async Task A_job_class_from_a_users_assembly_is_uploaded_loaded_and_run()
+    public async Task A_job_class_from_a_users_assembly_is_uploaded_loaded_and_run_on_every_node()
     {
         var dll = await UserAssemblyJob.BuildAsync(Path.Combine(cluster.Directory, "myjobs"));
         var input = Path.Combine(cluster.Directory, "clicks.csv");
@@ -113,7 +113,9 @@ public sealed class ClusterFailoverTests(ThreeNodeCluster cluster, ITestOutputHe
         var wrongClass = await Cli.RunAsync("submit", dll, "--job-class", "MyJobs.Nope", "--cluster", url, "--param", $"input={input}", "--param", $"output={output}");
         Assert.Equal((2, "recoflow: assembly MyJobs has no class MyJobs.Nope (its public job classes: MyJobs.ClickCounts)"), (wrongClass.Code, wrongClass.Err));
 
-        var submit = await Cli.RunAsync("submit", dll, "--job-class", UserAssemblyJob.JobClass, "--cluster", url, "--param", $"input={input}", "--param", $"output={output}");
+        var live = cluster.Nodes.Count(n => !n.HasExited);
+        var submit = await Cli.RunAsync("submit", dll, "--job-class", UserAssemblyJob.JobClass, "--cluster", url, "--param", $"input={input}", "--param", $"output={output}",
+            "--param", $"parallelism={live}");
         Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
         Assert.Matches("^clickcounts-[0-9a-f]{8}$", submit.Out);
         await cluster.Eventually(async () =>
@@ -123,6 +125,11 @@ public sealed class ClusterFailoverTests(ThreeNodeCluster cluster, ITestOutputHe
             Assert.NotEqual("FAILED", s);
             return s == "FINISHED";
         }, TimeSpan.FromSeconds(60), "the assembly job FINISHED");
+        // The keyed tasks (count per user -> counts) ran spread over every live node; their records crossed nodes.
+        var detail = await cluster.GetAsync(cluster.AnyLiveNode, $"api/jobs/{submit.Out}");
+        var keyed = detail!["tasks"]!.AsArray().Where(t => t!["name"]!.GetValue<string>().StartsWith("count per user", StringComparison.Ordinal)).ToList();
+        Assert.Equal(live, keyed.Count);
+        Assert.Equal(live, keyed.Select(t => t!["node"]!.GetValue<string>()).Distinct().Count());
         var actual = RecoFlow.Connectors.Files.CommittedFiles.ReadLines(output).Select(l => l.Split(',')).ToDictionary(f => $"{f[0]},{f[1]}", f => long.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(expected.OrderBy(kv => kv.Key, StringComparer.Ordinal), actual.OrderBy(kv => kv.Key, StringComparer.Ordinal));
     }

@@ -8,6 +8,7 @@ using RecoFlow.Cluster.Serialization;
 using RecoFlow.Jobs.Ysb;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Channels;
+using RecoFlow.Runtime.Execution;
 
 namespace RecoFlow.Cluster.Tests;
 
@@ -23,6 +24,7 @@ public sealed class SerializerTests : IAsyncLifetime
     [
         "ChannelTarget", "ChannelSource", // payloads of DeployTask
         "TaskRestore", "TaskCheckpointing", // payloads of DeployTask
+        "TaskPlacementRequest", // payload of PlaceTask
         "VertexEdge", "JobResult", "JobMasterSettings", "TaskEnvironment", "RuntimeSettings", // not messages
         "PollSource", "ProcessingTimerFired", // a task to itself (ProcessingTimerFired carries a callback)
     ];
@@ -52,7 +54,8 @@ public sealed class SerializerTests : IAsyncLifetime
             t is { IsClass: true, IsAbstract: false, IsNested: false, IsGenericTypeDefinition: false } &&
             (typeof(ChannelMessage).IsAssignableFrom(t) || IsRecord(t)) &&
             !NotRemote.Contains(t.Name));
-        var cluster = typeof(IJobManagerMessage).Assembly.GetTypes().Where(t => typeof(IJobManagerMessage).IsAssignableFrom(t) && !t.IsInterface);
+        var cluster = typeof(IJobManagerMessage).Assembly.GetTypes().Where(t => typeof(IJobManagerMessage).IsAssignableFrom(t) && !t.IsInterface)
+            .Append(typeof(PlaceTask));
         return runtime.Concat(cluster).OrderBy(t => t.FullName, StringComparer.Ordinal);
     }
 
@@ -66,6 +69,9 @@ public sealed class SerializerTests : IAsyncLifetime
         Assert.Contains("BarrierMessage", names);
         Assert.Contains("CreditMessage", names);
         Assert.Contains("SubmitJob", names);
+        Assert.Contains("TaskPlaced", names);
+        Assert.Contains("TaskMetricsReport", names);
+        Assert.Contains("PlaceTask", names);
         Assert.True(names.Count >= 25, $"only {names.Count} message types found");
     }
 
@@ -116,6 +122,25 @@ public sealed class SerializerTests : IAsyncLifetime
         var targets = (IEnumerable)deployBack.GetType().GetProperty("WriterTargets")!.GetValue(deployBack)!;
         var target = (ChannelTarget)targets.Cast<IEnumerable>().First().Cast<object>().First();
         Assert.Equal(_actor, target.Task);
+    }
+
+    [Fact]
+    public void A_deployment_carries_the_restored_keyed_and_operator_state_across_the_wire()
+    {
+        var keyed = new RecoFlow.Runtime.State.KeyedStateSnapshot();
+        keyed.KeyGroups.Add(new RecoFlow.Runtime.State.KeyGroupSnapshot { KeyGroup = 5, States = { ["window-contents"] = [1, 2, 3] }, Checksums = new() { ["window-contents"] = 77 } });
+        keyed.KeyGroups.Add(new RecoFlow.Runtime.State.KeyGroupSnapshot { KeyGroup = 9, States = { ["timers"] = [4, 5] } });
+        var op = new RecoFlow.Runtime.Execution.OperatorSnapshot { Keyed = keyed, Operator = new RecoFlow.Runtime.State.OperatorStateSnapshot { States = { ["union/x"] = [[6]] } } };
+        var restore = new TaskRestore(12, new Dictionary<string, RecoFlow.Runtime.Execution.OperatorSnapshot> { ["window-4"] = op }, null);
+        var deploy = new DeployTask(3, [], [], restore, new TaskCheckpointing("recoflow/job/task/window-4/1"));
+        var serializer = (RecoFlowMessagePackSerializer)_system.Serialization.FindSerializerFor(deploy);
+        var back = Assert.IsType<DeployTask>(serializer.FromBinary(serializer.ToBinary(deploy), serializer.Manifest(deploy)));
+        var got = back.Restore!.Operators["window-4"];
+        Assert.Equal(12, back.Restore.CheckpointId);
+        Assert.Equal([5, 9], got.Keyed!.KeyGroups.Select(k => k.KeyGroup));
+        Assert.Equal(new byte[] { 1, 2, 3 }, got.Keyed.KeyGroups[0].States["window-contents"]);
+        Assert.Equal(77, got.Keyed.KeyGroups[0].Checksums!["window-contents"]);
+        Assert.Equal(new byte[] { 6 }, got.Operator!.States["union/x"][0]);
     }
 
     /// <summary>A value of <paramref name="t"/> with every member set, built by reflection.</summary>

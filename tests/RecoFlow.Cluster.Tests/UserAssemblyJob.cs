@@ -31,11 +31,12 @@ public static class UserAssemblyJob
             [
                 new("input", "CSV file user,time_ms", Required: true),
                 new("output", "directory of committed part files", Required: true),
+                new("parallelism", "parallel tasks per operator", "1"),
             ];
 
             public StreamJob Build(JobParameters p)
             {
-                var job = new StreamJob(Name, p.Values);
+                var job = new StreamJob(Name, p.Values).WithDefaultParallelism(p.GetInt("parallelism"));
                 job.FromSource(new LineFileSource<Click>([p.GetString("input")], Parse),
                         WatermarkStrategy<Click>.ForBoundedOutOfOrderness(TimeSpan.Zero).WithTimestampAssigner(c => c.Time), "clicks")
                     .KeyBy(c => c.User)

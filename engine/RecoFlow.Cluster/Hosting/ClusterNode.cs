@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,8 @@ public sealed class ClusterNode : IAsyncDisposable
 {
     public const string JobManagerName = "job-manager";
     public const string JobManagerRole = "job-manager";
+    public const string WorkerRole = "worker";
+    public const string TaskRegionName = "recoflow-task";
 
     private readonly IHost _host;
     private readonly NodeHttpServer _http;
@@ -67,9 +70,24 @@ public sealed class ClusterNode : IAsyncDisposable
         }
 
         var runtime = LocalRuntime.Attach(system);
-        var jobManager = new JobManagerSettings(settings.StateDirectory, settings.CheckpointInterval, settings.SavepointTimeout, settings.HandOverTimeout);
+        var code = new JobCodeCache(catalog);
+        var jobManager = new JobManagerSettings(settings.StateDirectory, settings.CheckpointInterval, settings.SavepointTimeout, settings.HandOverTimeout)
+        {
+            PlacementTimeout = settings.PlacementTimeout,
+        };
+        // Keyed tasks are entities of this region on every node with the worker role (a node without it only proxies).
+        IActorRef? taskRegion = null;
+        if (settings.SpreadTasks)
+        {
+            var sharding = ClusterSharding.Get(system);
+            var shardingSettings = ClusterShardingSettings.Create(system).WithRole(WorkerRole);
+            var extractor = new TaskMessageExtractor();
+            taskRegion = Akka.Cluster.Cluster.Get(system).SelfRoles.Contains(WorkerRole)
+                ? await sharding.StartAsync(TaskRegionName, TaskEntity.Props(runtime, code), shardingSettings, extractor, new SpreadShardAllocationStrategy(), PoisonPill.Instance)
+                : await sharding.StartProxyAsync(TaskRegionName, WorkerRole, extractor);
+        }
         system.ActorOf(ClusterSingletonManager.Props(
-                JobManagerActor.Props(runtime, catalog, jobManager),
+                JobManagerActor.Props(runtime, catalog, code, taskRegion, jobManager),
                 JobManagerActor.HandOver.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole(JobManagerRole).WithSingletonName(JobManagerName)),
             JobManagerName);

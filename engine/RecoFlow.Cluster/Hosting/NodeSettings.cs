@@ -21,6 +21,15 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
     public TimeSpan HandOverTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.hand-over-timeout");
     public TimeSpan RefreshInterval => Config.GetTimeSpan("recoflow.cluster.job-manager.refresh-interval");
     public TimeSpan AskTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.ask-timeout");
+    public TimeSpan PlacementTimeout => Config.GetTimeSpan("recoflow.cluster.tasks.placement-timeout");
+
+    /// <summary>Keyed tasks run on the task region across the nodes (<c>recoflow.cluster.tasks.placement = spread</c>), else all on the job manager's node.</summary>
+    public bool SpreadTasks => Config.GetString("recoflow.cluster.tasks.placement", "spread") switch
+    {
+        "spread" => true,
+        "local" => false,
+        var other => throw new ArgumentException($"recoflow.cluster.tasks.placement must be spread or local, not '{other}'"),
+    };
 
     /// <summary>
     /// Resolves the node's settings. <paramref name="file"/> is the parsed --config file (or empty); the other
@@ -66,6 +75,10 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
         using var stream = typeof(NodeSettings).Assembly.GetManifestResourceStream("RecoFlow.Cluster.cluster.conf")
             ?? throw new InvalidOperationException("cluster.conf is missing from RecoFlow.Cluster");
         using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+        // Sharding's and Distributed Data's serializers must be bound before the node talks to any other: a node that
+        // starts its task region later than its peers would otherwise fail to read their replicator messages.
+        return ConfigurationFactory.ParseString(reader.ReadToEnd())
+            .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
+            .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
     }
 }

@@ -14,9 +14,12 @@ public interface IJobCatalog
 }
 
 /// <summary>A job's graph and what keeps its code loaded (<see cref="JobAssemblyLoader"/>'s load context), if anything.</summary>
-public sealed class LoadedJob(JobGraph graph, IDisposable? owner = null) : IDisposable
+public sealed class LoadedJob(JobGraph graph, IDisposable? owner = null, System.Reflection.Assembly? code = null) : IDisposable
 {
     public JobGraph Graph { get; } = graph;
+
+    /// <summary>The submitted assembly the job came from; null for a built-in job.</summary>
+    public System.Reflection.Assembly? Code { get; } = code;
 
     public void Dispose() => owner?.Dispose();
 }

@@ -36,7 +36,7 @@ public static class JobAssemblyLoader
             {
                 throw new JobSubmissionException($"job '{definition.Name}': {e.Message}", e);
             }
-            return new LoadedJob(graph, context);
+            return new LoadedJob(graph, context, loaded);
         }
         catch
         {

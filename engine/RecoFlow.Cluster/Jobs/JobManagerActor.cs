@@ -11,11 +11,16 @@ namespace RecoFlow.Cluster.Jobs;
 /// <summary>Settings of the job manager (from <c>recoflow.cluster.job-manager</c>).</summary>
 /// <param name="StateDirectory">Where jobs keep their state (JOB_ID/ below it: sink staging, savepoints). Shared by every node that may host the job manager.</param>
 /// <param name="HandOverTimeout">How long a job manager that moves away waits for its jobs to stop.</param>
-public sealed record JobManagerSettings(string StateDirectory, TimeSpan CheckpointInterval, TimeSpan SavepointTimeout, TimeSpan HandOverTimeout);
+public sealed record JobManagerSettings(string StateDirectory, TimeSpan CheckpointInterval, TimeSpan SavepointTimeout, TimeSpan HandOverTimeout)
+{
+    /// <summary>How long a job master waits for its keyed tasks to start on the task region before it fails the attempt.</summary>
+    public TimeSpan PlacementTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
 
 /// <summary>
-/// The cluster's job manager (Flink: Dispatcher), run as a cluster singleton: it owns the submitted jobs, runs them on
-/// the node that hosts it through the embedded runtime, and journals every submission and every end. A new job
+/// The cluster's job manager (Flink: Dispatcher), run as a cluster singleton: it owns the submitted jobs, runs their
+/// job masters on the node that hosts it through the embedded runtime (keyed tasks go to the task region, spread over
+/// the nodes, when one is given), and journals every submission and every end. A new job
 /// manager (after its node left or died) replays the journal and resubmits the jobs that had not ended; they resume
 /// from their last completed checkpoint, which is why the checkpoint store and the state directory must be shared.
 /// </summary>
@@ -25,22 +30,28 @@ public sealed class JobManagerActor : UntypedPersistentActor
 
     private readonly LocalRuntime _runtime;
     private readonly IJobCatalog _catalog;
+    private readonly JobCodeCache _code;
+    private readonly IActorRef? _taskRegion;
     private readonly JobManagerSettings _settings;
     private readonly string _node;
     private readonly Dictionary<string, Entry> _jobs = new(StringComparer.Ordinal);
     private readonly LocalJobRegistry _views = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public JobManagerActor(LocalRuntime runtime, IJobCatalog catalog, JobManagerSettings settings)
+    public JobManagerActor(LocalRuntime runtime, IJobCatalog catalog, JobCodeCache code, IActorRef? taskRegion, JobManagerSettings settings)
     {
         _runtime = runtime;
         _catalog = catalog;
+        _code = code;
+        _taskRegion = taskRegion;
         _settings = settings;
         _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
     }
 
-    public static Props Props(LocalRuntime runtime, IJobCatalog catalog, JobManagerSettings settings) =>
-        Akka.Actor.Props.Create(() => new JobManagerActor(runtime, catalog, settings));
+    /// <param name="code">This node's loaded job code, shared with the tasks it hosts.</param>
+    /// <param name="taskRegion">The <c>recoflow-task</c> shard region for keyed tasks; null runs every task on this node.</param>
+    public static Props Props(LocalRuntime runtime, IJobCatalog catalog, JobCodeCache code, IActorRef? taskRegion, JobManagerSettings settings) =>
+        Akka.Actor.Props.Create(() => new JobManagerActor(runtime, catalog, code, taskRegion, settings));
 
     public override string PersistenceId => PersistenceIdValue;
 
@@ -58,7 +69,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
         public LocalJobHandle? View { get; set; }
         public int ClientAttempt { get; set; }
         /// <summary>Keeps the job's code loaded while it runs (an assembly's load context).</summary>
-        public LoadedJob? Loaded { get; set; }
+        public JobCodeCache.Lease? Loaded { get; set; }
 
         public JobSubmission Submission => new(Submitted.Job!, Submitted.Parameters ?? [], Submitted.FromSavepoint, Submitted.Assembly, Submitted.JobClass);
     }
@@ -241,8 +252,8 @@ public sealed class JobManagerActor : UntypedPersistentActor
         try
         {
             entry.Loaded?.Dispose();
-            entry.Loaded = _catalog.Load(entry.Submission);
-            var graph = entry.Loaded.Graph;
+            entry.Loaded = _code.Acquire(entry.Id, entry.Submission);
+            var graph = entry.Loaded.Plan.Graph;
             var dir = JobDirectory(entry.Id);
             Directory.CreateDirectory(dir);
             var client = _runtime.Submit(graph, new JobRunOptions
@@ -251,6 +262,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
                 Checkpoints = new CheckpointOptions { Interval = _settings.CheckpointInterval },
                 JobKey = entry.Id,
                 FromSavepoint = entry.Submitted.FromSavepoint,
+                Placement = _taskRegion is null ? null : new ShardedTaskPlacement(_taskRegion, entry.Id, entry.Submission, _settings.PlacementTimeout),
             });
             entry.Client = client;
             entry.View = _views.Add(client, () => Checkpoints(client), () => client.Metrics.Restarts);

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Reflection;
 using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using MessagePack;
 using MessagePack.Formatters;
 using MessagePack.Resolvers;
+using RecoFlow.Cluster.Jobs;
 using RecoFlow.Runtime.Channels;
 
 namespace RecoFlow.Cluster.Serialization;
@@ -45,7 +47,9 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
     {
         var type = o.GetType();
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(DataBatch<>))
-            return _batchManifests.GetOrAdd(type, t => BatchPrefix + TypeName(t.GetGenericArguments()[0]));
+            return type.Assembly.IsCollectible || type.GetGenericArguments()[0].Assembly.IsCollectible
+                ? BatchPrefix + TypeName(type.GetGenericArguments()[0])
+                : _batchManifests.GetOrAdd(type, t => BatchPrefix + TypeName(t.GetGenericArguments()[0]));
         return RemoteMessages.ManifestOf(type)
             ?? throw new ArgumentException($"{type.FullName} has no RecoFlow wire manifest: add it to RemoteMessages", nameof(o));
     }
@@ -53,7 +57,11 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
     public override byte[] ToBinary(object obj)
     {
         var manifest = Manifest(obj);
-        if (manifest.StartsWith(BatchPrefix, StringComparison.Ordinal)) return Codec(manifest).Serialize(obj, RecordOptions(obj.GetType().GetGenericArguments()[0]));
+        if (manifest.StartsWith(BatchPrefix, StringComparison.Ordinal))
+        {
+            var recordType = obj.GetType().GetGenericArguments()[0];
+            return Codec(manifest, recordType).Serialize(obj, RecordOptions(recordType));
+        }
         return MessagePackSerializer.Serialize(obj.GetType(), obj, _options);
     }
 
@@ -61,22 +69,39 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
     {
         if (manifest.StartsWith(BatchPrefix, StringComparison.Ordinal))
         {
-            var codec = Codec(manifest);
+            var codec = Codec(manifest, null);
             return codec.Deserialize(bytes, RecordOptions(codec.RecordType));
         }
         var type = RemoteMessages.TypeOf(manifest) ?? throw new SerializationException($"unknown RecoFlow message manifest '{manifest}'");
         return MessagePackSerializer.Deserialize(type, bytes, _options)!;
     }
 
-    private BatchCodec Codec(string manifest) => _batchCodecs.GetOrAdd(manifest, m =>
+    /// <param name="recordType">The record type when serialising (known from the batch); null when reading (resolved from the manifest).</param>
+    private BatchCodec Codec(string manifest, Type? recordType)
     {
-        var recordType = Type.GetType(m[BatchPrefix.Length..], throwOnError: false)
-            ?? throw new SerializationException($"record type of data batch '{m}' is not loaded on this node");
-        return (BatchCodec)Activator.CreateInstance(typeof(BatchCodec<>).MakeGenericType(recordType))!;
-    });
+        if (_batchCodecs.TryGetValue(manifest, out var cached)) return cached;
+        recordType ??= Type.GetType(manifest[BatchPrefix.Length..], ResolveAssembly, typeResolver: null, throwOnError: false)
+            ?? throw new SerializationException($"record type of data batch '{manifest}' is not loaded on this node");
+        var codec = (BatchCodec)Activator.CreateInstance(typeof(BatchCodec<>).MakeGenericType(recordType))!;
+        // A record type of a submitted job assembly lives as long as the job runs on this node: not cached, so that
+        // the next run's copy of the assembly is the one used.
+        return recordType.Assembly.IsCollectible ? codec : _batchCodecs.GetOrAdd(manifest, codec);
+    }
 
-    /// <summary>Non-public record types need the slower resolver that may emit code for private members.</summary>
-    private MessagePackSerializerOptions RecordOptions(Type recordType) => recordType.IsVisible ? _recordOptions : _options;
+    /// <summary>Engine and built-in job assemblies from the node's context; submitted job assemblies from the jobs that run here.</summary>
+    private static Assembly? ResolveAssembly(AssemblyName name)
+    {
+        if (JobCodeCache.FindAssembly(name) is { } job) return job;
+        try { return Assembly.Load(name); }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException) { return null; }
+    }
+
+    /// <summary>
+    /// Non-public record types need the slower resolver that may emit code for private members. So do record types of
+    /// a submitted job (a collectible assembly): the plain resolver emits its formatters into a non-collectible dynamic
+    /// assembly, which may not reference them, while the private-member resolver builds dynamic methods, which may.
+    /// </summary>
+    private MessagePackSerializerOptions RecordOptions(Type recordType) => recordType.IsVisible && !recordType.Assembly.IsCollectible ? _recordOptions : _options;
 
     private static string TypeName(Type t) => $"{t.FullName}, {t.Assembly.GetName().Name}";
 

@@ -34,6 +34,8 @@ public static class RemoteMessages
         ("st", typeof(TriggerSavepoint)),
         ("sd", typeof(SavepointDone)),
         ("sf", typeof(SavepointFailed)),
+        ("tp", typeof(TaskPlaced)),
+        ("tm", typeof(TaskMetricsReport)),
         // Job manager protocol (cluster).
         ("ms", typeof(SubmitJob)),
         ("ma", typeof(JobAccepted)),
@@ -44,6 +46,8 @@ public static class RemoteMessages
         ("mp", typeof(SavepointClusterJob)),
         ("mk", typeof(JobCommandDone)),
         ("mf", typeof(JobCommandFailed)),
+        // Task placement on the task region (cluster).
+        ("xp", typeof(PlaceTask)),
     ];
 
     private static readonly Dictionary<Type, string> ByType = All.ToDictionary(a => a.Type, a => a.Manifest);

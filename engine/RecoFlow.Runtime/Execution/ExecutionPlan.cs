@@ -31,6 +31,9 @@ public sealed class JobVertex
     public List<VertexEdge> Outputs { get; } = [];
 
     public bool IsSource => Head is SourceTransformationBase;
+
+    /// <summary>Fed by a key-by: its tasks own key groups.</summary>
+    public bool IsKeyed => Inputs.Exists(e => e.Partitioning == PartitioningKind.Hash);
 }
 
 /// <summary>A network edge: from an operator in one vertex to the head of another.</summary>

@@ -33,7 +33,9 @@ internal sealed record JobMasterSettings(
     CheckpointOptions? Checkpoints,
     RestartStrategy Restart,
     string? FromSavepoint,
-    string? SavepointDirectory);
+    string? SavepointDirectory,
+    ITaskPlacement? Placement = null,
+    string? StateDirectory = null);
 
 /// <summary>
 /// Runs a job (Flink: JobMaster with its CheckpointCoordinator): creates a task actor per subtask of every vertex,
@@ -50,6 +52,8 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
     private sealed record CheckpointTick;
     private sealed record CheckpointExpired(long Id);
     private sealed record RestartDelayElapsed(int Attempt);
+    private sealed record PlacementExpired(int Attempt);
+    private sealed record RemoteStopExpired;
 
     private sealed class PendingCheckpoint(long id, bool isSavepoint)
     {
@@ -71,6 +75,12 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
     private readonly TaskCompletionSource<JobResult> _completion;
     private readonly Func<IActorRef, IScheduler, TaskEnvironment> _environment;
     private readonly Dictionary<TaskId, IActorRef> _tasks = [];
+    // Tasks of this attempt hosted elsewhere (ITaskPlacement), and those still to report in while deploying.
+    private readonly HashSet<TaskId> _remote = [];
+    private int _toPlace;
+    // Remote tasks of ended attempts that have not stopped yet: the job master ends only after them (so that two
+    // attempts, or two job masters, never write at once).
+    private readonly HashSet<IActorRef> _stopping = [];
     private readonly Dictionary<TaskId, TaskMetrics> _taskMetrics = [];
     private readonly Dictionary<TaskId, TaskFinished> _finished = [];
     private readonly HashSet<TaskId> _committed = [];
@@ -171,6 +181,21 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
                 break;
             case CheckpointLoadFailed f:
                 OnLoadFailed(f);
+                break;
+            case TaskPlaced p:
+                OnPlaced(p);
+                break;
+            case PlacementExpired x:
+                if (x.Attempt != _attempt || _phase != Phase.Deploying) return;
+                Failover(new TimeoutException($"{_toPlace} of the job's tasks were not placed within {_settings.Placement!.Timeout.TotalSeconds:0.#} s"));
+                break;
+            case TaskMetricsReport m:
+                if (m.Attempt == _attempt && IsCurrent(Sender, m.Task) && _taskMetrics.TryGetValue(m.Task, out var tm)) m.ApplyTo(tm);
+                break;
+            case RemoteStopExpired:
+                _log.Warning("job {0}: {1} remote tasks did not confirm their stop; ending anyway", _settings.JobId, _stopping.Count);
+                _stopping.Clear();
+                Context.Stop(Self);
                 break;
             case TaskReady r:
                 if (!IsCurrent(Sender, r.Task) || _phase != Phase.Deploying) return;
@@ -293,14 +318,62 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
         _committed.Clear();
         _finalNotified = false;
         _tasks.Clear();
+        _remote.Clear();
+        _toPlace = 0;
+        _restore = restore;
+        var placement = _settings.Placement;
         foreach (var v in _plan.Vertices)
             for (var i = 0; i < v.Parallelism; i++)
             {
                 var id = new TaskId(v.Id, i);
+                if (placement is not null && placement.IsRemote(v))
+                {
+                    _remote.Add(id);
+                    _toPlace++;
+                    placement.Place(new TaskPlacementRequest(_settings.JobId, _attempt, v.Id, i, v.Uid, v.Parallelism, _plan.Graph.MaxParallelism,
+                        _settings.StateDirectory, Checkpointing, Self));
+                    continue;
+                }
                 var task = Context.ActorOf(TaskActor.Props(id, v, Self, _taskMetrics[id], _environment), $"task-{v.Id}-{i}-{_attempt}");
                 Context.Watch(task);
                 _tasks[id] = task;
             }
+        if (_toPlace > 0)
+        {
+            Timers.StartSingleTimer("placement", new PlacementExpired(_attempt), placement!.Timeout);
+            return;
+        }
+        DeployAll(restore);
+    }
+
+    private Dictionary<TaskId, TaskRestore>? _restore;
+
+    private void OnPlaced(TaskPlaced p)
+    {
+        if (p.Attempt != _attempt || _phase != Phase.Deploying || !_remote.Contains(p.Task) || _tasks.ContainsKey(p.Task))
+        {
+            // A task of an old attempt, or one placed twice: it must not run.
+            if (p.Ref is not null && !(_tasks.TryGetValue(p.Task, out var current) && current.Equals(p.Ref))) p.Ref.Tell(PoisonPill.Instance);
+            return;
+        }
+        if (p.Ref is null)
+        {
+            Failover(new InvalidOperationException($"task {Name(p.Task)} could not start: {p.Error}"));
+            return;
+        }
+        Context.Watch(p.Ref);
+        _tasks[p.Task] = p.Ref;
+        if (_taskMetrics.TryGetValue(p.Task, out var metrics)) metrics.Location = p.Ref.Path.Address.HasGlobalScope ? p.Ref.Path.Address.ToString() : null;
+        if (--_toPlace == 0)
+        {
+            Timers.Cancel("placement");
+            DeployAll(_restore);
+        }
+    }
+
+    private void DeployAll(Dictionary<TaskId, TaskRestore>? restore)
+    {
+        _restore = null;
         foreach (var v in _plan.Vertices)
             for (var i = 0; i < v.Parallelism; i++)
             {
@@ -533,17 +606,30 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
         _metrics.Restarts = _restarts;
         _restartDelayElapsed = false;
         _alive = 0;
-        foreach (var t in _tasks.Values)
+        foreach (var (id, t) in _tasks)
         {
             _alive++;
-            Context.Stop(t);
+            StopTask(id, t);
         }
         _tasks.Clear();
+        _toPlace = 0;
+        Timers.Cancel("placement");
         Timers.StartSingleTimer("restart", new RestartDelayElapsed(_attempt), delay.Value);
+    }
+
+    private void StopTask(TaskId id, IActorRef task)
+    {
+        if (_remote.Contains(id)) task.Tell(PoisonPill.Instance);
+        else Context.Stop(task);
     }
 
     private void OnTerminated(Terminated t)
     {
+        if (_stopping.Remove(t.ActorRef))
+        {
+            if (_phase == Phase.Done && _stopping.Count == 0) Context.Stop(Self);
+            return;
+        }
         if (_phase == Phase.Restarting)
         {
             _alive--;
@@ -553,7 +639,10 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
         foreach (var (id, task) in _tasks)
             if (task.Equals(t.ActorRef))
             {
-                Failover(new InvalidOperationException($"task {Name(id)} stopped unexpectedly"));
+                // Gone already: the failover must not wait for its Terminated again.
+                _tasks.Remove(id);
+                var where = _remote.Contains(id) && t.AddressTerminated ? $" (its node {task.Path.Address} left the cluster)" : "";
+                Failover(new InvalidOperationException($"task {Name(id)} stopped unexpectedly{where}"));
                 return;
             }
     }
@@ -582,7 +671,15 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
             SavepointPath = savepoint,
         };
         if (failure is not null) _log.Warning("job {0} failed: {1}", _settings.JobId, failure.Message);
-        Context.Stop(Self);
+        // Local tasks stop with the job master (its children); remote ones are told to, and awaited.
+        foreach (var id in _remote)
+            if (_tasks.TryGetValue(id, out var task))
+            {
+                _stopping.Add(task);
+                task.Tell(PoisonPill.Instance);
+            }
+        if (_stopping.Count == 0) Context.Stop(Self);
+        else Timers.StartSingleTimer("remote-stop", new RemoteStopExpired(), TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Children (tasks) have stopped and disposed their operators by now, so sinks are closed when the result is seen.</summary>

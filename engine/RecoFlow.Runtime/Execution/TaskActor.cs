@@ -28,6 +28,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     private readonly IActorRef _master;
     private readonly TaskMetrics _metrics;
     private readonly Func<IActorRef, IScheduler, TaskEnvironment> _environment;
+    private readonly bool _remote;
     private readonly Queue<ChannelMessage> _pending = new();
     private TaskChain? _chain;
     private TaskEnvironment? _env;
@@ -59,8 +60,10 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     private readonly Dictionary<long, (TaskStateRef Ref, double AlignmentMs, double SyncMs, byte[]? Savepoint)> _saving = [];
 
     /// <param name="environment">Builds the task's surroundings from its own actor (processing-time timers are messages to it) and the scheduler.</param>
-    public TaskActor(TaskId id, JobVertex vertex, IActorRef master, TaskMetrics metrics, Func<IActorRef, IScheduler, TaskEnvironment> environment)
+    /// <param name="remote">The task runs away from its job master: it reports its metrics every second and stops when the master is gone.</param>
+    public TaskActor(TaskId id, JobVertex vertex, IActorRef master, TaskMetrics metrics, Func<IActorRef, IScheduler, TaskEnvironment> environment, bool remote)
     {
+        _remote = remote;
         _id = id;
         _vertex = vertex;
         _master = master;
@@ -68,8 +71,8 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         _environment = environment;
     }
 
-    public static Props Props(TaskId id, JobVertex vertex, IActorRef master, TaskMetrics metrics, Func<IActorRef, IScheduler, TaskEnvironment> environment) =>
-        Akka.Actor.Props.Create(() => new TaskActor(id, vertex, master, metrics, environment));
+    public static Props Props(TaskId id, JobVertex vertex, IActorRef master, TaskMetrics metrics, Func<IActorRef, IScheduler, TaskEnvironment> environment, bool remote = false) =>
+        Akka.Actor.Props.Create(() => new TaskActor(id, vertex, master, metrics, environment, remote));
 
     private bool Blocked
     {
@@ -84,6 +87,16 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     {
         _env = _environment(Self, Context.System.Scheduler);
         _chain = new TaskChain(_vertex, _id.Subtask, _env, OnSourceIdle);
+        if (_remote)
+        {
+            Context.Watch(_master);
+            Timers.StartPeriodicTimer("metrics", ReportMetrics.Instance, TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private sealed class ReportMetrics
+    {
+        public static readonly ReportMetrics Instance = new();
     }
 
     protected override void OnReceive(object message)
@@ -141,6 +154,14 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
                     break;
                 case DrainPending:
                     Unblocked();
+                    break;
+                case ReportMetrics:
+                    _chain!.UpdateMetrics(_metrics);
+                    _master.Tell(TaskMetricsReport.Of(_metrics, _attempt));
+                    break;
+                case Terminated t when t.ActorRef.Equals(_master):
+                    // The job master is gone (its node died, or the job ended): nothing of this attempt can complete.
+                    Context.Stop(Self);
                     break;
                 case StartTask:
                     _metrics.State = TaskState.Running;

@@ -12,6 +12,8 @@ public sealed class TaskMetrics(TaskId id, string name)
     public TaskId Id { get; } = id;
     public string Name { get; } = name;
     public TaskState State { get; internal set; } = TaskState.Created;
+    /// <summary>Address of the node the task runs on when it was placed away from its job master; null when it runs beside it.</summary>
+    public string? Location { get; internal set; }
     /// <summary>Records received over input channels.</summary>
     public long RecordsIn;
     /// <summary>Records read by this task's source.</summary>

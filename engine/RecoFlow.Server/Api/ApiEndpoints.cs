@@ -88,6 +88,7 @@ internal static class ApiEndpoints
             subtask = r.Counters.Subtask,
             name = r.Counters.Name,
             state = r.Counters.State,
+            node = r.Counters.Node ?? j.Node,
             records_in = r.Counters.RecordsIn,
             records_out = r.Counters.RecordsOut,
             records_in_per_second = Math.Round(r.RecordsInPerSecond, 1),

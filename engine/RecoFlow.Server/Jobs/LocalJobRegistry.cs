@@ -100,7 +100,7 @@ public sealed class LocalJobHandle : IJobHandle
                 Stopwatch.GetElapsedTime(0, Volatile.Read(ref t.BusyTicks)),
                 Stopwatch.GetElapsedTime(0, Volatile.Read(ref t.BackpressuredTicks) + (Volatile.Read(ref t.BackpressuredSinceTicks) is var since and > 0 ? now - since : 0)),
                 started == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(started, now),
-                wm == RecoFlow.Api.Time.Watermark.NoTimestamp ? null : wm));
+                wm == RecoFlow.Api.Time.Watermark.NoTimestamp ? null : wm, t.Location));
         }
         return result;
     }

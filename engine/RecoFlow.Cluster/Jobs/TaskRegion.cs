@@ -1,0 +1,129 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using RecoFlow.Runtime;
+using RecoFlow.Runtime.Execution;
+
+namespace RecoFlow.Cluster.Jobs;
+
+/// <summary>
+/// Places a task on a sharding entity of the <c>recoflow-task</c> region. The entity id names the job, attempt,
+/// vertex and subtask; the shard id names the job, vertex and the first key group the task owns, so a task's key
+/// groups decide where it runs, and a later attempt of the same task lands on the same node while that node lives.
+/// </summary>
+/// <param name="JobId">The cluster's id of the job (unique across job managers, unlike the job master's local id).</param>
+public sealed record PlaceTask(string JobId, JobSubmission Submission, TaskPlacementRequest Request)
+{
+    public string EntityId() => $"{JobId}|{Request.Attempt}|{Request.Vertex}|{Request.Subtask}";
+
+    public string ShardId() => $"{JobId}|{Request.VertexUid}|{Request.FirstKeyGroup()}";
+}
+
+/// <summary>Routes <see cref="PlaceTask"/> by its own entity and shard ids.</summary>
+public sealed class TaskMessageExtractor : IMessageExtractor
+{
+    public string? EntityId(object message) => (message as PlaceTask)?.EntityId();
+
+    public object? EntityMessage(object message) => message;
+
+    public string? ShardId(object message) => (message as PlaceTask)?.ShardId();
+
+    public string ShardId(string entityId, object? messageHint = null) =>
+        messageHint is PlaceTask p ? p.ShardId() : throw new ArgumentException($"no shard id for entity {entityId} without its message", nameof(messageHint));
+}
+
+/// <summary>
+/// Keyed vertices (those fed by a key-by) run on the task region, spread over the nodes with the worker role;
+/// everything else (sources, forward chains, sinks that are not keyed) stays with the job master.
+/// </summary>
+public sealed class ShardedTaskPlacement(IActorRef region, string jobId, JobSubmission submission, TimeSpan timeout) : ITaskPlacement
+{
+    public bool IsRemote(JobVertex vertex) => vertex.IsKeyed;
+
+    public void Place(TaskPlacementRequest request) => region.Tell(new PlaceTask(jobId, submission, request));
+
+    public TimeSpan Timeout => timeout;
+}
+
+/// <summary>
+/// A sharding entity that hosts one task: it loads the job's code on this node (shared with the node's other tasks
+/// of the job through <see cref="JobCodeCache"/>), starts the task from this node's plan, and passivates when the
+/// task stops. A task that throws while starting is stopped, not restarted: its job master fails the attempt over.
+/// </summary>
+public sealed class TaskEntity : UntypedActor
+{
+    private readonly LocalRuntime _runtime;
+    private readonly JobCodeCache _code;
+    private JobCodeCache.Lease? _lease;
+    private IActorRef? _task;
+
+    public TaskEntity(LocalRuntime runtime, JobCodeCache code)
+    {
+        _runtime = runtime;
+        _code = code;
+    }
+
+    public static Props Props(LocalRuntime runtime, JobCodeCache code) => Akka.Actor.Props.Create(() => new TaskEntity(runtime, code));
+
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case PlaceTask p when _task is null:
+                try
+                {
+                    _lease = _code.Acquire(p.JobId, p.Submission);
+                    _task = RemoteTasks.Start(Context, _runtime, _lease.Plan, p.Request);
+                    Context.Watch(_task);
+                }
+                catch (Exception e)
+                {
+                    RemoteTasks.Refuse(p.Request, $"on {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}: {e.Message}");
+                    Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+                }
+                break;
+            case PlaceTask p:
+                RemoteTasks.Refuse(p.Request, $"entity {p.EntityId()} already hosts a task");
+                break;
+            case Terminated t when t.ActorRef.Equals(_task):
+                Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        _lease?.Dispose();
+        _lease = null;
+    }
+}
+
+/// <summary>
+/// Allocates a new shard to the region with the fewest shards of the same job (so a job's keyed tasks spread over
+/// the nodes), then the fewest shards overall, then the lowest address; and never rebalances: a
+/// running task is not moved. A node that joins takes shards that are allocated after it joined (the tasks of a new
+/// attempt after a failover or a savepoint-and-resume, and new jobs); shards of a node that left are allocated again
+/// when their tasks are placed next.
+/// </summary>
+public sealed class SpreadShardAllocationStrategy : IShardAllocationStrategy
+{
+    public Task<IActorRef> AllocateShard(IActorRef requester, string shardId, IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
+    {
+        if (currentShardAllocations.Count == 0) return Task.FromResult(requester);
+        var job = shardId[..(shardId.IndexOf('|', StringComparison.Ordinal) + 1)];
+        var best = currentShardAllocations
+            .OrderBy(kv => job.Length == 0 ? 0 : kv.Value.Count(s => s.StartsWith(job, StringComparison.Ordinal)))
+            .ThenBy(kv => kv.Value.Count)
+            .ThenBy(kv => kv.Key.Path.Address.ToString(), StringComparer.Ordinal)
+            .First().Key;
+        return Task.FromResult(best);
+    }
+
+    public Task<IImmutableSet<string>> Rebalance(IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations, IImmutableSet<string> rebalanceInProgress) =>
+        Task.FromResult<IImmutableSet<string>>(ImmutableHashSet<string>.Empty);
+}
