@@ -39,7 +39,9 @@ public static class DemoCommand
             else if (r.GetValue(https)) cert = DevCertificate.CreateSelfSigned();
 
             output.WriteLine("starting: development Kafka broker, embedded runtime (checkpoints in SQLite), HTTP server, recommendation job ...");
-            await using var host = await DemoHost.StartAsync(new DemoOptions { HttpPort = port, Rate = eventsPerSecond, StateDirectory = r.GetValue(dir), Certificate = cert }, ct);
+            // Log files only with --state-dir: the temporary directory is deleted at exit.
+            using var logging = CliLogging.Start(Akka.Configuration.Config.Empty, r.GetValue(dir), "demo");
+            await using var host = await DemoHost.StartAsync(new DemoOptions { HttpPort = port, Rate = eventsPerSecond, StateDirectory = r.GetValue(dir), Certificate = cert, RuntimeConfig = logging.AkkaConfig }, ct);
             var url = host.Server.Url;
             if (host.PortFallback) output.WriteLine($"port {DemoHost.DefaultPort} is taken; using {url.Port} instead (choose with --http-port)");
             output.WriteLine($"Shop:      {url}shop");

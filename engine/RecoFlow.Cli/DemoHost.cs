@@ -40,6 +40,9 @@ public sealed record DemoOptions
 
     /// <summary>/collect requests per second per client before 429 (the generator sends 20 per second).</summary>
     public int CollectRateLimit { get; init; } = 1_000;
+
+    /// <summary>HOCON in front of the runtime's configuration (the demo command puts its logging here).</summary>
+    public Akka.Configuration.Config RuntimeConfig { get; init; } = Akka.Configuration.Config.Empty;
 }
 
 /// <summary>
@@ -109,7 +112,7 @@ public sealed class DemoHost : IAsyncDisposable
         CountingPublisher? publisher = null;
         try
         {
-            runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(stateDir, "checkpoints.db")));
+            runtime = LocalRuntime.Start(options.RuntimeConfig.WithFallback(CheckpointStore.Sqlite(Path.Combine(stateDir, "checkpoints.db"))));
             publisher = new CountingPublisher(new KafkaEventPublisher(broker.BootstrapServers));
             var jobs = new LocalJobRegistry();
             var models = new DemoModelVersions();

@@ -50,7 +50,8 @@ public static class JobRunner
     public static async Task<int> RunAsync(JobGraph graph, RunSettings run, TextWriter output, CancellationToken cancel)
     {
         var (runtimeConfig, options) = run.Resolve(graph.Name);
-        await using var runtime = LocalRuntime.Start(runtimeConfig);
+        using var logging = CliLogging.Start(runtimeConfig, run.StateDirectory, "run");
+        await using var runtime = LocalRuntime.Start(logging.AkkaConfig.WithFallback(runtimeConfig));
         return await FollowAsync(runtime.Submit(graph, options), output, cancel, run);
     }
 

@@ -33,6 +33,10 @@ public static class NodeCommand
             NodeSettings settings;
             try { settings = NodeSettings.Resolve(file, r.GetValue(port), r.GetValue(seeds), r.GetValue(httpPort), r.GetValue(stateDir)); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
+            // Nodes may share a state directory: each writes its own files, named after its address.
+            using var logging = CliLogging.Start(settings.Config, settings.StateDirectory, $"node-{settings.Hostname}-{settings.Port}",
+                new Dictionary<string, string> { ["Node"] = settings.Address });
+            settings = settings with { Config = logging.AkkaConfig.WithFallback(settings.Config) };
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });

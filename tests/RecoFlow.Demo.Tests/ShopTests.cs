@@ -1,27 +1,16 @@
 using Microsoft.Playwright;
 using RecoFlow.Cli;
+using RecoFlow.TestKit.Browser;
 
 namespace RecoFlow.Demo.Tests;
 
 /// <summary>
 /// The demo host in-process (broker, runtime, job, server on a free port, slow simulated traffic) and its shop page in
-/// headless Chromium (RECOFLOW_CHROMIUM, default /usr/bin/chromium; never downloaded).
+/// headless Chromium (see <see cref="HeadlessChromium"/>).
 /// </summary>
 public sealed class ShopTests : IAsyncLifetime
 {
     private DemoHost _host = null!;
-
-    private static string ChromiumPath => Environment.GetEnvironmentVariable("RECOFLOW_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
-
-    private static string Artifacts
-    {
-        get
-        {
-            var dir = Environment.GetEnvironmentVariable("RECOFLOW_TEST_ARTIFACTS") is { Length: > 0 } d ? d : Path.Combine(Path.GetTempPath(), "recoflow-test-artifacts");
-            Directory.CreateDirectory(dir);
-            return dir;
-        }
-    }
 
     public async Task InitializeAsync()
     {
@@ -36,17 +25,9 @@ public sealed class ShopTests : IAsyncLifetime
     [Fact]
     public async Task Clicks_in_one_category_shift_the_live_list_to_it_and_opting_out_stops_personalisation()
     {
-        Assert.True(File.Exists(ChromiumPath), $"Chromium not found at {ChromiumPath} (set RECOFLOW_CHROMIUM)");
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        await using var chromium = await HeadlessChromium.LaunchAsync();
         var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e);
+        var page = await chromium.NewPageAsync(errors, width: 1280);
         await page.GotoAsync(new Uri(_host.Server.Url, "shop").ToString());
         await page.WaitForSelectorAsync("body[data-ready='true'][data-ws='open'][data-tracker='ready']", new() { Timeout = 20_000 });
 
@@ -69,14 +50,14 @@ public sealed class ShopTests : IAsyncLifetime
         }
         catch (TimeoutException)
         {
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "shop-no-shift.png") });
+            await HeadlessChromium.ScreenshotAsync(page, "shop-no-shift");
             var shown = await page.Locator("#recs li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.category)");
             Assert.Fail($"after 1 s the list is [{string.Join(", ", shown)}]; status: {await page.Locator("#rec-status").TextContentAsync()}");
         }
         var listed = await page.Locator("#recs li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.category)");
         Assert.True(listed.Count(c => c == category) * 2 > listed.Length, string.Join(", ", listed));
         Assert.Equal("true", await page.Locator("#recs").GetAttributeAsync("data-personalized"));
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "shop-personalised.png") });
+        await HeadlessChromium.ScreenshotAsync(page, "shop-personalised");
 
         // Opt out: the panel switches to the popular list at once.
         var consent = page.WaitForResponseAsync(r => r.Url.EndsWith("/consent", StringComparison.Ordinal));
@@ -95,7 +76,7 @@ public sealed class ShopTests : IAsyncLifetime
         Assert.True(_host.Server.Consent.IsOptedOut(pseudonym));
         Assert.Contains("\"personalized\":false", _host.Server.Feed.Latest(pseudonym), StringComparison.Ordinal);
         Assert.Equal("false", await page.Locator("#recs").GetAttributeAsync("data-personalized"));
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "shop-opted-out.png") });
+        await HeadlessChromium.ScreenshotAsync(page, "shop-opted-out");
         Assert.Empty(errors);
     }
 }

@@ -1,38 +1,19 @@
 using System.Globalization;
 using Microsoft.Playwright;
+using RecoFlow.TestKit.Browser;
 
 namespace RecoFlow.Server.Tests;
 
-/// <summary>Opens the dashboard in headless Chromium (RECOFLOW_CHROMIUM, default /usr/bin/chromium; never downloaded).</summary>
+/// <summary>Opens the dashboard of a single in-process node in headless Chromium (see <see cref="HeadlessChromium"/>).</summary>
 [Collection(NodeCollection.Name)]
 public sealed class DashboardTests(NodeFixture node)
 {
-    private static string ChromiumPath => Environment.GetEnvironmentVariable("RECOFLOW_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
-
-    private static string ArtifactsDirectory
-    {
-        get
-        {
-            var dir = Environment.GetEnvironmentVariable("RECOFLOW_TEST_ARTIFACTS") is { Length: > 0 } d ? d : Path.Combine(Path.GetTempPath(), "recoflow-test-artifacts");
-            Directory.CreateDirectory(dir);
-            return dir;
-        }
-    }
-
     [Fact]
     public async Task The_dashboard_draws_the_job_graph_and_live_throughput()
     {
-        Assert.True(File.Exists(ChromiumPath), $"Chromium not found at {ChromiumPath} (set RECOFLOW_CHROMIUM)");
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        await using var chromium = await HeadlessChromium.LaunchAsync();
         var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e);
+        var page = await chromium.NewPageAsync(errors);
         await page.GotoAsync(node.Server.Url.ToString());
 
         // The graph: one box per vertex, with the operator names.
@@ -59,7 +40,7 @@ public sealed class DashboardTests(NodeFixture node)
         var scroll = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollHeight, window.innerHeight]");
         Assert.True(scroll[0] <= scroll[1], $"page scrolls: {scroll[0]} > {scroll[1]}");
 
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory, "dashboard.png") });
+        await HeadlessChromium.ScreenshotAsync(page, "dashboard");
         Assert.Empty(errors);
         Assert.True(Positive(first));
     }

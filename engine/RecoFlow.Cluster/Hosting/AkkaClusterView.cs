@@ -5,11 +5,24 @@ using RecoFlow.Server.Cluster;
 
 namespace RecoFlow.Cluster.Hosting;
 
-/// <summary>The cluster as this node's gossip shows it: members, their status and reachability, the leader.</summary>
-public sealed class AkkaClusterView(ActorSystem system) : IClusterView
+/// <summary>
+/// The cluster as this node's gossip shows it: members, their status and reachability, the leader; plus what the
+/// gossip forgets, recorded from membership events: when each member came up, and the members removed since.
+/// </summary>
+public sealed class AkkaClusterView : IClusterView
 {
-    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(system);
-    private readonly ConcurrentDictionary<UniqueAddress, DateTimeOffset> _firstSeenUp = new();
+    /// <summary>How many removed members the view remembers.</summary>
+    public const int RemovedKept = 20;
+
+    private readonly Akka.Cluster.Cluster _cluster;
+    private readonly ConcurrentDictionary<UniqueAddress, DateTimeOffset> _upSince = new();
+    private readonly ConcurrentQueue<RemovedMember> _removed = new();
+
+    public AkkaClusterView(ActorSystem system)
+    {
+        _cluster = Akka.Cluster.Cluster.Get(system);
+        system.ActorOf(Props.Create(() => new MembershipRecorder(this)), "cluster-view");
+    }
 
     public IReadOnlyList<ClusterMember> Members
     {
@@ -22,9 +35,40 @@ public sealed class AkkaClusterView(ActorSystem system) : IClusterView
                 m.Roles.OrderBy(r => r, StringComparer.Ordinal).ToList(),
                 m.Status.ToString().ToLowerInvariant(),
                 !unreachable.Contains(m.UniqueAddress),
-                m.Status == MemberStatus.Up ? _firstSeenUp.GetOrAdd(m.UniqueAddress, _ => DateTimeOffset.UtcNow) : DateTimeOffset.UtcNow,
+                m.Status is MemberStatus.Joining or MemberStatus.WeaklyUp ? DateTimeOffset.UtcNow : _upSince.GetOrAdd(m.UniqueAddress, _ => DateTimeOffset.UtcNow),
                 state.Leader == m.Address,
                 m.UniqueAddress == _cluster.SelfUniqueAddress)).ToList();
         }
+    }
+
+    public IReadOnlyList<RemovedMember> Removed => _removed.Reverse().ToList();
+
+    private void OnUp(Member m) => _upSince.TryAdd(m.UniqueAddress, DateTimeOffset.UtcNow);
+
+    private void OnRemoved(ClusterEvent.MemberRemoved e)
+    {
+        _upSince.TryRemove(e.Member.UniqueAddress, out _);
+        _removed.Enqueue(new RemovedMember(
+            e.Member.Address.ToString(),
+            e.Member.Roles.OrderBy(r => r, StringComparer.Ordinal).ToList(),
+            e.PreviousStatus.ToString().ToLowerInvariant(),
+            DateTimeOffset.UtcNow));
+        while (_removed.Count > RemovedKept) _removed.TryDequeue(out _);
+    }
+
+    /// <summary>Subscribes to membership events for the view (one per node; events arrive in order).</summary>
+    private sealed class MembershipRecorder : ReceiveActor
+    {
+        public MembershipRecorder(AkkaClusterView view)
+        {
+            Receive<ClusterEvent.MemberUp>(e => view.OnUp(e.Member));
+            Receive<ClusterEvent.MemberRemoved>(view.OnRemoved);
+            Receive<ClusterEvent.IMemberEvent>(_ => { });
+        }
+
+        protected override void PreStart() =>
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
+
+        protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }
 }

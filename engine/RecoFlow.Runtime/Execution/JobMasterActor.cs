@@ -207,6 +207,7 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
                 break;
             case TaskFailed f:
                 if (f.Task.Vertex >= 0 && !IsCurrent(Sender, f.Task)) return;
+                if (f.Task.Vertex >= 0) _log.Warning("job {JobId}: task {TaskId} ({TaskName}) failed: {Cause}", _settings.JobKey, f.Task.ToString(), Name(f.Task), f.Cause.Message);
                 Failover(f.Cause);
                 break;
             case Terminated t:
@@ -276,7 +277,7 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
         _lastCompleted = h.Records.LastOrDefault(r => r.Status == CheckpointStatus.Completed);
         if (_lastCompleted is not null)
         {
-            _log.Info("job {0}: resuming from checkpoint {1}", _settings.JobId, _lastCompleted.Id);
+            _log.Info("job {JobId}: resuming from checkpoint {CheckpointId}", _settings.JobKey, _lastCompleted.Id);
             _store!.Tell(new LoadCheckpoint(_lastCompleted));
         }
         else StartFromSavepointOrScratch();
@@ -284,11 +285,11 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
 
     private void OnLoadFailed(CheckpointLoadFailed f)
     {
-        _log.Warning("job {0}: {1}", _settings.JobId, f.Cause.Message);
+        _log.Warning("job {JobId}: checkpoint {CheckpointId} could not be loaded: {Cause}", _settings.JobKey, f.Record.Id, f.Cause.Message);
         var previous = _metrics.Checkpoints.LastOrDefault(r => r.Status == CheckpointStatus.Completed && r.Id < f.Record.Id);
         if (previous is not null && _metrics.Checkpoints.Count(r => r.Status == CheckpointStatus.Completed && r.Id >= previous.Id) <= _settings.Checkpoints!.Retained)
         {
-            _log.Warning("job {0}: falling back to checkpoint {1}", _settings.JobId, previous.Id);
+            _log.Warning("job {JobId}: falling back to checkpoint {CheckpointId}", _settings.JobKey, previous.Id);
             _lastCompleted = previous;
             _store!.Tell(new LoadCheckpoint(previous));
             return;
@@ -490,6 +491,7 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
         _lastCompleted = record;
         _lastCompletedAt = DateTime.UtcNow;
         _metrics.LastCheckpoint = record;
+        _log.Info("job {JobId}: checkpoint {CheckpointId} completed in {DurationMs} ms ({SizeBytes} bytes)", _settings.JobKey, record.Id, Math.Round(record.DurationMs), record.SizeBytes);
         if (record.IsFinal)
         {
             _finalNotified = true;
@@ -513,7 +515,7 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
                 pending.ReplyTo?.Tell(new SavepointFailed($"savepoint {record.Id} could not be written to {request.Directory}: {e.Message}"));
                 return;
             }
-            _log.Info("job {0}: savepoint {1} written to {2}", _settings.JobId, record.Id, path);
+            _log.Info("job {JobId}: savepoint {CheckpointId} written to {Path}", _settings.JobKey, record.Id, path);
             pending.ReplyTo?.Tell(new SavepointDone(path));
             if (request.Stop)
             {
@@ -589,7 +591,7 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
     private void Failover(Exception cause)
     {
         if (_phase is Phase.Done or Phase.Restarting) return;
-        _log.Warning("job {0}: attempt {1} failed: {2}", _settings.JobId, _attempt, cause.Message);
+        _log.Warning("job {JobId}: attempt {Attempt} failed: {Cause}", _settings.JobKey, _attempt, cause.Message);
         _metrics.AddFailure(cause);
         var delay = _restart.OnFailure(DateTime.UtcNow);
         if (delay is null)
@@ -670,6 +672,7 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
             LastCheckpoint = _lastCompleted?.Id,
             SavepointPath = savepoint,
         };
+<<<<<<< HEAD
         if (failure is not null) _log.Warning("job {0} failed: {1}", _settings.JobId, failure.Message);
         // Local tasks stop with the job master (its children); remote ones are told to, and awaited.
         foreach (var id in _remote)
@@ -680,6 +683,10 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
             }
         if (_stopping.Count == 0) Context.Stop(Self);
         else Timers.StartSingleTimer("remote-stop", new RemoteStopExpired(), TimeSpan.FromSeconds(30));
+=======
+        if (failure is not null) _log.Warning("job {JobId} failed: {Cause}", _settings.JobKey, failure.Message);
+        Context.Stop(Self);
+>>>>>>> wt-obs
     }
 
     /// <summary>Children (tasks) have stopped and disposed their operators by now, so sinks are closed when the result is seen.</summary>

@@ -31,6 +31,13 @@ internal static class ApiEndpoints
                     leader = m.IsLeader,
                     self = m.IsSelf,
                 }),
+                removed = cluster.Removed.Select(m => new
+                {
+                    address = m.Address,
+                    roles = m.Roles,
+                    previous_status = m.PreviousStatus,
+                    removed_at = m.RemovedAt,
+                }),
             },
             jobs = new
             {

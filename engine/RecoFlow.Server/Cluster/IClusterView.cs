@@ -4,12 +4,20 @@ namespace RecoFlow.Server.Cluster;
 /// <param name="Address">Akka address, e.g. <c>akka.tcp://recoflow@10.0.0.5:4053</c>, or the node name without a cluster.</param>
 /// <param name="Status">Akka member status: joining, up, leaving, exiting, down, removed.</param>
 /// <param name="Reachable">False when the failure detector of some member marks it unreachable.</param>
+/// <param name="UpSince">When this node first saw the member up (its own start for members that were up before it joined).</param>
 public sealed record ClusterMember(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable, DateTimeOffset UpSince, bool IsLeader, bool IsSelf);
+
+/// <summary>A member that left the cluster or was downed and then removed, as this node saw it go.</summary>
+/// <param name="PreviousStatus">Its status just before removal: <c>exiting</c> after a graceful leave, <c>down</c> after it was downed.</param>
+public sealed record RemovedMember(string Address, IReadOnlyList<string> Roles, string PreviousStatus, DateTimeOffset RemovedAt);
 
 /// <summary>What the node knows of its cluster. A cluster node implements it over Akka.Cluster's state.</summary>
 public interface IClusterView
 {
     IReadOnlyList<ClusterMember> Members { get; }
+
+    /// <summary>Members removed since this node started, newest first (a bounded number of them).</summary>
+    IReadOnlyList<RemovedMember> Removed => [];
 }
 
 /// <summary>A node running alone (the embedded runtime): itself, up, reachable and leader.</summary>
