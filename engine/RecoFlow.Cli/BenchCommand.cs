@@ -23,10 +23,23 @@ public static class BenchCommand
         var kafkaOnly = new Option<bool>("--kafka-only") { Description = "run only the Kafka row (dev broker); prints it, leaves the doc alone" };
         var checkpointsOnly = new Option<bool>("--checkpoints-only") { Description = "run only the checkpoint rows; rewrites their section of the doc" };
         var delivery = new Option<bool>("--delivery") { Description = "run only the event-to-screen rows (POST /collect to WebSocket push at 1,000 and 10,000 events/s); rewrites their section of the doc" };
-        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery };
+        var only = new Option<string?>("--only")
+        {
+            Description = "run only these parts (comma-separated: latency, memory, recovery, peers); rewrites their sections of the doc",
+        };
+        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery, only };
+        cmd.Subcommands.Add(MemoryBench.PointCommand(output));
         cmd.SetAction(async (r, ct) =>
         {
             var isQuick = r.GetValue(quick);
+            if (r.GetValue(only) is { } onlyList)
+            {
+                var parts = onlyList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => p.ToLowerInvariant()).ToHashSet();
+                if (parts.Count == 0 || parts.Except(Parts).FirstOrDefault() is { } unknown && unknown.Length > 0)
+                    throw new UsageException($"--only takes a comma-separated list of {string.Join(", ", Parts)}; got '{onlyList}'");
+                await RunPartsAsync(parts, isQuick, r.GetValue(doc), $"recoflow bench --only {string.Join(',', Parts.Where(parts.Contains))}{(isQuick ? " --quick" : "")}", output, ct);
+                return 0;
+            }
             if (r.GetValue(delivery))
             {
                 var seconds = TimeSpan.FromSeconds(isQuick ? 5 : 15);
@@ -66,21 +79,54 @@ public static class BenchCommand
             rows.Add(await NexmarkAsync(new Q5HotItems(), events, e => NexmarkQueries.Q5(e).Count, runs, ct));
             rows.Add(await NexmarkAsync(new Q7HighestBid(), events, e => NexmarkQueries.Q7(e).Count, runs, ct));
             rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, ct));
-            var peers = await PeerBench.RunAsync(isQuick, ct);
             var checkpoints = await CheckpointBench.RunAsync(isQuick, ct);
             var kafka = await KafkaBench.RunAsync(isQuick, ct);
-            var table = Render(rows) + "\n" + PeerBench.Render(peers) + "\n" + RenderKafka(kafka);
+            var table = Render(rows) + "\n" + RenderKafka(kafka);
             var checkpointTable = CheckpointBench.Render(checkpoints);
             output.WriteLine(table);
             output.WriteLine(checkpointTable);
+            var command = "recoflow bench" + (isQuick ? " --quick" : "");
             if (r.GetValue(doc) is { } path)
             {
                 WriteDoc(path, table, isQuick);
-                WriteCheckpointSection(path, checkpointTable, "recoflow bench" + (isQuick ? " --quick" : ""));
+                WriteCheckpointSection(path, checkpointTable, command);
             }
+            await RunPartsAsync(Parts.ToHashSet(), isQuick, r.GetValue(doc), command, output, ct);
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The parts <c>--only</c> selects, each with its own marked section of the doc.</summary>
+    private static readonly string[] Parts = ["peers", "latency", "memory", "recovery"];
+
+    private static async Task RunPartsAsync(HashSet<string> parts, bool quick, string? doc, string command, TextWriter output, CancellationToken ct)
+    {
+        if (parts.Contains("peers"))
+        {
+            var peers = PeerBench.Render(await PeerBench.RunAsync(quick, ct));
+            output.WriteLine(peers);
+            if (doc is not null)
+                BenchDoc.WriteSection(doc, "peers", $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores; medians after one warm-up run, all peers alternating in one process):\n\n{peers}", "Peers: YSB on other stream processors");
+        }
+        if (parts.Contains("latency"))
+        {
+            var latency = LatencyBench.Render(await LatencyBench.RunAsync(quick, output, ct), command);
+            output.WriteLine(latency);
+            if (doc is not null) BenchDoc.WriteSection(doc, "latency", latency, "End-to-end latency at fixed rates through the development broker");
+        }
+        if (parts.Contains("memory"))
+        {
+            var memory = MemoryBench.Render(await MemoryBench.RunAsync(quick, output, ct), command);
+            output.WriteLine(memory);
+            if (doc is not null) BenchDoc.WriteSection(doc, "memory", memory, "Memory against keyed state size");
+        }
+        if (parts.Contains("recovery"))
+        {
+            var recovery = RecoveryBench.Render(await RecoveryBench.RunAsync(quick, output, ct), command);
+            output.WriteLine(recovery);
+            if (doc is not null) BenchDoc.WriteSection(doc, "recovery", recovery, "Recovery after kill -9 (one process)");
+        }
     }
 
     public sealed record BenchRow(string Name, long Events, double EngineEventsPerSecond, double LoopEventsPerSecond)

@@ -143,7 +143,7 @@ public static class CheckpointBench
     }
 
     /// <summary>Emits 0..n-1 once, then stays open without data (an unbounded source that went quiet).</summary>
-    private sealed class KeysThenIdle(int n) : ISource<long>
+    internal sealed class KeysThenIdle(int n) : ISource<long>
     {
         public Boundedness Boundedness => Boundedness.Unbounded;
         public IReadOnlyList<SourceSplit> CreateSplits(SourceContext context) => [new SourceSplit("keys", 0)];
@@ -167,7 +167,7 @@ public static class CheckpointBench
         }
     }
 
-    private sealed class DiscardSink<T> : ISink<T>
+    internal sealed class DiscardSink<T> : ISink<T>
     {
         public ISinkWriter<T> CreateWriter(SinkContext context) => new Writer();
         public string Describe() => "discard";

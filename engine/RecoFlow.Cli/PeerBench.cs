@@ -16,12 +16,15 @@ namespace RecoFlow.Cli;
 /// YSB over the same in-memory events in one process: RecoFlow, a hand-written loop, a plain Akka.Streams pipeline
 /// (no fault tolerance, no parallelism) and System.Reactive, alternating runs, medians. All compute the same counts
 /// (views per campaign per 10 s window, late views dropped by a watermark trailing by 5 s, advanced every 1,024 events
-/// as RecoFlow's source does) and must agree on the number of windows. Streamiz.Kafka.Net is not in the table: it does
-/// not run against the development broker here (it needs a real broker's group coordinator and transactions).
+/// as RecoFlow's source does) and must agree on the number of windows. Streamiz.Kafka.Net (a Kafka Streams port) runs
+/// the same count as a Kafka Streams topology (filter → re-key by campaign → group → 10 s tumbling windows with 5 s
+/// grace → count, in-memory window store) through its in-process <c>TopologyTestDriver</c> (synchronous mode: each
+/// event is serialized into an in-memory topic, deserialized, processed, repartitioned through an in-memory topic,
+/// counted), and must produce the same windows as the loop with a per-event watermark.
 /// </summary>
 public static class PeerBench
 {
-    public sealed record Result(long Events, double RecoFlow, double Loop, double AkkaStreams, double Rx);
+    public sealed record Result(long Events, long StreamizEvents, double RecoFlow, double Loop, double AkkaStreams, double Rx, double Streamiz);
 
     public static async Task<Result> RunAsync(bool quick, CancellationToken ct)
     {
@@ -36,6 +39,12 @@ public static class PeerBench
         var loop = new List<double>();
         var akka = new List<double>();
         var rx = new List<double>();
+        var streamiz = new List<double>();
+        // Kafka Streams drops a record once stream time (the highest timestamp seen) passes its window's end + grace:
+        // a watermark advanced on every event.
+        // Its test driver handles a few thousand events/s, so it gets the first part of the events.
+        var streamizEvents = events[..(quick ? 50_000 : 200_000)];
+        var expectedPerEvent = YsbData.ExpectedCounts(streamizEvents, campaigns, 10_000, 5_000, 1);
         await using var runtime = LocalRuntime.Start();
         using var system = ActorSystem.Create("peers", "akka.loglevel = WARNING");
         var materializer = system.Materializer();
@@ -57,6 +66,12 @@ public static class PeerBench
             var rxSeconds = sw.Elapsed.TotalSeconds;
             Check("System.Reactive", rxCounter.Count, expected);
 
+            sw.Restart();
+            var streamizWindows = StreamizYsb.CountWindows(streamizEvents, campaigns);
+            var streamizSeconds = sw.Elapsed.TotalSeconds;
+            if (!streamizWindows.SetEquals(expectedPerEvent.Keys))
+                throw new InvalidOperationException($"YSB peers bench: Streamiz produced {streamizWindows.Count} windows, expected {expectedPerEvent.Count} (the same set)");
+
             var job = new StreamJob("ysb-peers");
             var sink = new CollectSink<YsbResult>();
             var (_, results) = YsbJob.Pipeline(job, new CollectionSource<YsbEvent>(events), () => campaigns, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5));
@@ -69,10 +84,11 @@ public static class PeerBench
             loop.Add(n / loopSeconds);
             akka.Add(n / akkaSeconds);
             rx.Add(n / rxSeconds);
+            streamiz.Add(streamizEvents.Length / streamizSeconds);
             recoflow.Add(n / engineSeconds);
         }
         await system.Terminate();
-        return new Result(n, BenchDoc.Median(recoflow), BenchDoc.Median(loop), BenchDoc.Median(akka), BenchDoc.Median(rx));
+        return new Result(n, streamizEvents.Length, BenchDoc.Median(recoflow), BenchDoc.Median(loop), BenchDoc.Median(akka), BenchDoc.Median(rx), BenchDoc.Median(streamiz));
     }
 
     private static void Check(string who, int actual, int expected)
@@ -89,6 +105,7 @@ public static class PeerBench
         sb.AppendLine($"| hand-written C# loop (upper bound) | {r.Loop:N0} | {r.Loop / r.RecoFlow:F1}x |");
         sb.AppendLine($"| Akka.Streams, one linear pipeline, no fault tolerance | {r.AkkaStreams:N0} | {r.AkkaStreams / r.RecoFlow:F1}x |");
         sb.AppendLine($"| System.Reactive | {r.Rx:N0} | {r.Rx / r.RecoFlow:F1}x |");
+        sb.AppendLine($"| Streamiz.Kafka.Net 1.8.2 (Kafka Streams port) through its in-process TopologyTestDriver, in-memory window store; the first {r.StreamizEvents:N0} events | {r.Streamiz:N0} | {r.Streamiz / r.RecoFlow:F3}x |");
         return sb.ToString();
     }
 
