@@ -7,16 +7,21 @@ using RecoFlow.Runtime.Execution;
 namespace RecoFlow.Cluster.Jobs;
 
 /// <summary>
-/// Places a task on a sharding entity of the <c>recoflow-task</c> region. The entity id names the job, attempt,
-/// vertex and subtask; the shard id names the job, vertex and the first key group the task owns, so a task's key
-/// groups decide where it runs, and a later attempt of the same task lands on the same node while that node lives.
+/// Places a task on a sharding entity of the <c>recoflow-task</c> region. Entity and shard ids name the job, the run
+/// (one job master's life: a new job manager starts a new run), the attempt and the task, so every attempt allocates
+/// its shards anew over the nodes that are members then (a node that joined takes key groups at the next restart), and
+/// a task of an old run or attempt never meets a new one. The shard id also names the first key group the task owns.
 /// </summary>
 /// <param name="JobId">The cluster's id of the job (unique across job managers, unlike the job master's local id).</param>
-public sealed record PlaceTask(string JobId, JobSubmission Submission, TaskPlacementRequest Request)
+/// <param name="RunId">Distinguishes the runs of one job (each job manager that runs it starts a new one).</param>
+public sealed record PlaceTask(string JobId, string RunId, JobSubmission Submission, TaskPlacementRequest Request)
 {
-    public string EntityId() => $"{JobId}|{Request.Attempt}|{Request.Vertex}|{Request.Subtask}";
+    /// <summary>Shards of one attempt of one run share this prefix.</summary>
+    public string AttemptPrefix() => $"{JobId}|{RunId}|{Request.Attempt}|";
 
-    public string ShardId() => $"{JobId}|{Request.VertexUid}|{Request.FirstKeyGroup()}";
+    public string EntityId() => $"{AttemptPrefix()}{Request.Vertex}|{Request.Subtask}";
+
+    public string ShardId() => $"{AttemptPrefix()}{Request.VertexUid}|{Request.FirstKeyGroup()}";
 }
 
 /// <summary>Routes <see cref="PlaceTask"/> by its own entity and shard ids.</summary>
@@ -38,9 +43,11 @@ public sealed class TaskMessageExtractor : IMessageExtractor
 /// </summary>
 public sealed class ShardedTaskPlacement(IActorRef region, string jobId, JobSubmission submission, TimeSpan timeout) : ITaskPlacement
 {
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+
     public bool IsRemote(JobVertex vertex) => vertex.IsKeyed;
 
-    public void Place(TaskPlacementRequest request) => region.Tell(new PlaceTask(jobId, submission, request));
+    public void Place(TaskPlacementRequest request) => region.Tell(new PlaceTask(jobId, _runId, submission, request));
 
     public TimeSpan Timeout => timeout;
 }
@@ -104,8 +111,9 @@ public sealed class TaskEntity : UntypedActor
 }
 
 /// <summary>
-/// Allocates a new shard to the region with the fewest shards of the same job (so a job's keyed tasks spread over
-/// the nodes), then the fewest shards overall, then the lowest address; and never rebalances: a
+/// Allocates a new shard to the region with the fewest shards of the same attempt of the same job (so a job's keyed
+/// tasks spread over the nodes that are members when the attempt starts), then the fewest shards overall, then the
+/// lowest address; and never rebalances: a
 /// running task is not moved. A node that joins takes shards that are allocated after it joined (the tasks of a new
 /// attempt after a failover or a savepoint-and-resume, and new jobs); shards of a node that left are allocated again
 /// when their tasks are placed next.
@@ -115,13 +123,25 @@ public sealed class SpreadShardAllocationStrategy : IShardAllocationStrategy
     public Task<IActorRef> AllocateShard(IActorRef requester, string shardId, IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
     {
         if (currentShardAllocations.Count == 0) return Task.FromResult(requester);
-        var job = shardId[..(shardId.IndexOf('|', StringComparison.Ordinal) + 1)];
+        // JOB|RUN|ATTEMPT|VERTEX|KEY_GROUP: shards of the same attempt share the prefix up to the third '|'.
+        var attempt = AttemptPrefix(shardId);
         var best = currentShardAllocations
-            .OrderBy(kv => job.Length == 0 ? 0 : kv.Value.Count(s => s.StartsWith(job, StringComparison.Ordinal)))
+            .OrderBy(kv => attempt.Length == 0 ? 0 : kv.Value.Count(s => s.StartsWith(attempt, StringComparison.Ordinal)))
             .ThenBy(kv => kv.Value.Count)
             .ThenBy(kv => kv.Key.Path.Address.ToString(), StringComparer.Ordinal)
             .First().Key;
         return Task.FromResult(best);
+    }
+
+    private static string AttemptPrefix(string shardId)
+    {
+        var end = -1;
+        for (var i = 0; i < 3; i++)
+        {
+            end = shardId.IndexOf('|', end + 1);
+            if (end < 0) return "";
+        }
+        return shardId[..(end + 1)];
     }
 
     public Task<IImmutableSet<string>> Rebalance(IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations, IImmutableSet<string> rebalanceInProgress) =>

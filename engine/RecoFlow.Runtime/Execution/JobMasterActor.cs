@@ -193,7 +193,7 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
                 if (m.Attempt == _attempt && IsCurrent(Sender, m.Task) && _taskMetrics.TryGetValue(m.Task, out var tm)) m.ApplyTo(tm);
                 break;
             case RemoteStopExpired:
-                _log.Warning("job {0}: {1} remote tasks did not confirm their stop; ending anyway", _settings.JobId, _stopping.Count);
+                _log.Warning("job {JobId}: {Count} remote tasks did not confirm their stop; ending anyway", _settings.JobKey, _stopping.Count);
                 _stopping.Clear();
                 Context.Stop(Self);
                 break;
@@ -672,8 +672,7 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
             LastCheckpoint = _lastCompleted?.Id,
             SavepointPath = savepoint,
         };
-<<<<<<< HEAD
-        if (failure is not null) _log.Warning("job {0} failed: {1}", _settings.JobId, failure.Message);
+        if (failure is not null) _log.Warning("job {JobId} failed: {Cause}", _settings.JobKey, failure.Message);
         // Local tasks stop with the job master (its children); remote ones are told to, and awaited.
         foreach (var id in _remote)
             if (_tasks.TryGetValue(id, out var task))
@@ -683,10 +682,6 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
             }
         if (_stopping.Count == 0) Context.Stop(Self);
         else Timers.StartSingleTimer("remote-stop", new RemoteStopExpired(), TimeSpan.FromSeconds(30));
-=======
-        if (failure is not null) _log.Warning("job {JobId} failed: {Cause}", _settings.JobKey, failure.Message);
-        Context.Stop(Self);
->>>>>>> wt-obs
     }
 
     /// <summary>Children (tasks) have stopped and disposed their operators by now, so sinks are closed when the result is seen.</summary>
