@@ -19,8 +19,10 @@ public sealed class TaskPlacementTests : IDisposable
     public void Ids_name_the_cluster_job_run_attempt_and_first_key_group()
     {
         Assert.Equal("ysb-1|run1|4|2|1", Place(4, 1).EntityId());
-        Assert.Equal("ysb-1|run1|4|window-4|43", Place(4, 1).ShardId()); // subtask 1 of 3 owns key groups 43..85 of 128
-        Assert.Equal("ysb-1|run1|4|window-4|0", new TaskMessageExtractor().ShardId(Place(4, 0)));
+        Assert.Equal("ysb-1|run1|4|window-4|43-85", Place(4, 1).ShardId()); // subtask 1 of 3 owns key groups 43..85 of 128
+        Assert.Equal("ysb-1|run1|4|window-4|0-42", new TaskMessageExtractor().ShardId(Place(4, 0)));
+        Assert.Equal(43, RecoFlow.Cluster.Hosting.AkkaClusterView.KeyGroupsOf(Place(4, 1).ShardId()));
+        Assert.Equal(0, RecoFlow.Cluster.Hosting.AkkaClusterView.KeyGroupsOf("not-a-task-shard"));
     }
 
     [Fact]
@@ -34,10 +36,10 @@ public sealed class TaskPlacementTests : IDisposable
             ImmutableDictionary<IActorRef, IImmutableList<string>>.Empty.Add(a, [.. onA]).Add(b, [.. onB]).Add(c, [.. onC]);
 
         // b holds nothing; c holds shards of an older attempt only: the attempt's first shards go to b, then c.
-        var first = Allocation(["ysb-1|run1|2|window-4|0"], [], ["ysb-1|run1|1|window-4|0", "ysb-1|run1|1|window-4|43"]);
-        Assert.Equal(b, await strategy.AllocateShard(a, "ysb-1|run1|2|window-4|43", first));
-        var second = Allocation(["ysb-1|run1|2|window-4|0"], ["ysb-1|run1|2|window-4|43"], ["ysb-1|run1|1|window-4|0", "ysb-1|run1|1|window-4|43"]);
-        Assert.Equal(c, await strategy.AllocateShard(a, "ysb-1|run1|2|window-4|86", second));
+        var first = Allocation(["ysb-1|run1|2|window-4|0-42"], [], ["ysb-1|run1|1|window-4|0-42", "ysb-1|run1|1|window-4|43-85"]);
+        Assert.Equal(b, await strategy.AllocateShard(a, "ysb-1|run1|2|window-4|43-85", first));
+        var second = Allocation(["ysb-1|run1|2|window-4|0-42"], ["ysb-1|run1|2|window-4|43-85"], ["ysb-1|run1|1|window-4|0-42", "ysb-1|run1|1|window-4|43-85"]);
+        Assert.Equal(c, await strategy.AllocateShard(a, "ysb-1|run1|2|window-4|86-127", second));
         Assert.Empty(await strategy.Rebalance(second, ImmutableHashSet<string>.Empty));
     }
 }

@@ -18,10 +18,50 @@ public sealed class AkkaClusterView : IClusterView
     private readonly ConcurrentDictionary<UniqueAddress, DateTimeOffset> _upSince = new();
     private readonly ConcurrentQueue<RemovedMember> _removed = new();
 
-    public AkkaClusterView(ActorSystem system)
+    private volatile IReadOnlyList<ShardingNode> _sharding = [];
+
+    /// <param name="taskRegion">The task shard region to sample every 2 s for <see cref="Sharding"/>; null when tasks are not sharded.</param>
+    public AkkaClusterView(ActorSystem system, IActorRef? taskRegion = null)
     {
         _cluster = Akka.Cluster.Cluster.Get(system);
         system.ActorOf(Props.Create(() => new MembershipRecorder(this)), "cluster-view");
+        if (taskRegion is not null) system.ActorOf(Props.Create(() => new ShardingSampler(this, taskRegion)), "cluster-view-sharding");
+    }
+
+    public IReadOnlyList<ShardingNode> Sharding => _sharding;
+
+    /// <summary>Key groups of a task shard (<c>...|FIRST-LAST</c>); 0 for a shard id of another form.</summary>
+    public static int KeyGroupsOf(string shardId)
+    {
+        var range = shardId[(shardId.LastIndexOf('|') + 1)..].Split('-');
+        return range.Length == 2 && int.TryParse(range[0], out var first) && int.TryParse(range[1], out var last) && last >= first ? last - first + 1 : 0;
+    }
+
+    private void OnStats(Akka.Cluster.Sharding.ClusterShardingStats stats) =>
+        _sharding = stats.Regions.Select(r => new ShardingNode(
+                r.Key.ToString(),
+                r.Value.Stats.Count,
+                r.Value.Stats.Values.Sum(),
+                r.Value.Stats.Where(s => s.Value > 0).Sum(s => KeyGroupsOf(s.Key))))
+            .OrderBy(n => n.Address, StringComparer.Ordinal).ToList();
+
+    /// <summary>Asks the region for the cluster-wide shard statistics every 2 s (sharding answers with every region's shards and entities).</summary>
+    private sealed class ShardingSampler : ReceiveActor, IWithTimers
+    {
+        public ITimerScheduler Timers { get; set; } = null!;
+
+        public ShardingSampler(AkkaClusterView view, IActorRef region)
+        {
+            Receive<Tick>(_ => region.Tell(new Akka.Cluster.Sharding.GetClusterShardingStats(TimeSpan.FromSeconds(2))));
+            Receive<Akka.Cluster.Sharding.ClusterShardingStats>(view.OnStats);
+        }
+
+        protected override void PreStart() => Timers.StartPeriodicTimer("sample", Tick.Instance, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+
+        private sealed class Tick
+        {
+            public static readonly Tick Instance = new();
+        }
     }
 
     public IReadOnlyList<ClusterMember> Members

@@ -98,7 +98,7 @@ public sealed class ClusterNode : IAsyncDisposable
         var jobs = new ClusterJobRegistry(proxy, settings.RefreshInterval, settings.AskTimeout);
 
         var httpOptions = NodeServerOptions.From(settings.Config) with { NodeName = settings.Address };
-        var http = await NodeHttpServer.StartAsync(httpOptions, new NodeServices { Jobs = jobs, Operations = jobs, Cluster = new AkkaClusterView(system) }, cancellationToken);
+        var http = await NodeHttpServer.StartAsync(httpOptions, new NodeServices { Jobs = jobs, Operations = jobs, Cluster = new AkkaClusterView(system, taskRegion) }, cancellationToken);
         return new ClusterNode(host, system, http, jobs, settings) { GeneratedToken = httpOptions.TokenGenerated ? httpOptions.Token : null };
     }
 

@@ -330,7 +330,8 @@ public sealed class JobManagerActor : UntypedPersistentActor
             e.Client?.DeadLetterCount ?? 0,
             e.View?.Graph,
             e.View?.Checkpoints ?? [],
-            running ? e.View!.SampleTasks() : []);
+            // An ended job keeps its tasks' final figures (and where they ran), as Flink's job history does.
+            e.View?.SampleTasks() ?? []);
     }
 
     private static IReadOnlyList<CheckpointView> Checkpoints(JobClient client) =>

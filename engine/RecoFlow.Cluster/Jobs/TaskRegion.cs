@@ -10,7 +10,7 @@ namespace RecoFlow.Cluster.Jobs;
 /// Places a task on a sharding entity of the <c>recoflow-task</c> region. Entity and shard ids name the job, the run
 /// (one job master's life: a new job manager starts a new run), the attempt and the task, so every attempt allocates
 /// its shards anew over the nodes that are members then (a node that joined takes key groups at the next restart), and
-/// a task of an old run or attempt never meets a new one. The shard id also names the first key group the task owns.
+/// a task of an old run or attempt never meets a new one. The shard id ends with the key groups the task owns.
 /// </summary>
 /// <param name="JobId">The cluster's id of the job (unique across job managers, unlike the job master's local id).</param>
 /// <param name="RunId">Distinguishes the runs of one job (each job manager that runs it starts a new one).</param>
@@ -21,7 +21,11 @@ public sealed record PlaceTask(string JobId, string RunId, JobSubmission Submiss
 
     public string EntityId() => $"{AttemptPrefix()}{Request.Vertex}|{Request.Subtask}";
 
-    public string ShardId() => $"{AttemptPrefix()}{Request.VertexUid}|{Request.FirstKeyGroup()}";
+    public string ShardId()
+    {
+        var range = Request.OwnedKeyGroups();
+        return $"{AttemptPrefix()}{Request.VertexUid}|{range.Start}-{range.End}";
+    }
 }
 
 /// <summary>Routes <see cref="PlaceTask"/> by its own entity and shard ids.</summary>

@@ -39,8 +39,8 @@ public sealed record TaskPlacementRequest(
     bool Checkpointing,
     IActorRef Master)
 {
-    /// <summary>The first key group the task owns (its shard follows its key groups).</summary>
-    public int FirstKeyGroup() => KeyGroups.KeyGroupAssignment.RangeOf(Subtask, MaxParallelism, Parallelism).Start;
+    /// <summary>The key groups the task owns (its shard follows them).</summary>
+    public RecoFlow.Runtime.KeyGroups.KeyGroupRange OwnedKeyGroups() => RecoFlow.Runtime.KeyGroups.KeyGroupAssignment.RangeOf(Subtask, MaxParallelism, Parallelism);
 }
 
 /// <summary>A placed task reports in: its reference, or why it could not start.</summary>

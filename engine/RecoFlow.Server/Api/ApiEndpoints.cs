@@ -38,6 +38,13 @@ internal static class ApiEndpoints
                     previous_status = m.PreviousStatus,
                     removed_at = m.RemovedAt,
                 }),
+                sharding = cluster.Sharding.Select(n => new
+                {
+                    address = n.Address,
+                    shards = n.Shards,
+                    tasks = n.Entities,
+                    key_groups = n.KeyGroups,
+                }),
             },
             jobs = new
             {

@@ -18,7 +18,16 @@ public interface IClusterView
 
     /// <summary>Members removed since this node started, newest first (a bounded number of them).</summary>
     IReadOnlyList<RemovedMember> Removed => [];
+
+    /// <summary>Keyed tasks per node (the task shard region), as last sampled; empty when tasks are not sharded.</summary>
+    IReadOnlyList<ShardingNode> Sharding => [];
 }
+
+/// <summary>What one node hosts of the task shard region.</summary>
+/// <param name="Shards">Shards allocated to the node (empty ones of ended attempts included).</param>
+/// <param name="Entities">Keyed tasks running on the node.</param>
+/// <param name="KeyGroups">Key groups owned by those tasks.</param>
+public sealed record ShardingNode(string Address, int Shards, int Entities, int KeyGroups);
 
 /// <summary>A node running alone (the embedded runtime): itself, up, reachable and leader.</summary>
 public sealed class SingleNodeClusterView(string nodeName, IReadOnlyList<string>? roles = null) : IClusterView
