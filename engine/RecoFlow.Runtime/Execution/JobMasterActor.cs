@@ -672,8 +672,7 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
             LastCheckpoint = _lastCompleted?.Id,
             SavepointPath = savepoint,
         };
-<<<<<<< HEAD
-        if (failure is not null) _log.Warning("job {0} failed: {1}", _settings.JobId, failure.Message);
+        if (failure is not null) _log.Warning("job {JobId} failed: {Cause}", _settings.JobKey, failure.Message);
         // Local tasks stop with the job master (its children); remote ones are told to, and awaited.
         foreach (var id in _remote)
             if (_tasks.TryGetValue(id, out var task))
@@ -683,10 +682,6 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
             }
         if (_stopping.Count == 0) Context.Stop(Self);
         else Timers.StartSingleTimer("remote-stop", new RemoteStopExpired(), TimeSpan.FromSeconds(30));
-=======
-        if (failure is not null) _log.Warning("job {JobId} failed: {Cause}", _settings.JobKey, failure.Message);
-        Context.Stop(Self);
->>>>>>> wt-obs
     }
 
     /// <summary>Children (tasks) have stopped and disposed their operators by now, so sinks are closed when the result is seen.</summary>
