@@ -46,7 +46,14 @@ public static class NodeCommand
                     while (await Console.In.ReadLineAsync(stop.Token) is not null) { }
                     await stop.CancelAsync();
                 }, CancellationToken.None);
-            await using var node = await ClusterNode.StartAsync(settings, new CliJobCatalog(), TimeSpan.FromSeconds(60), stop.Token);
+            ClusterNode started;
+            try { started = await ClusterNode.StartAsync(settings, new CliJobCatalog(), settings.JoinTimeout, stop.Token); }
+            catch (TimeoutException e)
+            {
+                Console.Error.WriteLine($"recoflow: {e.Message}");
+                return 1;
+            }
+            await using var node = started;
             output.WriteLine($"node up: {settings.Address}, {node.HttpUrl}");
             if (node.GeneratedToken is { } token)
                 output.WriteLine($"access token for writes (generated; set RECOFLOW_TOKEN or recoflow.http.token to choose one): {token}");

@@ -107,7 +107,7 @@ public static class NodeHttpServerExtensions
         if (node.Shop is not null) services.AddSingleton(node.Shop);
         services.AddSingleton(new Pseudonymizer(options.PseudonymKey ?? RandomNumberGenerator.GetBytes(32)));
         services.AddSingleton(new DataMinimizer(node.IpRegions ?? new NoIpRegionLookup()));
-        services.AddSingleton(new Privacy.ConsentRegistry(node.ErasureLog));
+        services.AddSingleton(_ => new Privacy.ConsentRegistry(node.ErasureLog));
         services.AddSingleton(new PopularItems());
         services.AddSingleton<CaptureService>();
         services.AddSingleton(new NodeClock());

@@ -14,17 +14,21 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _log;
 
-    private NodeProcess(Process process, StringBuilder log, int port, Uri http)
+    private NodeProcess(Process process, StringBuilder log, int port, Uri http, string protocol)
     {
         _process = process;
         _log = log;
         Port = port;
         Http = http;
+        Protocol = protocol;
     }
 
     public int Port { get; }
     public Uri Http { get; }
-    public string Address => $"akka.tcp://recoflow@127.0.0.1:{Port}";
+
+    /// <summary><c>akka.tcp</c>, or <c>akka.ssl.tcp</c> for a node started with TLS.</summary>
+    public string Protocol { get; }
+    public string Address => $"{Protocol}://recoflow@127.0.0.1:{Port}";
     public bool HasExited => _process.HasExited;
     public string Log { get { lock (_log) return _log.ToString(); } }
 
@@ -39,7 +43,13 @@ public sealed class NodeProcess : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    public static async Task<NodeProcess> StartAsync(string stateDir, int port, int? seed, TimeSpan timeout)
+    /// <summary>
+    /// Starts a node and waits for its "node up:" line. <paramref name="config"/> is passed as <c>--config</c>;
+    /// <paramref name="workingDirectory"/> is where relative paths of that file resolve (default: the test's);
+    /// <paramref name="protocol"/> is the transport the node's address names.
+    /// </summary>
+    public static async Task<NodeProcess> StartAsync(string stateDir, int port, int? seed, TimeSpan timeout,
+        string? config = null, string? workingDirectory = null, string protocol = "akka.tcp")
     {
         var info = new ProcessStartInfo(Dotnet)
         {
@@ -48,8 +58,10 @@ public sealed class NodeProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         info.Environment["RECOFLOW_TOKEN"] = Cli.Token;
         var args = new List<string> { CliDll, "node", "--port", port.ToString(), "--http-port", "0", "--state-dir", stateDir, "--exit-on-stdin-eof" };
+        if (config is not null) args.AddRange(["--config", config]);
         if (seed is { } s) args.AddRange(["--seed", $"127.0.0.1:{s}"]);
         foreach (var a in args) info.ArgumentList.Add(a);
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
@@ -72,7 +84,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 {
                     var http = new Uri(line[(line.IndexOf(", ", StringComparison.Ordinal) + 2)..].Trim());
                     _ = DrainAsync(process, log);
-                    return new NodeProcess(process, log, port, http);
+                    return new NodeProcess(process, log, port, http, protocol);
                 }
             }
         }

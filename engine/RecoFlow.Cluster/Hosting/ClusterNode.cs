@@ -23,6 +23,9 @@ public sealed class ClusterNode : IAsyncDisposable
     public const string WorkerRole = "worker";
     public const string TaskRegionName = "recoflow-task";
 
+    /// <summary>The erasure and consent log of the nodes, in their shared state directory (see docs/http-api.md, POST /consent).</summary>
+    public const string ErasureLogFile = "erasures.jsonl";
+
     private readonly IHost _host;
     private readonly NodeHttpServer _http;
     private readonly ClusterJobRegistry _jobs;
@@ -98,7 +101,9 @@ public sealed class ClusterNode : IAsyncDisposable
         var jobs = new ClusterJobRegistry(proxy, settings.RefreshInterval, settings.AskTimeout);
 
         var httpOptions = NodeServerOptions.From(settings.Config) with { NodeName = settings.Address };
-        var http = await NodeHttpServer.StartAsync(httpOptions, new NodeServices { Jobs = jobs, Operations = jobs, Cluster = new AkkaClusterView(system, taskRegion) }, cancellationToken);
+        // Opt-outs go to the erasure log in the shared state directory: every node follows it, so one holds cluster-wide and across restarts.
+        var erasures = new RecoFlow.Operators.Privacy.ErasureLog(Path.Combine(settings.StateDirectory, ErasureLogFile));
+        var http = await NodeHttpServer.StartAsync(httpOptions, new NodeServices { Jobs = jobs, Operations = jobs, Cluster = new AkkaClusterView(system, taskRegion), ErasureLog = erasures }, cancellationToken);
         return new ClusterNode(host, system, http, jobs, settings) { GeneratedToken = httpOptions.TokenGenerated ? httpOptions.Token : null };
     }
 

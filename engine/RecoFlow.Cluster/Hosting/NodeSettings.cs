@@ -21,6 +21,7 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
     public TimeSpan HandOverTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.hand-over-timeout");
     public TimeSpan RefreshInterval => Config.GetTimeSpan("recoflow.cluster.job-manager.refresh-interval");
     public TimeSpan AskTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.ask-timeout");
+    public TimeSpan JoinTimeout => Config.GetTimeSpan("recoflow.cluster.join-timeout");
     public TimeSpan PlacementTimeout => Config.GetTimeSpan("recoflow.cluster.tasks.placement-timeout");
 
     /// <summary>Keyed tasks run on the task region across the nodes (<c>recoflow.cluster.tasks.placement = spread</c>), else all on the job manager's node.</summary>

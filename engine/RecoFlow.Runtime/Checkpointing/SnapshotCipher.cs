@@ -85,7 +85,14 @@ public sealed class AesGcmSnapshotCipher : ISnapshotCipher
         if (stored.Length < header + NonceSize + TagSize) throw new CryptographicException("the encrypted snapshot is truncated");
         var plain = new byte[stored.Length - header - NonceSize - TagSize];
         using var aes = new AesGcm(key, TagSize);
-        aes.Decrypt(stored.AsSpan(header, NonceSize), stored.AsSpan(header + NonceSize + TagSize), stored.AsSpan(header + NonceSize, TagSize), plain, stored.AsSpan(0, header));
+        try
+        {
+            aes.Decrypt(stored.AsSpan(header, NonceSize), stored.AsSpan(header + NonceSize + TagSize), stored.AsSpan(header + NonceSize, TagSize), plain, stored.AsSpan(0, header));
+        }
+        catch (AuthenticationTagMismatchException e)
+        {
+            throw new CryptographicException($"key '{id}' does not open the snapshot: the configured key '{id}' is not the one it was written with, or the stored bytes were altered", e);
+        }
         return plain;
     }
 

@@ -7,11 +7,12 @@ using RecoFlow.Server.Delivery;
 namespace RecoFlow.Server.Privacy;
 
 /// <summary>
-/// POST /consent <c>{"user_id": "...", "personalization": false}</c>. Opting out takes effect at once on this node
-/// (/collect stops forwarding the user's events; the feed pushes a non-personalised popular list instead of the
-/// job's), is written to the erasure log, and sends an erasure control event through the interactions topic, keyed
-/// like the user's events so it follows them: the job clears the user's keyed state and its next checkpoint no longer
-/// holds it. Opting in again lets new events through; nothing erased comes back.
+/// POST /consent <c>{"user_id": "...", "personalization": false}</c>. Opting out is written to the erasure log first,
+/// then takes effect at once on this node (/collect stops forwarding the user's events; the feed pushes a
+/// non-personalised popular list instead of the job's) and on every node that follows the same log, and sends an
+/// erasure control event through the interactions topic, keyed like the user's events so it follows them: the job
+/// clears the user's keyed state and its next checkpoint no longer holds it. Opting in again (also logged) lets new
+/// events through; nothing erased comes back.
 /// </summary>
 internal static class ConsentEndpoint
 {
@@ -42,7 +43,7 @@ internal static class ConsentEndpoint
         var pseudonym = pseudonymizer.Pseudonymize(user);
         if (personalization)
         {
-            consent.OptIn(pseudonym);
+            consent.OptIn(pseudonym, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             return Results.Json(new { user_id = user, personalization = true }, statusCode: StatusCodes.Status202Accepted);
         }
         var request = consent.OptOut(pseudonym, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());

@@ -4,19 +4,40 @@ using RecoFlow.Operators.Privacy;
 namespace RecoFlow.Server.Privacy;
 
 /// <summary>
-/// Who opted out of personalisation on this node, by pseudonymous user id. /collect stops forwarding their events and
-/// the feed stops pushing personalised lists to them at once; the erasure itself travels through the job (a control
-/// event) and is made durable in the <see cref="ErasureLog"/> first. Thread-safe.
+/// Who opted out of personalisation, by pseudonymous user id. /collect stops forwarding their events and the feed
+/// stops pushing personalised lists to them at once; the erasure itself travels through the job (a control event).
+/// With an <see cref="ErasureLog"/> every change is appended to it first, and the registry is the log's latest line per
+/// user: it reads the log when created and follows it before each answer, so opt-outs made on another node sharing
+/// the log, or before this node restarted, hold here too. Without a log it is in memory only. Thread-safe.
 /// </summary>
-public sealed class ConsentRegistry(ErasureLog? log = null)
+public sealed class ConsentRegistry : IDisposable
 {
     private readonly ConcurrentDictionary<string, long> _optedOut = new(StringComparer.Ordinal);
+    private readonly ErasureLog.ConsentFollower? _follower;
 
-    public ErasureLog? Log { get; } = log;
+    public ConsentRegistry(ErasureLog? log = null)
+    {
+        Log = log;
+        _follower = log?.FollowConsent();
+        Follow();
+    }
 
-    public bool IsOptedOut(string pseudonym) => _optedOut.ContainsKey(pseudonym);
+    public ErasureLog? Log { get; }
 
-    public int OptedOutCount => _optedOut.Count;
+    public bool IsOptedOut(string pseudonym)
+    {
+        Follow();
+        return _optedOut.ContainsKey(pseudonym);
+    }
+
+    public int OptedOutCount
+    {
+        get
+        {
+            Follow();
+            return _optedOut.Count;
+        }
+    }
 
     /// <summary>Records the opt-out (in the erasure log first, when there is one) and returns the erasure request.</summary>
     public ErasureRequest OptOut(string pseudonym, long nowMs)
@@ -27,5 +48,28 @@ public sealed class ConsentRegistry(ErasureLog? log = null)
         return request;
     }
 
-    public void OptIn(string pseudonym) => _optedOut.TryRemove(pseudonym, out _);
+    /// <summary>Ends the user's opt-out (recorded in the erasure log first, when there is one); nothing erased comes back.</summary>
+    public void OptIn(string pseudonym, long nowMs)
+    {
+        Log?.AppendOptIn(pseudonym, nowMs);
+        _optedOut.TryRemove(pseudonym, out _);
+    }
+
+    /// <summary>Applies the log's lines appended since the last call (by any process), in file order.</summary>
+    private void Follow()
+    {
+        if (_follower is null) return;
+        lock (_follower)
+            _follower.Poll((user, optedOut) =>
+            {
+                if (optedOut) _optedOut[user] = 0;
+                else _optedOut.TryRemove(user, out _);
+            });
+    }
+
+    public void Dispose()
+    {
+        if (_follower is null) return;
+        lock (_follower) _follower.Dispose();
+    }
 }
