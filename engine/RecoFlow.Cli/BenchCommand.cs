@@ -25,7 +25,7 @@ public static class BenchCommand
         var delivery = new Option<bool>("--delivery") { Description = "run only the event-to-screen rows (POST /collect to WebSocket push at 1,000 and 10,000 events/s); rewrites their section of the doc" };
         var only = new Option<string?>("--only")
         {
-            Description = "run only these parts (comma-separated: latency, memory, recovery, peers); rewrites their sections of the doc",
+            Description = "run only these parts (comma-separated: latency, memory, recovery, peers, cluster); rewrites their sections of the doc",
         };
         var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery, only };
         cmd.Subcommands.Add(MemoryBench.PointCommand(output));
@@ -98,7 +98,7 @@ public static class BenchCommand
     }
 
     /// <summary>The parts <c>--only</c> selects, each with its own marked section of the doc.</summary>
-    private static readonly string[] Parts = ["peers", "latency", "memory", "recovery"];
+    private static readonly string[] Parts = ["peers", "latency", "memory", "recovery", "cluster"];
 
     private static async Task RunPartsAsync(HashSet<string> parts, bool quick, string? doc, string command, TextWriter output, CancellationToken ct)
     {
@@ -126,6 +126,12 @@ public static class BenchCommand
             var recovery = RecoveryBench.Render(await RecoveryBench.RunAsync(quick, output, ct), command);
             output.WriteLine(recovery);
             if (doc is not null) BenchDoc.WriteSection(doc, "recovery", recovery, "Recovery after kill -9 (one process)");
+        }
+        if (parts.Contains("cluster"))
+        {
+            var cluster = ClusterBench.Render(await ClusterBench.RunAsync(quick, output, ct), command);
+            output.WriteLine(cluster);
+            if (doc is not null) BenchDoc.WriteSection(doc, "cluster", cluster, "Cluster: one node against three, one cross-node channel, kill -9 of a worker");
         }
     }
 

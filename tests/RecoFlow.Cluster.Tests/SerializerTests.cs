@@ -107,6 +107,82 @@ public sealed class SerializerTests : IAsyncLifetime
         Assert.Equal(records[..2].Select(r => (r.Value, r.Timestamp)), back.Records[..back.Count].Select(r => (r.Value, r.Timestamp)));
     }
 
+    /// <summary>A record type as a user writes it: no MessagePack attributes, nullable members, a nested collection.</summary>
+    public sealed record UserClick(string? User, int? Slot, IReadOnlyList<string>? Tags, double Score);
+
+    /// <summary>A non-public record type: written with the resolver that may use private members.</summary>
+    private sealed record HiddenClick(string? User, long At);
+
+    private DataBatch<T> RoundTrip<T>(DataBatch<T> batch, out byte[] bytes)
+    {
+        var serializer = (RecoFlowMessagePackSerializer)_system.Serialization.FindSerializerFor(batch);
+        bytes = serializer.ToBinary(batch);
+        return Assert.IsType<DataBatch<T>>(serializer.FromBinary(bytes, serializer.Manifest(batch)));
+    }
+
+    private static DataBatch<T> Batch<T>(params T[] values) => new()
+    {
+        Channel = 1, Seq = 9, Attempt = 3, Count = values.Length,
+        Records = values.Select((v, i) => new StreamRecord<T> { Value = v, Timestamp = 100 + i }).ToArray(),
+    };
+
+    [Fact]
+    public void Data_batch_is_written_as_header_values_and_timestamps_with_positional_built_in_records()
+    {
+        var batch = Batch(new YsbEvent("u1", "p1", "a1", "banner", "view", 1000, "10.0.0.1"), new YsbEvent("u2", "p2", "a2", "banner", "click", 2000, "10.0.0.2"));
+        RoundTrip(batch, out var bytes);
+        Assert.Equal("""[1,9,3,[["u1","p1","a1","banner","view",1000,"10.0.0.1"],["u2","p2","a2","banner","click",2000,"10.0.0.2"]],[100,101]]""",
+            MessagePack.MessagePackSerializer.ConvertToJson(bytes));
+        var views = RoundTrip(Batch(new CampaignView("c1", 5), new CampaignView("c2", 6)), out var viewBytes);
+        Assert.Equal("""[1,9,3,[["c1",5],["c2",6]],[100,101]]""", MessagePack.MessagePackSerializer.ConvertToJson(viewBytes));
+        Assert.Equal([new CampaignView("c1", 5), new CampaignView("c2", 6)], views.Records.Select(r => r.Value));
+    }
+
+    [Fact]
+    public void Data_batch_round_trips_null_fields_null_records_and_user_types_without_attributes()
+    {
+        var events = RoundTrip(Batch(new YsbEvent(null!, "p", null!, "banner", "view", 7, null!), null!), out _);
+        Assert.Equal(2, events.Count);
+        Assert.Equal(new YsbEvent(null!, "p", null!, "banner", "view", 7, null!), events.Records[0].Value);
+        Assert.Null(events.Records[1].Value);
+        Assert.Equal([100L, 101L], events.Records.Select(r => r.Timestamp));
+
+        var clicks = new[] { new UserClick("u", 3, ["a", "b"], 0.5), new UserClick(null, null, null, -1) };
+        var back = RoundTrip(Batch(clicks), out var bytes);
+        Assert.Contains("\"User\":\"u\"", MessagePack.MessagePackSerializer.ConvertToJson(bytes), StringComparison.Ordinal); // contractless: a map by member name
+        Assert.Equal((1, 9L, 3, 2), (back.Channel, back.Seq, back.Attempt, back.Count));
+        Assert.Equal(clicks[0] with { Tags = null }, back.Records[0].Value with { Tags = null });
+        Assert.Equal(["a", "b"], back.Records[0].Value.Tags!);
+        Assert.Equal(clicks[1], back.Records[1].Value);
+
+        var hidden = RoundTrip(Batch(new HiddenClick("h", 1), new HiddenClick(null, 2)), out _);
+        Assert.Equal([new HiddenClick("h", 1), new HiddenClick(null, 2)], hidden.Records.Select(r => r.Value));
+    }
+
+    [Fact]
+    public void Empty_data_batches_round_trip()
+    {
+        var empty = RoundTrip(new DataBatch<YsbEvent> { Channel = 2, Seq = 5, Attempt = 1, Records = [], Count = 0 }, out var bytes);
+        Assert.Equal((2, 5L, 1, 0, 0), (empty.Channel, empty.Seq, empty.Attempt, empty.Count, empty.Records.Length));
+        Assert.Equal("[2,5,1,[],[]]", MessagePack.MessagePackSerializer.ConvertToJson(bytes));
+        // Only the first Count records of a larger array are sent.
+        var partial = RoundTrip(new DataBatch<UserClick> { Channel = 0, Seq = 1, Attempt = 1, Records = new StreamRecord<UserClick>[8], Count = 0 }, out _);
+        Assert.Empty(partial.Records);
+    }
+
+    [Fact]
+    public void Batches_larger_than_the_kept_buffer_round_trip_one_after_another()
+    {
+        var big = Enumerable.Range(0, 40_000).Select(i => new UserClick(new string('x', 100) + i, i, null, i)).ToArray();
+        for (var i = 0; i < 2; i++)
+        {
+            var back = RoundTrip(Batch(big), out _);
+            Assert.Equal(big, back.Records.Select(r => r.Value));
+        }
+        var small = RoundTrip(Batch(new UserClick("after", 1, null, 0)), out _);
+        Assert.Equal("after", small.Records[0].Value.User);
+    }
+
     [Fact]
     public void Actor_references_resolve_to_the_same_actor_and_exceptions_keep_type_and_message()
     {

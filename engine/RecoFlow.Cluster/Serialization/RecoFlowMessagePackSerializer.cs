@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.Serialization;
@@ -15,7 +16,8 @@ namespace RecoFlow.Cluster.Serialization;
 /// The wire format of every engine message that may cross the network: MessagePack, with a short string manifest per
 /// message type (see <see cref="RemoteMessages"/>). Data batches carry their record type in the manifest
 /// (<c>B|Full.Type.Name, Assembly</c>) and serialise the records with MessagePack's contractless resolver, so a record
-/// type needs no attributes. Actor references travel as their full paths; exceptions as type name and message
+/// type needs no attributes (it is then written as a map keyed by member names); a type with <c>[MessagePackObject]</c>
+/// and <c>[Key(n)]</c> members is written positionally, as an array, which is smaller and faster. Actor references travel as their full paths; exceptions as type name and message
 /// (a <see cref="RemoteFailureException"/> on the receiving side). Bound in the embedded cluster.conf.
 /// </summary>
 public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
@@ -113,35 +115,67 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
         public abstract object Deserialize(byte[] bytes, MessagePackSerializerOptions options);
     }
 
+    /// <summary>
+    /// Writes the header and the records straight into a per-thread buffer with one <see cref="MessagePackWriter"/>
+    /// (no intermediate arrays), and reads straight into the batch's <see cref="StreamRecord{T}"/> array. The layout is
+    /// <c>[channel, seq, attempt, [value...], [timestamp...]]</c>.
+    /// </summary>
     private sealed class BatchCodec<T> : BatchCodec
     {
+        /// <summary>Buffers larger than this are not kept for the next batch.</summary>
+        private const int KeepBufferBytes = 4 << 20;
+
+        [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+        private IMessagePackFormatter<T>? _formatter;
+
         public override Type RecordType => typeof(T);
+
+        private IMessagePackFormatter<T> Formatter(MessagePackSerializerOptions options) => _formatter ??= options.Resolver.GetFormatterWithVerify<T>();
 
         public override byte[] Serialize(object batch, MessagePackSerializerOptions options)
         {
             var b = (DataBatch<T>)batch;
-            var values = new T[b.Count];
-            var timestamps = new long[b.Count];
-            for (var i = 0; i < b.Count; i++)
+            var formatter = Formatter(options);
+            var buffer = t_buffer ?? new ArrayBufferWriter<byte>(64 * 1024);
+            t_buffer = null; // a formatter that serialises a nested batch on this thread gets its own buffer
+            try
             {
-                values[i] = b.Records[i].Value;
-                timestamps[i] = b.Records[i].Timestamp;
+                var writer = new MessagePackWriter(buffer);
+                writer.WriteArrayHeader(5);
+                writer.Write(b.Channel);
+                writer.Write(b.Seq);
+                writer.Write(b.Attempt);
+                var records = b.Records;
+                writer.WriteArrayHeader(b.Count);
+                for (var i = 0; i < b.Count; i++) formatter.Serialize(ref writer, records[i].Value, options);
+                writer.WriteArrayHeader(b.Count);
+                for (var i = 0; i < b.Count; i++) writer.Write(records[i].Timestamp);
+                writer.Flush();
+                return buffer.WrittenSpan.ToArray();
             }
-            return MessagePackSerializer.Serialize(new BatchWire<T>(b.Channel, b.Seq, b.Attempt, values, timestamps), options);
+            finally
+            {
+                buffer.ResetWrittenCount();
+                if (buffer.Capacity <= KeepBufferBytes) t_buffer = buffer;
+            }
         }
 
         public override object Deserialize(byte[] bytes, MessagePackSerializerOptions options)
         {
-            var w = MessagePackSerializer.Deserialize<BatchWire<T>>(bytes, options);
-            var records = new StreamRecord<T>[w.Values.Length];
-            for (var i = 0; i < records.Length; i++) records[i] = new StreamRecord<T> { Value = w.Values[i], Timestamp = w.Timestamps[i] };
-            return new DataBatch<T> { Channel = w.Channel, Seq = w.Seq, Attempt = w.Attempt, Records = records, Count = records.Length };
+            var formatter = Formatter(options);
+            var reader = new MessagePackReader(bytes);
+            if (reader.ReadArrayHeader() != 5) throw new SerializationException("data batch: expected [channel, seq, attempt, values, timestamps]");
+            var channel = reader.ReadInt32();
+            var seq = reader.ReadInt64();
+            var attempt = reader.ReadInt32();
+            var count = reader.ReadArrayHeader();
+            var records = new StreamRecord<T>[count];
+            for (var i = 0; i < count; i++) records[i].Value = formatter.Deserialize(ref reader, options);
+            if (reader.ReadArrayHeader() != count) throw new SerializationException("data batch: as many timestamps as values expected");
+            for (var i = 0; i < count; i++) records[i].Timestamp = reader.ReadInt64();
+            return new DataBatch<T> { Channel = channel, Seq = seq, Attempt = attempt, Records = records, Count = count };
         }
     }
-
-    [MessagePackObject]
-    public sealed record BatchWire<T>([property: Key(0)] int Channel, [property: Key(1)] long Seq, [property: Key(2)] int Attempt,
-        [property: Key(3)] T[] Values, [property: Key(4)] long[] Timestamps);
 
     /// <summary>An actor reference as its full path with address; resolved against the receiving system.</summary>
     private sealed class ActorRefFormatter(ExtendedActorSystem system) : IMessagePackFormatter<IActorRef?>

@@ -1,10 +1,13 @@
 using System.Text;
 using System.Text.Json;
+using MessagePack;
 
 namespace RecoFlow.Jobs.Ysb;
 
-/// <summary>An ad event of the Yahoo Streaming Benchmark.</summary>
-public sealed record YsbEvent(string UserId, string PageId, string AdId, string AdType, string EventType, long EventTime, string IpAddress)
+/// <summary>An ad event of the Yahoo Streaming Benchmark. Positional MessagePack keys: smaller and faster across nodes than member names.</summary>
+[MessagePackObject]
+public sealed record YsbEvent([property: Key(0)] string UserId, [property: Key(1)] string PageId, [property: Key(2)] string AdId,
+    [property: Key(3)] string AdType, [property: Key(4)] string EventType, [property: Key(5)] long EventTime, [property: Key(6)] string IpAddress)
 {
     private static readonly byte[] UserIdName = "user_id"u8.ToArray(), PageIdName = "page_id"u8.ToArray(), AdIdName = "ad_id"u8.ToArray(),
         AdTypeName = "ad_type"u8.ToArray(), EventTypeName = "event_type"u8.ToArray(), EventTimeName = "event_time"u8.ToArray(), IpName = "ip_address"u8.ToArray();
@@ -63,10 +66,12 @@ public sealed record YsbEvent(string UserId, string PageId, string AdId, string 
 }
 
 /// <summary>One output row of the YSB job: views of a campaign in one window.</summary>
-public sealed record YsbResult(string CampaignId, long WindowStart, long WindowEnd, long Count)
+[MessagePackObject]
+public sealed record YsbResult([property: Key(0)] string CampaignId, [property: Key(1)] long WindowStart, [property: Key(2)] long WindowEnd, [property: Key(3)] long Count)
 {
     public string ToJson() => $"{{\"campaign_id\":{JsonSerializer.Serialize(CampaignId)},\"window_start\":{WindowStart},\"window_end\":{WindowEnd},\"count\":{Count}}}";
 }
 
-/// <summary>A view joined to its campaign.</summary>
-public readonly record struct CampaignView(string CampaignId, long EventTime);
+/// <summary>A view joined to its campaign (what crosses from the join to the keyed window tasks).</summary>
+[MessagePackObject]
+public readonly record struct CampaignView([property: Key(0)] string CampaignId, [property: Key(1)] long EventTime);
