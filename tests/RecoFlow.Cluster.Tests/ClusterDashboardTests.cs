@@ -43,7 +43,7 @@ public sealed partial class ClusterDashboardTests(ThreeNodeCluster cluster, ITes
     public async Task The_dashboard_shows_members_job_graph_throughput_checkpoints_and_a_killed_node_going_unreachable_then_removed()
     {
         // Paced at 100k events/s (25 s for the input): the job runs while the page is checked.
-        var id = await SubmitYsbAsync(cluster.Input, Path.Combine(cluster.Directory, "counts-dashboard"), "--param", "rate=100000");
+        var id = await SubmitYsbAsync(cluster.Input, Path.Combine(cluster.Directory, "counts-dashboard"), "--param", "rate=100000", "--param", "parallelism=3");
         var job = await WaitForJobAsync(id, j => j["status"]!.GetValue<string>() == "RUNNING" && j["node"] is not null, $"job {id} RUNNING");
         var host = cluster.Nodes.Single(n => n.Address == job["node"]!.GetValue<string>());
         var victim = cluster.Nodes.First(n => n != host);
@@ -64,6 +64,9 @@ public sealed partial class ClusterDashboardTests(ThreeNodeCluster cluster, ITes
             await Expect(row).Not.ToHaveClassAsync(Unreachable());
         }
         await Expect(page.Locator("#members .leader")).ToHaveCountAsync(1);
+        // The keyed tasks (parallelism 3) run one per node: each member's row shows 1 task and its key groups.
+        foreach (var n in cluster.Nodes)
+            await Expect(Row(page, n).Locator("td.shards")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^1 / (42|43)$"), new() { Timeout = 20_000 });
         await Expect(Row(page, host)).ToContainTextAsync("(self)");
 
         // The job graph: one box per vertex with its operators' names (in the box's title) and its parallelism.
