@@ -30,7 +30,7 @@ public sealed record HybridOptions
     public float WeightCategory { get; init; } = 0.3f;
     /// <summary>Exclude every item the user interacted with before (not only earlier positives).</summary>
     public bool ExcludeSeen { get; init; } = true;
-    /// <summary>When set, the top <see cref="DppCandidates"/> are re-ranked by DPP with this θ (category Jaccard kernel).</summary>
+    /// <summary>When set, the top <see cref="DppCandidates"/> are re-ranked by DPP with this θ (kernel and pool below).</summary>
     public double? DppTheta { get; init; }
     /// <summary>Capacity of the ring buffer of recent positive (user, item) pairs used for replay.</summary>
     public int ReplayBuffer { get; init; } = 20_000;
