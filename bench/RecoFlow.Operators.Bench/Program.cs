@@ -31,6 +31,8 @@ foreach (string arg in args)
         case "dppn": opts = opts with { DppCandidates = int.Parse(kv[1], inv) }; break;
         case "dppr": opts = opts with { DppRelevance = Enum.Parse<RecoFlow.Operators.Ranking.DppRelevance>(kv[1], ignoreCase: true) }; break;
         case "dppk": opts = opts with { DppKernel = Enum.Parse<RecoFlow.Operators.Ranking.DppKernel>(kv[1], ignoreCase: true) }; break;
+        case "dpppool": opts = opts with { DppPool = Enum.Parse<RecoFlow.Operators.Ranking.DppPool>(kv[1], ignoreCase: true) }; break;
+        case "dpppergenre": opts = opts with { DppPerGenre = int.Parse(kv[1], inv) }; break;
         case "dppkeep": opts = opts with { DppKeepTop = int.Parse(kv[1], inv) }; break;
         case "thetas": thetas = kv[1].Split(',').Select(x => double.Parse(x, inv)).ToArray(); break;
         case "events": maxEvents = int.Parse(kv[1], inv); break;

@@ -31,7 +31,7 @@ public static class EvaluateCommand
         var catalog = new Option<string?>("--catalog") { Description = "item catalogue (MovieLens movies.csv); default: movies.csv beside a MovieLens input" };
         var theta = new Option<double>("--dpp-theta") { Description = "DPP knob in [0,1]; 1 = off", DefaultValueFactory = _ => 1 };
         var candidates = new Option<int>("--dpp-candidates") { Description = "candidates the DPP re-ranks", DefaultValueFactory = _ => 50 };
-        var relevance = new Option<string>("--dpp-relevance") { Description = "relevance the DPP uses: logrank, rank or minmax", DefaultValueFactory = _ => "logrank" };
+        var relevance = new Option<string>("--dpp-relevance") { Description = "relevance the DPP uses: logrank, rank, minmax or score", DefaultValueFactory = _ => "logrank" };
         var kernel = new Option<string>("--dpp-kernel") { Description = "similarity of the DPP kernel: cosine or jaccard", DefaultValueFactory = _ => "cosine" };
         var rescore = new Option<string>("--rescore") { Description = "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", DefaultValueFactory = _ => "none" };
         var interval = new Option<string>("--publish-interval") { Description = "event time between item-model versions", DefaultValueFactory = _ => "1m" };

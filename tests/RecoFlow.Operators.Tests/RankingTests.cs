@@ -22,6 +22,33 @@ public class RankingTests
     }
 
     [Fact]
+    public void GenrePoolAddsTheBestOfEveryCategoryWithoutExcludedItemsOrDuplicates()
+    {
+        // Categories 0-3 (4 = none of the items): items 0-3 in 0, 4-5 in {0, 1}, 6 in 2, 7 in {2, 3}, 8 in 3, 9 none.
+        int[][] cats = [[0], [0], [0], [0], [0, 1], [0, 1], [2], [2, 3], [3], []];
+        float[] scores = [9f, 8f, 7f, 6f, 5f, 4f, 3f, float.NegativeInfinity, 1f, 0.5f];
+        var pool = new List<int>();
+
+        int n = CandidatePool.Build(scores, 2, cats, 5, 1, pool);
+
+        // Top 2 (0, 1) plus the best of 1 (4), 2 (6; 7 is excluded) and 3 (8), best first; 0's best is already in.
+        Assert.Equal(5, n);
+        Assert.Equal([0, 1, 4, 6, 8], pool);
+        Assert.DoesNotContain(7, pool);
+
+        CandidatePool.Build(scores, 3, cats, 5, 2, pool);
+        Assert.Equal(pool.Count, pool.Distinct().Count());
+        Assert.Equal([0, 1, 2, 4, 5, 6, 8], pool);
+        for (int c = 0; c < 4; c++) Assert.Contains(pool, i => cats[i].Contains(c));
+        Assert.Equal(0, CandidatePool.Build(scores, 0, cats, 5, 0, pool));
+        Assert.Empty(pool);
+    }
+
+    [Fact]
+    public void ScoreRelevanceKeepsTheScores() =>
+        Assert.Equal([5, 1, -100], DppReranker.Normalise([5f, 1f, -100f], DppRelevance.Score));
+
+    [Fact]
     public void CategoryCosineIsTheCosineOfIndicatorVectors()
     {
         var sim = new CategoryCosineSimilarity([[0], [0, 1], [0, 2], [3], []]);

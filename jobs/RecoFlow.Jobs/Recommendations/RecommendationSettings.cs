@@ -43,7 +43,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("dpp-theta", "DPP relevance/diversity knob in [0,1]; 1 = off", "1"),
         new("dpp-candidates", "candidates the DPP re-ranks", "50"),
         new("weight-category", "weight of the user's category affinity in the score (popularity and co-visitation weigh 0.5)", "0.3"),
-        new("dpp-relevance", "relevance the DPP uses: logrank, rank or minmax (of the blend score)", "logrank"),
+        new("dpp-relevance", "relevance the DPP uses: logrank, rank, minmax or score (of the blend score)", "logrank"),
         new("dpp-kernel", "similarity of the DPP kernel: cosine or jaccard (of the item categories)", "cosine"),
         new("rescore", "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", "none"),
         new("serendipity", "share of slots for items outside the user's usual categories", "0"),
@@ -70,7 +70,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         double share = p.GetDouble("serendipity");
         if (share is < 0 or > 1) throw new JobParameterException("parameter 'serendipity' must be in [0, 1]");
         if (!Enum.TryParse<DppRelevance>(p.GetString("dpp-relevance"), ignoreCase: true, out var relevance) || !Enum.IsDefined(relevance))
-            throw new JobParameterException("parameter 'dpp-relevance' must be logrank, rank or minmax");
+            throw new JobParameterException("parameter 'dpp-relevance' must be logrank, rank, minmax or score");
         if (!Enum.TryParse<DppKernel>(p.GetString("dpp-kernel"), ignoreCase: true, out var kernel) || !Enum.IsDefined(kernel))
             throw new JobParameterException("parameter 'dpp-kernel' must be cosine or jaccard");
         var rescore = p.GetString("rescore");

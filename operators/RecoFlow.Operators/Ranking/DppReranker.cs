@@ -9,6 +9,9 @@ public enum DppRelevance
     Rank,
     /// <summary>r̃ = −ln(1 + rank): q = (1 + rank)^(−α), a power-law decay like the hit rate over list positions.</summary>
     LogRank,
+    /// <summary>r̃ = the score itself (q = exp(α·score)): keeps how far apart the scores are, so a list with one clear
+    /// favourite is diversified less than one with many near-equal candidates.</summary>
+    Score,
 }
 
 /// <summary>
@@ -106,6 +109,12 @@ public sealed class DppReranker
         int n = relevance.Length;
         var r = new double[n];
         if (n == 0) return r;
+        if (mode == DppRelevance.Score)
+        {
+            for (int i = 0; i < n; i++) r[i] = relevance[i];
+            return r;
+        }
+
         if (mode == DppRelevance.MinMax)
         {
             float min = float.MaxValue, max = float.MinValue;

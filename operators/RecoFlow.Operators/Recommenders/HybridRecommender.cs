@@ -30,7 +30,7 @@ public sealed record HybridOptions
     public float WeightCategory { get; init; } = 0.3f;
     /// <summary>Exclude every item the user interacted with before (not only earlier positives).</summary>
     public bool ExcludeSeen { get; init; } = true;
-    /// <summary>When set, the top <see cref="DppCandidates"/> are re-ranked by DPP with this θ (category Jaccard kernel).</summary>
+    /// <summary>When set, the top <see cref="DppCandidates"/> are re-ranked by DPP with this θ (kernel and pool below).</summary>
     public double? DppTheta { get; init; }
     /// <summary>Capacity of the ring buffer of recent positive (user, item) pairs used for replay.</summary>
     public int ReplayBuffer { get; init; } = 20_000;
@@ -43,6 +43,10 @@ public sealed record HybridOptions
     public int DppKeepTop { get; init; }
     /// <summary>The similarity of the DPP kernel.</summary>
     public DppKernel DppKernel { get; init; } = DppKernel.Jaccard;
+    /// <summary>The DPP's candidates: the top <see cref="DppCandidates"/>, or those plus the best items of each category.</summary>
+    public DppPool DppPool { get; init; } = DppPool.Top;
+    /// <summary>With <see cref="DppPool.Genre"/>: how many of the best items of each category join the pool.</summary>
+    public int DppPerGenre { get; init; } = 3;
 }
 
 /// <summary>Snapshot of a <see cref="HybridRecommender"/> (the item categories are configuration, not state).</summary>
@@ -92,6 +96,7 @@ public sealed class HybridRecommender : IRecommender
     private float[] _tmp = new float[64];
     private float[] _co = new float[64];
     private int[] _candidates = [];
+    private readonly List<int> _pool = [];
     private readonly long[] _replay;
     private long _replayWritten;
     private readonly SplitMix64 _replayRng;
@@ -260,8 +265,19 @@ public sealed class HybridRecommender : IRecommender
         if (_dpp is null) return TopK.Select(s, n, destination[..k]);
 
         int m = Math.Max(k, _o.DppCandidates);
-        if (_candidates.Length < m) _candidates = new int[m];
-        int got = TopK.Select(s, n, _candidates.AsSpan(0, m));
+        int got;
+        if (_o.DppPool == DppPool.Genre)
+        {
+            got = CandidatePool.Build(s, m, _itemCategories, _categoryCount, _o.DppPerGenre, _pool);
+            if (_candidates.Length < got) _candidates = new int[got];
+            _pool.CopyTo(_candidates);
+        }
+        else
+        {
+            if (_candidates.Length < m) _candidates = new int[m];
+            got = TopK.Select(s, n, _candidates.AsSpan(0, m));
+        }
+
         var rel = new float[got];
         for (int j = 0; j < got; j++) rel[j] = s[_candidates[j]];
         return _dpp.Rerank(_candidates.AsSpan(0, got), rel, _similarity, destination[..k]);
