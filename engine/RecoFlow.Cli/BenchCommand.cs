@@ -7,6 +7,7 @@ using RecoFlow.Connectors.Memory;
 using RecoFlow.Jobs.Nexmark;
 using RecoFlow.Jobs.Ysb;
 using RecoFlow.Runtime;
+using RecoFlow.Runtime.Checkpointing;
 
 namespace RecoFlow.Cli;
 
@@ -67,21 +68,21 @@ public static class BenchCommand
                 return 0;
             }
             var rows = new List<BenchRow>();
-            rows.Add(await YsbAsync(isQuick ? 500_000 : 2_000_000, isQuick ? 2 : 5, ct));
+            rows.Add(await YsbAsync(isQuick ? 500_000 : 2_000_000, isQuick ? 2 : 5, isQuick, ct));
             var nexmarkEvents = isQuick ? 500_000 : 2_000_000;
             var generator = new NexmarkGenerator(new NexmarkConfig());
             var events = new Event[nexmarkEvents];
             for (var i = 0; i < events.Length; i++) events[i] = generator.Generate(i);
             var runs = isQuick ? 2 : 5;
-            rows.Add(await NexmarkAsync(new Q0PassThrough(), events, e => NexmarkQueries.Q0(e).Count, runs, ct));
-            rows.Add(await NexmarkAsync(new Q1CurrencyConversion(), events, e => NexmarkQueries.Q1(e).Count, runs, ct));
-            rows.Add(await NexmarkAsync(new Q2Selection(), events, e => NexmarkQueries.Q2(e).Count, runs, ct));
-            rows.Add(await NexmarkAsync(new Q5HotItems(), events, e => NexmarkQueries.Q5(e).Count, runs, ct));
-            rows.Add(await NexmarkAsync(new Q7HighestBid(), events, e => NexmarkQueries.Q7(e).Count, runs, ct));
-            rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, ct));
+            rows.Add(await NexmarkAsync(new Q0PassThrough(), events, e => NexmarkQueries.Q0(e).Count, runs, isQuick, 300_000, ct));
+            rows.Add(await NexmarkAsync(new Q1CurrencyConversion(), events, e => NexmarkQueries.Q1(e).Count, runs, isQuick, 300_000, ct));
+            rows.Add(await NexmarkAsync(new Q2Selection(), events, e => NexmarkQueries.Q2(e).Count, runs, isQuick, 300_000, ct));
+            rows.Add(await NexmarkAsync(new Q5HotItems(), events, e => NexmarkQueries.Q5(e).Count, runs, isQuick, 45_000, ct));
+            rows.Add(await NexmarkAsync(new Q7HighestBid(), events, e => NexmarkQueries.Q7(e).Count, runs, isQuick, 25_000, ct));
+            rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, isQuick, 300_000, ct));
             var checkpoints = await CheckpointBench.RunAsync(isQuick, ct);
             var kafka = await KafkaBench.RunAsync(isQuick, ct);
-            var table = Render(rows) + "\n" + RenderKafka(kafka);
+            var table = Render(rows, isQuick) + "\n" + RenderKafka(kafka);
             var checkpointTable = CheckpointBench.Render(checkpoints);
             output.WriteLine(table);
             output.WriteLine(checkpointTable);
@@ -135,79 +136,133 @@ public static class BenchCommand
         }
     }
 
-    public sealed record BenchRow(string Name, long Events, double EngineEventsPerSecond, double LoopEventsPerSecond)
+    /// <param name="CheckpointedEventsPerSecond">The same job with exactly-once checkpoints (SQLite store) at <see cref="CheckpointInterval"/>.</param>
+    /// <param name="CheckpointedEventsPerCpuSecond">Events per second of process CPU time in the checkpointed run: throughput per core.</param>
+    /// <param name="Checkpoints">Checkpoints completed per checkpointed run (median), the final one included.</param>
+    /// <param name="TargetPerCore">The issue's target in events/s per core with checkpointing, null when it sets none per core.</param>
+    public sealed record BenchRow(string Name, long Events, double EngineEventsPerSecond, double LoopEventsPerSecond,
+        double CheckpointedEventsPerSecond, double CheckpointedEventsPerCpuSecond, double Checkpoints, double? TargetPerCore)
     {
         public double Ratio => LoopEventsPerSecond / EngineEventsPerSecond;
     }
 
-    private static async Task<BenchRow> YsbAsync(int n, int runs, CancellationToken ct)
+    /// <summary>Checkpoint interval of the checkpointed runs: 1 s; 200 ms in quick mode, whose runs last well under a second.</summary>
+    private static TimeSpan CheckpointInterval(bool quick) => quick ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(1);
+
+    /// <summary>One engine run: wall seconds, process CPU seconds, completed checkpoints (the last id of a fresh job key).</summary>
+    private static async Task<(double Seconds, double CpuSeconds, long Checkpoints)> RunEngineAsync(LocalRuntime runtime, Api.Graph.JobGraph graph, TimeSpan? checkpoints, CancellationToken ct)
+    {
+        var options = checkpoints is { } interval
+            ? new JobRunOptions { Checkpoints = new CheckpointOptions { Interval = interval, MinPause = TimeSpan.Zero }, JobKey = $"{graph.Name}-{Guid.NewGuid():N}" }
+            : null;
+        using var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        var result = await runtime.Submit(graph, options).WaitAsync(ct);
+        var seconds = sw.Elapsed.TotalSeconds;
+        process.Refresh();
+        return (seconds, (process.TotalProcessorTime - cpu).TotalSeconds, result.LastCheckpoint ?? 0);
+    }
+
+    private static async Task<BenchRow> YsbAsync(int n, int runs, bool quick, CancellationToken ct)
     {
         var table = YsbData.Campaigns();
         var campaigns = table.ToDictionary(t => t.Ad, t => t.Campaign);
         var events = YsbData.Generate(n, 1, table).ToArray();
         var engine = new List<double>();
         var loop = new List<double>();
-        await using var runtime = LocalRuntime.Start();
-        long expectedRows = 0;
-        for (var i = 0; i < runs + 1; i++)
+        var checkpointed = new List<double>();
+        var perCpu = new List<double>();
+        var checkpointCounts = new List<double>();
+        var dir = Directory.CreateTempSubdirectory("recoflow-bench-").FullName;
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            var sw = Stopwatch.StartNew();
-            var counts = YsbData.ExpectedCounts(events, campaigns, 10_000, 5_000);
-            var loopSeconds = sw.Elapsed.TotalSeconds;
-            expectedRows = counts.Count;
-
-            var job = new StreamJob("ysb-bench");
-            var sink = new CountingSink<YsbResult>();
-            var (_, results) = YsbJob.Pipeline(job, new CollectionSource<YsbEvent>(events), () => campaigns, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5));
-            results.SinkTo(sink);
-            sw.Restart();
-            await runtime.Submit(job.Build()).WaitAsync(ct);
-            var engineSeconds = sw.Elapsed.TotalSeconds;
-            if (sink.Count != expectedRows) throw new InvalidOperationException($"YSB bench: engine produced {sink.Count} rows, the loop {expectedRows}");
-            if (i == 0) continue; // warm-up
-            loop.Add(n / loopSeconds);
-            engine.Add(n / engineSeconds);
+            await using var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(dir, "checkpoints.db")));
+            long expectedRows = 0;
+            for (var i = 0; i < runs + 1; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var sw = Stopwatch.StartNew();
+                var counts = YsbData.ExpectedCounts(events, campaigns, 10_000, 5_000);
+                var loopSeconds = sw.Elapsed.TotalSeconds;
+                expectedRows = counts.Count;
+                var results = new List<(double, double, long)>();
+                foreach (var interval in new TimeSpan?[] { null, CheckpointInterval(quick) })
+                {
+                    var job = new StreamJob("ysb-bench");
+                    var sink = new CountingSink<YsbResult>();
+                    var (_, windows) = YsbJob.Pipeline(job, new CollectionSource<YsbEvent>(events), () => campaigns, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5));
+                    windows.SinkTo(sink);
+                    results.Add(await RunEngineAsync(runtime, job.Build(), interval, ct));
+                    if (sink.Count != expectedRows) throw new InvalidOperationException($"YSB bench: engine produced {sink.Count} rows, the loop {expectedRows}");
+                }
+                if (i == 0) continue; // warm-up
+                loop.Add(n / loopSeconds);
+                engine.Add(n / results[0].Item1);
+                checkpointed.Add(n / results[1].Item1);
+                perCpu.Add(n / results[1].Item2);
+                checkpointCounts.Add(results[1].Item3);
+            }
         }
-        return new BenchRow("YSB (in-memory, checkpoints off)", n, BenchDoc.Median(engine), BenchDoc.Median(loop));
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        return new BenchRow("YSB (in-memory)", n, BenchDoc.Median(engine), BenchDoc.Median(loop), BenchDoc.Median(checkpointed), BenchDoc.Median(perCpu), BenchDoc.Median(checkpointCounts), null);
     }
 
     /// <summary>A Nexmark query over pre-generated in-memory events, against its hand-written loop; both must agree on the result count.</summary>
-    private static async Task<BenchRow> NexmarkAsync<TResult>(NexmarkQuery<TResult> query, Event[] events, Func<Event[], int> loopQuery, int runs, CancellationToken ct)
+    private static async Task<BenchRow> NexmarkAsync<TResult>(NexmarkQuery<TResult> query, Event[] events, Func<Event[], int> loopQuery, int runs, bool quick, double targetPerCore, CancellationToken ct)
     {
         var engine = new List<double>();
         var loop = new List<double>();
+        var checkpointed = new List<double>();
+        var perCpu = new List<double>();
+        var checkpointCounts = new List<double>();
         var parameters = query.ParseParameters(new Dictionary<string, string>());
-        await using var runtime = LocalRuntime.Start();
-        for (var i = 0; i < runs + 1; i++)
+        var dir = Directory.CreateTempSubdirectory("recoflow-bench-").FullName;
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            var sw = Stopwatch.StartNew();
-            var expected = loopQuery(events);
-            var loopSeconds = sw.Elapsed.TotalSeconds;
-
-            var job = new StreamJob(query.Name + "-bench");
-            var sink = new CountingSink<TResult>();
-            var stream = job.FromSource(new CollectionSource<Event>(events, static e => e.DateTime), Api.Time.WatermarkStrategy<Event>.ForMonotonousTimestamps(), "events");
-            query.Apply(stream, parameters).SinkTo(sink);
-            sw.Restart();
-            await runtime.Submit(job.Build()).WaitAsync(ct);
-            var engineSeconds = sw.Elapsed.TotalSeconds;
-            if (sink.Count != expected) throw new InvalidOperationException($"{query.Name} bench: engine produced {sink.Count} results, the loop {expected}");
-            if (i == 0) continue;
-            loop.Add(events.Length / loopSeconds);
-            engine.Add(events.Length / engineSeconds);
+            await using var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(dir, "checkpoints.db")));
+            for (var i = 0; i < runs + 1; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var sw = Stopwatch.StartNew();
+                var expected = loopQuery(events);
+                var loopSeconds = sw.Elapsed.TotalSeconds;
+                var results = new List<(double, double, long)>();
+                foreach (var interval in new TimeSpan?[] { null, CheckpointInterval(quick) })
+                {
+                    var job = new StreamJob(query.Name + "-bench");
+                    var sink = new CountingSink<TResult>();
+                    var stream = job.FromSource(new CollectionSource<Event>(events, static e => e.DateTime), Api.Time.WatermarkStrategy<Event>.ForMonotonousTimestamps(), "events");
+                    query.Apply(stream, parameters).SinkTo(sink);
+                    results.Add(await RunEngineAsync(runtime, job.Build(), interval, ct));
+                    if (sink.Count != expected) throw new InvalidOperationException($"{query.Name} bench: engine produced {sink.Count} results, the loop {expected}");
+                }
+                if (i == 0) continue;
+                loop.Add(events.Length / loopSeconds);
+                engine.Add(events.Length / results[0].Item1);
+                checkpointed.Add(events.Length / results[1].Item1);
+                perCpu.Add(events.Length / results[1].Item2);
+                checkpointCounts.Add(results[1].Item3);
+            }
         }
-        return new BenchRow($"{query.Name} (in-memory, checkpoints off)", events.Length, BenchDoc.Median(engine), BenchDoc.Median(loop));
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        return new BenchRow($"{query.Name} (in-memory)", events.Length, BenchDoc.Median(engine), BenchDoc.Median(loop),
+            BenchDoc.Median(checkpointed), BenchDoc.Median(perCpu), BenchDoc.Median(checkpointCounts), targetPerCore);
     }
 
-    private static string Render(IEnumerable<BenchRow> rows)
+    private static string Render(IEnumerable<BenchRow> rows, bool quick)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| benchmark | events | RecoFlow events/s | hand-written loop events/s | loop / RecoFlow |");
-        sb.AppendLine("|---|---:|---:|---:|---:|");
+        sb.AppendLine($"| benchmark | events | RecoFlow events/s, checkpoints off | checkpoints on ({(quick ? "200 ms" : "1 s")}): events/s | checkpoints per run | events per CPU-second (per core), checkpoints on | target per core | hand-written loop events/s | loop / RecoFlow (off) |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
-            sb.AppendLine($"| {r.Name} | {r.Events:N0} | {r.EngineEventsPerSecond:N0} | {r.LoopEventsPerSecond:N0} | {r.Ratio:F1}x |");
+            sb.AppendLine($"| {r.Name} | {r.Events:N0} | {r.EngineEventsPerSecond:N0} | {r.CheckpointedEventsPerSecond:N0} | {r.Checkpoints:N0} | {r.CheckpointedEventsPerCpuSecond:N0} | {(r.TargetPerCore is { } t ? $"{t:N0}" : "1M/s in-process")} | {r.LoopEventsPerSecond:N0} | {r.Ratio:F1}x |");
         return sb.ToString();
     }
 

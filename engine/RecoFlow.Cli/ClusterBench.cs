@@ -99,11 +99,10 @@ internal static class ClusterBench
             var job = await cluster.GetAsync(cluster.Nodes[0], $"api/jobs/{id}", ct);
             var status = job?["status"]?.GetValue<string>();
             if (status is "FAILED" or "CANCELED") throw new InvalidOperationException($"cluster bench: job {id} {status}: {job?["failure_cause"]}");
-            if (status == "RUNNING")
-            {
-                running ??= DateTimeOffset.UtcNow;
+            if (status == "RUNNING") running ??= DateTimeOffset.UtcNow;
+            // An ended job keeps its tasks (and where they ran), so a job too short to be seen running is counted too.
+            if (status is "RUNNING" or "FINISHED")
                 foreach (var n in KeyedTaskNodes(job!)) keyedNodes.Add(n);
-            }
             if (status == "FINISHED")
             {
                 var ended = job!["ended_at"]!.GetValue<DateTimeOffset>();
