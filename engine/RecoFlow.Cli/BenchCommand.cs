@@ -26,7 +26,7 @@ public static class BenchCommand
         var delivery = new Option<bool>("--delivery") { Description = "run only the event-to-screen rows (POST /collect to WebSocket push at 1,000 and 10,000 events/s); rewrites their section of the doc" };
         var only = new Option<string?>("--only")
         {
-            Description = "run only these parts (comma-separated: latency, memory, recovery, peers, cluster); rewrites their sections of the doc",
+            Description = "run only these parts (comma-separated: engine, latency, memory, recovery, peers, cluster); rewrites their sections of the doc (engine: prints its rows only)",
         };
         var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery, only };
         cmd.Subcommands.Add(MemoryBench.PointCommand(output));
@@ -67,19 +67,7 @@ public static class BenchCommand
                 if (r.GetValue(doc) is { } checkpointDoc) WriteCheckpointSection(checkpointDoc, only, "recoflow bench --checkpoints-only" + (isQuick ? " --quick" : ""));
                 return 0;
             }
-            var rows = new List<BenchRow>();
-            rows.Add(await YsbAsync(isQuick ? 500_000 : 2_000_000, isQuick ? 2 : 5, isQuick, ct));
-            var nexmarkEvents = isQuick ? 500_000 : 2_000_000;
-            var generator = new NexmarkGenerator(new NexmarkConfig());
-            var events = new Event[nexmarkEvents];
-            for (var i = 0; i < events.Length; i++) events[i] = generator.Generate(i);
-            var runs = isQuick ? 2 : 5;
-            rows.Add(await NexmarkAsync(new Q0PassThrough(), events, e => NexmarkQueries.Q0(e).Count, runs, isQuick, 300_000, ct));
-            rows.Add(await NexmarkAsync(new Q1CurrencyConversion(), events, e => NexmarkQueries.Q1(e).Count, runs, isQuick, 300_000, ct));
-            rows.Add(await NexmarkAsync(new Q2Selection(), events, e => NexmarkQueries.Q2(e).Count, runs, isQuick, 300_000, ct));
-            rows.Add(await NexmarkAsync(new Q5HotItems(), events, e => NexmarkQueries.Q5(e).Count, runs, isQuick, 45_000, ct));
-            rows.Add(await NexmarkAsync(new Q7HighestBid(), events, e => NexmarkQueries.Q7(e).Count, runs, isQuick, 25_000, ct));
-            rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, isQuick, 300_000, ct));
+            var rows = await EngineRowsAsync(isQuick, ct);
             var checkpoints = await CheckpointBench.RunAsync(isQuick, ct);
             var kafka = await KafkaBench.RunAsync(isQuick, ct);
             var table = Render(rows, isQuick) + "\n" + RenderKafka(kafka);
@@ -92,17 +80,37 @@ public static class BenchCommand
                 WriteDoc(path, table, isQuick);
                 WriteCheckpointSection(path, checkpointTable, command);
             }
-            await RunPartsAsync(Parts.ToHashSet(), isQuick, r.GetValue(doc), command, output, ct);
+            await RunPartsAsync(Parts.Where(p => p != "engine").ToHashSet(), isQuick, r.GetValue(doc), command, output, ct);
             return 0;
         });
         return cmd;
     }
 
-    /// <summary>The parts <c>--only</c> selects, each with its own marked section of the doc.</summary>
-    private static readonly string[] Parts = ["peers", "latency", "memory", "recovery", "cluster"];
+    /// <summary>YSB and the Nexmark queries on the embedded runtime (checkpoints off and on) against their hand-written loops.</summary>
+    private static async Task<List<BenchRow>> EngineRowsAsync(bool quick, CancellationToken ct)
+    {
+        var rows = new List<BenchRow>();
+        rows.Add(await YsbAsync(quick ? 500_000 : 2_000_000, quick ? 2 : 5, quick, ct));
+        var nexmarkEvents = quick ? 500_000 : 2_000_000;
+        var generator = new NexmarkGenerator(new NexmarkConfig());
+        var events = new Event[nexmarkEvents];
+        for (var i = 0; i < events.Length; i++) events[i] = generator.Generate(i);
+        var runs = quick ? 2 : 5;
+        rows.Add(await NexmarkAsync(new Q0PassThrough(), events, e => NexmarkQueries.Q0(e).Count, runs, quick, 300_000, ct));
+        rows.Add(await NexmarkAsync(new Q1CurrencyConversion(), events, e => NexmarkQueries.Q1(e).Count, runs, quick, 300_000, ct));
+        rows.Add(await NexmarkAsync(new Q2Selection(), events, e => NexmarkQueries.Q2(e).Count, runs, quick, 300_000, ct));
+        rows.Add(await NexmarkAsync(new Q5HotItems(), events, e => NexmarkQueries.Q5(e).Count, runs, quick, 45_000, ct));
+        rows.Add(await NexmarkAsync(new Q7HighestBid(), events, e => NexmarkQueries.Q7(e).Count, runs, quick, 25_000, ct));
+        rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, quick, 300_000, ct));
+        return rows;
+    }
+
+    /// <summary>The parts <c>--only</c> selects, each with its own marked section of the doc (engine: printed only, its rows share a section with the Kafka row).</summary>
+    private static readonly string[] Parts = ["engine", "peers", "latency", "memory", "recovery", "cluster"];
 
     private static async Task RunPartsAsync(HashSet<string> parts, bool quick, string? doc, string command, TextWriter output, CancellationToken ct)
     {
+        if (parts.Contains("engine")) output.WriteLine(Render(await EngineRowsAsync(quick, ct), quick));
         if (parts.Contains("peers"))
         {
             var peers = PeerBench.Render(await PeerBench.RunAsync(quick, ct));

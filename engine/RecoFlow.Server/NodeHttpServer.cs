@@ -111,7 +111,9 @@ public static class NodeHttpServerExtensions
         services.AddSingleton(new PopularItems());
         services.AddSingleton<CaptureService>();
         services.AddSingleton(new NodeClock());
-        services.AddSingleton<NodeMetrics>();
+        // One meter per server: servers sharing a process (tests) must not export, nor end, each other's instruments.
+        var meterName = NodeMetrics.NextMeterName();
+        services.AddSingleton(sp => new NodeMetrics(sp.GetRequiredService<IJobRegistry>(), meterName));
         services.AddSingleton(sp => new JobMetricsSampler(sp.GetRequiredService<IJobRegistry>(), options.SampleInterval, options.History));
         services.AddHostedService<SamplerService>();
         services.AddSingleton<AccessTokenFilter>();
@@ -120,7 +122,7 @@ public static class NodeHttpServerExtensions
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
         });
-        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(meterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddRateLimiter(r =>
         {
             r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -44,6 +44,9 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
     private readonly Action<bool> _idleChanged;
     private readonly Dictionary<string, SplitState> _splits = new(StringComparer.Ordinal);
     private readonly long _idleTimeout;
+    // The split of the previous record: readers emit runs of records of one split, so most records skip the lookup.
+    private string? _lastSplitId;
+    private SplitState? _lastSplit;
     private long _emittedWatermark = Watermark.NoTimestamp;
     private long _restoredWatermark = Watermark.NoTimestamp;
     private bool _idle;
@@ -92,6 +95,12 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
         var anyActive = false;
         foreach (var s in _splits.Values)
         {
+            // Activity is stamped once per poll, not per record: idleness is decided at poll granularity anyway.
+            if (s.HadRecords)
+            {
+                s.LastActivity = now;
+                s.HadRecords = false;
+            }
             s.Generator.OnPeriodicEmit(s);
             if (s.Finished) continue;
             if (s.ExplicitIdle || now - s.LastActivity >= _idleTimeout) continue;
@@ -118,9 +127,16 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
 
     public void Collect(string splitId, T value, long timestamp)
     {
-        var s = Split(splitId);
+        SplitState s;
+        if (ReferenceEquals(splitId, _lastSplitId)) s = _lastSplit!;
+        else
+        {
+            s = Split(splitId);
+            _lastSplitId = splitId;
+            _lastSplit = s;
+        }
         var ts = _strategy.TimestampAssigner is { } assign ? assign(value, timestamp) : timestamp;
-        s.LastActivity = _clock.NowMillis;
+        s.HadRecords = true;
         s.ExplicitIdle = false;
         s.Generator.OnEvent(value, ts, s);
         RecordsOut++;
@@ -162,6 +178,8 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
         public IWatermarkGenerator<T> Generator { get; } = generator;
         public long Watermark { get; private set; } = Api.Time.Watermark.NoTimestamp;
         public long LastActivity { get; set; } = now;
+        /// <summary>Records arrived since the last poll ended (the poll then stamps <see cref="LastActivity"/>).</summary>
+        public bool HadRecords { get; set; }
         public bool ExplicitIdle { get; set; }
         public bool Finished { get; set; }
 

@@ -31,9 +31,17 @@ public sealed class NodeMetrics : ILatencyRecorder, IDisposable
     private readonly Queue<HistogramBase> _windows = new();
     private readonly Lock _lock = new();
 
-    public NodeMetrics(IJobRegistry jobs)
+    private static int _instances;
+
+    /// <summary>
+    /// <see cref="MeterName"/> for the first server of a process, <c>RecoFlow.Node.N</c> for the next ones: OpenTelemetry
+    /// merges instruments of equally named meters, and one server stopping would end the other's series.
+    /// </summary>
+    public static string NextMeterName() => Interlocked.Increment(ref _instances) is var n && n == 1 ? MeterName : $"{MeterName}.{n}";
+
+    public NodeMetrics(IJobRegistry jobs, string meterName = MeterName)
     {
-        _meter = new Meter(MeterName);
+        _meter = new Meter(meterName);
         _latency = _meter.CreateHistogram<double>("recoflow.latency", "ms", "End-to-end latency: wall clock at the sink minus the event time the result stands for");
         _collected = _meter.CreateCounter<long>("recoflow.collect.events", "{event}", "Events received on /collect, by outcome");
         _meter.CreateObservableCounter("recoflow.task.records_in", () => PerTask(jobs, c => c.RecordsIn), "{record}", "Records a task received (over channels, or from its source)");

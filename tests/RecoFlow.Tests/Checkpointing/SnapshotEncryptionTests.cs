@@ -75,13 +75,19 @@ public sealed class SnapshotEncryptionTests : IDisposable
         return rows;
     }
 
-    /// <summary>Runs the job until at least three checkpoints completed, then cancels it (as a crash would leave the store).</summary>
+    /// <summary>
+    /// Runs the job until every user is in its state and two checkpoints completed after that (the second was
+    /// triggered after every user had been counted, so it holds them all), then cancels it (as a crash would leave the store).
+    /// </summary>
     private async Task RunAndStopMidwayAsync(Config store)
     {
         await using var runtime = LocalRuntime.Start(store);
-        var (job, _) = CountPerUser();
+        var (job, sink) = CountPerUser();
         var client = runtime.Submit(job.Build(), Options);
-        while (client.Metrics.Checkpoints.Count(c => c.Status == CheckpointStatus.Completed) < 3 && !client.Completion.IsCompleted) await Task.Delay(20);
+        int Completed() => client.Metrics.Checkpoints.Count(c => c.Status == CheckpointStatus.Completed);
+        while (sink.Items.Select(x => x.User).Distinct().Count() < Users && !client.Completion.IsCompleted) await Task.Delay(20);
+        var seen = Completed();
+        while (Completed() < seen + 2 && !client.Completion.IsCompleted) await Task.Delay(20);
         client.Cancel();
         var result = await client.Completion.WaitAsync(TimeSpan.FromMinutes(1));
         Assert.True(result.State == JobState.Canceled, $"the first run should still have been running: {result.State} {result.Failure}");
