@@ -93,7 +93,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
     protected override void PreStart()
     {
         // Worth a line in every node's log: where the job manager runs now (the log level of a node is WARNING).
-        _log.Warning("job manager starting on {0}", _node);
+        _log.Warning("job manager starting on {Node}", _node);
         base.PreStart();
     }
 
@@ -105,7 +105,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
                 Apply(JobManagerEvent.FromBytes(bytes));
                 break;
             case RecoveryCompleted:
-                _log.Warning("job manager on {0} recovered {1} jobs", _node, _jobs.Count);
+                _log.Warning("job manager on {Node} recovered {JobCount} jobs", _node, _jobs.Count);
                 var pending = _jobs.Values.Where(j => j.EndState is null).OrderBy(j => j.Submitted.At).ToList();
                 var events = pending.Select(e => new JobManagerEvent { Kind = JobManagerEventKind.Resubmitted, JobId = e.Id, At = DateTime.UtcNow, Node = _node }).ToList();
                 PersistAll(events.Select(e => e.ToBytes()), bytes =>
@@ -113,7 +113,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
                     var resubmitted = JobManagerEvent.FromBytes(bytes);
                     Apply(resubmitted);
                     var e = _jobs[resubmitted.JobId];
-                    _log.Warning("job manager on {0}: resubmitting job {1} ({2}); it resumes from its last completed checkpoint", _node, e.Id, e.Submitted.Job);
+                    _log.Warning("job manager on {Node}: resubmitting job {JobId} ({Job}); it resumes from its last completed checkpoint", _node, e.Id, e.Submitted.Job);
                     StartRun(e);
                 });
                 break;
@@ -182,7 +182,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
         if (_handingOver) return;
         _handingOver = true;
         var running = _jobs.Values.Where(e => e.EndState is null && e.Client is { Completion.IsCompleted: false }).Select(e => e.Client!).ToList();
-        _log.Info("job manager on {0} hands over: stopping {1} running jobs", _node, running.Count);
+        _log.Info("job manager on {Node} hands over: stopping {JobCount} running jobs", _node, running.Count);
         foreach (var c in running) c.Cancel();
         Task.WhenAll(running.Select(c => c.Completion)).WaitAsync(_settings.HandOverTimeout)
             .ContinueWith(_ => new JobsStopped(), TaskScheduler.Default)
@@ -272,7 +272,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
         }
         catch (Exception e)
         {
-            _log.Error(e, "job {0} could not start", entry.Id);
+            _log.Error(e, "job {JobId} could not start", entry.Id);
             self.Tell(new RunEnded(entry.Id, attempt, null, e.Message));
         }
     }
