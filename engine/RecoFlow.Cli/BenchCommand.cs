@@ -111,36 +111,21 @@ public static class BenchCommand
     private static async Task RunPartsAsync(HashSet<string> parts, bool quick, string? doc, string command, TextWriter output, CancellationToken ct)
     {
         if (parts.Contains("engine")) output.WriteLine(Render(await EngineRowsAsync(quick, ct), quick));
-        if (parts.Contains("peers"))
+        (string Part, string Title, Func<Task<string>> Run)[] sections =
+        [
+            ("peers", "Peers: YSB on other stream processors", async () =>
+                $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores; medians after one warm-up run, all peers alternating in one process):\n\n{PeerBench.Render(await PeerBench.RunAsync(quick, ct))}"),
+            ("latency", "End-to-end latency at fixed rates through the development broker", async () => LatencyBench.Render(await LatencyBench.RunAsync(quick, output, ct), command)),
+            ("memory", "Memory against keyed state size", async () => MemoryBench.Render(await MemoryBench.RunAsync(quick, output, ct), command)),
+            ("recovery", "Recovery after kill -9 (one process)", async () => RecoveryBench.Render(await RecoveryBench.RunAsync(quick, output, ct), command)),
+            ("cluster", "Cluster: one node against three, one cross-node channel, kill -9 of a worker", async () => ClusterBench.Render(await ClusterBench.RunAsync(quick, output, ct), command)),
+        ];
+        foreach (var (part, title, run) in sections)
         {
-            var peers = PeerBench.Render(await PeerBench.RunAsync(quick, ct));
-            output.WriteLine(peers);
-            if (doc is not null)
-                BenchDoc.WriteSection(doc, "peers", $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores; medians after one warm-up run, all peers alternating in one process):\n\n{peers}", "Peers: YSB on other stream processors");
-        }
-        if (parts.Contains("latency"))
-        {
-            var latency = LatencyBench.Render(await LatencyBench.RunAsync(quick, output, ct), command);
-            output.WriteLine(latency);
-            if (doc is not null) BenchDoc.WriteSection(doc, "latency", latency, "End-to-end latency at fixed rates through the development broker");
-        }
-        if (parts.Contains("memory"))
-        {
-            var memory = MemoryBench.Render(await MemoryBench.RunAsync(quick, output, ct), command);
-            output.WriteLine(memory);
-            if (doc is not null) BenchDoc.WriteSection(doc, "memory", memory, "Memory against keyed state size");
-        }
-        if (parts.Contains("recovery"))
-        {
-            var recovery = RecoveryBench.Render(await RecoveryBench.RunAsync(quick, output, ct), command);
-            output.WriteLine(recovery);
-            if (doc is not null) BenchDoc.WriteSection(doc, "recovery", recovery, "Recovery after kill -9 (one process)");
-        }
-        if (parts.Contains("cluster"))
-        {
-            var cluster = ClusterBench.Render(await ClusterBench.RunAsync(quick, output, ct), command);
-            output.WriteLine(cluster);
-            if (doc is not null) BenchDoc.WriteSection(doc, "cluster", cluster, "Cluster: one node against three, one cross-node channel, kill -9 of a worker");
+            if (!parts.Contains(part)) continue;
+            var section = await run();
+            output.WriteLine(section);
+            if (doc is not null) BenchDoc.WriteSection(doc, part, section, title);
         }
     }
 
@@ -172,62 +157,53 @@ public static class BenchCommand
         return (seconds, (process.TotalProcessorTime - cpu).TotalSeconds, result.LastCheckpoint ?? 0);
     }
 
-    private static async Task<BenchRow> YsbAsync(int n, int runs, bool quick, CancellationToken ct)
+    private static Task<BenchRow> YsbAsync(int n, int runs, bool quick, CancellationToken ct)
     {
         var table = YsbData.Campaigns();
         var campaigns = table.ToDictionary(t => t.Ad, t => t.Campaign);
         var events = YsbData.Generate(n, 1, table).ToArray();
-        var engine = new List<double>();
-        var loop = new List<double>();
-        var checkpointed = new List<double>();
-        var perCpu = new List<double>();
-        var checkpointCounts = new List<double>();
-        var dir = Directory.CreateTempSubdirectory("recoflow-bench-").FullName;
-        try
-        {
-            await using var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(dir, "checkpoints.db")));
-            long expectedRows = 0;
-            for (var i = 0; i < runs + 1; i++)
+        return MeasureAsync("YSB (in-memory)", n, runs, quick, null,
+            () => YsbData.ExpectedCounts(events, campaigns, 10_000, 5_000).Count,
+            () =>
             {
-                ct.ThrowIfCancellationRequested();
-                var sw = Stopwatch.StartNew();
-                var counts = YsbData.ExpectedCounts(events, campaigns, 10_000, 5_000);
-                var loopSeconds = sw.Elapsed.TotalSeconds;
-                expectedRows = counts.Count;
-                var results = new List<(double, double, long)>();
-                foreach (var interval in new TimeSpan?[] { null, CheckpointInterval(quick) })
-                {
-                    var job = new StreamJob("ysb-bench");
-                    var sink = new CountingSink<YsbResult>();
-                    var (_, windows) = YsbJob.Pipeline(job, new CollectionSource<YsbEvent>(events), () => campaigns, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5));
-                    windows.SinkTo(sink);
-                    results.Add(await RunEngineAsync(runtime, job.Build(), interval, ct));
-                    if (sink.Count != expectedRows) throw new InvalidOperationException($"YSB bench: engine produced {sink.Count} rows, the loop {expectedRows}");
-                }
-                if (i == 0) continue; // warm-up
-                loop.Add(n / loopSeconds);
-                engine.Add(n / results[0].Item1);
-                checkpointed.Add(n / results[1].Item1);
-                perCpu.Add(n / results[1].Item2);
-                checkpointCounts.Add(results[1].Item3);
-            }
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-        return new BenchRow("YSB (in-memory)", n, BenchDoc.Median(engine), BenchDoc.Median(loop), BenchDoc.Median(checkpointed), BenchDoc.Median(perCpu), BenchDoc.Median(checkpointCounts), null);
+                var job = new StreamJob("ysb-bench");
+                var sink = new CountingSink<YsbResult>();
+                var (_, windows) = YsbJob.Pipeline(job, new CollectionSource<YsbEvent>(events), () => campaigns, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5));
+                windows.SinkTo(sink);
+                return (job.Build(), () => sink.Count);
+            }, ct);
     }
 
     /// <summary>A Nexmark query over pre-generated in-memory events, against its hand-written loop; both must agree on the result count.</summary>
-    private static async Task<BenchRow> NexmarkAsync<TResult>(NexmarkQuery<TResult> query, Event[] events, Func<Event[], int> loopQuery, int runs, bool quick, double targetPerCore, CancellationToken ct)
+    private static Task<BenchRow> NexmarkAsync<TResult>(NexmarkQuery<TResult> query, Event[] events, Func<Event[], int> loopQuery, int runs, bool quick, double targetPerCore, CancellationToken ct)
+    {
+        var parameters = query.ParseParameters(new Dictionary<string, string>());
+        return MeasureAsync($"{query.Name} (in-memory)", events.Length, runs, quick, targetPerCore,
+            () => loopQuery(events),
+            () =>
+            {
+                var job = new StreamJob(query.Name + "-bench");
+                var sink = new CountingSink<TResult>();
+                var stream = job.FromSource(new CollectionSource<Event>(events, static e => e.DateTime), Api.Time.WatermarkStrategy<Event>.ForMonotonousTimestamps(), "events");
+                query.Apply(stream, parameters).SinkTo(sink);
+                return (job.Build(), () => sink.Count);
+            }, ct);
+    }
+
+    /// <summary>
+    /// One row: per run (after a warm-up run) the hand-written loop, the job with checkpoints off and the job with
+    /// checkpoints on, alternating; every engine run must produce as many results as the loop.
+    /// </summary>
+    /// <param name="loop">The hand-written loop; returns its result count.</param>
+    /// <param name="build">A fresh job graph and the count of results its sink received.</param>
+    private static async Task<BenchRow> MeasureAsync(string name, long events, int runs, bool quick, double? targetPerCore,
+        Func<long> loop, Func<(Api.Graph.JobGraph Graph, Func<long> Results)> build, CancellationToken ct)
     {
         var engine = new List<double>();
-        var loop = new List<double>();
+        var loops = new List<double>();
         var checkpointed = new List<double>();
         var perCpu = new List<double>();
         var checkpointCounts = new List<double>();
-        var parameters = query.ParseParameters(new Dictionary<string, string>());
         var dir = Directory.CreateTempSubdirectory("recoflow-bench-").FullName;
         try
         {
@@ -236,32 +212,29 @@ public static class BenchCommand
             {
                 ct.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
-                var expected = loopQuery(events);
+                var expected = loop();
                 var loopSeconds = sw.Elapsed.TotalSeconds;
-                var results = new List<(double, double, long)>();
+                var results = new List<(double Seconds, double CpuSeconds, long Checkpoints)>();
                 foreach (var interval in new TimeSpan?[] { null, CheckpointInterval(quick) })
                 {
-                    var job = new StreamJob(query.Name + "-bench");
-                    var sink = new CountingSink<TResult>();
-                    var stream = job.FromSource(new CollectionSource<Event>(events, static e => e.DateTime), Api.Time.WatermarkStrategy<Event>.ForMonotonousTimestamps(), "events");
-                    query.Apply(stream, parameters).SinkTo(sink);
-                    results.Add(await RunEngineAsync(runtime, job.Build(), interval, ct));
-                    if (sink.Count != expected) throw new InvalidOperationException($"{query.Name} bench: engine produced {sink.Count} results, the loop {expected}");
+                    var (graph, count) = build();
+                    results.Add(await RunEngineAsync(runtime, graph, interval, ct));
+                    if (count() != expected) throw new InvalidOperationException($"{name} bench: engine produced {count()} results, the loop {expected}");
                 }
-                if (i == 0) continue;
-                loop.Add(events.Length / loopSeconds);
-                engine.Add(events.Length / results[0].Item1);
-                checkpointed.Add(events.Length / results[1].Item1);
-                perCpu.Add(events.Length / results[1].Item2);
-                checkpointCounts.Add(results[1].Item3);
+                if (i == 0) continue; // warm-up
+                loops.Add(events / loopSeconds);
+                engine.Add(events / results[0].Seconds);
+                checkpointed.Add(events / results[1].Seconds);
+                perCpu.Add(events / results[1].CpuSeconds);
+                checkpointCounts.Add(results[1].Checkpoints);
             }
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
-        return new BenchRow($"{query.Name} (in-memory)", events.Length, BenchDoc.Median(engine), BenchDoc.Median(loop),
-            BenchDoc.Median(checkpointed), BenchDoc.Median(perCpu), BenchDoc.Median(checkpointCounts), targetPerCore);
+        return new BenchRow(name, events, BenchDoc.Median(engine), BenchDoc.Median(loops), BenchDoc.Median(checkpointed), BenchDoc.Median(perCpu),
+            BenchDoc.Median(checkpointCounts), targetPerCore);
     }
 
     private static string Render(IEnumerable<BenchRow> rows, bool quick)
