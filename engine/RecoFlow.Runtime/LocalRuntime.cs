@@ -92,12 +92,11 @@ public sealed class LocalRuntime : IAsyncDisposable
         var completion = new TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var metrics = new JobMetrics();
         var deadLetters = new DeadLetterCollector(options.DeadLetterFile, Settings.DeadLettersKept);
-        TaskEnvironment Environment(IActorRef task, IScheduler scheduler) => new(
-            Settings, graph.Parameters, graph.MaxParallelism, new TaskProcessingTimeService(task, scheduler, options.Clock), options.Clock, deadLetters, options.StateDirectory, options.Checkpoints is not null);
+        var environment = TaskEnvironment.Factory(Settings, graph, options.Clock, deadLetters, options.StateDirectory, options.Checkpoints is not null);
         var restart = options.RestartStrategy ?? (options.Checkpoints is null ? RestartStrategy.None : RestartStrategy.ExponentialBackoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)));
         var settings = new JobMasterSettings(jobId, options.JobKey ?? graph.Name, options.Checkpoints, restart, options.FromSavepoint,
             options.StateDirectory is null ? null : Path.Combine(options.StateDirectory, "savepoints"), options.Placement, options.StateDirectory);
-        var master = _system.ActorOf(JobMasterActor.Props(settings, plan, metrics, completion, Environment), $"job-{Uri.EscapeDataString(jobId)}");
+        var master = _system.ActorOf(JobMasterActor.Props(settings, plan, metrics, completion, environment), $"job-{Uri.EscapeDataString(jobId)}");
         return new JobClient(jobId, plan, master, completion.Task, metrics, deadLetters);
     }
 

@@ -21,8 +21,10 @@ public sealed class TaskPlacementTests : IDisposable
         Assert.Equal("ysb-1|run1|4|2|1", Place(4, 1).EntityId());
         Assert.Equal("ysb-1|run1|4|window-4|43-85", Place(4, 1).ShardId()); // subtask 1 of 3 owns key groups 43..85 of 128
         Assert.Equal("ysb-1|run1|4|window-4|0-42", new TaskMessageExtractor().ShardId(Place(4, 0)));
-        Assert.Equal(43, RecoFlow.Cluster.Hosting.AkkaClusterView.KeyGroupsOf(Place(4, 1).ShardId()));
-        Assert.Equal(0, RecoFlow.Cluster.Hosting.AkkaClusterView.KeyGroupsOf("not-a-task-shard"));
+        Assert.Equal(43, PlaceTask.KeyGroupsOf(Place(4, 1).ShardId()));
+        Assert.Equal(0, PlaceTask.KeyGroupsOf("not-a-task-shard"));
+        Assert.Equal("ysb-1|run1|4|", PlaceTask.AttemptPrefixOf(Place(4, 1).ShardId()));
+        Assert.Equal("", PlaceTask.AttemptPrefixOf("not-a-task-shard"));
     }
 
     [Fact]

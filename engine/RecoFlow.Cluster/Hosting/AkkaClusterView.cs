@@ -30,19 +30,12 @@ public sealed class AkkaClusterView : IClusterView
 
     public IReadOnlyList<ShardingNode> Sharding => _sharding;
 
-    /// <summary>Key groups of a task shard (<c>...|FIRST-LAST</c>); 0 for a shard id of another form.</summary>
-    public static int KeyGroupsOf(string shardId)
-    {
-        var range = shardId[(shardId.LastIndexOf('|') + 1)..].Split('-');
-        return range.Length == 2 && int.TryParse(range[0], out var first) && int.TryParse(range[1], out var last) && last >= first ? last - first + 1 : 0;
-    }
-
     private void OnStats(Akka.Cluster.Sharding.ClusterShardingStats stats) =>
         _sharding = stats.Regions.Select(r => new ShardingNode(
                 r.Key.ToString(),
                 r.Value.Stats.Count,
                 r.Value.Stats.Values.Sum(),
-                r.Value.Stats.Where(s => s.Value > 0).Sum(s => KeyGroupsOf(s.Key))))
+                r.Value.Stats.Where(s => s.Value > 0).Sum(s => Jobs.PlaceTask.KeyGroupsOf(s.Key))))
             .OrderBy(n => n.Address, StringComparer.Ordinal).ToList();
 
     /// <summary>Asks the region for the cluster-wide shard statistics every 2 s (sharding answers with every region's shards and entities).</summary>

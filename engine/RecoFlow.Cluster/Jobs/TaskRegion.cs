@@ -26,6 +26,25 @@ public sealed record PlaceTask(string JobId, string RunId, JobSubmission Submiss
         var range = Request.OwnedKeyGroups();
         return $"{AttemptPrefix()}{Request.VertexUid}|{range.Start}-{range.End}";
     }
+
+    /// <summary>The <see cref="AttemptPrefix"/> of a task shard id (<c>JOB|RUN|ATTEMPT|</c>); empty for a shard id of another form.</summary>
+    public static string AttemptPrefixOf(string shardId)
+    {
+        var end = -1;
+        for (var i = 0; i < 3; i++)
+        {
+            end = shardId.IndexOf('|', end + 1);
+            if (end < 0) return "";
+        }
+        return shardId[..(end + 1)];
+    }
+
+    /// <summary>How many key groups a task shard owns (its id ends with <c>|FIRST-LAST</c>); 0 for a shard id of another form.</summary>
+    public static int KeyGroupsOf(string shardId)
+    {
+        var range = shardId[(shardId.LastIndexOf('|') + 1)..].Split('-');
+        return range.Length == 2 && int.TryParse(range[0], out var first) && int.TryParse(range[1], out var last) && last >= first ? last - first + 1 : 0;
+    }
 }
 
 /// <summary>Routes <see cref="PlaceTask"/> by its own entity and shard ids.</summary>
@@ -127,25 +146,13 @@ public sealed class SpreadShardAllocationStrategy : IShardAllocationStrategy
     public Task<IActorRef> AllocateShard(IActorRef requester, string shardId, IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
     {
         if (currentShardAllocations.Count == 0) return Task.FromResult(requester);
-        // JOB|RUN|ATTEMPT|VERTEX|KEY_GROUP: shards of the same attempt share the prefix up to the third '|'.
-        var attempt = AttemptPrefix(shardId);
+        var attempt = PlaceTask.AttemptPrefixOf(shardId);
         var best = currentShardAllocations
             .OrderBy(kv => attempt.Length == 0 ? 0 : kv.Value.Count(s => s.StartsWith(attempt, StringComparison.Ordinal)))
             .ThenBy(kv => kv.Value.Count)
             .ThenBy(kv => kv.Key.Path.Address.ToString(), StringComparer.Ordinal)
             .First().Key;
         return Task.FromResult(best);
-    }
-
-    private static string AttemptPrefix(string shardId)
-    {
-        var end = -1;
-        for (var i = 0; i < 3; i++)
-        {
-            end = shardId.IndexOf('|', end + 1);
-            if (end < 0) return "";
-        }
-        return shardId[..(end + 1)];
     }
 
     public Task<IImmutableSet<string>> Rebalance(IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations, IImmutableSet<string> rebalanceInProgress) =>

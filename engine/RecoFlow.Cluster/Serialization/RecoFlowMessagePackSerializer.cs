@@ -49,9 +49,11 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
     {
         var type = o.GetType();
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(DataBatch<>))
-            return type.Assembly.IsCollectible || type.GetGenericArguments()[0].Assembly.IsCollectible
-                ? BatchPrefix + TypeName(type.GetGenericArguments()[0])
-                : _batchManifests.GetOrAdd(type, t => BatchPrefix + TypeName(t.GetGenericArguments()[0]));
+        {
+            // Not cached for a record type of a submitted job (collectible): the cache would keep its assembly loaded.
+            var recordType = type.GetGenericArguments()[0];
+            return recordType.Assembly.IsCollectible ? BatchPrefix + TypeName(recordType) : _batchManifests.GetOrAdd(type, _ => BatchPrefix + TypeName(recordType));
+        }
         return RemoteMessages.ManifestOf(type)
             ?? throw new ArgumentException($"{type.FullName} has no RecoFlow wire manifest: add it to RemoteMessages", nameof(o));
     }

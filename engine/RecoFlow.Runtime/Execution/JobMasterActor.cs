@@ -78,6 +78,8 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
     // Tasks of this attempt hosted elsewhere (ITaskPlacement), and those still to report in while deploying.
     private readonly HashSet<TaskId> _remote = [];
     private int _toPlace;
+    // What the attempt restores, kept while its remote tasks are being placed.
+    private Dictionary<TaskId, TaskRestore>? _restore;
     // Remote tasks of ended attempts that have not stopped yet: the job master ends only after them (so that two
     // attempts, or two job masters, never write at once).
     private readonly HashSet<IActorRef> _stopping = [];
@@ -344,10 +346,8 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
             Timers.StartSingleTimer("placement", new PlacementExpired(_attempt), placement!.Timeout);
             return;
         }
-        DeployAll(restore);
+        DeployAll();
     }
-
-    private Dictionary<TaskId, TaskRestore>? _restore;
 
     private void OnPlaced(TaskPlaced p)
     {
@@ -368,12 +368,14 @@ internal sealed class JobMasterActor : UntypedActor, IWithTimers
         if (--_toPlace == 0)
         {
             Timers.Cancel("placement");
-            DeployAll(_restore);
+            DeployAll();
         }
     }
 
-    private void DeployAll(Dictionary<TaskId, TaskRestore>? restore)
+    /// <summary>Every task of the attempt is there (created or placed): wire and deploy them, restoring <see cref="_restore"/>.</summary>
+    private void DeployAll()
     {
+        var restore = _restore;
         _restore = null;
         foreach (var v in _plan.Vertices)
             for (var i = 0; i < v.Parallelism; i++)

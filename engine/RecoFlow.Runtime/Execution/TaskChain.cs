@@ -1,3 +1,4 @@
+using Akka.Actor;
 using RecoFlow.Api.Streams;
 using System.Reflection;
 using RecoFlow.Api.Connectors;
@@ -16,7 +17,14 @@ internal sealed record TaskEnvironment(
     IClock Clock,
     DeadLetterCollector DeadLetters,
     string? StateDirectory,
-    bool Checkpointing = false);
+    bool Checkpointing = false)
+{
+    /// <summary>The surroundings of every task of a job: each task gets its own processing-time service (timers are messages to it).</summary>
+    public static Func<IActorRef, IScheduler, TaskEnvironment> Factory(RuntimeSettings settings, JobGraph graph, IClock clock, DeadLetterCollector deadLetters,
+        string? stateDirectory, bool checkpointing) =>
+        (task, scheduler) => new TaskEnvironment(settings, graph.Parameters, graph.MaxParallelism, new TaskProcessingTimeService(task, scheduler, clock), clock,
+            deadLetters, stateDirectory, checkpointing);
+}
 
 /// <summary>
 /// The operators of one task, built and wired for one subtask of a <see cref="JobVertex"/>: chained operators call each

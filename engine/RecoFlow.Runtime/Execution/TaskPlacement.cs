@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Akka.Actor;
-using RecoFlow.Runtime.Channels;
 
 namespace RecoFlow.Runtime.Execution;
 
@@ -114,10 +113,8 @@ public static class RemoteTasks
                 $"({(vertex is null ? "no such vertex" : $"{vertex.Uid}, parallelism {vertex.Parallelism}")}): was the job built differently here?");
         var metrics = new TaskMetrics(id, vertex.Name);
         var deadLetters = new DeadLetterCollector(null, runtime.Settings.DeadLettersKept);
-        TaskEnvironment Environment(IActorRef task, IScheduler scheduler) => new(
-            runtime.Settings, plan.Graph.Parameters, plan.Graph.MaxParallelism, new TaskProcessingTimeService(task, scheduler, SystemClock.Instance),
-            SystemClock.Instance, deadLetters, request.StateDirectory, request.Checkpointing);
-        var task = host.ActorOf(TaskActor.Props(id, vertex, request.Master, metrics, Environment, remote: true), "task");
+        var environment = TaskEnvironment.Factory(runtime.Settings, plan.Graph, SystemClock.Instance, deadLetters, request.StateDirectory, request.Checkpointing);
+        var task = host.ActorOf(TaskActor.Props(id, vertex, request.Master, metrics, environment, remote: true), "task");
         request.Master.Tell(new TaskPlaced(id, request.Attempt, task, null), task);
         return task;
     }
