@@ -64,30 +64,19 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> and the nodes' logs otherwise.</summary>
-    public async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        Exception? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
+    public Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
+        Polling.UntilAsync(condition, timeout, what,
+            e => e is HttpRequestException or TaskCanceledException or JsonException or NullReferenceException or InvalidOperationException,
+            async () =>
             {
-                if (await condition()) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or NullReferenceException or InvalidOperationException)
-            {
-                last = e;
-            }
-            await Task.Delay(200);
-        }
-        var views = new List<string>();
-        foreach (var n in Nodes.Where(n => !n.HasExited))
-        {
-            try { views.Add($"{n.Address}: {(await GetAsync(n, "api/overview"))?.ToJsonString()} jobs: {(await GetAsync(n, "api/jobs"))?.ToJsonString()}"); }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { views.Add($"{n.Address}: {e.Message}"); }
-        }
-        Assert.Fail($"timed out after {timeout.TotalSeconds:F0} s waiting for: {what}{(last is null ? "" : $" (last error: {last.Message})")}\n{string.Join("\n", views)}\n{Logs()}");
-    }
+                var views = new List<string>();
+                foreach (var n in Nodes.Where(n => !n.HasExited))
+                {
+                    try { views.Add($"{n.Address}: {(await GetAsync(n, "api/overview"))?.ToJsonString()} jobs: {(await GetAsync(n, "api/jobs"))?.ToJsonString()}"); }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { views.Add($"{n.Address}: {e.Message}"); }
+                }
+                return $"{string.Join("\n", views)}\n{Logs()}";
+            });
 
     public string Logs() => string.Join("\n", Nodes.Select(n => $"--- node {n.Port} ---\n{n.Log}"));
 

@@ -38,20 +38,8 @@ public sealed class TlsClusterTests(ITestOutputHelper log) : IAsyncLifetime
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> and the nodes' logs after <paramref name="timeout"/>.</summary>
-    private async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition()) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or NullReferenceException) { }
-            await Task.Delay(200);
-        }
-        Assert.Fail($"timed out after {timeout.TotalSeconds:F0} s waiting for: {what}\n{Logs()}");
-    }
+    private Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
+        Polling.UntilAsync(condition, timeout, what, e => e is HttpRequestException or TaskCanceledException or NullReferenceException, () => Task.FromResult(Logs()));
 
     [Fact]
     public async Task Nodes_with_the_certificate_form_a_cluster_over_TLS_and_run_a_job_on_both_and_a_node_without_TLS_cannot_join()
