@@ -34,7 +34,7 @@ public sealed class KafkaClusterTests(ThreeNodeCluster cluster, ITestOutputHelpe
 
         var submit = await Cli.RunAsync("submit", "ysb", "--cluster", cluster.Nodes[0].Http.ToString(),
             "--param", "source=kafka", "--param", $"bootstrap={broker.BootstrapServers}", "--param", "topic=ysb", "--param", "bounded=latest",
-            "--param", "source-parallelism=2", "--param", "parallelism=3", "--param", "rate=10000", // 12 s of input: the kill lands mid-stream
+            "--param", "source-parallelism=2", "--param", "parallelism=3", "--param", "rate=6000", // 20 s of input: the kill lands mid-stream, even when a loaded machine is slow to start the job
             "--param", $"campaigns={campaigns}", "--param", $"output={output}");
         Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
         var id = submit.Out;
@@ -44,7 +44,9 @@ public sealed class KafkaClusterTests(ThreeNodeCluster cluster, ITestOutputHelpe
         await cluster.Eventually(async () =>
         {
             job = await cluster.GetAsync(cluster.Nodes[1], $"api/jobs/{id}");
-            return job?["status"]?.GetValue<string>() == "RUNNING" && job["last_checkpoint"] is JsonObject;
+            var status = job?["status"]?.GetValue<string>();
+            Assert.True(status is not ("FINISHED" or "FAILED" or "CANCELED"), $"the job ended ({status}) before it was seen RUNNING with a completed checkpoint, so there was nothing to kill mid-stream: {job?.ToJsonString()}");
+            return status == "RUNNING" && job!["last_checkpoint"] is JsonObject;
         }, TimeSpan.FromSeconds(60), "job RUNNING with a completed checkpoint");
         var master = job!["node"]!.GetValue<string>();
         var keyed = KeyedTaskNodes(job);

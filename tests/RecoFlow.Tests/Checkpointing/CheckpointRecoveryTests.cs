@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using RecoFlow.Api.Connectors;
 using RecoFlow.Api.Streams;
 using RecoFlow.Connectors;
 using RecoFlow.Connectors.Files;
@@ -37,10 +38,12 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
     }
 
     /// <summary>YSB with the window operator at parallelism 2, so barriers align over several channels (key-by into the windows, two windows into the sink).</summary>
-    private StreamJob YsbJob(string output, Chaos? chaos = null)
+    private StreamJob YsbJob(string output, Chaos? chaos = null, int? eventsPerSecond = null)
     {
         var job = new StreamJob("ysb-ckpt").WithDefaultParallelism(2);
-        var (_, counts) = RecoFlow.Jobs.Ysb.YsbJob.Pipeline(job, new JsonLinesFileSource<YsbEvent>([ysb.Input], YsbEvent.Parse), () => YsbData.LoadCampaigns(ysb.Campaigns),
+        ISource<YsbEvent> source = new JsonLinesFileSource<YsbEvent>([ysb.Input], YsbEvent.Parse);
+        if (eventsPerSecond is { } rate) source = new RateLimitedSource<YsbEvent>(source, rate);
+        var (_, counts) = RecoFlow.Jobs.Ysb.YsbJob.Pipeline(job, source, () => YsbData.LoadCampaigns(ysb.Campaigns),
             TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), afterSource: chaos is null ? null : s => s.Map(chaos.Pass, "chaos").SetParallelism(1));
         counts.SinkTo(new FileSink<YsbResult>(output, r => r.ToJson()), "window counts").SetParallelism(1);
         return job;
@@ -203,7 +206,8 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
         var options = new JobRunOptions { Checkpoints = new CheckpointOptions { Interval = TimeSpan.FromMilliseconds(50), Retained = 3 } };
         await using (var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(db)))
         {
-            var client = runtime.Submit(YsbJob(output).Build(), options);
+            // Paced (1M events over about 2.5 s), so the job cannot finish before it has taken four checkpoints.
+            var client = runtime.Submit(YsbJob(output, eventsPerSecond: 400_000).Build(), options);
             while (client.Metrics.Checkpoints.Count(c => c.Status == CheckpointStatus.Completed) < 4 && !client.Completion.IsCompleted) await Task.Delay(20);
             client.Cancel();
             var first = await client.Completion;
@@ -227,8 +231,12 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
                 .First(x => x.Snap.Operators.Values.Any(o => o.Keyed?.KeyGroups.Count > 0)) is var hit ? (hit.Pid, hit.Payload) : default;
             var snap = TaskStateSnapshot.FromBytes(payload, newest, pid);
             var group = snap.Operators.Values.First(o => o.Keyed?.KeyGroups.Count > 0).Keyed!.KeyGroups[0];
-            var state = group.States.Keys.First();
-            group.States[state] = [.. group.States[state].Reverse()];
+            // Flip one byte of the largest state: always a change (reversing the bytes was not one for a one-byte or
+            // palindromic state, such as an empty map), and MurmurHash3 maps any one-byte change to a new checksum.
+            var state = group.States.MaxBy(s => s.Value.Length).Key;
+            var corrupt = (byte[])group.States[state].Clone();
+            corrupt[corrupt.Length / 2] ^= 0x5A;
+            group.States[state] = corrupt;
             var update = c.CreateCommand();
             update.CommandText = "UPDATE snapshot SET snapshot = $p WHERE persistence_id = $id AND sequence_number = $n";
             update.Parameters.AddWithValue("$p", snap.ToBytes());
@@ -242,7 +250,7 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
         SqliteConnection.ClearAllPools();
         // Second run: resumes from the checkpoint before the corrupt one. Output committed at the corrupt checkpoint is
         // produced again (as in Flink, falling back past a committed checkpoint repeats its output); nothing is lost.
-        var result = await RunAsync(YsbJob(output), options, CheckpointStore.Sqlite(db));
+        var result = await RunAsync(YsbJob(output, eventsPerSecond: 400_000), options, CheckpointStore.Sqlite(db));
         Assert.True(result.State == JobState.Finished, $"{result.State} {result.Failure}");
         Assert.True(result.RestoredFrom < newest, $"restored from {result.RestoredFrom}, corrupt {newest}");
         ysb.AssertCommittedOutput(output, allowRepeats: true);
