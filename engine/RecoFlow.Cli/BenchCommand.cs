@@ -28,7 +28,11 @@ public static class BenchCommand
         {
             Description = "run only these parts (comma-separated: engine, latency, memory, recovery, peers, cluster); rewrites their sections of the doc (engine: prints its rows only)",
         };
-        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery, only };
+        var engineRows = new Option<string?>("--rows")
+        {
+            Description = "with --only engine: run only these engine rows (comma-separated: ysb, q0, q1, q2, q5, q7, q8), e.g. to profile one query",
+        };
+        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery, only, engineRows };
         cmd.Subcommands.Add(MemoryBench.PointCommand(output));
         cmd.SetAction(async (r, ct) =>
         {
@@ -38,7 +42,8 @@ public static class BenchCommand
                 var parts = onlyList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => p.ToLowerInvariant()).ToHashSet();
                 if (parts.Count == 0 || parts.Except(Parts).FirstOrDefault() is { } unknown && unknown.Length > 0)
                     throw new UsageException($"--only takes a comma-separated list of {string.Join(", ", Parts)}; got '{onlyList}'");
-                await RunPartsAsync(parts, isQuick, r.GetValue(doc), $"recoflow bench --only {string.Join(',', Parts.Where(parts.Contains))}{(isQuick ? " --quick" : "")}", output, ct);
+                var rowFilter = r.GetValue(engineRows) is { } rowList ? ParseRows(rowList) : null;
+                await RunPartsAsync(parts, isQuick, r.GetValue(doc), $"recoflow bench --only {string.Join(',', Parts.Where(parts.Contains))}{(isQuick ? " --quick" : "")}", output, ct, rowFilter);
                 return 0;
             }
             if (r.GetValue(delivery))
@@ -67,6 +72,7 @@ public static class BenchCommand
                 if (r.GetValue(doc) is { } checkpointDoc) WriteCheckpointSection(checkpointDoc, only, "recoflow bench --checkpoints-only" + (isQuick ? " --quick" : ""));
                 return 0;
             }
+            if (r.GetValue(engineRows) is not null) throw new UsageException("--rows needs --only engine");
             var rows = await EngineRowsAsync(isQuick, ct);
             var checkpoints = await CheckpointBench.RunAsync(isQuick, ct);
             var kafka = await KafkaBench.RunAsync(isQuick, ct);
@@ -86,31 +92,46 @@ public static class BenchCommand
         return cmd;
     }
 
+    /// <summary>The engine rows, by the names <c>--rows</c> takes.</summary>
+    private static readonly string[] EngineRowNames = ["ysb", "q0", "q1", "q2", "q5", "q7", "q8"];
+
+    private static HashSet<string> ParseRows(string list)
+    {
+        var rows = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => p.ToLowerInvariant()).ToHashSet();
+        if (rows.Count == 0 || rows.Except(EngineRowNames).FirstOrDefault() is { } unknown && unknown.Length > 0)
+            throw new UsageException($"--rows takes a comma-separated list of {string.Join(", ", EngineRowNames)}; got '{list}'");
+        return rows;
+    }
+
     /// <summary>YSB and the Nexmark queries on the embedded runtime (checkpoints off and on) against their hand-written loops.</summary>
-    private static async Task<List<BenchRow>> EngineRowsAsync(bool quick, CancellationToken ct)
+    /// <param name="only">The rows to run (<see cref="EngineRowNames"/>); null for all.</param>
+    private static async Task<List<BenchRow>> EngineRowsAsync(bool quick, CancellationToken ct, HashSet<string>? only = null)
     {
         var rows = new List<BenchRow>();
-        rows.Add(await YsbAsync(quick ? 500_000 : 2_000_000, quick ? 2 : 5, quick, ct));
+        bool Wanted(string row) => only is null || only.Contains(row);
+        if (Wanted("ysb")) rows.Add(await YsbAsync(quick ? 500_000 : 2_000_000, quick ? 2 : 5, quick, ct));
+        if (!EngineRowNames.Skip(1).Any(Wanted)) return rows;
         var nexmarkEvents = quick ? 500_000 : 2_000_000;
         var generator = new NexmarkGenerator(new NexmarkConfig());
         var events = new Event[nexmarkEvents];
         for (var i = 0; i < events.Length; i++) events[i] = generator.Generate(i);
         var runs = quick ? 2 : 5;
-        rows.Add(await NexmarkAsync(new Q0PassThrough(), events, e => NexmarkQueries.Q0(e).Count, runs, quick, 300_000, ct));
-        rows.Add(await NexmarkAsync(new Q1CurrencyConversion(), events, e => NexmarkQueries.Q1(e).Count, runs, quick, 300_000, ct));
-        rows.Add(await NexmarkAsync(new Q2Selection(), events, e => NexmarkQueries.Q2(e).Count, runs, quick, 300_000, ct));
-        rows.Add(await NexmarkAsync(new Q5HotItems(), events, e => NexmarkQueries.Q5(e).Count, runs, quick, 45_000, ct));
-        rows.Add(await NexmarkAsync(new Q7HighestBid(), events, e => NexmarkQueries.Q7(e).Count, runs, quick, 25_000, ct));
-        rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, quick, 300_000, ct));
+        if (Wanted("q0")) rows.Add(await NexmarkAsync(new Q0PassThrough(), events, e => NexmarkQueries.Q0(e).Count, runs, quick, 300_000, ct));
+        if (Wanted("q1")) rows.Add(await NexmarkAsync(new Q1CurrencyConversion(), events, e => NexmarkQueries.Q1(e).Count, runs, quick, 300_000, ct));
+        if (Wanted("q2")) rows.Add(await NexmarkAsync(new Q2Selection(), events, e => NexmarkQueries.Q2(e).Count, runs, quick, 300_000, ct));
+        if (Wanted("q5")) rows.Add(await NexmarkAsync(new Q5HotItems(), events, e => NexmarkQueries.Q5(e).Count, runs, quick, 45_000, ct));
+        if (Wanted("q7")) rows.Add(await NexmarkAsync(new Q7HighestBid(), events, e => NexmarkQueries.Q7(e).Count, runs, quick, 25_000, ct));
+        if (Wanted("q8")) rows.Add(await NexmarkAsync(new Q8MonitorNewUsers(), events, e => NexmarkQueries.Q8(e).Count, runs, quick, 300_000, ct));
         return rows;
     }
 
     /// <summary>The parts <c>--only</c> selects, each with its own marked section of the doc (engine: printed only, its rows share a section with the Kafka row).</summary>
     private static readonly string[] Parts = ["engine", "peers", "latency", "memory", "recovery", "cluster"];
 
-    private static async Task RunPartsAsync(HashSet<string> parts, bool quick, string? doc, string command, TextWriter output, CancellationToken ct)
+    private static async Task RunPartsAsync(HashSet<string> parts, bool quick, string? doc, string command, TextWriter output, CancellationToken ct, HashSet<string>? engineRows = null)
     {
-        if (parts.Contains("engine")) output.WriteLine(Render(await EngineRowsAsync(quick, ct), quick));
+        if (engineRows is not null && !parts.Contains("engine")) throw new UsageException("--rows needs --only engine");
+        if (parts.Contains("engine")) output.WriteLine(Render(await EngineRowsAsync(quick, ct, engineRows), quick));
         (string Part, string Title, Func<Task<string>> Run)[] sections =
         [
             ("peers", "Peers: YSB on other stream processors", async () =>

@@ -34,11 +34,15 @@ public sealed class WindowOperator<TKey, TIn, TAcc, TAggOut, TOut, TWindow>
         _aggregate = aggregate;
         _function = function;
         _ctx = new WindowContext(this);
+        _plainEventTimeTrigger = settings.Assigner.IsEventTime && !settings.Assigner.IsMerging && settings.Trigger is EventTimeTrigger<TIn>;
         if (settings.Assigner.IsMerging && !settings.Trigger.CanMerge)
             throw new ArgumentException($"trigger {settings.Trigger.Describe()} cannot be used with merging windows ({settings.Assigner.Describe()})", nameof(settings));
     }
 
     private bool EventTime => _settings.Assigner.IsEventTime;
+
+    /// <summary>Event time, no merging, and the stock <see cref="EventTimeTrigger{T}"/> (see the fast path in <see cref="ProcessKeyed"/>).</summary>
+    private readonly bool _plainEventTimeTrigger;
 
     public override void Open()
     {
@@ -58,7 +62,9 @@ public sealed class WindowOperator<TKey, TIn, TAcc, TAggOut, TOut, TWindow>
     protected override void ProcessKeyed(TKey key, TIn value, long timestamp)
     {
         _assigned.Clear();
-        _settings.Assigner.AssignWindows(value, timestamp, _timers!.CurrentProcessingTime, _assigned);
+        // Event-time assigners do not read the wall clock, so it is not read per record for them (a clock read is a
+        // system call on some virtual machines).
+        _settings.Assigner.AssignWindows(value, timestamp, EventTime ? Time.Watermark.NoTimestamp : _timers!.CurrentProcessingTime, _assigned);
         if (_settings.Assigner.IsMerging) MergeNewWindow(timestamp);
 
         var skipped = true;
@@ -68,13 +74,18 @@ public sealed class WindowOperator<TKey, TIn, TAcc, TAggOut, TOut, TWindow>
             skipped = false;
             ref var acc = ref _panes!.GetOrAddRef(window, out var exists);
             acc = _aggregate.Add(value, exists ? acc! : _aggregate.CreateAccumulator());
+            // Fast path for the common case: an event-time trigger on a pane that already exists and whose end the
+            // watermark has not passed. The trigger would only register its end-of-window timer again, and the
+            // cleanup timer was registered with the pane; both are still pending (they fire only once the watermark
+            // passes the end, and only merging deletes them). Skipping them saves two timer-set lookups per record.
+            if (exists && _plainEventTimeTrigger && window.MaxTimestamp > _timers!.CurrentWatermark) continue;
             _ctx.Window = window;
             var result = _settings.Trigger.OnElement(value, timestamp, window, _ctx);
             Act(key, window, result);
             RegisterCleanupTimer(window);
         }
 
-        if (skipped && EventTime && timestamp + _settings.AllowedLatenessMillis <= _timers.CurrentWatermark)
+        if (skipped && EventTime && timestamp + _settings.AllowedLatenessMillis <= _timers!.CurrentWatermark)
         {
             if (_settings.LateDataTag is not null) Output.CollectSide(_settings.LateDataTag, value, timestamp);
             else Context.Metrics.Increment("late-records-dropped");

@@ -4,7 +4,9 @@ namespace RecoFlow.Api.Windows;
 public abstract class WindowAssigner<T, TWindow> where TWindow : IWindow
 {
     /// <summary>Adds the windows of a record to <paramref name="windows"/> (cleared by the caller).</summary>
-    /// <param name="currentProcessingTime">Wall clock, for processing-time assigners.</param>
+    /// <param name="currentProcessingTime">Wall clock, for processing-time assigners. Assigners whose
+    /// <see cref="IsEventTime"/> is true get <see cref="Time.Watermark.NoTimestamp"/>: the window operator does not
+    /// read the clock for every record they assign.</param>
     public abstract void AssignWindows(T value, long timestamp, long currentProcessingTime, List<TWindow> windows);
 
     /// <summary>The trigger used unless the job sets one.</summary>

@@ -93,6 +93,7 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
         var now = _clock.NowMillis;
         var min = long.MaxValue;
         var anyActive = false;
+        var allFinished = _splits.Count > 0;
         foreach (var s in _splits.Values)
         {
             // Activity is stamped once per poll, not per record: idleness is decided at poll granularity anyway.
@@ -103,13 +104,13 @@ internal sealed class SourceDriver<T> : ISourceDriver, ISourceOutput<T>
             }
             s.Generator.OnPeriodicEmit(s);
             if (s.Finished) continue;
+            allFinished = false;
             if (s.ExplicitIdle || now - s.LastActivity >= _idleTimeout) continue;
             anyActive = true;
             if (s.Watermark < min) min = s.Watermark;
         }
         if (status == PollStatus.EndOfInput) return status;
 
-        var allFinished = _splits.Count > 0 && _splits.Values.All(s => s.Finished);
         // A reader without splits (more subtasks than partitions) is idle at once, as in Flink.
         var idle = _splits.Count == 0 || (!anyActive && !allFinished && _idleTimeout != long.MaxValue);
         if (idle != _idle)

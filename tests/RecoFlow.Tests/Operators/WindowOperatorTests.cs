@@ -43,6 +43,29 @@ public sealed class WindowOperatorTests
     }
 
     [Fact]
+    public void A_pane_continued_after_restore_fires_once_with_every_record_and_is_cleaned_up()
+    {
+        // Records that join an existing pane register no timers again (the operator's fast path): the pane's timers,
+        // registered with its first record, must still fire it after a restore, exactly once, and clear it.
+        using var h = Harness(TumblingWindows<Ev>.OfEventTime(TimeSpan.FromSeconds(10)), latenessMs: 5_000);
+        h.ProcessElement(new Ev("a", 1_000), 1_000);
+        h.SnapshotAndRestore();
+        for (var t = 2_000; t < 10_000; t += 1_000) h.ProcessElement(new Ev("a", t), t);
+        h.SnapshotAndRestore();
+        h.ProcessElement(new Ev("a", 9_500), 9_500);
+        h.ProcessWatermark(9_999);
+        Assert.Equal([("a", 0L, 10_000L, 10L)], h.OutputValues);
+        h.ClearOutput();
+        h.ProcessElement(new Ev("a", 9_000), 9_000); // late but within lateness: fires again at once with the new count
+        Assert.Equal([("a", 0L, 10_000L, 11L)], h.OutputValues);
+        h.ClearOutput();
+        h.ProcessWatermark(14_999); // cleanup time: the pane goes; a record after it is late
+        h.ProcessElement(new Ev("a", 9_100), 9_100);
+        Assert.Empty(h.Output);
+        Assert.Single(h.SideOutput(LateTag));
+    }
+
+    [Fact]
     public void Sliding_window_assigns_each_record_to_size_over_slide_windows()
     {
         using var h = Harness(SlidingWindows<Ev>.OfEventTime(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5)));
