@@ -6,6 +6,7 @@ namespace RecoFlow.Runtime.Execution;
 /// <summary>Calls the next operator of a chain directly: no buffer, no copy, no hop (Flink: ChainingOutput).</summary>
 internal sealed class ChainingOutput<T>(IOneInputOperator<T> next) : IOutput<T>
 {
+    public IOneInputOperator<T> Next => next;
     public void Collect(T value, long timestamp) => next.ProcessElement(value, timestamp);
     public void EmitWatermark(long watermark) => next.ProcessWatermark(watermark);
     public void CollectSide<TSide>(OutputTag<TSide> tag, TSide value, long timestamp) => throw new InvalidOperationException("side outputs are routed by the operator output");
@@ -19,6 +20,7 @@ internal sealed class OperatorOutput<T> : IOutput<T>
 {
     private readonly IOutput<T>[] _main;
     private readonly IOutput<T>? _single;
+    private readonly IOneInputOperator<T>? _chained;
     private readonly Dictionary<string, object> _side;
     private readonly IWatermarkTarget[] _watermarkTargets;
 
@@ -26,6 +28,9 @@ internal sealed class OperatorOutput<T> : IOutput<T>
     {
         _main = [.. main];
         _single = _main.Length == 1 ? _main[0] : null;
+        // The common case inside a chain: one consumer, the next operator. Calling it directly saves a dispatch per
+        // record and operator.
+        _chained = (_single as ChainingOutput<T>)?.Next;
         _side = side;
         _watermarkTargets = _main.Cast<object>().Concat(side.Values).Distinct(ReferenceEqualityComparer.Instance)
             .Select(o => (IWatermarkTarget)new WatermarkTarget(o)).ToArray();
@@ -33,6 +38,7 @@ internal sealed class OperatorOutput<T> : IOutput<T>
 
     public void Collect(T value, long timestamp)
     {
+        if (_chained is not null) { _chained.ProcessElement(value, timestamp); return; }
         if (_single is not null) { _single.Collect(value, timestamp); return; }
         foreach (var o in _main) o.Collect(value, timestamp);
     }
