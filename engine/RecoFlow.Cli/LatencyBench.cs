@@ -28,11 +28,12 @@ internal static class LatencyBench
     public sealed record Point(int Rate, double Seconds, long Sent, long Received, double P50, double P99, double P999, double Max,
         double CommittedP50, double CommittedP99, double CommittedP999, long Committed, long AllocatedBytesPerEvent, int Gen0PerSecond);
 
-    public sealed record Result(IReadOnlyList<Point> Fixed, IReadOnlyList<Point> Search, int? MaxRateUnder50Ms, int? FirstFailingRate, Point ShortFetchWait);
+    public sealed record Result(IReadOnlyList<Point> Fixed, IReadOnlyList<Point> Search, int? MaxRateUnder50Ms, int? FirstFailingRate, IReadOnlyList<Point> ShortFetchWait);
 
     private const int Partitions = 2;
     private const int PayloadBytes = 100;
     private const double BoundMs = 50;
+    private const int ShortFetchWaitRuns = 3;
 
     public static async Task<Result> RunAsync(bool quick, TextWriter log, CancellationToken ct)
     {
@@ -75,10 +76,17 @@ internal static class LatencyBench
                 lastPassing = rate;
             }
             // What the consumers' fetch wait costs on the development broker: 10k events/s with fetch.wait.max.ms = 1
-            // on the job's source and on the measuring consumer (instead of the connector's 10 ms).
-            log.WriteLine("latency: 10,000 events/s with fetch.wait.max.ms = 1 ...");
-            var shortWait = await PointAsync(broker, runtime, 10_000, warmUp, measure, run++, ct, fetchWaitMs: 1);
-            log.WriteLine($"  visible p50 {shortWait.P50:F1} ms, p99 {shortWait.P99:F1} ms, p99.9 {shortWait.P999:F1} ms");
+            // on the job's source and on the measuring consumer (instead of the connector's 10 ms), as a
+            // latency-sensitive user of the dev broker would configure it. Three runs: a shared machine's scheduling
+            // noise moves a 5 s p99 by tens of milliseconds.
+            var shortWait = new List<Point>();
+            for (var i = 0; i < ShortFetchWaitRuns; i++)
+            {
+                log.WriteLine($"latency: 10,000 events/s with fetch.wait.max.ms = 1 (run {i + 1} of {ShortFetchWaitRuns}) ...");
+                var p = await PointAsync(broker, runtime, 10_000, warmUp, measure, run++, ct, fetchWaitMs: 1);
+                log.WriteLine($"  visible p50 {p.P50:F1} ms, p99 {p.P99:F1} ms, p99.9 {p.P999:F1} ms");
+                shortWait.Add(p);
+            }
             return new Result(fixedPoints, search, lastPassing, firstFailing, shortWait);
         }
         finally
@@ -177,17 +185,22 @@ internal static class LatencyBench
         await Task.Delay(1_200, ct);
         await stop.CancelAsync();
         await consumer;
-        var completions = client.Metrics.Checkpoints.Where(c => c.Status == CheckpointStatus.Completed)
-            .Select(c => tick0 + (long)((c.CompletedAt - utc0).TotalSeconds * Stopwatch.Frequency)).Order().ToArray();
+        long Tick(DateTime t) => tick0 + (long)((t - utc0).TotalSeconds * Stopwatch.Frequency);
+        var completedCheckpoints = client.Metrics.Checkpoints.Where(c => c.Status == CheckpointStatus.Completed).OrderBy(c => c.Id).ToArray();
+        var triggers = completedCheckpoints.Select(c => Tick(c.TriggeredAt)).ToArray();
+        var completions = completedCheckpoints.Select(c => Tick(c.CompletedAt)).ToArray();
         client.Cancel();
         await client.Completion;
 
-        // The transaction an event was written in is committed by the first checkpoint that completes after it was
-        // written (events arriving between a barrier and its completion are held back until that commit).
+        // The transaction an event was written in is committed by the first completed checkpoint whose barrier came
+        // after the write: records after a barrier go into the next transaction (on the next producer of the sink's
+        // pool), committed by the next checkpoint. Taken as the first completed checkpoint triggered after the event
+        // was read back (read ≥ write; an event written between a trigger and its barrier's arrival at the sink
+        // counts one checkpoint late, so this errs high).
         var committed = new LongHistogram(TimeSpan.FromMinutes(1).Ticks / 10, 3);
         for (var i = 0; i < stamps.Count; i++)
         {
-            var k = Array.BinarySearch(completions, reads[i]);
+            var k = Array.BinarySearch(triggers, reads[i]);
             if (k < 0) k = ~k;
             if (k >= completions.Length) continue;
             committed.RecordValue(Math.Max(0, (completions[k] - stamps[i]) * 1_000_000 / Stopwatch.Frequency));
@@ -225,17 +238,20 @@ internal static class LatencyBench
     public static string Render(Result r, string command)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores). Job: Kafka source (2 partitions, one task) → per-event map → exactly-once Kafka sink, checkpoints every 1 s (SQLite store), producer and consumer in the same process on the development broker. **visible** = consumer read time − the time the event was handed to the producer (read_uncommitted view; the dev broker does not isolate transactions, so every consumer sees this there); **committed** = completion of the checkpoint that commits the event's transaction − the same stamp (what a read_committed consumer of a real cluster waits for: bounded below by the checkpoint interval). HdrHistogram; warm-up excluded.");
+        sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores). Job: Kafka source (2 partitions, one task) → per-event map → exactly-once Kafka sink, checkpoints every 1 s (SQLite store), producer and consumer in the same process on the development broker. **visible** = consumer read time − the time the event was handed to the producer (read_uncommitted view; the dev broker does not isolate transactions, so every consumer sees this there); **committed** = completion of the checkpoint that commits the event's transaction (the first completed checkpoint triggered after the event was read back) − the same stamp (what a read_committed consumer of a real cluster waits for: bounded below by the checkpoint interval). HdrHistogram; warm-up excluded.");
         sb.AppendLine();
         sb.AppendLine("| rate (events/s) | measured | events sent / received | visible p50 | visible p99 | visible p99.9 | visible max | committed p50 | committed p99 | committed p99.9 | allocated per event | gen0 GCs/s |");
         sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var p in r.Fixed) Row(sb, p);
         sb.AppendLine();
-        sb.AppendLine("The same at 10,000 events/s with `fetch.wait.max.ms = 1` on the job's source consumer and on the measuring consumer (the connector's default is 10 ms):");
+        sb.AppendLine($"The same at 10,000 events/s with `fetch.wait.max.ms = 1` on the job's source consumer and on the measuring consumer (the connector's default is 10 ms; the dev broker holds an empty fetch for the whole wait), {r.ShortFetchWait.Count} runs one after the other:");
         sb.AppendLine();
         sb.AppendLine("| rate (events/s) | measured | events sent / received | visible p50 | visible p99 | visible p99.9 | visible max | committed p50 | committed p99 | committed p99.9 | allocated per event | gen0 GCs/s |");
         sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        Row(sb, r.ShortFetchWait);
+        foreach (var p in r.ShortFetchWait) Row(sb, p);
+        sb.AppendLine();
+        static double Median(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a.Length == 0 ? double.NaN : a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2; }
+        sb.AppendLine($"Median of the {r.ShortFetchWait.Count} runs: visible p50 {Median(r.ShortFetchWait.Select(p => p.P50)):F1} ms, p99 {Median(r.ShortFetchWait.Select(p => p.P99)):F1} ms, p99.9 {Median(r.ShortFetchWait.Select(p => p.P999)):F1} ms.");
         sb.AppendLine();
         sb.AppendLine($"Highest rate with visible p99 under {BoundMs:0} ms (stepping 10k, 20k, 30k, 40k, 50k, 60k, 80k, 100k, … events/s until p99 ≥ {BoundMs:0} ms or under 99% received): " +
             (r.MaxRateUnder50Ms is { } m ? $"**{m:N0} events/s**" : "**none of the steps**") +

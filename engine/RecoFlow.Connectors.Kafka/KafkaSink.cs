@@ -23,8 +23,16 @@ public sealed record KafkaSinkOptions
     public required string Topic { get; init; }
     public KafkaDeliveryGuarantee Delivery { get; init; } = KafkaDeliveryGuarantee.AtLeastOnce;
 
-    /// <summary>ExactlyOnce: transactional.id = "{prefix}-{subtask}"; default "recoflow-{topic}-{operator id}". Must be unique per sink and stable across restarts.</summary>
+    /// <summary>ExactlyOnce: transactional.id = "{prefix}-{subtask}-{slot}"; default "recoflow-{topic}-{operator id}". Must be unique per sink and stable across restarts.</summary>
     public string? TransactionalIdPrefix { get; init; }
+
+    /// <summary>
+    /// ExactlyOnce: transactional producers per sink subtask (slots 0 .. n-1 of the transactional ids). While one
+    /// producer's transaction waits for its checkpoint to complete, new records go into a transaction on the next
+    /// free one; only when every producer waits for a commit are records held in memory. 1 = one producer, records
+    /// after a barrier are held until its checkpoint completes. Default 3.
+    /// </summary>
+    public int TransactionalProducerPoolSize { get; init; } = 3;
 
     /// <summary>Write the record's event timestamp as the Kafka message timestamp (otherwise the producer's clock).</summary>
     public bool WriteTimestamps { get; init; } = true;
@@ -54,6 +62,7 @@ public sealed class KafkaSink<T> : ISink<T>
         Options = options ?? throw new ArgumentNullException(nameof(options));
         if (string.IsNullOrWhiteSpace(options.BootstrapServers)) throw new ArgumentException("bootstrap servers are required", nameof(options));
         if (string.IsNullOrWhiteSpace(options.Topic)) throw new ArgumentException("a topic is required", nameof(options));
+        if (options.TransactionalProducerPoolSize < 1) throw new ArgumentException("the transactional producer pool needs at least one producer", nameof(options));
         Serializer = serializer ?? KafkaSerializers.Json<T>();
         KeySelector = keySelector;
         Partitioner = partitioner;
@@ -79,7 +88,7 @@ internal abstract class KafkaWriterBase<T> : IDisposable
     protected readonly Action<string> Log;
     protected readonly ThrottledLog Throttled;
     protected readonly string Name;
-    protected IProducer<byte[], byte[]> Producer;
+    protected readonly IProducer<byte[], byte[]> Producer;
     private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
     private readonly int _partitions;
     private Error? _asyncError;
@@ -158,7 +167,10 @@ internal abstract class KafkaWriterBase<T> : IDisposable
     }
 
     /// <summary>Produces one message, waiting while librdkafka's local queue is full (backpressure).</summary>
-    protected void Send(Message<byte[], byte[]> message, byte[]? key, T value, bool reportDelivery)
+    protected void Send(Message<byte[], byte[]> message, byte[]? key, T value, bool reportDelivery) => Send(Producer, message, key, value, reportDelivery);
+
+    /// <summary>Produces one message with <paramref name="producer"/>, waiting while its local queue is full (backpressure).</summary>
+    protected void Send(IProducer<byte[], byte[]> producer, Message<byte[], byte[]> message, byte[]? key, T value, bool reportDelivery)
     {
         while (true)
         {
@@ -167,16 +179,16 @@ internal abstract class KafkaWriterBase<T> : IDisposable
                 if (Sink.Partitioner is { } partitioner)
                 {
                     var tp = new TopicPartition(Options.Topic, new Partition(partitioner(value, key, _partitions)));
-                    if (reportDelivery) Producer.Produce(tp, message, _onDelivery);
-                    else Producer.Produce(tp, message);
+                    if (reportDelivery) producer.Produce(tp, message, _onDelivery);
+                    else producer.Produce(tp, message);
                 }
-                else if (reportDelivery) Producer.Produce(Options.Topic, message, _onDelivery);
-                else Producer.Produce(Options.Topic, message);
+                else if (reportDelivery) producer.Produce(Options.Topic, message, _onDelivery);
+                else producer.Produce(Options.Topic, message);
                 return;
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
             {
-                Producer.Flush(TimeSpan.FromMilliseconds(100));
+                producer.Flush(TimeSpan.FromMilliseconds(100));
             }
         }
     }
@@ -189,18 +201,29 @@ internal abstract class KafkaWriterBase<T> : IDisposable
     }
 
     /// <summary>Waits until every produced message is acknowledged (or failed), logging while it waits.</summary>
-    protected void FlushAll()
+    protected void FlushAll() => FlushAll(Producer);
+
+    /// <summary>Waits until every message produced with <paramref name="producer"/> is acknowledged (or failed), logging while it waits.</summary>
+    protected void FlushAll(IProducer<byte[], byte[]> producer)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var logged = TimeSpan.Zero;
         while (true)
         {
-            var remaining = Producer.Flush(Options.RequestTimeout);
+            // Short slices: librdkafka's flush polls in 10 ms steps and Confluent.Kafka's own poll thread serves the
+            // delivery reports, so one long flush returns up to 10 ms after the last acknowledgement (measured at
+            // barriers: 0.3 ms or 10.3 ms). The flush blocks the task, so those milliseconds were latency.
+            var remaining = producer.Flush(FlushSlice);
             if (remaining == 0) return;
             if (clock.Elapsed > Options.MaxWait)
                 throw new TimeoutException($"{Name}: {remaining} message(s) still unacknowledged after {clock.Elapsed.TotalSeconds:F0} s");
+            if (clock.Elapsed - logged < Options.RequestTimeout) continue;
+            logged = clock.Elapsed;
             Log($"{Name}: waiting for the brokers to acknowledge {remaining} message(s) ({clock.Elapsed.TotalSeconds:F0} s)");
         }
     }
+
+    private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(1);
 
     public virtual void Dispose() => Producer.Dispose();
 }
@@ -246,8 +269,13 @@ internal sealed class KafkaWriter<T>(KafkaSink<T> sink, SinkContext context) : K
     }
 }
 
-/// <summary>The handle of a pre-committed Kafka transaction, stored in the checkpoint.</summary>
-public sealed record KafkaTransactionHandle(string TransactionalId, long Epoch)
+
+/// <summary>
+/// The handle of a pre-committed Kafka transaction, stored in the checkpoint. <paramref name="Subtask"/> and
+/// <paramref name="PoolSize"/> say which transactional ids the writing subtask used (slots 0 .. PoolSize-1), so a
+/// restored writer can fence them all; handles of the single-producer writer have neither (-1, 0).
+/// </summary>
+public sealed record KafkaTransactionHandle(string TransactionalId, long Epoch, int Subtask = -1, int PoolSize = 0)
 {
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, KafkaJson.Options);
 
@@ -256,138 +284,249 @@ public sealed record KafkaTransactionHandle(string TransactionalId, long Epoch)
 }
 
 /// <summary>
-/// ExactlyOnce: one transactional producer per sink subtask (transactional.id "{prefix}-{subtask}"). A transaction
-/// spans a checkpoint epoch: <see cref="PrepareCommit"/> flushes it and returns its handle; <see cref="Commit"/>
-/// commits it. Kafka allows one open transaction per transactional.id, so records written between a barrier and the
-/// completion of its checkpoint are held in memory and produced into the next transaction once the previous one is
-/// committed. If a checkpoint never completes, the next barrier folds its records into the same transaction.
+/// ExactlyOnce (Flink: FlinkKafkaProducer's transactional producer pool): a pool of
+/// <see cref="KafkaSinkOptions.TransactionalProducerPoolSize"/> transactional producers per sink subtask
+/// (transactional.id "{prefix}-{subtask}-{slot}"). A transaction spans a checkpoint epoch on one producer:
+/// <see cref="PrepareCommit"/> flushes it, returns its handle and moves writing to the next free producer, so records
+/// after a barrier are produced at once; <see cref="Commit"/> commits the prepared transactions of checkpoints up to
+/// its id, oldest first, and returns their producers to the pool. Kafka allows one open transaction per
+/// transactional.id, so only when every producer holds a prepared transaction are records held in memory: the next
+/// commit frees a producer and they are produced into a new transaction; if instead the next barrier comes first
+/// (a checkpoint did not complete), they are folded into the newest prepared transaction, which then belongs to that
+/// barrier's epoch (its older handle no longer commits it, so no handle commits records from after its barrier).
 /// </summary>
 internal sealed class TransactionalKafkaWriter<T> : KafkaWriterBase<T>, ITwoPhaseCommitSinkWriter<T>
 {
-    private readonly string _transactionalId;
+    private sealed class Slot(int index, string transactionalId, IProducer<byte[], byte[]> producer)
+    {
+        public readonly int Index = index;
+        public readonly string TransactionalId = transactionalId;
+        public readonly IProducer<byte[], byte[]> Producer = producer;
+        public bool Initialized;
+        public bool InTransaction;
+        /// <summary>The epoch of the prepared transaction; -1 while the slot is free or being written.</summary>
+        public long Epoch = -1;
+    }
+
+    private readonly SinkContext _context;
+    private readonly string _prefix;
+    private readonly Slot[] _slots;
+    private readonly Queue<Slot> _free = new();
+    /// <summary>Prepared transactions waiting for their checkpoint, in epoch order.</summary>
+    private readonly List<Slot> _prepared = [];
     private readonly List<(Message<byte[], byte[]> Message, byte[]? Key, T Value)> _held = [];
-    private bool _initialized;
-    private bool _inTransaction;
-    private long _preparedEpoch = -1;
+    /// <summary>The producer the records of the current epoch go to; null while every producer holds a prepared transaction.</summary>
+    private Slot? _current;
+    private readonly List<string> _fenced = [];
 
     public TransactionalKafkaWriter(KafkaSink<T> sink, SinkContext context)
-        : base(sink, context, c =>
-        {
-            c.TransactionalId = $"{sink.Options.TransactionalIdPrefix ?? $"recoflow-{sink.Options.Topic}-{context.OperatorId}"}-{context.SubtaskIndex}";
-            c.EnableIdempotence = true;
-        })
+        : base(sink, context, c => Transactional(c, TransactionalIdOf(PrefixOf(sink.Options, context), context.SubtaskIndex, 0), context.SubtaskIndex, 0))
     {
-        _transactionalId = $"{sink.Options.TransactionalIdPrefix ?? $"recoflow-{sink.Options.Topic}-{context.OperatorId}"}-{context.SubtaskIndex}";
+        _context = context;
+        _prefix = PrefixOf(sink.Options, context);
+        _slots = new Slot[sink.Options.TransactionalProducerPoolSize];
+        _slots[0] = new Slot(0, TransactionalIdOf(_prefix, context.SubtaskIndex, 0), Producer);
+        for (var i = 1; i < _slots.Length; i++)
+        {
+            var id = TransactionalIdOf(_prefix, context.SubtaskIndex, i);
+            var slot = i;
+            _slots[i] = new Slot(i, id, BuildProducer(context, c => Transactional(c, id, context.SubtaskIndex, slot)));
+        }
+        _current = _slots[0];
+        for (var i = 1; i < _slots.Length; i++) _free.Enqueue(_slots[i]);
     }
 
-    public string TransactionalId => _transactionalId;
+    private static string PrefixOf(KafkaSinkOptions options, SinkContext context) =>
+        options.TransactionalIdPrefix ?? $"recoflow-{options.Topic}-{context.OperatorId}";
 
-    private bool Prepared => _preparedEpoch >= 0;
+    private static string TransactionalIdOf(string prefix, int subtask, int slot) => $"{prefix}-{subtask}-{slot}";
+
+    private static void Transactional(ProducerConfig config, string transactionalId, int subtask, int slot)
+    {
+        config.TransactionalId = transactionalId;
+        config.EnableIdempotence = true;
+        config.ClientId = $"recoflow-sink-{subtask}-{slot}";
+    }
+
+    /// <summary>The transactional ids of this writer's producers, slot 0 first.</summary>
+    public IReadOnlyList<string> TransactionalIds => _slots.Select(s => s.TransactionalId).ToList();
+
+    /// <summary>Producers whose transaction is prepared and waits for its checkpoint to complete.</summary>
+    public int PreparedTransactions => _prepared.Count;
+
+    /// <summary>Records held in memory because every producer holds a prepared transaction.</summary>
+    public int HeldRecords => _held.Count;
+
+    /// <summary>The transactional ids <see cref="Recover"/> ran InitTransactions on, in that order.</summary>
+    public IReadOnlyList<string> FencedTransactionalIds => _fenced;
 
     /// <summary>InitTransactions: fences older producers with this id and aborts their open transaction.</summary>
-    private void EnsureInitialized()
+    private void EnsureInitialized(Slot slot)
     {
-        if (_initialized) return;
-        KafkaRetry.Run(() => { Producer.InitTransactions(Options.RequestTimeout); return 0; },
-            $"init transactions of {_transactionalId}", Options.MaxWait, Log);
-        _initialized = true;
+        if (slot.Initialized) return;
+        KafkaRetry.Run(() => { slot.Producer.InitTransactions(Options.RequestTimeout); return 0; },
+            $"init transactions of {slot.TransactionalId}", Options.MaxWait, Log);
+        slot.Initialized = true;
     }
 
-    private void EnsureTransaction()
+    private void EnsureTransaction(Slot slot)
     {
-        EnsureInitialized();
-        if (_inTransaction) return;
-        Producer.BeginTransaction();
-        _inTransaction = true;
+        EnsureInitialized(slot);
+        if (slot.InTransaction) return;
+        slot.Producer.BeginTransaction();
+        slot.InTransaction = true;
     }
 
     public void Write(T value, long timestamp)
     {
         ThrowIfDeliveryFailed();
         var message = ToMessage(value, timestamp, out var key);
-        if (Prepared)
+        if (_current is not { } slot)
         {
             _held.Add((message, key, value));
             return;
         }
-        EnsureTransaction();
-        Send(message, key, value, reportDelivery: true);
+        EnsureTransaction(slot);
+        Send(slot.Producer, message, key, value, reportDelivery: true);
+    }
+
+    private void SendHeld(Slot slot)
+    {
+        EnsureTransaction(slot);
+        foreach (var (m, k, v) in _held) Send(slot.Producer, m, k, v, reportDelivery: true);
+        _held.Clear();
     }
 
     public byte[] PrepareCommit(long checkpointId)
     {
-        if (_held.Count > 0)
+        Slot slot;
+        if (_current is { } current)
         {
-            // The previous checkpoint did not complete: its transaction is still open; this epoch joins it.
-            EnsureTransaction();
-            foreach (var (m, k, v) in _held) Send(m, k, v, reportDelivery: true);
-            _held.Clear();
+            slot = current;
+            EnsureTransaction(slot); // an empty epoch still gets a (trivial) transaction, so every handle can be committed
+            _current = _free.TryDequeue(out var next) ? next : null;
         }
-        EnsureTransaction(); // an empty epoch still gets a (trivial) transaction, so every handle can be committed
-        FlushAll();
+        else
+        {
+            // Every producer holds a prepared transaction and none of their checkpoints completed since: this epoch
+            // (the held records) joins the newest one, which is still open; that transaction now belongs to this epoch.
+            slot = _prepared[^1];
+            _prepared.RemoveAt(_prepared.Count - 1);
+            SendHeld(slot);
+        }
+        FlushAll(slot.Producer);
         ThrowIfDeliveryFailed();
-        _preparedEpoch = checkpointId;
-        return new KafkaTransactionHandle(_transactionalId, checkpointId).ToBytes();
-    }
-
-    public void Commit(long checkpointId, IReadOnlyList<byte[]> handles)
-    {
-        if (!Prepared || _preparedEpoch > checkpointId) return; // already committed, or folded into a later epoch
-        KafkaRetry.Run(() => { Producer.CommitTransaction(Options.RequestTimeout); return 0; },
-            $"commit transaction {_transactionalId} epoch {_preparedEpoch}", Options.MaxWait, Log);
-        _inTransaction = false;
-        _preparedEpoch = -1;
-        if (_held.Count == 0) return;
-        EnsureTransaction();
-        foreach (var (m, k, v) in _held) Send(m, k, v, reportDelivery: true);
-        _held.Clear();
+        slot.Epoch = checkpointId;
+        _prepared.Add(slot);
+        return new KafkaTransactionHandle(slot.TransactionalId, checkpointId, _context.SubtaskIndex, _slots.Length).ToBytes();
     }
 
     /// <summary>
-    /// After a restart: InitTransactions fences the previous producer of this transactional.id and aborts its open
-    /// transaction. librdkafka cannot resume a transaction begun by another producer instance, so a transaction that
-    /// was pre-committed but not yet committed when the old writer died is aborted, not committed; this is logged.
+    /// Commits the prepared transactions of epochs up to <paramref name="checkpointId"/>, oldest first (a checkpoint
+    /// that never completed is committed with the next one that does). A second call, or a call for an epoch that was
+    /// folded into a later one, commits nothing. May come after later barriers' <see cref="PrepareCommit"/>.
+    /// </summary>
+    public void Commit(long checkpointId, IReadOnlyList<byte[]> handles)
+    {
+        while (_prepared.Count > 0 && _prepared[0].Epoch <= checkpointId)
+        {
+            var slot = _prepared[0];
+            KafkaRetry.Run(() => { slot.Producer.CommitTransaction(Options.RequestTimeout); return 0; },
+                $"commit transaction {slot.TransactionalId} epoch {slot.Epoch}", Options.MaxWait, Log);
+            _prepared.RemoveAt(0);
+            slot.InTransaction = false;
+            slot.Epoch = -1;
+            if (_current is null)
+            {
+                _current = slot;
+                if (_held.Count > 0) SendHeld(slot);
+            }
+            else _free.Enqueue(slot);
+        }
+    }
+
+    /// <summary>
+    /// After a restart: InitTransactions on every transactional id this subtask may have left a transaction open on
+    /// fences the previous producers and aborts their transactions. Those are this pool's ids, plus the ids the
+    /// restored handles name: the pool of the previous run of this subtask (its pool size is in the handles, so a
+    /// smaller pool now still fences the higher slots), the single id of a writer from before the pool, and, after a
+    /// scale-down, the ids of former subtasks ≥ the parallelism (subtask i takes those ≡ i modulo the parallelism).
+    /// librdkafka cannot resume a transaction begun by another producer instance, so a transaction that was
+    /// pre-committed but not yet committed when the old writer died is aborted, not committed; this is logged.
     /// </summary>
     public void Recover(IReadOnlyList<byte[]> committable)
     {
-        EnsureInitialized();
+        foreach (var slot in _slots)
+        {
+            EnsureInitialized(slot);
+            _fenced.Add(slot.TransactionalId);
+        }
+        var own = _slots.Select(s => s.TransactionalId).ToHashSet(StringComparer.Ordinal);
+        var others = new SortedSet<string>(StringComparer.Ordinal);
+        int subtask = _context.SubtaskIndex, parallelism = Math.Max(1, _context.Parallelism);
         foreach (var bytes in committable)
         {
             var handle = KafkaTransactionHandle.FromBytes(bytes);
-            if (handle.TransactionalId == _transactionalId)
-                Log($"{Name}: transaction {handle.TransactionalId} epoch {handle.Epoch} cannot be resumed by a new producer; if it was not committed before the failure it has been aborted");
+            var mine = handle.Subtask < 0
+                ? handle.TransactionalId == $"{_prefix}-{subtask}" // the single-producer writer's id
+                : handle.Subtask == subtask || (handle.Subtask >= parallelism && handle.Subtask % parallelism == subtask);
+            if (!mine) continue;
+            if (handle.Subtask < 0) others.Add(handle.TransactionalId);
+            else
+            {
+                for (var i = 0; i < handle.PoolSize; i++)
+                {
+                    var id = TransactionalIdOf(_prefix, handle.Subtask, i);
+                    if (!own.Contains(id)) others.Add(id);
+                }
+            }
+            Log($"{Name}: transaction {handle.TransactionalId} epoch {handle.Epoch} cannot be resumed by a new producer; if it was not committed before the failure it has been aborted");
         }
+        foreach (var id in others)
+        {
+            Fence(id);
+            _fenced.Add(id);
+        }
+        if (others.Count > 0) Log($"{Name}: fenced the transactional ids of a previous run: {string.Join(", ", others)}");
+    }
+
+    /// <summary>InitTransactions on <paramref name="transactionalId"/> with a throw-away producer.</summary>
+    private void Fence(string transactionalId)
+    {
+        using var producer = BuildProducer(_context, c => { c.TransactionalId = transactionalId; c.EnableIdempotence = true; });
+        KafkaRetry.Run(() => { producer.InitTransactions(Options.RequestTimeout); return 0; },
+            $"fence transactional id {transactionalId}", Options.MaxWait, Log);
     }
 
     public void Flush(bool endOfInput)
     {
         if (!endOfInput)
         {
-            FlushAll();
+            if (_current is { InTransaction: true } current) FlushAll(current.Producer);
             ThrowIfDeliveryFailed();
             return;
         }
         // End of input: there is no final checkpoint yet, so commit what is left (prepared and held records included).
-        if (_inTransaction || _held.Count > 0)
-        {
-            var epoch = Prepared ? _preparedEpoch : long.MaxValue;
-            PrepareCommit(epoch);
-            Commit(epoch, []);
-        }
+        if (_current is { InTransaction: true } || _held.Count > 0) PrepareCommit(long.MaxValue);
+        Commit(long.MaxValue, []);
     }
 
     public override void Dispose()
     {
-        if (_inTransaction)
+        foreach (var slot in _slots)
         {
-            try
+            if (slot.InTransaction)
             {
-                Producer.AbortTransaction(Options.RequestTimeout);
+                try
+                {
+                    slot.Producer.AbortTransaction(Options.RequestTimeout);
+                }
+                catch (KafkaException e)
+                {
+                    Log($"{Name}: abort of {slot.TransactionalId} on close failed: {e.Message}");
+                }
             }
-            catch (KafkaException e)
-            {
-                Log($"{Name}: abort on close failed: {e.Message}");
-            }
+            if (slot.Index > 0) slot.Producer.Dispose(); // slot 0's producer is the base class's
         }
         base.Dispose();
     }

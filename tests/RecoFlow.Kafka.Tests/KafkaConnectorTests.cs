@@ -191,43 +191,147 @@ public sealed class KafkaConnectorTests
         Assert.All(back.GroupBy(r => Encoding.UTF8.GetString(r.Message.Key)), g => Assert.Single(g.Select(r => r.Partition.Value).Distinct()));
     }
 
-    [Fact]
-    public async Task Transactional_writer_holds_records_after_prepare_until_commit_and_recovers()
-    {
-        await using var broker = Broker(("tx", 2));
-        var log = new LogCapture();
-        var sink = new KafkaSink<string>(new KafkaSinkOptions
+    private static KafkaSink<string> TransactionalSink(DevKafkaBroker broker, string topic, int poolSize, LogCapture? log = null) =>
+        new(new KafkaSinkOptions
         {
             BootstrapServers = broker.BootstrapServers,
-            Topic = "tx",
+            Topic = topic,
             Delivery = KafkaDeliveryGuarantee.ExactlyOnce,
             TransactionalIdPrefix = "test-tx",
-            Log = log.Log,
+            TransactionalProducerPoolSize = poolSize,
+            Log = (log ?? new LogCapture()).Log,
         }, KafkaSerializers.Utf8String());
-        var context = new SinkContext(0, 1, "op", new Dictionary<string, string>(), null);
-        using (var writer = (ITwoPhaseCommitSinkWriter<string>)sink.CreateWriter(context))
-        {
-            writer.Recover([]);
-            for (var i = 0; i < 10; i++) writer.Write($"a{i}", Watermark.NoTimestamp);
-            var handle = writer.PrepareCommit(1);
-            Assert.Equal(new KafkaTransactionHandle("test-tx-0", 1), KafkaTransactionHandle.FromBytes(handle));
-            Assert.Equal(10, ConsumeAll(broker.BootstrapServers, "tx", 10).Count);
-            for (var i = 0; i < 5; i++) writer.Write($"b{i}", Watermark.NoTimestamp); // held: transaction 1 is prepared
-            Assert.Equal(10, ConsumeAll(broker.BootstrapServers, "tx", 11, TimeSpan.FromSeconds(1)).Count(r => r.Message.Value.Length > 0));
-            writer.Commit(1, [handle]);
-            var h2 = writer.PrepareCommit(2);
-            writer.Commit(2, [h2]);
-            writer.Commit(2, [h2]); // idempotent
-        }
-        var values = ConsumeAll(broker.BootstrapServers, "tx", 15).Select(r => Encoding.UTF8.GetString(r.Message.Value)).Order().ToList();
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"a{i}").Concat(Enumerable.Range(0, 5).Select(i => $"b{i}")).Order().ToList(), values);
 
-        // A new writer with the same transactional id fences the old one and starts clean.
-        using var again = (ITwoPhaseCommitSinkWriter<string>)sink.CreateWriter(context);
-        again.Recover([new KafkaTransactionHandle("test-tx-0", 2).ToBytes()]);
+    private static TransactionalKafkaWriter<string> TransactionalWriter(KafkaSink<string> sink, int subtask = 0, int parallelism = 1) =>
+        (TransactionalKafkaWriter<string>)sink.CreateWriter(new SinkContext(subtask, parallelism, "op", new Dictionary<string, string>(), null));
+
+    private static List<string> Values(DevKafkaBroker broker, string topic, int expected, TimeSpan? timeout = null) =>
+        ConsumeAll(broker.BootstrapServers, topic, expected, timeout).Select(r => Encoding.UTF8.GetString(r.Message.Value)).Order().ToList();
+
+    private static IEnumerable<string> Named(string name, int count) => Enumerable.Range(0, count).Select(i => $"{name}{i}");
+
+    [Fact]
+    public async Task Transactional_writer_produces_records_after_a_barrier_before_the_checkpoint_completes()
+    {
+        await using var broker = Broker(("tx", 2));
+        using (var writer = TransactionalWriter(TransactionalSink(broker, "tx", poolSize: 3)))
+        {
+            Assert.Equal(["test-tx-0-0", "test-tx-0-1", "test-tx-0-2"], writer.TransactionalIds);
+            writer.Recover([]);
+            foreach (var v in Named("a", 10)) writer.Write(v, Watermark.NoTimestamp);
+            var h1 = KafkaTransactionHandle.FromBytes(writer.PrepareCommit(1));
+            Assert.Equal(new KafkaTransactionHandle("test-tx-0-0", 1, Subtask: 0, PoolSize: 3), h1);
+            // Checkpoint 1 has not completed: the next records go into a transaction on the next producer right away.
+            foreach (var v in Named("b", 5)) writer.Write(v, Watermark.NoTimestamp);
+            Assert.Equal(0, writer.HeldRecords);
+            writer.Flush(endOfInput: false);
+            Assert.Equal(Named("a", 10).Concat(Named("b", 5)).Order(), Values(broker, "tx", 15));
+            var h2 = KafkaTransactionHandle.FromBytes(writer.PrepareCommit(2));
+            Assert.Equal("test-tx-0-1", h2.TransactionalId);
+            Assert.Equal(2, writer.PreparedTransactions);
+            writer.Commit(1, [h1.ToBytes()]); // after barrier 2: commits transaction 1 only
+            Assert.Equal(1, writer.PreparedTransactions);
+            writer.Commit(1, [h1.ToBytes()]); // idempotent
+            Assert.Equal(1, writer.PreparedTransactions);
+            writer.Commit(2, [h2.ToBytes()]);
+            Assert.Equal(0, writer.PreparedTransactions);
+            // The committed producer went back to the pool: slot 2 is next, then slot 0 again.
+            Assert.Equal("test-tx-0-2", KafkaTransactionHandle.FromBytes(writer.PrepareCommit(3)).TransactionalId);
+            Assert.Equal("test-tx-0-0", KafkaTransactionHandle.FromBytes(writer.PrepareCommit(4)).TransactionalId);
+            writer.Commit(4, []); // checkpoint 3 never completed: 4 commits both, oldest first
+            Assert.Equal(0, writer.PreparedTransactions);
+        }
+
+        // A new writer with the same transactional ids fences the old ones and starts clean.
+        using var again = TransactionalWriter(TransactionalSink(broker, "tx", poolSize: 3));
+        again.Recover([new KafkaTransactionHandle("test-tx-0-1", 2, 0, 3).ToBytes()]);
         again.Write("c0", Watermark.NoTimestamp);
         again.Flush(endOfInput: true);
-        Assert.Contains("c0", ConsumeAll(broker.BootstrapServers, "tx", 16).Select(r => Encoding.UTF8.GetString(r.Message.Value)));
+        Assert.Contains("c0", Values(broker, "tx", 16));
+    }
+
+    [Fact]
+    public async Task Transactional_writer_holds_records_only_when_every_producer_waits_for_a_commit()
+    {
+        await using var broker = Broker(("tx", 2));
+        using var writer = TransactionalWriter(TransactionalSink(broker, "tx", poolSize: 2));
+        writer.Recover([]);
+        foreach (var v in Named("a", 3)) writer.Write(v, Watermark.NoTimestamp);
+        var h1 = writer.PrepareCommit(1);
+        foreach (var v in Named("b", 3)) writer.Write(v, Watermark.NoTimestamp);
+        var h2 = KafkaTransactionHandle.FromBytes(writer.PrepareCommit(2));
+        // Both producers hold a prepared transaction: records are held in memory.
+        foreach (var v in Named("c", 4)) writer.Write(v, Watermark.NoTimestamp);
+        Assert.Equal(4, writer.HeldRecords);
+        Assert.Equal(6, ConsumeAll(broker.BootstrapServers, "tx", 7, TimeSpan.FromSeconds(1)).Count);
+        // Checkpoint 1 completes: its producer is free again and takes the held records.
+        writer.Commit(1, [h1]);
+        Assert.Equal(0, writer.HeldRecords);
+        writer.Flush(endOfInput: false);
+        Assert.Equal(Named("a", 3).Concat(Named("b", 3)).Concat(Named("c", 4)).Order(), Values(broker, "tx", 10));
+        var h3 = KafkaTransactionHandle.FromBytes(writer.PrepareCommit(3));
+        Assert.Equal("test-tx-0-0", h3.TransactionalId);
+
+        // Neither 2 nor 3 completes before barrier 4: its records are held, then folded into transaction 3, which
+        // becomes epoch 4's (same producer), so completing checkpoint 3 must not commit it.
+        foreach (var v in Named("d", 2)) writer.Write(v, Watermark.NoTimestamp);
+        Assert.Equal(2, writer.HeldRecords);
+        var h4 = KafkaTransactionHandle.FromBytes(writer.PrepareCommit(4));
+        Assert.Equal(0, writer.HeldRecords);
+        Assert.Equal(h3.TransactionalId, h4.TransactionalId);
+        Assert.Equal(12, Values(broker, "tx", 12).Count);
+        writer.Commit(3, [h2.ToBytes(), h3.ToBytes()]);
+        Assert.Equal(1, writer.PreparedTransactions); // 2 committed; the transaction of 3 now belongs to 4
+        foreach (var v in Named("e", 2)) writer.Write(v, Watermark.NoTimestamp);
+        Assert.Equal(0, writer.HeldRecords); // producer of 2 is free again
+        writer.Commit(4, [h4.ToBytes()]);
+        Assert.Equal(0, writer.PreparedTransactions);
+    }
+
+    // The dev broker does not reject a fenced producer (its commit still succeeds), so these tests check on which
+    // transactional ids recovery ran InitTransactions.
+    [Fact]
+    public async Task Transactional_writer_recovery_fences_every_slot_of_its_pool_and_of_the_previous_one()
+    {
+        await using var broker = Broker(("tx", 2));
+        byte[] h2, h3;
+        using (var old = TransactionalWriter(TransactionalSink(broker, "tx", poolSize: 3)))
+        {
+            old.Recover([]);
+            Assert.Equal(["test-tx-0-0", "test-tx-0-1", "test-tx-0-2"], old.FencedTransactionalIds);
+            old.Write("a", Watermark.NoTimestamp);
+            old.Commit(1, [old.PrepareCommit(1)]);
+            old.Write("b", Watermark.NoTimestamp);
+            h2 = old.PrepareCommit(2);
+            old.Write("c", Watermark.NoTimestamp);
+            h3 = old.PrepareCommit(3);
+        }
+
+        // A restart with a smaller pool fences the old pool's higher slots too (their size is in the restored handles) ...
+        using (var smaller = TransactionalWriter(TransactionalSink(broker, "tx", poolSize: 1)))
+        {
+            smaller.Recover([h2, h3]);
+            Assert.Equal(["test-tx-0-0", "test-tx-0-1", "test-tx-0-2"], smaller.FencedTransactionalIds.Order());
+        }
+        // ... but without handles it cannot know them.
+        using (var blind = TransactionalWriter(TransactionalSink(broker, "tx", poolSize: 1)))
+        {
+            blind.Recover([]);
+            Assert.Equal(["test-tx-0-0"], blind.FencedTransactionalIds);
+        }
+        // After a scale-down from 3 to 2 subtasks, subtask 0 also fences former subtask 2's ids, and not subtask 1's.
+        using (var scaled = TransactionalWriter(TransactionalSink(broker, "tx", poolSize: 2), subtask: 0, parallelism: 2))
+        {
+            scaled.Recover([new KafkaTransactionHandle("test-tx-0-1", 5, 0, 2).ToBytes(), new KafkaTransactionHandle("test-tx-1-0", 5, 1, 2).ToBytes(),
+                new KafkaTransactionHandle("test-tx-2-1", 5, 2, 2).ToBytes()]);
+            Assert.Equal(["test-tx-0-0", "test-tx-0-1", "test-tx-2-0", "test-tx-2-1"], scaled.FencedTransactionalIds.Order());
+        }
+        // A handle of the single-producer writer (before the pool) names its id, which is fenced as well.
+        using (var upgraded = TransactionalWriter(TransactionalSink(broker, "tx", poolSize: 2)))
+        {
+            upgraded.Recover([new KafkaTransactionHandle("test-tx-0", 7).ToBytes(), new KafkaTransactionHandle("test-tx-1", 7).ToBytes()]);
+            Assert.Equal(["test-tx-0", "test-tx-0-0", "test-tx-0-1"], upgraded.FencedTransactionalIds.Order());
+        }
     }
 
     [Fact]

@@ -34,7 +34,10 @@ internal sealed record TaskFinished(TaskId Task, int Attempt, long FinalCheckpoi
 
 internal sealed record TaskFailed(TaskId Task, Exception Cause);
 
-internal sealed record PollSource;
+internal sealed record PollSource
+{
+    public static readonly PollSource Instance = new();
+}
 
 internal sealed record ProcessingTimerFired(Action<long> Callback, long Due);
 

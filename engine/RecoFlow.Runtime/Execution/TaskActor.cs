@@ -42,6 +42,9 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     private long _watermark = Api.Time.Watermark.NoTimestamp;
     private bool _inputIdle;
     private bool _pollAfterCredit;
+    /// <summary>Re-polls an idle source. A .NET timer, not Akka's scheduler: that one ticks every 10 ms, which would
+    /// turn the 2 ms idle-poll interval into up to 10 ms of latency per idle poll.</summary>
+    private Timer? _idlePoll;
     private bool _finished;
     private bool _failed;
     private long _blockedSince;
@@ -166,7 +169,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
                 case StartTask:
                     _metrics.State = TaskState.Running;
                     _metrics.StartedAtTicks = Stopwatch.GetTimestamp();
-                    if (_chain!.Source is not null) Self.Tell(new PollSource());
+                    if (_chain!.Source is not null) Self.Tell(PollSource.Instance);
                     else if (_inputs.Length == 0) Finish();
                     break;
                 default:
@@ -425,11 +428,13 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
             case PollStatus.MoreAvailable:
                 AfterStep();
                 if (Blocked) _pollAfterCredit = true;
-                else Self.Tell(new PollSource());
+                else Self.Tell(PollSource.Instance);
                 return;
             default:
                 AfterStep();
-                Timers.StartSingleTimer("poll", new PollSource(), _env.Settings.IdlePollInterval);
+                // Re-arming replaces a pending poll, as a named Akka timer would.
+                _idlePoll ??= new Timer(static self => ((IActorRef)self!).Tell(PollSource.Instance, ActorRefs.NoSender), Self, Timeout.Infinite, Timeout.Infinite);
+                _idlePoll.Change(_env.Settings.IdlePollInterval, Timeout.InfiniteTimeSpan);
                 return;
         }
     }
@@ -453,7 +458,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         if (_pollAfterCredit && !Blocked)
         {
             _pollAfterCredit = false;
-            Self.Tell(new PollSource());
+            Self.Tell(PollSource.Instance);
         }
     }
 
@@ -486,6 +491,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         if (_metrics.State is TaskState.Running or TaskState.Deploying) _metrics.State = TaskState.Canceled;
+        _idlePoll?.Dispose();
         _chain?.Dispose();
     }
 }
