@@ -5,7 +5,8 @@ using RecoFlow.Operators.Events;
 using RecoFlow.Operators.Models;
 using RecoFlow.Operators.Recommenders;
 
-// Usage: dotnet run -c Release --project bench/RecoFlow.Operators.Bench -- [baselines] [dpp] [events=N] [hybrid option=value ...]
+// Usage: dotnet run -c Release --project bench/RecoFlow.Operators.Bench -- [baselines] [dpp] [lab] [events=N] [hybrid option=value ...]
+// lab: hit rate of the hybrid's candidate pool (top dppn plus dpppergenre per genre) by base rank and genre novelty.
 // Prints the prequential table used in docs/recommendation-evaluation.md.
 var inv = CultureInfo.InvariantCulture;
 string dataDir = FindDataDir();
@@ -18,7 +19,7 @@ var opts = new HybridOptions();
 int? maxEvents = null;
 int testFrom = 0;
 double[] thetas = [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
-bool baselines = false, dpp = false, diag = false;
+bool baselines = false, dpp = false, diag = false, lab = false;
 foreach (string arg in args)
 {
     string[] kv = arg.Split('=', 2);
@@ -27,12 +28,16 @@ foreach (string arg in args)
         case "baselines": baselines = true; break;
         case "diag": diag = true; break;
         case "dpp": dpp = true; break;
+        case "lab": lab = true; break;
         case "from": testFrom = (int)(log.Events.Count * double.Parse(kv[1], inv)); break;
         case "dppn": opts = opts with { DppCandidates = int.Parse(kv[1], inv) }; break;
         case "dppr": opts = opts with { DppRelevance = Enum.Parse<RecoFlow.Operators.Ranking.DppRelevance>(kv[1], ignoreCase: true) }; break;
         case "dppk": opts = opts with { DppKernel = Enum.Parse<RecoFlow.Operators.Ranking.DppKernel>(kv[1], ignoreCase: true) }; break;
         case "dpppool": opts = opts with { DppPool = Enum.Parse<RecoFlow.Operators.Ranking.DppPool>(kv[1], ignoreCase: true) }; break;
         case "dpppergenre": opts = opts with { DppPerGenre = int.Parse(kv[1], inv) }; break;
+        case "dppshrink": opts = opts with { DppShrink = double.Parse(kv[1], inv) }; break;
+        case "dppcallr": opts = opts with { DppCalibration = opts.DppCalibration with { LearnRate = double.Parse(kv[1], inv) } }; break;
+        case "dppcalgenre": opts = opts with { DppCalibration = opts.DppCalibration with { GenreFeatures = bool.Parse(kv[1]) } }; break;
         case "dppkeep": opts = opts with { DppKeepTop = int.Parse(kv[1], inv) }; break;
         case "thetas": thetas = kv[1].Split(',').Select(x => double.Parse(x, inv)).ToArray(); break;
         case "events": maxEvents = int.Parse(kv[1], inv); break;
@@ -59,7 +64,8 @@ foreach (string arg in args)
     }
 }
 
-var recs = new List<IRecommender> { new HybridRecommender(opts, log.ItemCategories, log.CategoryCount) };
+PoolRecorder? recorder = lab ? new PoolRecorder(new HybridRecommender(opts, log.ItemCategories, log.CategoryCount), log.ItemCategories, log.CategoryCount, opts.DppCandidates, opts.DppPerGenre) : null;
+var recs = new List<IRecommender> { recorder ?? (IRecommender)new HybridRecommender(opts, log.ItemCategories, log.CategoryCount) };
 if (baselines)
 {
     recs.Add(new PopularityRecommender());
@@ -77,7 +83,7 @@ if (diag)
 
 if (dpp)
 {
-    foreach (double theta in thetas)
+    foreach (double theta in thetas.Distinct())
     {
         recs.Add(new HybridRecommender(opts with { DppTheta = theta }, log.ItemCategories, log.CategoryCount));
     }
@@ -90,7 +96,24 @@ Console.WriteLine("| recommender | recall@10 | NDCG@10 | MRR@10 | ILD | coverage
 Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
 foreach (RecommenderMetrics m in report.Results)
 {
-    Console.WriteLine(string.Create(inv, $"| {m.Name} | {m.RecallAtK:0.0000} | {m.NdcgAtK:0.0000} | {m.Mrr:0.0000} | {m.IntraListDiversity:0.000} | {m.Coverage:0.000} | {m.GiniOfExposure:0.000} | {m.Novelty:0.00} | {m.Seconds:0.0} |"));
+    Console.WriteLine(string.Create(inv, $"| {m.Name} | {m.RecallAtK:0.0000} | {m.NdcgAtK:0.0000} | {m.Mrr:0.0000} | {m.IntraListDiversity:0.0000} | {m.Coverage:0.000} | {m.GiniOfExposure:0.000} | {m.Novelty:0.00} | {m.Seconds:0.0} |"));
+}
+
+if (dpp)
+{
+    // Relative to the first row (the hybrid without DPP), with the hit counts behind the recall.
+    RecommenderMetrics b = report.Results[0];
+    foreach (RecommenderMetrics m in report.Results.Skip(1))
+    {
+        Console.WriteLine(string.Create(inv, $"{m.Name}: hits {m.Hits} vs {b.Hits}, Δ recall {(double)m.Hits / b.Hits - 1:+0.00%;-0.00%}, ILD {m.IntraListDiversity:0.00000} vs {b.IntraListDiversity:0.00000}, Δ ILD {m.IntraListDiversity / b.IntraListDiversity - 1:+0.00%;-0.00%}"));
+    }
+}
+
+if (recorder is not null)
+{
+    sw.Restart();
+    LabExperiments.Run(recorder.Cases, log, opts.DppCandidates);
+    Console.WriteLine($"lab {sw.Elapsed.TotalSeconds:0.0}s");
 }
 
 static string FindDataDir()

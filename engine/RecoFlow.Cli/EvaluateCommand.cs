@@ -48,7 +48,8 @@ public static class EvaluateCommand
                 Api.JobParameters.ParseDuration(r.GetValue(interval)!) ?? throw new UsageException("--publish-interval must be a duration like 1m"),
                 r.GetValue(maxEvents), r.GetValue(testFrom), r.GetValue(mf))
             {
-                DppRelevance = ParseEnum<DppRelevance>(r.GetValue(relevance)!, "--dpp-relevance"),
+                DppRelevance = ParseEnum<DppRelevance>(r.GetValue(relevance)!, "--dpp-relevance") is var rel && rel != DppRelevance.Calibrated ? rel
+                    : throw new UsageException("--dpp-relevance calibrated is not available in the job yet (bench only); use logrank, rank, minmax or score"),
                 DppKernel = ParseEnum<DppKernel>(r.GetValue(kernel)!, "--dpp-kernel"),
                 Rescore = r.GetValue(rescore) is "none" or "ftrl" or "tree" or "ftrl+tree" ? r.GetValue(rescore)! : throw new UsageException("--rescore must be none, ftrl, tree or ftrl+tree"),
                 RetrainInterval = Api.JobParameters.ParseDuration(r.GetValue(retrain)!) ?? throw new UsageException("--retrain-interval must be a duration like 1h"),

@@ -69,7 +69,8 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         if (theta is < 0 or > 1) throw new JobParameterException("parameter 'dpp-theta' must be in [0, 1]");
         double share = p.GetDouble("serendipity");
         if (share is < 0 or > 1) throw new JobParameterException("parameter 'serendipity' must be in [0, 1]");
-        if (!Enum.TryParse<DppRelevance>(p.GetString("dpp-relevance"), ignoreCase: true, out var relevance) || !Enum.IsDefined(relevance))
+        if (!Enum.TryParse<DppRelevance>(p.GetString("dpp-relevance"), ignoreCase: true, out var relevance) || !Enum.IsDefined(relevance)
+            || relevance == DppRelevance.Calibrated) // needs the hit-probability model, which only the single-process hybrid has so far
             throw new JobParameterException("parameter 'dpp-relevance' must be logrank, rank, minmax or score");
         if (!Enum.TryParse<DppKernel>(p.GetString("dpp-kernel"), ignoreCase: true, out var kernel) || !Enum.IsDefined(kernel))
             throw new JobParameterException("parameter 'dpp-kernel' must be cosine or jaccard");

@@ -12,6 +12,13 @@ public enum DppRelevance
     /// <summary>r̃ = the score itself (q = exp(α·score)): keeps how far apart the scores are, so a list with one clear
     /// favourite is diversified less than one with many near-equal candidates.</summary>
     Score,
+    /// <summary>
+    /// r̃ = the caller's estimated hit probability of each candidate in percent (<see cref="HitCalibrator"/>), used as
+    /// is like <see cref="Score"/>: q = exp(α·100·p), so log det L_Y = 2α·100·Σp + log det S_Y and the trade between
+    /// expected hits and diversity is in the same units for every list (a list whose hits are unlikely anyway is
+    /// diversified more).
+    /// </summary>
+    Calibrated,
 }
 
 /// <summary>
@@ -109,7 +116,7 @@ public sealed class DppReranker
         int n = relevance.Length;
         var r = new double[n];
         if (n == 0) return r;
-        if (mode == DppRelevance.Score)
+        if (mode is DppRelevance.Score or DppRelevance.Calibrated)
         {
             for (int i = 0; i < n; i++) r[i] = relevance[i];
             return r;

@@ -47,6 +47,10 @@ public sealed record HybridOptions
     public DppPool DppPool { get; init; } = DppPool.Top;
     /// <summary>With <see cref="DppPool.Genre"/>: how many of the best items of each category join the pool.</summary>
     public int DppPerGenre { get; init; } = 3;
+    /// <summary>Shrinks the DPP's similarity toward the identity, S' = (1 − γ)·I + γ·S (<see cref="ShrunkSimilarity"/>); 1 = unchanged.</summary>
+    public double DppShrink { get; init; } = 1;
+    /// <summary>With <see cref="DppRelevance.Calibrated"/>: the settings of the online hit-probability model.</summary>
+    public HitCalibratorOptions DppCalibration { get; init; } = new();
 }
 
 /// <summary>Snapshot of a <see cref="HybridRecommender"/> (the item categories are configuration, not state).</summary>
@@ -89,6 +93,8 @@ public sealed class HybridRecommender : IRecommender
     private readonly CoVisitation _covis;
     private readonly IItemSimilarity _similarity;
     private readonly DppReranker? _dpp;
+    private readonly HitCalibrator? _calibrator;
+    private double[] _probability = [];
     private List<int>?[] _recent = new List<int>?[64];
     private List<int>?[] _seen = new List<int>?[64];
     private double[]?[] _affinity = new double[]?[64];
@@ -112,7 +118,10 @@ public sealed class HybridRecommender : IRecommender
         _itemCategories = itemCategories ?? throw new ArgumentNullException(nameof(itemCategories));
         _categoryCount = categoryCount;
         _similarity = options.DppKernel == DppKernel.Cosine ? new CategoryCosineSimilarity(itemCategories) : new CategoryJaccardSimilarity(itemCategories);
+        if (options.DppShrink < 1) _similarity = new ShrunkSimilarity(_similarity, options.DppShrink);
         _dpp = options.DppTheta is double theta ? new DppReranker(theta, relevance: options.DppRelevance, keepTop: options.DppKeepTop) : null;
+        if (_dpp is not null && options.DppRelevance == DppRelevance.Calibrated)
+            _calibrator = new HitCalibrator(itemCategories, categoryCount, options.DppCalibration);
         _replay = new long[Math.Max(1, options.ReplayBuffer)];
         _replayRng = new SplitMix64(state?.ReplayRngState ?? options.Isgd.Seed ^ 0x5EEDUL);
         if (state is null)
@@ -139,10 +148,11 @@ public sealed class HybridRecommender : IRecommender
         }
     }
 
-    public string Name => _dpp is null ? "hybrid" : $"hybrid+dpp(θ={_dpp.Theta:0.##})";
+    public string Name => _dpp is null ? "hybrid" : $"hybrid+dpp(θ={_dpp.Theta:0.###})";
 
     public void Learn(in FeedbackEvent e)
     {
+        _calibrator?.Learn(e);
         EnsureUser(e.User);
         (_seen[e.User] ??= []).Add(e.Item);
         if (!e.IsPositive)
@@ -190,6 +200,57 @@ public sealed class HybridRecommender : IRecommender
     {
         int n = _pop.ItemCount;
         if (n == 0) return 0;
+        Span<float> s = ScoreAll(user, exclude);
+        if (_dpp is null) return TopK.Select(s, n, destination[..k]);
+
+        int m = Math.Max(k, _o.DppCandidates);
+        int got;
+        if (_o.DppPool == DppPool.Genre)
+        {
+            got = CandidatePool.Build(s, m, _itemCategories, _categoryCount, _o.DppPerGenre, _pool);
+            if (_candidates.Length < got) _candidates = new int[got];
+            _pool.CopyTo(_candidates);
+        }
+        else
+        {
+            if (_candidates.Length < m) _candidates = new int[m];
+            got = TopK.Select(s, n, _candidates.AsSpan(0, m));
+        }
+
+        var rel = new float[got];
+        for (int j = 0; j < got; j++) rel[j] = s[_candidates[j]];
+        if (_calibrator is not null)
+        {
+            if (_probability.Length < got) _probability = new double[got];
+            _calibrator.Predict(user, nowMs, _candidates.AsSpan(0, got), rel, _probability);
+            for (int j = 0; j < got; j++) rel[j] = (float)(100 * _probability[j]);
+        }
+
+        return _dpp.Rerank(_candidates.AsSpan(0, got), rel, _similarity, destination[..k]);
+    }
+
+    /// <summary>
+    /// The candidate pool a re-ranker would see for <paramref name="user"/> without re-ranking it: the blend's top
+    /// <paramref name="top"/> items plus the best <paramref name="perCategory"/> of each category
+    /// (<see cref="CandidatePool.Build"/>), best score first, with their blend scores. For diagnostics and offline
+    /// re-ranking experiments; the exclusions are those of <see cref="Recommend"/>. Returns the pool size.
+    /// </summary>
+    public int Candidates(int user, ReadOnlySpan<int> exclude, int top, int perCategory, List<int> ids, List<float> scores)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(scores);
+        ids.Clear();
+        scores.Clear();
+        if (_pop.ItemCount == 0) return 0;
+        Span<float> s = ScoreAll(user, exclude);
+        CandidatePool.Build(s, top, _itemCategories, _categoryCount, perCategory, ids);
+        foreach (int i in ids) scores.Add(s[i]);
+        return ids.Count;
+    }
+
+    private Span<float> ScoreAll(int user, ReadOnlySpan<int> exclude)
+    {
+        int n = _pop.ItemCount;
         if (_score.Length < n)
         {
             int cap = Math.Max(n, _score.Length * 2);
@@ -262,25 +323,7 @@ public sealed class HybridRecommender : IRecommender
             foreach (int x in seen) if (x < n) s[x] = float.NegativeInfinity;
         }
 
-        if (_dpp is null) return TopK.Select(s, n, destination[..k]);
-
-        int m = Math.Max(k, _o.DppCandidates);
-        int got;
-        if (_o.DppPool == DppPool.Genre)
-        {
-            got = CandidatePool.Build(s, m, _itemCategories, _categoryCount, _o.DppPerGenre, _pool);
-            if (_candidates.Length < got) _candidates = new int[got];
-            _pool.CopyTo(_candidates);
-        }
-        else
-        {
-            if (_candidates.Length < m) _candidates = new int[m];
-            got = TopK.Select(s, n, _candidates.AsSpan(0, m));
-        }
-
-        var rel = new float[got];
-        for (int j = 0; j < got; j++) rel[j] = s[_candidates[j]];
-        return _dpp.Rerank(_candidates.AsSpan(0, got), rel, _similarity, destination[..k]);
+        return s;
     }
 
     public HybridState Snapshot()
