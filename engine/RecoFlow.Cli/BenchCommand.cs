@@ -32,7 +32,11 @@ public static class BenchCommand
         {
             Description = "with --only engine: run only these engine rows (comma-separated: ysb, q0, q1, q2, q5, q7, q8), e.g. to profile one query",
         };
-        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery, only, engineRows };
+        var engineEvents = new Option<int?>("--events")
+        {
+            Description = "with --only engine: events per engine row (default 2,000,000; 500,000 with --quick); more events amortise each run's job start",
+        };
+        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery, only, engineRows, engineEvents };
         cmd.Subcommands.Add(MemoryBench.PointCommand(output));
         cmd.SetAction(async (r, ct) =>
         {
@@ -43,7 +47,10 @@ public static class BenchCommand
                 if (parts.Count == 0 || parts.Except(Parts).FirstOrDefault() is { } unknown && unknown.Length > 0)
                     throw new UsageException($"--only takes a comma-separated list of {string.Join(", ", Parts)}; got '{onlyList}'");
                 var rowFilter = r.GetValue(engineRows) is { } rowList ? ParseRows(rowList) : null;
-                await RunPartsAsync(parts, isQuick, r.GetValue(doc), $"recoflow bench --only {string.Join(',', Parts.Where(parts.Contains))}{(isQuick ? " --quick" : "")}", output, ct, rowFilter);
+                var events = r.GetValue(engineEvents);
+                if (events is < 10_000) throw new UsageException($"--events must be at least 10000, got {events}");
+                if (events is not null && !parts.Contains("engine")) throw new UsageException("--events needs --only engine");
+                await RunPartsAsync(parts, isQuick, r.GetValue(doc), $"recoflow bench --only {string.Join(',', Parts.Where(parts.Contains))}{(isQuick ? " --quick" : "")}", output, ct, rowFilter, events);
                 return 0;
             }
             if (r.GetValue(delivery))
@@ -72,7 +79,7 @@ public static class BenchCommand
                 if (r.GetValue(doc) is { } checkpointDoc) WriteCheckpointSection(checkpointDoc, only, "recoflow bench --checkpoints-only" + (isQuick ? " --quick" : ""));
                 return 0;
             }
-            if (r.GetValue(engineRows) is not null) throw new UsageException("--rows needs --only engine");
+            if (r.GetValue(engineRows) is not null || r.GetValue(engineEvents) is not null) throw new UsageException("--rows and --events need --only engine");
             var rows = await EngineRowsAsync(isQuick, ct);
             var checkpoints = await CheckpointBench.RunAsync(isQuick, ct);
             var kafka = await KafkaBench.RunAsync(isQuick, ct);
@@ -105,13 +112,15 @@ public static class BenchCommand
 
     /// <summary>YSB and the Nexmark queries on the embedded runtime (checkpoints off and on) against their hand-written loops.</summary>
     /// <param name="only">The rows to run (<see cref="EngineRowNames"/>); null for all.</param>
-    private static async Task<List<BenchRow>> EngineRowsAsync(bool quick, CancellationToken ct, HashSet<string>? only = null)
+    /// <param name="eventsPerRow">Events per row; null for the default (2,000,000, or 500,000 when quick).</param>
+    private static async Task<List<BenchRow>> EngineRowsAsync(bool quick, CancellationToken ct, HashSet<string>? only = null, int? eventsPerRow = null)
     {
         var rows = new List<BenchRow>();
         bool Wanted(string row) => only is null || only.Contains(row);
-        if (Wanted("ysb")) rows.Add(await YsbAsync(quick ? 500_000 : 2_000_000, quick ? 2 : 5, quick, ct));
+        var perRow = eventsPerRow ?? (quick ? 500_000 : 2_000_000);
+        if (Wanted("ysb")) rows.Add(await YsbAsync(perRow, quick ? 2 : 5, quick, ct));
         if (!EngineRowNames.Skip(1).Any(Wanted)) return rows;
-        var nexmarkEvents = quick ? 500_000 : 2_000_000;
+        var nexmarkEvents = perRow;
         var generator = new NexmarkGenerator(new NexmarkConfig());
         var events = new Event[nexmarkEvents];
         for (var i = 0; i < events.Length; i++) events[i] = generator.Generate(i);
@@ -128,10 +137,10 @@ public static class BenchCommand
     /// <summary>The parts <c>--only</c> selects, each with its own marked section of the doc (engine: printed only, its rows share a section with the Kafka row).</summary>
     private static readonly string[] Parts = ["engine", "peers", "latency", "memory", "recovery", "cluster"];
 
-    private static async Task RunPartsAsync(HashSet<string> parts, bool quick, string? doc, string command, TextWriter output, CancellationToken ct, HashSet<string>? engineRows = null)
+    private static async Task RunPartsAsync(HashSet<string> parts, bool quick, string? doc, string command, TextWriter output, CancellationToken ct, HashSet<string>? engineRows = null, int? engineEvents = null)
     {
         if (engineRows is not null && !parts.Contains("engine")) throw new UsageException("--rows needs --only engine");
-        if (parts.Contains("engine")) output.WriteLine(Render(await EngineRowsAsync(quick, ct, engineRows), quick));
+        if (parts.Contains("engine")) output.WriteLine(Render(await EngineRowsAsync(quick, ct, engineRows, engineEvents), quick));
         (string Part, string Title, Func<Task<string>> Run)[] sections =
         [
             ("peers", "Peers: YSB on other stream processors", async () =>

@@ -24,7 +24,8 @@ namespace RecoFlow.Cli;
 /// </summary>
 public static class PeerBench
 {
-    public sealed record Result(long Events, long StreamizEvents, double RecoFlow, double Loop, double AkkaStreams, double Rx, double Streamiz);
+    /// <param name="RecoFlowChained">The same job with <c>WithKeyedChainingAtParallelismOne</c>: one task, no key-by channel.</param>
+    public sealed record Result(long Events, long StreamizEvents, double RecoFlow, double RecoFlowChained, double Loop, double AkkaStreams, double Rx, double Streamiz);
 
     public static async Task<Result> RunAsync(bool quick, CancellationToken ct)
     {
@@ -36,6 +37,7 @@ public static class PeerBench
         var batch = RuntimeSettings.Default.BatchSize;
         var expected = YsbData.ExpectedCounts(events, campaigns, 10_000, 5_000, batch).Count;
         var recoflow = new List<double>();
+        var chained = new List<double>();
         var loop = new List<double>();
         var akka = new List<double>();
         var rx = new List<double>();
@@ -72,23 +74,32 @@ public static class PeerBench
             if (!streamizWindows.SetEquals(expectedPerEvent.Keys))
                 throw new InvalidOperationException($"YSB peers bench: Streamiz produced {streamizWindows.Count} windows, expected {expectedPerEvent.Count} (the same set)");
 
-            var job = new StreamJob("ysb-peers");
-            var sink = new CollectSink<YsbResult>();
-            var (_, results) = YsbJob.Pipeline(job, new CollectionSource<YsbEvent>(events), () => campaigns, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5));
-            results.SinkTo(sink);
-            sw.Restart();
-            await runtime.Submit(job.Build()).WaitAsync(ct);
-            var engineSeconds = sw.Elapsed.TotalSeconds;
-            Check("RecoFlow", sink.Count, expected);
+            var engineSeconds = await RunRecoFlowAsync(runtime, events, campaigns, expected, keyedChaining: false, ct);
+            var chainedSeconds = await RunRecoFlowAsync(runtime, events, campaigns, expected, keyedChaining: true, ct);
             if (i == 0) continue;
             loop.Add(n / loopSeconds);
             akka.Add(n / akkaSeconds);
             rx.Add(n / rxSeconds);
             streamiz.Add(streamizEvents.Length / streamizSeconds);
             recoflow.Add(n / engineSeconds);
+            chained.Add(n / chainedSeconds);
         }
         await system.Terminate();
-        return new Result(n, streamizEvents.Length, BenchDoc.Median(recoflow), BenchDoc.Median(loop), BenchDoc.Median(akka), BenchDoc.Median(rx), BenchDoc.Median(streamiz));
+        return new Result(n, streamizEvents.Length, BenchDoc.Median(recoflow), BenchDoc.Median(chained), BenchDoc.Median(loop), BenchDoc.Median(akka), BenchDoc.Median(rx), BenchDoc.Median(streamiz));
+    }
+
+    /// <summary>One YSB run on the embedded runtime (checkpoints off); seconds from submission to the end.</summary>
+    private static async Task<double> RunRecoFlowAsync(LocalRuntime runtime, YsbEvent[] events, IReadOnlyDictionary<string, string> campaigns, int expected, bool keyedChaining, CancellationToken ct)
+    {
+        var job = new StreamJob("ysb-peers").WithKeyedChainingAtParallelismOne(keyedChaining);
+        var sink = new CollectSink<YsbResult>();
+        var (_, results) = YsbJob.Pipeline(job, new CollectionSource<YsbEvent>(events), () => campaigns, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5));
+        results.SinkTo(sink);
+        var sw = Stopwatch.StartNew();
+        await runtime.Submit(job.Build()).WaitAsync(ct);
+        var seconds = sw.Elapsed.TotalSeconds;
+        Check(keyedChaining ? "RecoFlow (key-by chained)" : "RecoFlow", sink.Count, expected);
+        return seconds;
     }
 
     private static void Check(string who, int actual, int expected)
@@ -102,6 +113,7 @@ public static class PeerBench
         sb.AppendLine($"| YSB, {r.Events:N0} in-memory events, one process | events/s | vs RecoFlow |");
         sb.AppendLine("|---|---:|---:|");
         sb.AppendLine($"| RecoFlow (embedded runtime, checkpoints off) | {r.RecoFlow:N0} | 1.0x |");
+        sb.AppendLine($"| RecoFlow, key-by chained at parallelism 1 (`WithKeyedChainingAtParallelismOne`: one task, no channel) | {r.RecoFlowChained:N0} | {r.RecoFlowChained / r.RecoFlow:F1}x |");
         sb.AppendLine($"| hand-written C# loop (upper bound) | {r.Loop:N0} | {r.Loop / r.RecoFlow:F1}x |");
         sb.AppendLine($"| Akka.Streams, one linear pipeline, no fault tolerance | {r.AkkaStreams:N0} | {r.AkkaStreams / r.RecoFlow:F1}x |");
         sb.AppendLine($"| System.Reactive | {r.Rx:N0} | {r.Rx / r.RecoFlow:F1}x |");

@@ -5,8 +5,10 @@ namespace RecoFlow.Api.Graph;
 /// <summary>A validated, declarative job: its transformations in build order and its settings. Running it is the runtime's business.</summary>
 public sealed class JobGraph
 {
-    internal JobGraph(string name, IReadOnlyList<Transformation> transformations, int defaultParallelism, int maxParallelism, IReadOnlyDictionary<string, string> parameters)
+    internal JobGraph(string name, IReadOnlyList<Transformation> transformations, int defaultParallelism, int maxParallelism, IReadOnlyDictionary<string, string> parameters,
+        bool chainKeyedAtParallelismOne = false)
     {
+        ChainKeyedAtParallelismOne = chainKeyedAtParallelismOne;
         Name = name;
         Transformations = transformations;
         DefaultParallelism = defaultParallelism;
@@ -19,6 +21,9 @@ public sealed class JobGraph
     public int DefaultParallelism { get; }
     public int MaxParallelism { get; }
     public IReadOnlyDictionary<string, string> Parameters { get; }
+
+    /// <summary>Chain key-by edges whose both ends run one task (see <c>StreamJob.WithKeyedChainingAtParallelismOne</c>).</summary>
+    public bool ChainKeyedAtParallelismOne { get; }
 
     /// <summary>The logical plan, one line per operator with its inputs.</summary>
     public string Explain()

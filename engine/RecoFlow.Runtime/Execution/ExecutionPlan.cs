@@ -67,7 +67,7 @@ public sealed class ExecutionPlan
         var vertexOf = new Dictionary<Transformation, JobVertex>();
         foreach (var t in graph.Transformations)
         {
-            if (CanChain(t, out var upstream))
+            if (CanChain(t, graph.ChainKeyedAtParallelismOne, out var upstream))
             {
                 var v = vertexOf[upstream];
                 v.Nodes.Add(t);
@@ -95,7 +95,7 @@ public sealed class ExecutionPlan
         return new ExecutionPlan(graph, vertices);
     }
 
-    private static bool CanChain(Transformation t, out Transformation upstream)
+    private static bool CanChain(Transformation t, bool chainKeyedAtParallelismOne, out Transformation upstream)
     {
         upstream = null!;
         if (t.Inputs.Count != 1 || t.ChainingDisabled) return false;
@@ -103,7 +103,9 @@ public sealed class ExecutionPlan
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(TwoInputTransformation<,,>)) return false;
         var e = t.Inputs[0];
         upstream = e.Source;
-        return e.Partitioning == PartitioningKind.Forward
+        var forward = e.Partitioning == PartitioningKind.Forward
+            || (chainKeyedAtParallelismOne && e.Partitioning == PartitioningKind.Hash && e.SideOutput is null && t.EffectiveParallelism == 1);
+        return forward
             && !upstream.ChainingDisabled
             && upstream is not SinkTransformationBase
             && upstream.EffectiveParallelism == t.EffectiveParallelism;

@@ -17,9 +17,9 @@ public sealed class SavepointTests : IDisposable
     private const int Keys = 50;
 
     /// <summary>Running count per key, at the given parallelism, over a paced source.</summary>
-    private static (StreamJob Job, CollectSink<(int Key, long Count)> Sink) CountJob(int parallelism)
+    private static (StreamJob Job, CollectSink<(int Key, long Count)> Sink) CountJob(int parallelism, bool keyedChaining = false)
     {
-        var job = new StreamJob("savepoint-counts").WithDefaultParallelism(parallelism);
+        var job = new StreamJob("savepoint-counts").WithDefaultParallelism(parallelism).WithKeyedChainingAtParallelismOne(keyedChaining);
         var sink = new CollectSink<(int Key, long Count)>();
         job.FromSource(new RateLimitedSource<int>(new CollectionSource<int>(Enumerable.Range(0, Records).ToList(), splits: 4), 8_000), WatermarkStrategy<int>.NoWatermarks(), "numbers")
             .Map(i => (Key: i % Keys, Count: 1L), "one").Uid("one")
@@ -30,15 +30,18 @@ public sealed class SavepointTests : IDisposable
     }
 
     [Theory]
-    [InlineData(2, 3)]
-    [InlineData(3, 1)]
-    public async Task Stop_with_savepoint_then_resume_at_another_parallelism_keeps_every_count(int before, int after)
+    [InlineData(2, 3, false)]
+    [InlineData(3, 1, false)]
+    [InlineData(1, 3, true)] // the keyed count chained into the source task, then rescaled into three tasks behind a channel
+    [InlineData(3, 1, true)] // and back
+    public async Task Stop_with_savepoint_then_resume_at_another_parallelism_keeps_every_count(int before, int after, bool keyedChaining)
     {
         string path;
         await using (var runtime = LocalRuntime.Start())
         {
-            var (job, sink) = CountJob(before);
+            var (job, sink) = CountJob(before, keyedChaining);
             var client = runtime.Submit(job.Build());
+            Assert.Equal(keyedChaining && before == 1 ? 1 : 2, client.Plan.Vertices.Count); // source+map, then count+sink behind the key-by
             while (sink.Count < Records / 5) await Task.Delay(20);
             path = await client.TriggerSavepointAsync(Path.Combine(_dir, "savepoints"), stop: true);
             var result = await client.Completion.WaitAsync(TimeSpan.FromMinutes(1));
@@ -48,8 +51,9 @@ public sealed class SavepointTests : IDisposable
         Assert.True(File.Exists(Path.Combine(path, "_metadata")));
         await using (var runtime = LocalRuntime.Start())
         {
-            var (job, sink) = CountJob(after);
+            var (job, sink) = CountJob(after, keyedChaining);
             var client = runtime.Submit(job.Build(), new JobRunOptions { FromSavepoint = path });
+            Assert.Equal(keyedChaining && after == 1 ? 1 : 2, client.Plan.Vertices.Count);
             var result = await client.Completion.WaitAsync(TimeSpan.FromMinutes(1));
             Assert.True(result.State == JobState.Finished, $"{result.State} {result.Failure}");
             Assert.NotNull(result.RestoredFrom);
