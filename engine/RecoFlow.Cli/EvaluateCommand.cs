@@ -31,7 +31,10 @@ public static class EvaluateCommand
         var catalog = new Option<string?>("--catalog") { Description = "item catalogue (MovieLens movies.csv); default: movies.csv beside a MovieLens input" };
         var theta = new Option<double>("--dpp-theta") { Description = "DPP knob in [0,1]; 1 = off", DefaultValueFactory = _ => 1 };
         var candidates = new Option<int>("--dpp-candidates") { Description = "candidates the DPP re-ranks", DefaultValueFactory = _ => 50 };
-        var relevance = new Option<string>("--dpp-relevance") { Description = "relevance the DPP uses: logrank, rank, minmax or score", DefaultValueFactory = _ => "logrank" };
+        var relevance = new Option<string>("--dpp-relevance") { Description = "relevance the DPP uses: logrank, rank, minmax, score or calibrated", DefaultValueFactory = _ => "logrank" };
+        var shrink = new Option<double>("--dpp-shrink") { Description = "shrink of the DPP kernel's similarity toward the identity, in (0,1]; 1 = unchanged", DefaultValueFactory = _ => 1 };
+        var dppPool = new Option<string>("--dpp-pool") { Description = "candidates the DPP re-ranks: top or genre (top plus the best --dpp-per-genre of each category)", DefaultValueFactory = _ => "top" };
+        var perGenre = new Option<int>("--dpp-per-genre") { Description = "with --dpp-pool genre: items of each category added to the pool", DefaultValueFactory = _ => 6 };
         var kernel = new Option<string>("--dpp-kernel") { Description = "similarity of the DPP kernel: cosine or jaccard", DefaultValueFactory = _ => "cosine" };
         var rescore = new Option<string>("--rescore") { Description = "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", DefaultValueFactory = _ => "none" };
         var interval = new Option<string>("--publish-interval") { Description = "event time between item-model versions", DefaultValueFactory = _ => "1m" };
@@ -41,15 +44,17 @@ public static class EvaluateCommand
         var retrainWindow = new Option<string>("--retrain-window") { Description = "event time of positive interactions a refit learns from", DefaultValueFactory = _ => "24h" };
         var mf = new Option<bool>("--mf-baseline") { Description = "add a matrix factorisation trained once on the first 20 % of the log as baseline batch_mf" };
         var cmd = new Command("evaluate", "replay a log through the recommendation job and print recall@K, NDCG@K, MRR, diversity, coverage, Gini, novelty and latency, with baselines")
-            { input, format, k, json, catalog, theta, candidates, relevance, kernel, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow };
+            { input, format, k, json, catalog, theta, candidates, relevance, shrink, dppPool, perGenre, kernel, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new EvaluationOptions(r.GetValue(input)!, r.GetValue(format)!, r.GetValue(k), r.GetValue(catalog), r.GetValue(theta), r.GetValue(candidates),
                 Api.JobParameters.ParseDuration(r.GetValue(interval)!) ?? throw new UsageException("--publish-interval must be a duration like 1m"),
                 r.GetValue(maxEvents), r.GetValue(testFrom), r.GetValue(mf))
             {
-                DppRelevance = ParseEnum<DppRelevance>(r.GetValue(relevance)!, "--dpp-relevance") is var rel && rel != DppRelevance.Calibrated ? rel
-                    : throw new UsageException("--dpp-relevance calibrated is not available in the job yet (bench only); use logrank, rank, minmax or score"),
+                DppRelevance = ParseEnum<DppRelevance>(r.GetValue(relevance)!, "--dpp-relevance"),
+                DppShrink = r.GetValue(shrink),
+                DppPool = ParseEnum<DppPool>(r.GetValue(dppPool)!, "--dpp-pool"),
+                DppPerGenre = r.GetValue(perGenre),
                 DppKernel = ParseEnum<DppKernel>(r.GetValue(kernel)!, "--dpp-kernel"),
                 Rescore = r.GetValue(rescore) is "none" or "ftrl" or "tree" or "ftrl+tree" ? r.GetValue(rescore)! : throw new UsageException("--rescore must be none, ftrl, tree or ftrl+tree"),
                 RetrainInterval = Api.JobParameters.ParseDuration(r.GetValue(retrain)!) ?? throw new UsageException("--retrain-interval must be a duration like 1h"),
@@ -67,6 +72,9 @@ public static class EvaluateCommand
     {
         public DppRelevance DppRelevance { get; init; } = DppRelevance.LogRank;
         public DppKernel DppKernel { get; init; } = DppKernel.Cosine;
+        public double DppShrink { get; init; } = 1;
+        public DppPool DppPool { get; init; } = DppPool.Top;
+        public int DppPerGenre { get; init; } = 6;
         public string Rescore { get; init; } = "none";
 
         /// <summary>Sliding-window refits of the item factors (zero: off, the evaluation default).</summary>
@@ -86,6 +94,9 @@ public static class EvaluateCommand
     {
         if (o.K < 1) throw new UsageException("--k must be at least 1");
         if (o.DppTheta is < 0 or > 1) throw new UsageException("--dpp-theta must be in [0, 1]");
+        if (!(o.DppShrink is > 0 and <= 1)) throw new UsageException("--dpp-shrink must be in (0, 1]");
+        if (o.DppPerGenre < 0) throw new UsageException("--dpp-per-genre must not be negative");
+        if (o.DppRelevance == DppRelevance.Calibrated && o.Rescore != "none") throw new UsageException("--dpp-relevance calibrated is not combined with --rescore");
         if (o.TestFrom is < 0 or >= 1) throw new UsageException("--test-from must be in [0, 1)");
         var publish = o.PublishInterval ?? TimeSpan.FromMinutes(1);
         if (o.RetrainInterval > TimeSpan.Zero && (publish <= TimeSpan.Zero || o.RetrainInterval.Ticks % publish.Ticks != 0))
@@ -175,6 +186,9 @@ public static class EvaluateCommand
                 DppCandidates = o.DppCandidates,
                 DppRelevance = o.DppRelevance,
                 DppKernel = o.DppKernel,
+                DppShrink = o.DppShrink,
+                DppPool = o.DppPool,
+                DppPerGenre = o.DppPerGenre,
                 FtrlRescoring = o.Rescore.Contains("ftrl", StringComparison.Ordinal),
                 TreeRescoring = o.Rescore.Contains("tree", StringComparison.Ordinal),
                 EmitProbes = true,

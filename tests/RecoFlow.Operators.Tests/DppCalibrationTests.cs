@@ -1,3 +1,5 @@
+using MessagePack;
+using MessagePack.Resolvers;
 using RecoFlow.Operators.Events;
 using RecoFlow.Operators.Ranking;
 
@@ -62,6 +64,53 @@ public class DppCalibrationTests
         Assert.Equal(3, best);
         Assert.True(p[3] > 0.5, $"p[3] = {p[3]}");
         Assert.True(p[0] < 0.2, $"p[0] = {p[0]}");
+    }
+
+    [Fact]
+    public void CalibratorOverCallerKeptStateMatchesTheBuiltInStateAndRoundTrips()
+    {
+        int[][] cats = [[0], [0, 1], [1], [1, 2], [2], [2]];
+        int[] candidates = [0, 1, 2, 3, 4, 5];
+        float[] scores = [1f, 0.9f, 0.8f, 0.7f, 0.6f, 0.5f];
+        var inner = new HitCalibrator(cats, 3);
+        var outer = new HitCalibrator(cats, 3);
+        var model = new HitCalibratorState();
+        var user = new HitCalibratorUser();
+        outer.Bind(model);
+        var p = new double[6];
+        var q = new double[6];
+        var rng = new Random(4);
+        for (int t = 0; t < 500; t++)
+        {
+            long now = t * 60_000L;
+            inner.Predict(1, now, candidates, scores, p);
+            outer.Predict(user, now, candidates, scores, q, keep: true);
+            Assert.Equal(p, q);
+            int item = rng.Next(3) == 0 ? candidates[rng.Next(6)] : candidates[2];
+            bool positive = rng.Next(4) != 0;
+            inner.Learn(new FeedbackEvent(1, item, InteractionType.Rating, positive ? 5f : 1f, now + 1));
+            outer.Learn(user, item, positive, now + 1);
+        }
+
+        Assert.Equal(inner.Weights.ToArray(), model.Weights);
+        Assert.True(model.GlobalLists > 0);
+        outer.Predict(user, 40_000_000L, candidates, scores, q, keep: true);
+        Assert.NotNull(user.PendingFeatures);
+
+        // The state objects are the whole model: a fresh calibrator over deserialised copies predicts and learns alike.
+        var options = ContractlessStandardResolver.Options;
+        var model2 = MessagePackSerializer.Deserialize<HitCalibratorState>(MessagePackSerializer.Serialize(model, options), options);
+        var user2 = MessagePackSerializer.Deserialize<HitCalibratorUser>(MessagePackSerializer.Serialize(user, options), options);
+        var restored = new HitCalibrator(cats, 3);
+        restored.Bind(model2);
+        outer.Learn(user, candidates[2], true, 40_000_001L);
+        restored.Learn(user2, candidates[2], true, 40_000_001L);
+        Assert.Equal(model.Weights, model2.Weights);
+        Assert.Null(user2.PendingCandidates);
+        outer.Predict(user, 40_100_000L, candidates, scores, p, keep: false);
+        restored.Predict(user2, 40_100_000L, candidates, scores, q, keep: false);
+        Assert.Equal(p, q);
+        Assert.Null(user2.PendingCandidates);
     }
 
     private static int Greedy(IItemSimilarity sim, int n, int k) =>

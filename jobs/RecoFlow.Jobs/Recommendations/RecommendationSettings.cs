@@ -43,8 +43,11 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("dpp-theta", "DPP relevance/diversity knob in [0,1]; 1 = off", "1"),
         new("dpp-candidates", "candidates the DPP re-ranks", "50"),
         new("weight-category", "weight of the user's category affinity in the score (popularity and co-visitation weigh 0.5)", "0.3"),
-        new("dpp-relevance", "relevance the DPP uses: logrank, rank, minmax or score (of the blend score)", "logrank"),
+        new("dpp-relevance", "relevance the DPP uses: logrank, rank, minmax or score (of the blend score), or calibrated (online hit probability)", "logrank"),
         new("dpp-kernel", "similarity of the DPP kernel: cosine or jaccard (of the item categories)", "cosine"),
+        new("dpp-shrink", "shrink of the DPP kernel's similarity toward the identity, S' = (1 - g)I + gS, g in (0,1]; 1 = unchanged", "1"),
+        new("dpp-pool", "candidates the DPP re-ranks: top (the best dpp-candidates) or genre (those plus the best dpp-per-genre of each category)", "top"),
+        new("dpp-per-genre", "with dpp-pool genre: items of each category added to the pool", "6"),
         new("rescore", "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", "none"),
         new("serendipity", "share of slots for items outside the user's usual categories", "0"),
         new("publish-interval", "event time between item-model versions", "1m"),
@@ -69,13 +72,20 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         if (theta is < 0 or > 1) throw new JobParameterException("parameter 'dpp-theta' must be in [0, 1]");
         double share = p.GetDouble("serendipity");
         if (share is < 0 or > 1) throw new JobParameterException("parameter 'serendipity' must be in [0, 1]");
-        if (!Enum.TryParse<DppRelevance>(p.GetString("dpp-relevance"), ignoreCase: true, out var relevance) || !Enum.IsDefined(relevance)
-            || relevance == DppRelevance.Calibrated) // needs the hit-probability model, which only the single-process hybrid has so far
-            throw new JobParameterException("parameter 'dpp-relevance' must be logrank, rank, minmax or score");
+        if (!Enum.TryParse<DppRelevance>(p.GetString("dpp-relevance"), ignoreCase: true, out var relevance) || !Enum.IsDefined(relevance))
+            throw new JobParameterException("parameter 'dpp-relevance' must be logrank, rank, minmax, score or calibrated");
+        double shrink = p.GetDouble("dpp-shrink");
+        if (!(shrink is > 0 and <= 1)) throw new JobParameterException("parameter 'dpp-shrink' must be in (0, 1]");
+        if (!Enum.TryParse<DppPool>(p.GetString("dpp-pool"), ignoreCase: true, out var dppPool) || !Enum.IsDefined(dppPool))
+            throw new JobParameterException("parameter 'dpp-pool' must be top or genre");
+        int perGenre = p.GetInt("dpp-per-genre");
+        if (perGenre < 0) throw new JobParameterException("parameter 'dpp-per-genre' must not be negative");
         if (!Enum.TryParse<DppKernel>(p.GetString("dpp-kernel"), ignoreCase: true, out var kernel) || !Enum.IsDefined(kernel))
             throw new JobParameterException("parameter 'dpp-kernel' must be cosine or jaccard");
         var rescore = p.GetString("rescore");
         if (rescore is not ("none" or "ftrl" or "tree" or "ftrl+tree")) throw new JobParameterException("parameter 'rescore' must be none, ftrl, tree or ftrl+tree");
+        if (relevance == DppRelevance.Calibrated && rescore != "none")
+            throw new JobParameterException("parameter 'dpp-relevance' calibrated is not combined with 'rescore' (the calibrator learns from the blend's order)");
         int k = p.GetInt("k");
         if (k < 1) throw new JobParameterException("parameter 'k' must be at least 1");
         var interval = p.GetDuration("publish-interval");
@@ -96,7 +106,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
             new ItemModelOptions(PublishInterval: interval, RetrainInterval: retrain, RetrainWindow: retrainWindow,
                 RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs),
             new ScoringOptions(K: k, WeightCategory: (float)p.GetDouble("weight-category"), DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),
-                DppRelevance: relevance, DppKernel: kernel, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
+                DppRelevance: relevance, DppKernel: kernel, DppPool: dppPool, DppPerGenre: perGenre, DppShrink: shrink, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
                 TreeRescoring: rescore.Contains("tree", StringComparison.Ordinal), SerendipityShare: share,
                 VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists"),
                 VersionReportLists: p.GetLong("versions-report-lists")),

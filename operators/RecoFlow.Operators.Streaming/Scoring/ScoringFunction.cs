@@ -23,12 +23,19 @@ namespace RecoFlow.Operators.Streaming.Scoring;
 /// <para>Score of item i: w_mf·p_u·q_i + w_co·co(i)/max co + w_pop·pop(i)/max pop + w_cat·cat(i)/max cat over items with
 /// positive popularity, co(i) = Σ_j decay^j·w(seed_j, i)/√pop(i) over the user's recent positives, cat(i) the mean
 /// affinity of i's categories; then optional DPP re-ranking of the top candidates (category kernel, <see cref="ScoringOptions.DppKernel"/>) and
-/// serendipity injection.</para>
+/// serendipity injection. The DPP's pool is the top <see cref="ScoringOptions.DppCandidates"/> or, with
+/// <see cref="DppPool.Genre"/>, those plus the best <see cref="ScoringOptions.DppPerGenre"/> of each category
+/// (<see cref="CandidatePool"/>); its kernel may be shrunk toward the identity (<see cref="ScoringOptions.DppShrink"/>).</para>
+/// <para>Calibrated relevance (<see cref="DppRelevance.Calibrated"/>): the relevance of a pool item is 100 times its
+/// hit probability from the subtask's <see cref="HitCalibrator"/>, learned prequentially: the features of the list
+/// served to a user (a probe, an interaction list or a request) are kept in the user's keyed state and labelled by the
+/// user's next positive event before that event is learned by anything (user factors, the calibrator's context).</para>
 /// <para>Erasure: an <see cref="UserEvent.IsErasure"/> event clears all keyed state of its user and emits an empty list
 /// with trigger "erased"; the erasures in <paramref name="erasedUsers"/> (the erasure log) are cleared whenever the
 /// function opens, after the state was restored.</para>
 /// <para>State: <see cref="UserScoringState"/> per user; the latest list per user (<see cref="LatestDescriptor"/>);
-/// the model store in broadcast state.</para>
+/// the model store, the re-scorers' models and the calibrator's weights (<see cref="HitCalibratorState"/>) in
+/// broadcast state; the calibrator's per-user context and pending list in <see cref="UserScoringState.Calibration"/>.</para>
 /// </summary>
 public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? options = null, Func<IReadOnlyDictionary<string, long>>? erasedUsers = null)
     : KeyedBroadcastProcessFunction<string, ProfiledEvent, ModelMessage, Recommendation>
@@ -36,6 +43,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     public const string StoreKey = "model";
     public static readonly MapStateDescriptor<string, ModelStore> ModelDescriptor = new("item-model-versions");
     public static readonly MapStateDescriptor<string, RescorerState> RescorerDescriptor = new("rescorer");
+    public static readonly MapStateDescriptor<string, HitCalibratorState> CalibratorDescriptor = new("dpp-calibrator");
     public static readonly ValueStateDescriptor<UserScoringState> UserDescriptor = new("user-scoring");
     public static readonly ValueStateDescriptor<Recommendation> LatestDescriptor = new("latest-recommendations");
 
@@ -51,6 +59,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private DppReranker? _dpp;
     private SerendipityInjector? _serendipity;
     private Rescorer _rescorer = new(false, false);
+    private HitCalibrator? _calibrator;
+    private readonly List<int> _genrePool = [];
     private float[] _score = [];
     private float[] _co = [];
     private Candidate[] _pool = [];
@@ -71,7 +81,11 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         Users.Erasures.Apply(erasedUsers, _backend!);
         _categories = [];
         _similarity = _o.DppKernel == DppKernel.Cosine ? new CategoryCosineSimilarity(_categories) : new CategoryJaccardSimilarity(_categories);
+        if (_o.DppShrink < 1) _similarity = new ShrunkSimilarity(_similarity, _o.DppShrink);
         _dpp = _o.DppTheta is double t && t < 1 ? new DppReranker(t, relevance: _o.DppRelevance) : null;
+        _calibrator = _dpp is not null && _o.DppRelevance == DppRelevance.Calibrated
+            ? new HitCalibrator(_categories, _catalog.CategoryNames.Count, _o.DppCalibration)
+            : null;
         _serendipity = _o.SerendipityShare > 0 ? new SerendipityInjector(_o.SerendipityShare) : null;
         _rescorer = new Rescorer(_o.FtrlRescoring, _o.TreeRescoring);
         _score = [];
@@ -90,6 +104,11 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         {
             var rescorers = context.GetBroadcastState(RescorerDescriptor);
             if (!rescorers.ContainsKey(StoreKey)) rescorers[StoreKey] = Rescorer.NewState(_o.RescoreHashBits);
+        }
+        if (_calibrator is not null)
+        {
+            var calibrators = context.GetBroadcastState(CalibratorDescriptor);
+            if (!calibrators.ContainsKey(StoreKey)) calibrators[StoreKey] = new HitCalibratorState();
         }
         if (value.Delta is { } d)
         {
@@ -134,11 +153,17 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         if (store?.AdvanceTo(e.TimestampMs) > 0) Report(store, "activated", context, e.TimestampMs);
         var rescorer = _rescorer.Enabled && context.GetBroadcastState(RescorerDescriptor).TryGetValue(StoreKey, out var rs) ? rs : null;
         var st = _user!.Value ?? new UserScoringState { RngState = _o.Seed ^ StableHash(e.UserKey) };
+        if (_calibrator is not null && context.GetBroadcastState(CalibratorDescriptor).TryGetValue(StoreKey, out var cs))
+        {
+            _calibrator.Bind(cs);
+            st.Calibration ??= new HitCalibratorUser();
+        }
         long version = store?.CurrentVersion ?? 0;
         if (e.IsRequest)
         {
             var answer = Recommend(store, rescorer, st, value.After, e, "request");
             _latest!.Update(answer);
+            if (st.Calibration is not null) _user.Update(st);
             output.Collect(answer);
             return;
         }
@@ -158,12 +183,18 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
                 if (rescorer is not null && store is not null)
                 {
                     // The pool and list the user would have been served before this event: its features are those of that moment.
-                    var served = Recommend(store, rescorer, st, value.Before, e, "probe");
+                    var served = Recommend(store, rescorer, st, value.Before, e, "probe", serve: false);
                     LearnRescorer(rescorer, store, served.Items, e);
                 }
             }
         }
 
+        // Prequential: the event labels the list last served to the user before anything else learns from it.
+        if (st.Calibration is { } cal)
+        {
+            if (store is not null) EnsureCategories(store);
+            _calibrator!.Learn(cal, store?.IndexOf(e.ItemId) ?? -1, e.IsPositive, e.TimestampMs);
+        }
         Learn(store, st, value);
 
         if (_o.EmitAfterEvent)
@@ -244,7 +275,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         for (int f = 0; f < p.Length; f++) p[f] += _o.FoldInLearnRate * (err * q[f] - _o.FoldInRegularization * p[f]);
     }
 
-    private Recommendation Recommend(ModelStore? store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, string trigger)
+    /// <param name="serve">False when the list is only recomputed (not served): the calibrator keeps nothing for it.</param>
+    private Recommendation Recommend(ModelStore? store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, string trigger, bool serve = true)
     {
         int k = _o.K;
         _poolCount = 0;
@@ -256,7 +288,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             _score = new float[Math.Max(n, _score.Length * 2)];
             _co = new float[_score.Length];
         }
-        while (_categories.Count < n) _categories.Add(_catalog.CategoryIds(store.Ids[_categories.Count]));
+        EnsureCategories(store);
 
         Span<float> s = _score.AsSpan(0, n);
         double maxPop = 0;
@@ -332,8 +364,18 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         }
         else
         {
-            var pool = new int[Math.Max(k, _o.DppCandidates)];
-            int m = TopK.Select(s, n, pool);
+            int[] pool;
+            int m;
+            if (_dpp is not null && _o.DppPool == DppPool.Genre)
+            {
+                m = CandidatePool.Build(s[..n], Math.Max(k, _o.DppCandidates), _categories, _catalog.CategoryNames.Count, _o.DppPerGenre, _genrePool);
+                pool = [.. _genrePool];
+            }
+            else
+            {
+                pool = new int[Math.Max(k, _o.DppCandidates)];
+                m = TopK.Select(s, n, pool);
+            }
             var ranked = pool.AsSpan(0, m);
             var rel = new float[m];
             for (int j = 0; j < m; j++) rel[j] = s[ranked[j]];
@@ -364,6 +406,12 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
                 reordered.CopyTo(_pool, 0);
                 _poolCount = m;
             }
+            if (_calibrator is not null && st.Calibration is { } cal)
+            {
+                var probability = new double[m];
+                _calibrator.Predict(cal, e.TimestampMs, ranked, rel, probability, keep: serve);
+                for (int j = 0; j < m; j++) rel[j] = (float)(100 * probability[j]);
+            }
             if (_dpp is not null)
             {
                 var reranked = new int[m];
@@ -390,6 +438,12 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             scores[j] = s[chosen[j]];
         }
         return new Recommendation(e.UserKey, items, scores, store.CurrentVersion, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
+    }
+
+    /// <summary>The categories of every item of the store, by store index (indices only grow).</summary>
+    private void EnsureCategories(ModelStore store)
+    {
+        while (_categories.Count < store.Count) _categories.Add(_catalog.CategoryIds(store.Ids[_categories.Count]));
     }
 
     /// <summary>FNV-1a over the UTF-16 code units: the same in every process (unlike string.GetHashCode).</summary>

@@ -10,6 +10,10 @@ namespace RecoFlow.Operators.Streaming.Scoring;
 /// <param name="DppCandidates">How many of the best-scored items the DPP re-ranks.</param>
 /// <param name="DppRelevance">How the DPP turns blend scores into relevance (rank-based is independent of the blend's scale).</param>
 /// <param name="DppKernel">The similarity of the DPP kernel (category cosine tracks the Jaccard ILD metric best).</param>
+/// <param name="DppPool">Which candidates the DPP re-ranks: the blend's top <paramref name="DppCandidates"/>, or those plus the best <paramref name="DppPerGenre"/> of each category (<see cref="CandidatePool"/>).</param>
+/// <param name="DppPerGenre">With <see cref="Ranking.DppPool.Genre"/>: how many of the best items of each category join the pool.</param>
+/// <param name="DppShrink">Shrinks the DPP kernel's similarity toward the identity, S' = (1 − γ)·I + γ·S (<see cref="ShrunkSimilarity"/>); 1 = unchanged.</param>
+/// <param name="DppCalibration">With <see cref="DppRelevance.Calibrated"/>: the settings of the online hit-probability model (<see cref="HitCalibrator"/>).</param>
 /// <param name="FtrlRescoring">Re-score the candidate pool with the online FTRL-Proximal model (<see cref="Rescorer"/>).</param>
 /// <param name="TreeRescoring">Add the online Hoeffding tree's log hit probability to the re-score.</param>
 /// <param name="RescoreHashBits">Size of the FTRL model's hashed feature space (2^bits coordinates).</param>
@@ -31,6 +35,10 @@ public sealed record ScoringOptions(
     int DppCandidates = 50,
     DppRelevance DppRelevance = DppRelevance.LogRank,
     DppKernel DppKernel = DppKernel.Cosine,
+    DppPool DppPool = DppPool.Top,
+    int DppPerGenre = 6,
+    double DppShrink = 1,
+    HitCalibratorOptions? DppCalibration = null,
     double SerendipityShare = 0,
     bool FtrlRescoring = false,
     bool TreeRescoring = false,

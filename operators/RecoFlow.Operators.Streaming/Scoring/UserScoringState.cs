@@ -1,3 +1,5 @@
+using RecoFlow.Operators.Ranking;
+
 namespace RecoFlow.Operators.Streaming.Scoring;
 
 /// <summary>Keyed state of <see cref="ScoringFunction"/> for one user (MessagePack, contractless).</summary>
@@ -12,4 +14,6 @@ public sealed class UserScoringState
     public string[]? LastServed { get; set; }
     public long LastServedVersion { get; set; }
     public ulong RngState { get; set; }
+    /// <summary>With calibrated DPP relevance: the user's context and the features of the list last served, waiting for the user's next positive event.</summary>
+    public HitCalibratorUser? Calibration { get; set; }
 }

@@ -31,6 +31,42 @@ public sealed record HitCalibratorOptions(
 /// their mean share among the user's last 10 positives (alone and times ln(1 + j)), the number of categories (0–6+),
 /// and whether none of them occurs in the user's history.</para>
 /// </summary>
+/// <summary>
+/// The shared part of a <see cref="HitCalibrator"/>'s state: the weights and the global hit counts (MessagePack,
+/// contractless, so that a streaming operator can keep it in its checkpointed state).
+/// </summary>
+public sealed class HitCalibratorState
+{
+    public double[] Weights { get; set; } = new double[HitCalibrator.Dimension];
+    /// <summary>Lists labelled so far.</summary>
+    public double GlobalLists { get; set; }
+    /// <summary>Labelled lists whose event item was in the pool's top 10.</summary>
+    public double GlobalHits { get; set; }
+}
+
+/// <summary>
+/// The per-user part of a <see cref="HitCalibrator"/>'s state: the user's context and the features of the list last
+/// served, waiting for the user's next positive event (MessagePack, contractless).
+/// </summary>
+public sealed class HitCalibratorUser
+{
+    /// <summary>Positive events per category.</summary>
+    public double[] Genres { get; set; } = [];
+    /// <summary>The last positive items, oldest first.</summary>
+    public List<int> Recent { get; set; } = [];
+    public int Positives { get; set; }
+    public long LastMs { get; set; }
+    public bool HasLast { get; set; }
+    /// <summary>Decayed count of the user's labelled lists.</summary>
+    public double Lists { get; set; }
+    /// <summary>Decayed count of the user's labelled lists whose event item was in the pool's top 10.</summary>
+    public double Hits { get; set; }
+    /// <summary>Candidates of the list last served (null: nothing waits for a label).</summary>
+    public int[]? PendingCandidates { get; set; }
+    /// <summary>Their features, <see cref="HitCalibrator.Dimension"/> per candidate.</summary>
+    public double[]? PendingFeatures { get; set; }
+}
+
 public sealed class HitCalibrator
 {
     /// <summary>Length of the feature vector.</summary>
@@ -42,11 +78,9 @@ public sealed class HitCalibrator
     private readonly IReadOnlyList<int[]> _categories;
     private readonly int _categoryCount;
     private readonly HitCalibratorOptions _o;
-    private readonly double[] _w = new double[Dimension];
-    private readonly Dictionary<int, UserContext> _users = [];
-    private readonly Dictionary<int, (int[] Candidates, double[] Features)> _pending = [];
-    private double _globalLists;
-    private double _globalHits;
+    private readonly Dictionary<int, HitCalibratorUser> _users = [];
+    private HitCalibratorState _model = new();
+    private double[] _w;
 
     public HitCalibrator(IReadOnlyList<int[]> itemCategories, int categoryCount, HitCalibratorOptions? options = null)
     {
@@ -54,31 +88,58 @@ public sealed class HitCalibrator
         ArgumentOutOfRangeException.ThrowIfNegative(categoryCount);
         _categoryCount = categoryCount;
         _o = options ?? new HitCalibratorOptions();
+        _w = _model.Weights;
     }
 
     /// <summary>The current weights (for inspection and tests).</summary>
     public ReadOnlySpan<double> Weights => _w;
+
+    /// <summary>The number of categories the genre features count.</summary>
+    public int CategoryCount => _categoryCount;
+
+    /// <summary>
+    /// Makes <paramref name="state"/> the weights and global counts this calibrator reads and updates (the calibrator
+    /// keeps no other model state), for callers that keep the state themselves.
+    /// </summary>
+    public void Bind(HitCalibratorState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Weights.Length != Dimension) state.Weights = new double[Dimension];
+        _model = state;
+        _w = state.Weights;
+    }
 
     /// <summary>
     /// Writes into <paramref name="probability"/> the estimated hit probability of each candidate (candidates best blend
     /// score first, <paramref name="scores"/> aligned) for a list served to <paramref name="user"/> at
     /// <paramref name="nowMs"/>, and keeps the features until the user's next positive event labels them.
     /// </summary>
-    public void Predict(int user, long nowMs, ReadOnlySpan<int> candidates, ReadOnlySpan<float> scores, Span<double> probability)
+    public void Predict(int user, long nowMs, ReadOnlySpan<int> candidates, ReadOnlySpan<float> scores, Span<double> probability) =>
+        Predict(User(user), nowMs, candidates, scores, probability, keep: true);
+
+    /// <summary>
+    /// <see cref="Predict(int, long, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{double})"/> over a user state kept by
+    /// the caller; with <paramref name="keep"/> false the list is only scored (it was not served) and nothing waits for
+    /// a label.
+    /// </summary>
+    public void Predict(HitCalibratorUser user, long nowMs, ReadOnlySpan<int> candidates, ReadOnlySpan<float> scores, Span<double> probability, bool keep)
     {
+        ArgumentNullException.ThrowIfNull(user);
         int n = candidates.Length;
         if (scores.Length != n || probability.Length < n) throw new ArgumentException("scores and probability must align with candidates");
+        Fit(user);
         var x = new double[n * Dimension];
-        UserContext? ctx = _users.GetValueOrDefault(user);
-        double rel = Math.Log(UserRate(ctx) / GlobalRate());
+        double rel = Math.Log(UserRate(user) / GlobalRate());
         for (int j = 0; j < n; j++)
         {
             Span<double> row = x.AsSpan(j * Dimension, Dimension);
-            Features(ctx, nowMs, candidates, scores, j, rel, row);
+            Features(user, nowMs, candidates, scores, j, rel, row);
             probability[j] = Sigmoid(Dot(row));
         }
 
-        _pending[user] = (candidates.ToArray(), x);
+        if (!keep) return;
+        user.PendingCandidates = candidates.ToArray();
+        user.PendingFeatures = x;
     }
 
     /// <summary>
@@ -86,13 +147,22 @@ public sealed class HitCalibrator
     /// last served to its user (the event's item is the positive when it was among that list's candidates), then the
     /// event updates the user's context.
     /// </summary>
-    public void Learn(in FeedbackEvent e)
+    public void Learn(in FeedbackEvent e) => Learn(User(e.User), e.Item, e.IsPositive, e.TimestampMs);
+
+    /// <summary>
+    /// <see cref="Learn(in FeedbackEvent)"/> over a user state kept by the caller: the event of
+    /// <paramref name="user"/> on <paramref name="item"/> (−1: an item without categories that no list held).
+    /// </summary>
+    public void Learn(HitCalibratorUser user, int item, bool positive, long timestampMs)
     {
-        if (e.IsPositive && _pending.Remove(e.User, out var pending))
+        ArgumentNullException.ThrowIfNull(user);
+        Fit(user);
+        if (positive && user.PendingCandidates is { } candidates && user.PendingFeatures is { } x)
         {
-            double[] x = pending.Features;
-            int hitIndex = Array.IndexOf(pending.Candidates, e.Item);
-            int n = pending.Candidates.Length;
+            user.PendingCandidates = null;
+            user.PendingFeatures = null;
+            int hitIndex = item < 0 ? -1 : Array.IndexOf(candidates, item);
+            int n = candidates.Length;
             for (int j = 0; j < n; j++)
             {
                 Span<double> row = x.AsSpan(j * Dimension, Dimension);
@@ -104,28 +174,37 @@ public sealed class HitCalibrator
             }
 
             bool hit = hitIndex is >= 0 and < 10;
-            UserContext u = User(e.User);
-            u.Lists = u.Lists * _o.UserDecay + 1;
-            u.Hits = u.Hits * _o.UserDecay + (hit ? 1 : 0);
-            _globalLists++;
-            if (hit) _globalHits++;
+            user.Lists = user.Lists * _o.UserDecay + 1;
+            user.Hits = user.Hits * _o.UserDecay + (hit ? 1 : 0);
+            _model.GlobalLists++;
+            if (hit) _model.GlobalHits++;
         }
 
-        UserContext c = User(e.User);
-        c.LastMs = e.TimestampMs;
-        c.HasLast = true;
-        if (!e.IsPositive) return;
-        c.Positives++;
+        user.LastMs = timestampMs;
+        user.HasLast = true;
+        if (!positive) return;
+        user.Positives++;
         if (_categoryCount == 0) return;
-        foreach (int g in CategoriesOf(e.Item)) c.Genres[g]++;
-        c.Recent.Enqueue(e.Item);
-        if (c.Recent.Count > RecentCount) c.Recent.Dequeue();
+        foreach (int g in CategoriesOf(item)) user.Genres[g]++;
+        user.Recent.Add(item);
+        if (user.Recent.Count > RecentCount) user.Recent.RemoveAt(0);
     }
 
     /// <summary>Whether a list served to <paramref name="user"/> still waits for its label.</summary>
-    public bool IsPending(int user) => _pending.ContainsKey(user);
+    public bool IsPending(int user) => _users.TryGetValue(user, out var u) && u.PendingCandidates is not null;
 
-    private void Features(UserContext? ctx, long nowMs, ReadOnlySpan<int> candidates, ReadOnlySpan<float> scores, int j, double rel, Span<double> x)
+    /// <summary>Sizes a user state to this calibrator's categories (a restored state may predate new ones).</summary>
+    private void Fit(HitCalibratorUser user)
+    {
+        if (user.Genres.Length < _categoryCount)
+        {
+            var g = new double[_categoryCount];
+            user.Genres.CopyTo(g, 0);
+            user.Genres = g;
+        }
+    }
+
+    private void Features(HitCalibratorUser? ctx, long nowMs, ReadOnlySpan<int> candidates, ReadOnlySpan<float> scores, int j, double rel, Span<double> x)
     {
         x.Clear();
         double logRank = Math.Log(1 + j);
@@ -152,6 +231,7 @@ public sealed class HitCalibrator
             {
                 foreach (int c in CategoriesOf(item))
                 {
+                    if (c >= _categoryCount) continue;
                     recent[c]++;
                     recentTotal++;
                 }
@@ -162,7 +242,7 @@ public sealed class HitCalibrator
         bool isNew = true;
         foreach (int c in g)
         {
-            double count = ctx?.Genres[c] ?? 0;
+            double count = ctx is not null && c < ctx.Genres.Length ? ctx.Genres[c] : 0;
             if (count > 0) isNew = false;
             double sh = total > 0 ? count / total : 0;
             share += sh;
@@ -197,9 +277,9 @@ public sealed class HitCalibrator
         return b;
     }
 
-    private double GlobalRate() => (_globalHits + 1) / (_globalLists + 10);
+    private double GlobalRate() => (_model.GlobalHits + 1) / (_model.GlobalLists + 10);
 
-    private double UserRate(UserContext? u) =>
+    private double UserRate(HitCalibratorUser? u) =>
         ((u?.Hits ?? 0) + _o.UserPrior * GlobalRate()) / ((u?.Lists ?? 0) + _o.UserPrior);
 
     private double Dot(ReadOnlySpan<double> x)
@@ -211,20 +291,9 @@ public sealed class HitCalibrator
 
     private static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
 
-    private UserContext User(int user)
+    private HitCalibratorUser User(int user)
     {
-        if (!_users.TryGetValue(user, out UserContext? u)) _users[user] = u = new UserContext(_categoryCount);
+        if (!_users.TryGetValue(user, out HitCalibratorUser? u)) _users[user] = u = new HitCalibratorUser { Genres = new double[_categoryCount] };
         return u;
-    }
-
-    private sealed class UserContext(int categories)
-    {
-        public double[] Genres { get; } = new double[categories];
-        public Queue<int> Recent { get; } = new();
-        public int Positives { get; set; }
-        public long LastMs { get; set; }
-        public bool HasLast { get; set; }
-        public double Lists { get; set; }
-        public double Hits { get; set; }
     }
 }

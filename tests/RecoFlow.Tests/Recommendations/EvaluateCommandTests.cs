@@ -39,5 +39,8 @@ public sealed class EvaluateCommandTests
     {
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", "no-such-file.csv", "--format", "movielens"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "xml"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--dpp-shrink", "0"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--dpp-pool", "all"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--dpp-relevance", "calibrated", "--rescore", "ftrl"], new StringWriter()));
     }
 }
