@@ -43,13 +43,11 @@ public static class BenchCommand
             var isQuick = r.GetValue(quick);
             if (r.GetValue(only) is { } onlyList)
             {
-                var parts = onlyList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => p.ToLowerInvariant()).ToHashSet();
-                if (parts.Count == 0 || parts.Except(Parts).FirstOrDefault() is { } unknown && unknown.Length > 0)
-                    throw new UsageException($"--only takes a comma-separated list of {string.Join(", ", Parts)}; got '{onlyList}'");
-                var rowFilter = r.GetValue(engineRows) is { } rowList ? ParseRows(rowList) : null;
+                var parts = ParseList("--only", onlyList, Parts);
+                var rowFilter = r.GetValue(engineRows) is { } rowList ? ParseList("--rows", rowList, EngineRowNames) : null;
                 var events = r.GetValue(engineEvents);
                 if (events is < 10_000) throw new UsageException($"--events must be at least 10000, got {events}");
-                if (events is not null && !parts.Contains("engine")) throw new UsageException("--events needs --only engine");
+                if ((rowFilter is not null || events is not null) && !parts.Contains("engine")) throw new UsageException("--rows and --events need --only engine");
                 await RunPartsAsync(parts, isQuick, r.GetValue(doc), $"recoflow bench --only {string.Join(',', Parts.Where(parts.Contains))}{(isQuick ? " --quick" : "")}", output, ct, rowFilter, events);
                 return 0;
             }
@@ -102,12 +100,13 @@ public static class BenchCommand
     /// <summary>The engine rows, by the names <c>--rows</c> takes.</summary>
     private static readonly string[] EngineRowNames = ["ysb", "q0", "q1", "q2", "q5", "q7", "q8"];
 
-    private static HashSet<string> ParseRows(string list)
+    /// <summary>A comma-separated, case-insensitive selection out of <paramref name="allowed"/>; a usage error names the option otherwise.</summary>
+    private static HashSet<string> ParseList(string option, string list, string[] allowed)
     {
-        var rows = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => p.ToLowerInvariant()).ToHashSet();
-        if (rows.Count == 0 || rows.Except(EngineRowNames).FirstOrDefault() is { } unknown && unknown.Length > 0)
-            throw new UsageException($"--rows takes a comma-separated list of {string.Join(", ", EngineRowNames)}; got '{list}'");
-        return rows;
+        var items = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => p.ToLowerInvariant()).ToHashSet();
+        if (items.Count == 0 || items.Except(allowed).FirstOrDefault() is { } unknown && unknown.Length > 0)
+            throw new UsageException($"{option} takes a comma-separated list of {string.Join(", ", allowed)}; got '{list}'");
+        return items;
     }
 
     /// <summary>YSB and the Nexmark queries on the embedded runtime (checkpoints off and on) against their hand-written loops.</summary>
@@ -139,7 +138,6 @@ public static class BenchCommand
 
     private static async Task RunPartsAsync(HashSet<string> parts, bool quick, string? doc, string command, TextWriter output, CancellationToken ct, HashSet<string>? engineRows = null, int? engineEvents = null)
     {
-        if (engineRows is not null && !parts.Contains("engine")) throw new UsageException("--rows needs --only engine");
         if (parts.Contains("engine")) output.WriteLine(Render(await EngineRowsAsync(quick, ct, engineRows, engineEvents), quick));
         (string Part, string Title, Func<Task<string>> Run)[] sections =
         [
