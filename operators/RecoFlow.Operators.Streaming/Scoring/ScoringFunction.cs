@@ -80,8 +80,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         _catalog = catalog();
         Users.Erasures.Apply(erasedUsers, _backend!);
         _categories = [];
-        _similarity = _o.DppKernel == DppKernel.Cosine ? new CategoryCosineSimilarity(_categories) : new CategoryJaccardSimilarity(_categories);
-        if (_o.DppShrink < 1) _similarity = new ShrunkSimilarity(_similarity, _o.DppShrink);
+        _similarity = DppSimilarity.Create(_o.DppKernel, _categories, _o.DppShrink);
         _dpp = _o.DppTheta is double t && t < 1 ? new DppReranker(t, relevance: _o.DppRelevance) : null;
         _calibrator = _dpp is not null && _o.DppRelevance == DppRelevance.Calibrated
             ? new HitCalibrator(_categories, _catalog.CategoryNames.Count, _o.DppCalibration)

@@ -105,6 +105,18 @@ public enum DppKernel
     Cosine,
 }
 
+/// <summary>Builds the DPP's similarity from its settings, for every recommender that re-ranks by DPP.</summary>
+public static class DppSimilarity
+{
+    /// <summary>The category similarity of <paramref name="kernel"/> over <paramref name="itemCategories"/>, shrunk toward
+    /// the identity (<see cref="ShrunkSimilarity"/>) when <paramref name="shrink"/> is below 1.</summary>
+    public static IItemSimilarity Create(DppKernel kernel, IReadOnlyList<int[]> itemCategories, double shrink = 1)
+    {
+        IItemSimilarity similarity = kernel == DppKernel.Cosine ? new CategoryCosineSimilarity(itemCategories) : new CategoryJaccardSimilarity(itemCategories);
+        return shrink < 1 ? new ShrunkSimilarity(similarity, shrink) : similarity;
+    }
+}
+
 /// <summary>
 /// Similarity from item embeddings: S = (1 + cos(e_a, e_b)) / 2, which maps cosine into [0, 1] and stays positive
 /// semi-definite (Chen, Zhang &amp; Zhou 2018 use the same form). Embeddings are rows of length <c>dimension</c>.

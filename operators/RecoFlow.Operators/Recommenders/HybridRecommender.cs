@@ -117,8 +117,7 @@ public sealed class HybridRecommender : IRecommender
         _o = options ?? throw new ArgumentNullException(nameof(options));
         _itemCategories = itemCategories ?? throw new ArgumentNullException(nameof(itemCategories));
         _categoryCount = categoryCount;
-        _similarity = options.DppKernel == DppKernel.Cosine ? new CategoryCosineSimilarity(itemCategories) : new CategoryJaccardSimilarity(itemCategories);
-        if (options.DppShrink < 1) _similarity = new ShrunkSimilarity(_similarity, options.DppShrink);
+        _similarity = DppSimilarity.Create(options.DppKernel, itemCategories, options.DppShrink);
         _dpp = options.DppTheta is double theta ? new DppReranker(theta, relevance: options.DppRelevance, keepTop: options.DppKeepTop) : null;
         if (_dpp is not null && options.DppRelevance == DppRelevance.Calibrated)
             _calibrator = new HitCalibrator(itemCategories, categoryCount, options.DppCalibration);
