@@ -343,9 +343,14 @@ internal sealed class TransactionalKafkaWriter<T> : KafkaWriterBase<T>, ITwoPhas
 
     private static void Transactional(ProducerConfig config, string transactionalId, int subtask, int slot)
     {
+        Transactional(config, transactionalId);
+        config.ClientId = $"recoflow-sink-{subtask}-{slot}";
+    }
+
+    private static void Transactional(ProducerConfig config, string transactionalId)
+    {
         config.TransactionalId = transactionalId;
         config.EnableIdempotence = true;
-        config.ClientId = $"recoflow-sink-{subtask}-{slot}";
     }
 
     /// <summary>The transactional ids of this writer's producers, slot 0 first.</summary>
@@ -493,7 +498,7 @@ internal sealed class TransactionalKafkaWriter<T> : KafkaWriterBase<T>, ITwoPhas
     /// <summary>InitTransactions on <paramref name="transactionalId"/> with a throw-away producer.</summary>
     private void Fence(string transactionalId)
     {
-        using var producer = BuildProducer(_context, c => { c.TransactionalId = transactionalId; c.EnableIdempotence = true; });
+        using var producer = BuildProducer(_context, c => Transactional(c, transactionalId));
         KafkaRetry.Run(() => { producer.InitTransactions(Options.RequestTimeout); return 0; },
             $"fence transactional id {transactionalId}", Options.MaxWait, Log);
     }
