@@ -9,7 +9,7 @@ using RecoFlow.Operators.Recommenders;
 // lab: hit rate of the hybrid's candidate pool (top dppn plus dpppergenre per genre) by base rank and genre novelty.
 // Prints the prequential table used in docs/recommendation-evaluation.md.
 var inv = CultureInfo.InvariantCulture;
-string dataDir = FindDataDir();
+string dataDir = RecoFlow.Testing.RepositoryData.MovieLensDir();
 var sw = Stopwatch.StartNew();
 ItemCatalog catalog = MovieLensLoader.LoadMovies(Path.Combine(dataDir, "movies.csv"));
 EncodedLog log = EncodedLog.Build(MovieLensLoader.LoadRatings(Path.Combine(dataDir, "ratings.csv")), catalog);
@@ -114,14 +114,6 @@ if (recorder is not null)
     sw.Restart();
     LabExperiments.Run(recorder.Cases, log, opts.DppCandidates);
     Console.WriteLine($"lab {sw.Elapsed.TotalSeconds:0.0}s");
-}
-
-static string FindDataDir()
-{
-    var dir = new DirectoryInfo(AppContext.BaseDirectory);
-    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RecoFlow.sln"))) dir = dir.Parent;
-    if (dir is null) throw new DirectoryNotFoundException("RecoFlow.sln not found above " + AppContext.BaseDirectory);
-    return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "movielens-latest-small"));
 }
 
 /// <summary>Diagnostic wrapper: stops learning after a number of events.</summary>

@@ -5,13 +5,7 @@ namespace RecoFlow.Tests.Recommendations;
 
 public sealed class EvaluateCommandTests
 {
-    private static string MovieLensRatings()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RecoFlow.sln"))) dir = dir.Parent;
-        Assert.NotNull(dir);
-        return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "movielens-latest-small", "ratings.csv"));
-    }
+    private static string MovieLensRatings() => Path.Combine(RecoFlow.Testing.RepositoryData.MovieLensDir(), "ratings.csv");
 
     [Fact]
     public async Task Evaluate_json_has_every_key_and_the_job_beats_the_popularity_baseline_on_a_movielens_sample()
