@@ -10,11 +10,12 @@ using RecoFlow.Operators.Privacy;
 using RecoFlow.Operators.Streaming.Records;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Checkpointing;
+using RecoFlow.Recommendations.Edge;
+using RecoFlow.Recommendations.Edge.Capture;
+using RecoFlow.Recommendations.Edge.Delivery;
+using RecoFlow.Recommendations.Edge.Models;
 using RecoFlow.Server;
-using RecoFlow.Server.Api;
-using RecoFlow.Server.Capture;
-using RecoFlow.Server.Delivery;
-using RecoFlow.Server.Jobs;
+using RecoFlow.ControlPlane;
 
 namespace RecoFlow.Cli;
 
@@ -116,12 +117,15 @@ public sealed class DemoHost : IAsyncDisposable
             publisher = new CountingPublisher(new KafkaEventPublisher(broker.BootstrapServers));
             var jobs = new LocalJobRegistry();
             var models = new DemoModelVersions();
-            var services = new NodeServices { Jobs = jobs, Publisher = publisher, Feed = new InMemoryRecommendationFeed(), Shop = catalog, ErasureLog = erasureLog, Models = models };
             // The demo runs on a laptop: no access token, a random pseudonym key, loopback only.
+            var edge = new RecommendationEdgeModule(
+                RecommendationEdgeOptions.From(null) with { CollectRateLimit = options.CollectRateLimit },
+                new RecommendationEdgeServices { Publisher = publisher, Feed = new InMemoryRecommendationFeed(), Shop = catalog, ErasureLog = erasureLog, Models = models });
+            var services = new NodeServices { Jobs = jobs, Modules = [edge] };
             var http = NodeServerOptions.From(null) with
             {
                 NodeName = "demo", Token = null, TokenGenerated = false, Certificate = options.Certificate,
-                CollectRateLimit = options.CollectRateLimit, Port = options.HttpPort ?? DefaultPort,
+                Port = options.HttpPort ?? DefaultPort,
             };
             NodeHttpServer server;
             var fallback = false;

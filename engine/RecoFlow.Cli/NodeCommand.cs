@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Akka.Configuration;
 using RecoFlow.Cluster.Hosting;
 using RecoFlow.Cluster.Jobs;
+using RecoFlow.Server;
 
 namespace RecoFlow.Cli;
 
@@ -54,9 +55,12 @@ public static class NodeCommand
                 return 1;
             }
             await using var node = started;
-            output.WriteLine($"node up: {settings.Address}, {node.HttpUrl}");
-            if (node.GeneratedToken is { } token)
-                output.WriteLine($"access token for writes (generated; set RECOFLOW_TOKEN or recoflow.http.token to choose one): {token}");
+            var httpOptions = NodeServerOptions.From(settings.Config) with { NodeName = settings.Address };
+            var services = new NodeServices { Jobs = node.Jobs, Operations = node.Jobs, Cluster = node.ClusterView, Modules = NodeModules.For(settings.Config, settings.StateDirectory) };
+            await using var http = await NodeHttpServer.StartAsync(httpOptions, services, stop.Token);
+            output.WriteLine($"node up: {settings.Address}, {http.Url}");
+            if (httpOptions.TokenGenerated)
+                output.WriteLine($"access token for writes (generated; set RECOFLOW_TOKEN or recoflow.http.token to choose one): {httpOptions.Token}");
             output.Flush();
             try { await node.Terminated.WaitAsync(stop.Token); }
             catch (OperationCanceledException) { }
@@ -66,6 +70,7 @@ public static class NodeCommand
                 return 1;
             }
             output.WriteLine("node leaving the cluster");
+            await http.DisposeAsync();
             await node.LeaveAsync();
             output.WriteLine("node left");
             return 0;

@@ -1,33 +1,28 @@
 using System.Net;
 using System.Reflection;
-using System.Security.Cryptography;
 using System.Text.Json;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
-using RecoFlow.Operators.Privacy;
+using RecoFlow.ControlPlane;
 using RecoFlow.Server.Api;
-using RecoFlow.Server.Capture;
-using RecoFlow.Server.Cluster;
-using RecoFlow.Server.Delivery;
 using RecoFlow.Server.Jobs;
 using RecoFlow.Server.Metrics;
+using RecoFlow.Runtime.Execution;
 
 namespace RecoFlow.Server;
 
 /// <summary>
-/// The HTTP layer of a node on Kestrel: dashboard (/), JSON API (/api), Prometheus metrics (/metrics), event capture
-/// (/collect, /tracker.js) and recommendation delivery (/recommendations, /ws/recommendations). Start it with
-/// <see cref="StartAsync"/>, or add it to your own WebApplication with <see cref="NodeHttpServerExtensions"/>.
+/// The HTTP layer of a node on Kestrel: dashboard (/), JSON API (/api), Prometheus metrics (/metrics), and the
+/// endpoints of the modules the host plugs in (<see cref="INodeModule"/>). Start it with <see cref="StartAsync"/>, or
+/// add it to your own WebApplication with <see cref="NodeHttpServerExtensions"/>.
 /// </summary>
 public sealed class NodeHttpServer : IAsyncDisposable
 {
@@ -43,10 +38,6 @@ public sealed class NodeHttpServer : IAsyncDisposable
     public Uri Url { get; }
     public IServiceProvider Services => _app.Services;
     public NodeMetrics Metrics => _app.Services.GetRequiredService<NodeMetrics>();
-    public IRecommendationFeed Feed => _app.Services.GetRequiredService<IRecommendationFeed>();
-    public Pseudonymizer Pseudonymizer => _app.Services.GetRequiredService<Pseudonymizer>();
-    public Privacy.ConsentRegistry Consent => _app.Services.GetRequiredService<Privacy.ConsentRegistry>();
-    public PopularItems Popular => _app.Services.GetRequiredService<PopularItems>();
 
     /// <summary>Builds and starts the server on <see cref="NodeServerOptions.Host"/>:<see cref="NodeServerOptions.Port"/>.</summary>
     public static async Task<NodeHttpServer> StartAsync(NodeServerOptions options, NodeServices services, CancellationToken cancellationToken = default)
@@ -80,10 +71,11 @@ public sealed class NodeHttpServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    internal static string Resource(string name)
+    /// <summary>Reads an embedded text resource (a page or script a module serves).</summary>
+    public static string Resource(Assembly assembly, string logicalName)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("RecoFlow.Server.Web." + name)
-            ?? throw new InvalidOperationException($"{name} is missing from RecoFlow.Server");
+        using var stream = assembly.GetManifestResourceStream(logicalName)
+            ?? throw new InvalidOperationException($"{logicalName} is missing from {assembly.GetName().Name}");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
@@ -91,25 +83,13 @@ public sealed class NodeHttpServer : IAsyncDisposable
 
 public static class NodeHttpServerExtensions
 {
-    private const string CollectRateLimit = "collect";
-    private const string CollectCors = "collect";
-
-    /// <summary>Registers the node's HTTP services: options, plugged-in services, metrics (OpenTelemetry with the Prometheus exporter), rate limiter, sampler.</summary>
+    /// <summary>Registers the node's HTTP services: options, plugged-in services, metrics (OpenTelemetry with the Prometheus exporter), sampler, then each module's.</summary>
     public static IServiceCollection AddRecoFlowNode(this IServiceCollection services, NodeServerOptions options, NodeServices node)
     {
         services.AddSingleton(options);
         services.AddSingleton(node.Jobs);
         if (node.Operations is not null) services.AddSingleton(node.Operations);
         services.AddSingleton(node.Cluster ?? new SingleNodeClusterView(options.NodeName));
-        services.AddSingleton(node.Publisher ?? new InMemoryEventPublisher());
-        services.AddSingleton(node.Feed ?? new InMemoryRecommendationFeed());
-        services.AddSingleton(node.Models ?? new NoModelVersions());
-        if (node.Shop is not null) services.AddSingleton(node.Shop);
-        services.AddSingleton(new Pseudonymizer(options.PseudonymKey ?? RandomNumberGenerator.GetBytes(32)));
-        services.AddSingleton(new DataMinimizer(node.IpRegions ?? new NoIpRegionLookup()));
-        services.AddSingleton(_ => new Privacy.ConsentRegistry(node.ErasureLog));
-        services.AddSingleton(new PopularItems());
-        services.AddSingleton<CaptureService>();
         services.AddSingleton(new NodeClock());
         // One meter per server: servers sharing a process (tests) must not export, nor end, each other's instruments.
         var meterName = NodeMetrics.NextMeterName();
@@ -123,32 +103,23 @@ public static class NodeHttpServerExtensions
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
         });
         services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(meterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
-        services.AddRateLimiter(r =>
-        {
-            r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            r.AddPolicy(CollectRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.CollectRateLimit, Window = options.CollectRateWindow, QueueLimit = 0 }));
-        });
-        services.AddCors(c => c.AddPolicy(CollectCors, p => p.AllowAnyOrigin().AllowAnyHeader().WithMethods("POST")));
+        // The middlewares are the node's; the policies (if any) are the modules'.
+        services.AddRateLimiter(r => r.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
+        services.AddCors();
+        services.AddSingleton(node.Modules);
+        foreach (var module in node.Modules) module.AddServices(services, options);
         return services;
     }
 
-    /// <summary>Maps every endpoint of the node (see docs/http-api.md).</summary>
+    /// <summary>Maps every endpoint of the node (see docs/http-api.md), then the modules'.</summary>
     public static WebApplication MapRecoFlowNode(this WebApplication app)
     {
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseCors();
         app.UseRateLimiter();
 
-        var dashboard = NodeHttpServer.Resource("dashboard.html");
-        var tracker = NodeHttpServer.Resource("tracker.js");
+        var dashboard = NodeHttpServer.Resource(typeof(NodeHttpServer).Assembly, "RecoFlow.Server.Web.dashboard.html");
         app.MapGet("/", () => Results.Content(dashboard, "text/html; charset=utf-8"));
-        app.MapGet("/tracker.js", (HttpContext http) =>
-        {
-            http.Response.Headers.CacheControl = "public, max-age=300";
-            return Results.Content(tracker, "text/javascript; charset=utf-8");
-        });
 
         var api = app.MapGroup("/api");
         api.MapGet("/overview", (NodeServerOptions o, IClusterView c, IJobRegistry j, NodeMetrics m, NodeClock clock) => Results.Json(ApiEndpoints.Overview(o, c, j, m, clock)));
@@ -161,34 +132,15 @@ public static class NodeHttpServerExtensions
         else api.MapPost("/jobs/{id}/cancel", (string id, IJobRegistry jobs) =>
         {
             if (jobs.Find(id) is not { } j) return NotFound(id);
-            if (j.Status is JobStatus.Finished or JobStatus.Failed or JobStatus.Canceled)
+            if (j.Status is JobState.Finished or JobState.Failed or JobState.Canceled)
                 return Results.Conflict(new { error = $"job {id} already ended ({j.Status.ToString().ToUpperInvariant()})" });
             j.Cancel();
             return Results.Json(new { id, cancel = "requested" }, statusCode: StatusCodes.Status202Accepted);
         }).AddEndpointFilter<AccessTokenFilter>();
-        api.MapGet("/models", (IModelVersions models) => Results.Json(ApiEndpoints.Models(models)));
 
         app.MapPrometheusScrapingEndpoint("/metrics");
 
-        app.MapPost("/collect", CollectEndpoint.Handle)
-            .AddEndpointFilter<AccessTokenFilter>()
-            .RequireRateLimiting(CollectRateLimit)
-            .RequireCors(CollectCors);
-
-        app.MapPost("/consent", Privacy.ConsentEndpoint.Handle)
-            .AddEndpointFilter<AccessTokenFilter>()
-            .RequireRateLimiting(CollectRateLimit)
-            .RequireCors(CollectCors);
-
-        if (app.Services.GetService<IShopCatalog>() is { } shop)
-        {
-            var page = NodeHttpServer.Resource("shop.html");
-            app.MapGet("/shop", () => Results.Content(page, "text/html; charset=utf-8"));
-            app.MapGet("/shop/catalog.json", () => Results.Text(shop.Json, "application/json"));
-        }
-
-        app.MapGet("/recommendations/{user}", RecommendationEndpoints.Latest);
-        app.Map("/ws/recommendations", RecommendationEndpoints.Stream);
+        foreach (var module in app.Services.GetRequiredService<IReadOnlyList<INodeModule>>()) module.MapEndpoints(app);
         return app;
     }
 

@@ -2,7 +2,10 @@ using Akka.Configuration;
 
 namespace RecoFlow.Server;
 
-/// <summary>Settings of a node's HTTP layer, read from <c>recoflow.http</c> (defaults in the embedded http.conf).</summary>
+/// <summary>
+/// Settings of a node's HTTP layer, read from <c>recoflow.http</c> (defaults in the embedded http.conf). Modules plugged
+/// into the node (<see cref="INodeModule"/>) read their own keys from the same section.
+/// </summary>
 public sealed record NodeServerOptions
 {
     /// <summary>The embedded http.conf: the one place the defaults live.</summary>
@@ -25,13 +28,6 @@ public sealed record NodeServerOptions
     /// <summary>Serve HTTPS with this certificate (a PFX file, or <see cref="DevCertificate"/>); null: plain HTTP.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
 
-    /// <summary>Key of the user-id pseudonymisation; null means a random key for this process.</summary>
-    public byte[]? PseudonymKey { get; init; }
-
-    public string InteractionsTopic { get; init; } = "interactions";
-    public int MaxCollectBytes { get; init; } = 1 << 20;
-    public int CollectRateLimit { get; init; } = 100;
-    public TimeSpan CollectRateWindow { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan History { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -46,7 +42,6 @@ public sealed record NodeServerOptions
         var generated = string.IsNullOrEmpty(token) && !c.GetBoolean("allow-anonymous-writes");
         if (generated) token = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
         var pfx = c.GetString("https-pfx");
-        var key = c.GetString("pseudonym-key");
         var o = new NodeServerOptions
         {
             Host = c.GetString("host"),
@@ -54,11 +49,6 @@ public sealed record NodeServerOptions
             Token = string.IsNullOrEmpty(token) ? null : token,
             TokenGenerated = generated,
             Certificate = string.IsNullOrEmpty(pfx) ? null : DevCertificate.Load(pfx, c.GetString("https-pfx-password")),
-            PseudonymKey = string.IsNullOrEmpty(key) ? null : System.Text.Encoding.UTF8.GetBytes(key),
-            InteractionsTopic = c.GetString("interactions-topic"),
-            MaxCollectBytes = c.GetInt("max-collect-bytes"),
-            CollectRateLimit = c.GetInt("collect-rate-limit"),
-            CollectRateWindow = c.GetTimeSpan("collect-rate-window"),
             SampleInterval = c.GetTimeSpan("sample-interval"),
             History = c.GetTimeSpan("history"),
         };
@@ -69,9 +59,6 @@ public sealed record NodeServerOptions
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new ArgumentException("recoflow.http.port must be within 0..65535");
-        if (PseudonymKey is { Length: < 16 }) throw new ArgumentException("recoflow.http.pseudonym-key must be at least 16 bytes");
-        if (MaxCollectBytes < 1) throw new ArgumentException("recoflow.http.max-collect-bytes must be positive");
-        if (CollectRateLimit < 1) throw new ArgumentException("recoflow.http.collect-rate-limit must be at least 1");
         if (SampleInterval <= TimeSpan.Zero) throw new ArgumentException("recoflow.http.sample-interval must be positive");
     }
 

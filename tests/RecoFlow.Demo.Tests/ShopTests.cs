@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using RecoFlow.Cli;
+using RecoFlow.Recommendations.Edge;
 using RecoFlow.TestKit.Browser;
 
 namespace RecoFlow.Demo.Tests;

@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using RecoFlow.Operators.Events;
 using RecoFlow.Operators.Privacy;
-using RecoFlow.Server.Capture;
+using RecoFlow.ControlPlane;
+using RecoFlow.Recommendations.Edge;
+using RecoFlow.Recommendations.Edge.Capture;
 
 namespace RecoFlow.Server.Tests;
 
@@ -166,8 +168,12 @@ public sealed class CollectTests(NodeFixture node)
     {
         var publisher = new InMemoryEventPublisher();
         await using var server = await NodeHttpServer.StartAsync(
-            new NodeServerOptions { Port = 0, CollectRateLimit = 3, CollectRateWindow = TimeSpan.FromMinutes(1) },
-            new NodeServices { Jobs = new Jobs.LocalJobRegistry(), Publisher = publisher });
+            new NodeServerOptions { Port = 0 },
+            new NodeServices
+            {
+                Jobs = new LocalJobRegistry(),
+                Modules = [new RecommendationEdgeModule(new RecommendationEdgeOptions { CollectRateLimit = 3, CollectRateWindow = TimeSpan.FromMinutes(1) }, new RecommendationEdgeServices { Publisher = publisher })],
+            });
         using var http = new HttpClient { BaseAddress = server.Url };
         var codes = new List<HttpStatusCode>();
         for (var i = 0; i < 5; i++)

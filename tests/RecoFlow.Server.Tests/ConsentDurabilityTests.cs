@@ -4,8 +4,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using RecoFlow.Operators.Privacy;
-using RecoFlow.Server.Capture;
-using RecoFlow.Server.Jobs;
+using RecoFlow.Recommendations.Edge;
+using RecoFlow.Recommendations.Edge.Capture;
+using RecoFlow.ControlPlane;
 
 namespace RecoFlow.Server.Tests;
 
@@ -37,8 +38,12 @@ public sealed class ConsentDurabilityTests : IDisposable
     {
         var publisher = new InMemoryEventPublisher();
         var server = await NodeHttpServer.StartAsync(
-            new NodeServerOptions { NodeName = name, Port = 0, Token = Token, PseudonymKey = NodeFixture.PseudonymKey },
-            new NodeServices { Jobs = new LocalJobRegistry(), Publisher = publisher, ErasureLog = new ErasureLog(LogPath) });
+            new NodeServerOptions { NodeName = name, Port = 0, Token = Token },
+            new NodeServices
+            {
+                Jobs = new LocalJobRegistry(),
+                Modules = [new RecommendationEdgeModule(new RecommendationEdgeOptions { PseudonymKey = NodeFixture.PseudonymKey }, new RecommendationEdgeServices { Publisher = publisher, ErasureLog = new ErasureLog(LogPath) })],
+            });
         return new Node(server, publisher);
     }
 

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
-using RecoFlow.Server.Delivery;
+using RecoFlow.Recommendations.Edge;
+using RecoFlow.Recommendations.Edge.Delivery;
 
 namespace RecoFlow.Server.Tests;
 

@@ -3,8 +3,9 @@ using RecoFlow.Api.Streams;
 using RecoFlow.Connectors.Memory;
 using RecoFlow.Jobs.Ysb;
 using RecoFlow.Runtime;
-using RecoFlow.Server.Capture;
-using RecoFlow.Server.Jobs;
+using RecoFlow.ControlPlane;
+using RecoFlow.Recommendations.Edge;
+using RecoFlow.Recommendations.Edge.Capture;
 using RecoFlow.Server.Metrics;
 
 namespace RecoFlow.Server.Tests;
@@ -12,7 +13,7 @@ namespace RecoFlow.Server.Tests;
 /// <summary>
 /// One node for all tests: the embedded runtime running an unbounded YSB job (generated events stamped with the wall
 /// clock, 1 s windows, latency measured at the sink), behind a real Kestrel server on a free loopback port with
-/// security on.
+/// security on, and the recommendation edge plugged in as the CLI's node does.
 /// </summary>
 public sealed class NodeFixture : IAsyncLifetime
 {
@@ -31,8 +32,12 @@ public sealed class NodeFixture : IAsyncLifetime
     {
         Runtime = LocalRuntime.Start();
         Server = await NodeHttpServer.StartAsync(
-            new NodeServerOptions { NodeName = "test-node", Port = 0, Token = Token, PseudonymKey = PseudonymKey, SampleInterval = TimeSpan.FromMilliseconds(500), CollectRateLimit = 10_000 },
-            new NodeServices { Jobs = Registry, Publisher = Publisher });
+            new NodeServerOptions { NodeName = "test-node", Port = 0, Token = Token, SampleInterval = TimeSpan.FromMilliseconds(500) },
+            new NodeServices
+            {
+                Jobs = Registry,
+                Modules = [new RecommendationEdgeModule(new RecommendationEdgeOptions { PseudonymKey = PseudonymKey, CollectRateLimit = 10_000 }, new RecommendationEdgeServices { Publisher = Publisher })],
+            });
         Http = new HttpClient { BaseAddress = Server.Url };
         var graph = LiveYsb(Server.Metrics, ratePerSecond: 2_000);
         YsbOperatorNames = graph.Transformations.Select(t => t.Name).ToList();

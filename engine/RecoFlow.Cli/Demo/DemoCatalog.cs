@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using RecoFlow.Server;
+using RecoFlow.Recommendations.Edge.Shop;
 
 namespace RecoFlow.Cli.Demo;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Cluster;
-using RecoFlow.Server.Cluster;
+using RecoFlow.ControlPlane;
 
 namespace RecoFlow.Cluster.Hosting;
 

@@ -6,15 +6,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RecoFlow.Cluster.Jobs;
+using RecoFlow.ControlPlane;
 using RecoFlow.Runtime;
-using RecoFlow.Server;
 
 namespace RecoFlow.Cluster.Hosting;
 
 /// <summary>
 /// One <c>recoflow node</c>: an Akka.NET cluster member started with Akka.Hosting (cluster, sharding settings, the
 /// Split Brain Resolver, the checkpoint store), the embedded runtime attached to its actor system, the job manager
-/// singleton (on the oldest node with the job-manager role) with a proxy on every node, and the node's HTTP layer.
+/// singleton (on the oldest node with the job-manager role) with a proxy on every node. It serves no HTTP: the host
+/// starts the node's web layer over <see cref="Jobs"/> and <see cref="ClusterView"/> (the CLI's <c>recoflow node</c> does).
 /// </summary>
 public sealed class ClusterNode : IAsyncDisposable
 {
@@ -23,34 +24,32 @@ public sealed class ClusterNode : IAsyncDisposable
     public const string WorkerRole = "worker";
     public const string TaskRegionName = "recoflow-task";
 
-    /// <summary>The erasure and consent log of the nodes, in their shared state directory (see docs/http-api.md, POST /consent).</summary>
-    public const string ErasureLogFile = "erasures.jsonl";
-
     private readonly IHost _host;
-    private readonly NodeHttpServer _http;
     private readonly ClusterJobRegistry _jobs;
     private int _stopped;
 
-    private ClusterNode(IHost host, ActorSystem system, NodeHttpServer http, ClusterJobRegistry jobs, NodeSettings settings)
+    private ClusterNode(IHost host, ActorSystem system, ClusterJobRegistry jobs, IClusterView clusterView, NodeSettings settings)
     {
         _host = host;
         System = system;
-        _http = http;
         _jobs = jobs;
+        ClusterView = clusterView;
         Settings = settings;
     }
 
     public ActorSystem System { get; }
     public NodeSettings Settings { get; }
-    public Uri HttpUrl => _http.Url;
 
-    /// <summary>The access token for writes when none was configured and one was generated at start (to print), else null.</summary>
-    public string? GeneratedToken { get; private init; }
+    /// <summary>The cluster's jobs, through the job manager singleton: what the node's web layer lists, submits and operates.</summary>
+    public ClusterJobRegistry Jobs => _jobs;
+
+    /// <summary>Members, reachability and task placement as this node sees them.</summary>
+    public IClusterView ClusterView { get; }
 
     /// <summary>Completes when the node's actor system has terminated (it left, or was downed).</summary>
     public Task Terminated => System.WhenTerminated;
 
-    /// <summary>Starts the node and returns once it is Up in the cluster and its HTTP layer listens.</summary>
+    /// <summary>Starts the node and returns once it is Up in the cluster.</summary>
     public static async Task<ClusterNode> StartAsync(NodeSettings settings, IJobCatalog catalog, TimeSpan joinTimeout, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -99,19 +98,13 @@ public sealed class ClusterNode : IAsyncDisposable
                 ClusterSingletonProxySettings.Create(system).WithRole(JobManagerRole).WithSingletonName(JobManagerName)),
             $"{JobManagerName}-proxy");
         var jobs = new ClusterJobRegistry(proxy, settings.RefreshInterval, settings.AskTimeout);
-
-        var httpOptions = NodeServerOptions.From(settings.Config) with { NodeName = settings.Address };
-        // Opt-outs go to the erasure log in the shared state directory: every node follows it, so one holds cluster-wide and across restarts.
-        var erasures = new RecoFlow.Operators.Privacy.ErasureLog(Path.Combine(settings.StateDirectory, ErasureLogFile));
-        var http = await NodeHttpServer.StartAsync(httpOptions, new NodeServices { Jobs = jobs, Operations = jobs, Cluster = new AkkaClusterView(system, taskRegion), ErasureLog = erasures }, cancellationToken);
-        return new ClusterNode(host, system, http, jobs, settings) { GeneratedToken = httpOptions.TokenGenerated ? httpOptions.Token : null };
+        return new ClusterNode(host, system, jobs, new AkkaClusterView(system, taskRegion), settings);
     }
 
-    /// <summary>Leaves the cluster gracefully (CoordinatedShutdown: singleton hand-over, leave, exit) and stops the HTTP layer.</summary>
+    /// <summary>Leaves the cluster gracefully (CoordinatedShutdown: singleton hand-over, leave, exit). Stop the web layer first.</summary>
     public async Task LeaveAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
-        await _http.DisposeAsync();
         await _jobs.DisposeAsync();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));

@@ -1,5 +1,6 @@
 using Akka.Actor;
-using RecoFlow.Server.Jobs;
+using RecoFlow.ControlPlane;
+using RecoFlow.Runtime.Execution;
 
 namespace RecoFlow.Cluster.Jobs;
 
@@ -122,7 +123,7 @@ internal sealed class ClusterJobHandle(JobSnapshot s, ClusterJobRegistry registr
     public string Name => s.Job;
     public DateTimeOffset SubmittedAt => s.SubmittedAt;
     public DateTimeOffset? EndedAt => s.EndedAt;
-    public JobStatus Status => Enum.TryParse<JobStatus>(s.State, ignoreCase: true, out var st) ? st : JobStatus.Created;
+    public JobState Status => Enum.TryParse<JobState>(s.State, ignoreCase: true, out var st) ? st : JobState.Created;
     public string? FailureCause => s.FailureCause;
     public int? Restarts => s.Restarts;
     public JobGraphView Graph => s.Graph ?? new JobGraphView([], []);

@@ -4,7 +4,7 @@ using Akka.Persistence;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Checkpointing;
 using RecoFlow.Runtime.Execution;
-using RecoFlow.Server.Jobs;
+using RecoFlow.ControlPlane;
 
 namespace RecoFlow.Cluster.Jobs;
 

@@ -1,4 +1,4 @@
-using RecoFlow.Server.Jobs;
+using RecoFlow.ControlPlane;
 
 namespace RecoFlow.Cluster.Jobs;
 

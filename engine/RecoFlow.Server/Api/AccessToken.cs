@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace RecoFlow.Server.Api;
 
 /// <summary>Endpoint filter for writes: with security on, requires <c>Authorization: Bearer &lt;recoflow.http.token&gt;</c>.</summary>
-internal sealed class AccessTokenFilter(NodeServerOptions options) : IEndpointFilter
+public sealed class AccessTokenFilter(NodeServerOptions options) : IEndpointFilter
 {
     private readonly byte[]? _token = options.SecurityOn ? Encoding.UTF8.GetBytes(options.Token!) : null;
 

@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Http;
-using RecoFlow.Server.Cluster;
+using RecoFlow.ControlPlane;
 using RecoFlow.Server.Jobs;
 using RecoFlow.Server.Metrics;
+using RecoFlow.Runtime.Execution;
 
 namespace RecoFlow.Server.Api;
 
@@ -49,7 +50,7 @@ internal static class ApiEndpoints
             jobs = new
             {
                 total = all.Count,
-                running = all.Count(j => j.Status == JobStatus.Running),
+                running = all.Count(j => j.Status == JobState.Running),
             },
             dead_letters = all.Sum(j => j.DeadLetterCount),
             latency_ms = metrics.Latency() is { } l ? new { count = l.Count, p50 = l.P50, p95 = l.P95, p99 = l.P99, p999 = l.P999, max = l.Max } : null,
@@ -132,16 +133,7 @@ internal static class ApiEndpoints
         failure_cause = c.FailureCause,
     };
 
-    public static object Models(IModelVersions models) => models.Versions.Select(v => new
-    {
-        job = v.Job,
-        version = v.Version,
-        published_at = v.PublishedAt,
-        status = v.Status,
-        metrics = v.Metrics,
-    });
-
-    private static string Status(JobStatus s) => s.ToString().ToUpperInvariant();
+    private static string Status(JobState s) => s.ToString().ToUpperInvariant();
 
     private static long Uptime(IJobHandle j) => (long)((j.EndedAt ?? DateTimeOffset.UtcNow) - j.SubmittedAt).TotalMilliseconds;
 }

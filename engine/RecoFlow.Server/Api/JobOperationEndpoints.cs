@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using RecoFlow.Server.Jobs;
+using RecoFlow.ControlPlane;
 
 namespace RecoFlow.Server.Api;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using RecoFlow.ControlPlane;
 
 namespace RecoFlow.Server.Jobs;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using HdrHistogram;
+using RecoFlow.ControlPlane;
 using RecoFlow.Server.Jobs;
+using RecoFlow.Runtime.Execution;
 
 namespace RecoFlow.Server.Metrics;
 
@@ -16,7 +18,7 @@ public interface ILatencyRecorder
 /// <summary>
 /// The node's instruments (System.Diagnostics.Metrics, meter <see cref="MeterName"/>), exported on /metrics:
 /// per-task records in/out, busy and backpressured time and watermark lag (read from the jobs at scrape time),
-/// dead letters per job, captured events by outcome, and the end-to-end latency histogram. Latencies also go to an
+/// dead letters per job, the end-to-end latency histogram, and what the node's modules add on <see cref="Meter"/>. Latencies also go to an
 /// HdrHistogram whose last minute gives the dashboard's percentiles.
 /// </summary>
 public sealed class NodeMetrics : ILatencyRecorder, IDisposable
@@ -26,7 +28,6 @@ public sealed class NodeMetrics : ILatencyRecorder, IDisposable
 
     private readonly Meter _meter;
     private readonly Histogram<double> _latency;
-    private readonly Counter<long> _collected;
     private readonly Recorder _recorder = new(1, TimeSpan.FromHours(1).Ticks / 10, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
     private readonly Queue<HistogramBase> _windows = new();
     private readonly Lock _lock = new();
@@ -39,18 +40,20 @@ public sealed class NodeMetrics : ILatencyRecorder, IDisposable
     /// </summary>
     public static string NextMeterName() => Interlocked.Increment(ref _instances) is var n && n == 1 ? MeterName : $"{MeterName}.{n}";
 
+    /// <summary>The node's meter: modules plugged into the node (<see cref="INodeModule"/>) create their instruments on it, so /metrics exports them.</summary>
+    public Meter Meter => _meter;
+
     public NodeMetrics(IJobRegistry jobs, string meterName = MeterName)
     {
         _meter = new Meter(meterName);
         _latency = _meter.CreateHistogram<double>("recoflow.latency", "ms", "End-to-end latency: wall clock at the sink minus the event time the result stands for");
-        _collected = _meter.CreateCounter<long>("recoflow.collect.events", "{event}", "Events received on /collect, by outcome");
         _meter.CreateObservableCounter("recoflow.task.records_in", () => PerTask(jobs, c => c.RecordsIn), "{record}", "Records a task received (over channels, or from its source)");
         _meter.CreateObservableCounter("recoflow.task.records_out", () => PerTask(jobs, c => c.RecordsOut), "{record}", "Records a task emitted (over channels, or into its sinks)");
         _meter.CreateObservableCounter("recoflow.task.busy_time", () => PerTask(jobs, c => c.Busy.TotalSeconds), "s", "Time a task spent processing");
         _meter.CreateObservableCounter("recoflow.task.backpressured_time", () => PerTask(jobs, c => c.Backpressured.TotalSeconds), "s", "Time a task waited for output credit");
         _meter.CreateObservableGauge("recoflow.task.watermark_lag", () => WatermarkLags(jobs), "ms", "Wall clock minus the task's current watermark");
         _meter.CreateObservableCounter("recoflow.job.dead_letters", () => jobs.Jobs.Select(j => new Measurement<long>(j.DeadLetterCount, new KeyValuePair<string, object?>("job", j.Id))), "{record}", "Records an operator could not process");
-        _meter.CreateObservableGauge("recoflow.job.running", () => jobs.Jobs.Select(j => new Measurement<int>(j.Status == JobStatus.Running ? 1 : 0, new KeyValuePair<string, object?>("job", j.Id))), null, "1 while the job runs");
+        _meter.CreateObservableGauge("recoflow.job.running", () => jobs.Jobs.Select(j => new Measurement<int>(j.Status == JobState.Running ? 1 : 0, new KeyValuePair<string, object?>("job", j.Id))), null, "1 while the job runs");
     }
 
     /// <summary>Records one end-to-end latency.</summary>
@@ -59,12 +62,6 @@ public sealed class NodeMetrics : ILatencyRecorder, IDisposable
         var ms = Math.Max(0, latency.TotalMilliseconds);
         _latency.Record(ms);
         _recorder.RecordValue(Math.Clamp((long)(ms * 1000), 1, TimeSpan.FromHours(1).Ticks / 10));
-    }
-
-    /// <summary>Counts captured events by outcome (accepted, rejected, no_consent).</summary>
-    public void Collected(string outcome, long count)
-    {
-        if (count > 0) _collected.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
     }
 
     /// <summary>Closes the current latency window (called once per sample interval); percentiles cover the last 60.</summary>

@@ -1,4 +1,4 @@
-namespace RecoFlow.Server.Jobs;
+namespace RecoFlow.ControlPlane;
 
 /// <summary>
 /// Body of <c>POST /api/jobs</c>: a built-in job by name with its parameters, or (with <see cref="Assembly"/>, base64)

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using RecoFlow.Runtime;
 using RecoFlow.Runtime.Execution;
+using RecoFlow.Runtime;
 
-namespace RecoFlow.Server.Jobs;
+namespace RecoFlow.ControlPlane;
 
 /// <summary>The jobs submitted to an embedded <see cref="LocalRuntime"/>, followed through their <see cref="JobClient"/>s.</summary>
 public sealed class LocalJobRegistry : IJobRegistry
@@ -56,24 +56,14 @@ public sealed class LocalJobHandle : IJobHandle
             c.IsFinal ? "COMPLETED (final)" : c.Status.ToString().ToUpperInvariant(), c.FailureCause))
         .ToList();
 
-    public JobStatus Status
+    public JobState Status
     {
         get
         {
             if (_client.Completion.IsCompletedSuccessfully)
-                return _client.Completion.Result.State switch
-                {
-                    JobState.Finished => JobStatus.Finished,
-                    JobState.Canceled => JobStatus.Canceled,
-                    _ => JobStatus.Failed,
-                };
-            if (_client.Completion.IsCompleted) return JobStatus.Failed;
-            return _client.Metrics.State switch
-            {
-                JobState.Running => JobStatus.Running,
-                JobState.Restarting => JobStatus.Restarting,
-                _ => JobStatus.Created,
-            };
+                return _client.Completion.Result.State is JobState.Finished or JobState.Canceled ? _client.Completion.Result.State : JobState.Failed;
+            if (_client.Completion.IsCompleted) return JobState.Failed;
+            return _client.Metrics.State is JobState.Running or JobState.Restarting ? _client.Metrics.State : JobState.Created;
         }
     }
 

@@ -1,4 +1,4 @@
-namespace RecoFlow.Server.Cluster;
+namespace RecoFlow.ControlPlane;
 
 /// <summary>One cluster member as the API shows it (shape of Akka.Cluster's Member plus reachability).</summary>
 /// <param name="Address">Akka address, e.g. <c>akka.tcp://recoflow@10.0.0.5:4053</c>, or the node name without a cluster.</param>

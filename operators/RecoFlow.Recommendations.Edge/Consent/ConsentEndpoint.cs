@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using RecoFlow.Operators.Privacy;
-using RecoFlow.Server.Capture;
-using RecoFlow.Server.Delivery;
+using RecoFlow.Recommendations.Edge.Capture;
+using RecoFlow.Recommendations.Edge.Delivery;
 
-namespace RecoFlow.Server.Privacy;
+namespace RecoFlow.Recommendations.Edge.Consent;
 
 /// <summary>
 /// POST /consent <c>{"user_id": "...", "personalization": false}</c>. Opting out is written to the erasure log first,
@@ -19,7 +19,7 @@ internal static class ConsentEndpoint
     public const int PopularListLength = 10;
 
     public static async Task<IResult> Handle(HttpContext http, ConsentRegistry consent, Pseudonymizer pseudonymizer, IEventPublisher publisher,
-        IRecommendationFeed feed, PopularItems popular, NodeServerOptions options)
+        IRecommendationFeed feed, PopularItems popular, RecommendationEdgeOptions options)
     {
         string? user;
         bool personalization;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 
-namespace RecoFlow.Server.Delivery;
+namespace RecoFlow.Recommendations.Edge.Delivery;
 
 /// <summary>
 /// The latest recommendation list per user, and live subscriptions to new ones. Keys are the user ids the

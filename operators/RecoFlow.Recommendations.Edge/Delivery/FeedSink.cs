@@ -1,7 +1,7 @@
 using RecoFlow.Api.Connectors;
-using RecoFlow.Server.Privacy;
+using RecoFlow.Recommendations.Edge.Consent;
 
-namespace RecoFlow.Server.Delivery;
+namespace RecoFlow.Recommendations.Edge.Delivery;
 
 /// <summary>
 /// A job sink that publishes each user's new list to the node's <see cref="IRecommendationFeed"/> (and so to their

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using RecoFlow.Operators.Privacy;
 
-namespace RecoFlow.Server.Privacy;
+namespace RecoFlow.Recommendations.Edge.Consent;
 
 /// <summary>
 /// Who opted out of personalisation, by pseudonymous user id. /collect stops forwarding their events and the feed

@@ -4,7 +4,7 @@ using System.Text.Unicode;
 using RecoFlow.Operators.Events;
 using RecoFlow.Operators.Privacy;
 
-namespace RecoFlow.Server.Capture;
+namespace RecoFlow.Recommendations.Edge.Capture;
 
 /// <summary>Why one event of a /collect body was rejected.</summary>
 /// <param name="Kind">The parser's error kind in snake_case (missing_field, wrong_type, unknown_type, ...).</param>
@@ -24,7 +24,7 @@ public sealed record CaptureResult(int Accepted, int NotForwarded, IReadOnlyList
 /// pseudonym (<see cref="Pseudonymizer"/>). The output is JSON in the parser's own schema, so the job parses it with
 /// the same parser.
 /// </summary>
-public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer minimizer, Privacy.ConsentRegistry? consent = null)
+public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer minimizer, Consent.ConsentRegistry? consent = null)
 {
     private readonly InteractionParser _parser = new();
 

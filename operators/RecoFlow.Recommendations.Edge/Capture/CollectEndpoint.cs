@@ -1,14 +1,14 @@
 using Microsoft.AspNetCore.Http;
-using RecoFlow.Server.Metrics;
 
-namespace RecoFlow.Server.Capture;
+
+namespace RecoFlow.Recommendations.Edge.Capture;
 
 /// <summary>POST /collect: reads the body (bounded), runs <see cref="CaptureService"/>, publishes what it accepted.</summary>
 internal static class CollectEndpoint
 {
     private const string NoConsentNote = "events without personalization consent are not forwarded for personalisation";
 
-    public static async Task<IResult> Handle(HttpContext http, CaptureService capture, IEventPublisher publisher, NodeMetrics metrics, NodeServerOptions options, Delivery.PopularItems popular)
+    public static async Task<IResult> Handle(HttpContext http, CaptureService capture, IEventPublisher publisher, CaptureMetrics metrics, RecommendationEdgeOptions options, Delivery.PopularItems popular)
     {
         var max = options.MaxCollectBytes;
         if (http.Request.ContentLength > max) return TooLarge(max);

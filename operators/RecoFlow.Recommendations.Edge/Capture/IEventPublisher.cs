@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace RecoFlow.Server.Capture;
+namespace RecoFlow.Recommendations.Edge.Capture;
 
 /// <summary>An event ready for the job: keyed by pseudonymous user id, value is the event as JSON (UTF-8); <see cref="ItemId"/> for node-side popularity.</summary>
 public sealed record CapturedEvent(string Key, byte[] Value, string? ItemId = null);

@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using RecoFlow.Operators.Privacy;
 
-namespace RecoFlow.Server.Delivery;
+namespace RecoFlow.Recommendations.Edge.Delivery;
 
 /// <summary>GET /recommendations/{user} and the WebSocket GET /ws/recommendations?user=ID.</summary>
 internal static class RecommendationEndpoints

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace RecoFlow.Server.Delivery;
+namespace RecoFlow.Recommendations.Edge.Delivery;
 
 /// <summary>
 /// The non-personalised fallback: items by decayed count of accepted events on this node (half-life one minute).

@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using RecoFlow.Connectors.Kafka;
 
-namespace RecoFlow.Server.Capture;
+namespace RecoFlow.Recommendations.Edge.Capture;
 
 /// <summary>Produces captured events to Kafka (acks=all, keyed by pseudonymous user id so a user's events stay in order).</summary>
 public sealed class KafkaEventPublisher : IEventPublisher, IDisposable

@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using RecoFlow.Operators.Privacy;
+using RecoFlow.Recommendations.Edge.Capture;
+using RecoFlow.Recommendations.Edge.Consent;
+using RecoFlow.Recommendations.Edge.Delivery;
+using RecoFlow.Recommendations.Edge.Models;
+using RecoFlow.Recommendations.Edge.Shop;
+using RecoFlow.Server;
+using RecoFlow.Server.Api;
+
+namespace RecoFlow.Recommendations.Edge;
+
+/// <summary>
+/// The recommendation product's edge as a module of a node's HTTP layer (docs/http-api.md): event capture
+/// (POST /collect, /tracker.js), consent (POST /consent), delivery (GET /recommendations/{user}, the WebSocket
+/// /ws/recommendations), the model versions the dashboard lists (GET /api/models) and, with a catalogue, the demo shop.
+/// </summary>
+public sealed class RecommendationEdgeModule(RecommendationEdgeOptions options, RecommendationEdgeServices? services = null) : INodeModule
+{
+    private const string CollectRateLimit = "collect";
+    private const string CollectCors = "collect";
+
+    private readonly RecommendationEdgeServices _services = services ?? new RecommendationEdgeServices();
+
+    public void AddServices(IServiceCollection services, NodeServerOptions node)
+    {
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddSingleton(_services.Publisher ?? new InMemoryEventPublisher());
+        services.AddSingleton(_services.Feed ?? new InMemoryRecommendationFeed());
+        services.AddSingleton(_services.Models ?? new NoModelVersions());
+        if (_services.Shop is not null) services.AddSingleton(_services.Shop);
+        services.AddSingleton(new Pseudonymizer(options.PseudonymKey ?? RandomNumberGenerator.GetBytes(32)));
+        services.AddSingleton(new DataMinimizer(_services.IpRegions ?? new NoIpRegionLookup()));
+        services.AddSingleton(_ => new ConsentRegistry(_services.ErasureLog));
+        services.AddSingleton(new PopularItems());
+        services.AddSingleton<CaptureService>();
+        services.AddSingleton<CaptureMetrics>();
+        services.AddRateLimiter(r => r.AddPolicy(CollectRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+            http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = options.CollectRateLimit, Window = options.CollectRateWindow, QueueLimit = 0 })));
+        services.AddCors(c => c.AddPolicy(CollectCors, p => p.AllowAnyOrigin().AllowAnyHeader().WithMethods("POST")));
+    }
+
+    public void MapEndpoints(WebApplication app)
+    {
+        var assembly = typeof(RecommendationEdgeModule).Assembly;
+        var tracker = NodeHttpServer.Resource(assembly, "RecoFlow.Recommendations.Edge.Web.tracker.js");
+        app.MapGet("/tracker.js", (HttpContext http) =>
+        {
+            http.Response.Headers.CacheControl = "public, max-age=300";
+            return Results.Content(tracker, "text/javascript; charset=utf-8");
+        });
+        app.MapGet("/api/models", (IModelVersions models) => Results.Json(ModelsEndpoint.Versions(models)));
+
+        app.MapPost("/collect", CollectEndpoint.Handle)
+            .AddEndpointFilter<AccessTokenFilter>()
+            .RequireRateLimiting(CollectRateLimit)
+            .RequireCors(CollectCors);
+
+        app.MapPost("/consent", ConsentEndpoint.Handle)
+            .AddEndpointFilter<AccessTokenFilter>()
+            .RequireRateLimiting(CollectRateLimit)
+            .RequireCors(CollectCors);
+
+        if (_services.Shop is { } shop)
+        {
+            var page = NodeHttpServer.Resource(assembly, "RecoFlow.Recommendations.Edge.Web.shop.html");
+            app.MapGet("/shop", () => Results.Content(page, "text/html; charset=utf-8"));
+            app.MapGet("/shop/catalog.json", () => Results.Text(shop.Json, "application/json"));
+        }
+
+        app.MapGet("/recommendations/{user}", RecommendationEndpoints.Latest);
+        app.Map("/ws/recommendations", RecommendationEndpoints.Stream);
+    }
+}

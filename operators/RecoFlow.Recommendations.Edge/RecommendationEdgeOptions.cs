@@ -1,0 +1,54 @@
+using Akka.Configuration;
+
+namespace RecoFlow.Recommendations.Edge;
+
+/// <summary>
+/// Settings of the recommendation edge, read from the node's <c>recoflow.http</c> section (defaults in the embedded
+/// edge.conf): the pseudonymisation key, the interactions topic, and the bounds of /collect.
+/// </summary>
+public sealed record RecommendationEdgeOptions
+{
+    /// <summary>The embedded edge.conf: the one place the defaults live.</summary>
+    public static Config DefaultConfig { get; } = LoadDefaults();
+
+    /// <summary>Key of the user-id pseudonymisation; null means a random key for this process.</summary>
+    public byte[]? PseudonymKey { get; init; }
+
+    public string InteractionsTopic { get; init; } = "interactions";
+    public int MaxCollectBytes { get; init; } = 1 << 20;
+    public int CollectRateLimit { get; init; } = 100;
+    public TimeSpan CollectRateWindow { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Reads <c>recoflow.http</c> from <paramref name="config"/>, falling back to the embedded defaults.</summary>
+    public static RecommendationEdgeOptions From(Config? config)
+    {
+        var c = (config ?? Config.Empty).WithFallback(DefaultConfig).GetConfig("recoflow.http");
+        var key = c.GetString("pseudonym-key");
+        var o = new RecommendationEdgeOptions
+        {
+            PseudonymKey = string.IsNullOrEmpty(key) ? null : System.Text.Encoding.UTF8.GetBytes(key),
+            InteractionsTopic = c.GetString("interactions-topic"),
+            MaxCollectBytes = c.GetInt("max-collect-bytes"),
+            CollectRateLimit = c.GetInt("collect-rate-limit"),
+            CollectRateWindow = c.GetTimeSpan("collect-rate-window"),
+        };
+        o.Validate();
+        return o;
+    }
+
+    public void Validate()
+    {
+        if (PseudonymKey is { Length: < 16 }) throw new ArgumentException("recoflow.http.pseudonym-key must be at least 16 bytes");
+        if (MaxCollectBytes < 1) throw new ArgumentException("recoflow.http.max-collect-bytes must be positive");
+        if (CollectRateLimit < 1) throw new ArgumentException("recoflow.http.collect-rate-limit must be at least 1");
+        if (string.IsNullOrWhiteSpace(InteractionsTopic)) throw new ArgumentException("recoflow.http.interactions-topic must not be empty");
+    }
+
+    private static Config LoadDefaults()
+    {
+        using var stream = typeof(RecommendationEdgeOptions).Assembly.GetManifestResourceStream("RecoFlow.Recommendations.Edge.edge.conf")
+            ?? throw new InvalidOperationException("edge.conf is missing from RecoFlow.Recommendations.Edge");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}
