@@ -88,7 +88,7 @@ public static class KafkaSource
     public static KafkaSource<byte[]> Bytes(KafkaSourceOptions options) => new(options, KafkaDeserializers.Bytes());
 
     /// <summary>Split id of a partition: "topic-partition".</summary>
-    public static string SplitId(string topic, int partition) => $"{topic}-{partition.ToString(CultureInfo.InvariantCulture)}";
+    public static string SplitId(string topic, int partition) => KafkaPartitionSplitSerializer.SplitId(topic, partition);
 }
 
 /// <summary>
@@ -137,7 +137,7 @@ public sealed class KafkaSource<T> : ISource<T>
         var partitions = KafkaRetry.Run(() => ListPartitions(admin), what, Options.MetadataMaxWait, Log);
         var splits = new List<SourceSplit>(partitions.Count);
         foreach (var (topic, partition) in partitions)
-            splits.Add(new SourceSplit(KafkaSource.SplitId(topic, partition), KafkaSource.UnsetPosition, topic));
+            splits.Add(KafkaPartitionSplitSerializer.Serialize(new KafkaPartitionSplit(topic, partition)));
         return splits;
     }
 
@@ -190,14 +190,14 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
     private readonly Action<string> _log;
     private readonly ThrottledLog _throttled;
     private readonly IConsumer<byte[], byte[]> _consumer;
-    private readonly List<SplitState> _splits = [];
-    private readonly Dictionary<string, SplitState[]> _byTopic = new(StringComparer.Ordinal);
-    private readonly Queue<SplitState> _toAnnounce = new();
+    private readonly List<KafkaPartitionSplitState> _splits = [];
+    private readonly Dictionary<string, KafkaPartitionSplitState[]> _byTopic = new(StringComparer.Ordinal);
+    private readonly Queue<KafkaPartitionSplitState> _toAnnounce = new();
     private readonly bool _bounded;
     private IProducer<byte[], byte[]>? _dlq;
     private int _dlqPending;
     private string? _lastTopic;
-    private SplitState[]? _lastTopicSplits;
+    private KafkaPartitionSplitState[]? _lastTopicSplits;
     private int _active;
     private readonly List<(long CheckpointId, List<TopicPartitionOffset> Offsets)> _snapshots = [];
     private long _lastCheckpointId;
@@ -254,13 +254,8 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
 
     public void AddSplits(IReadOnlyList<SourceSplit> splits)
     {
-        var added = new List<SplitState>(splits.Count);
-        foreach (var split in splits)
-        {
-            var (topic, end) = ParseDescriptor(split);
-            var s = new SplitState(split.SplitId, new TopicPartition(topic, ParsePartition(split.SplitId)), split.Position, end);
-            added.Add(s);
-        }
+        var added = new List<KafkaPartitionSplitState>(splits.Count);
+        foreach (var split in splits) added.Add(new KafkaPartitionSplitState(KafkaPartitionSplitSerializer.Deserialize(split)));
         ResolveStartPositions(added);
         if (_bounded) ResolveEndOffsets(added);
         foreach (var s in added)
@@ -268,7 +263,7 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
             _splits.Add(s);
             if (!_byTopic.TryGetValue(s.Partition.Topic, out var arr) || arr.Length <= s.Partition.Partition.Value)
             {
-                var bigger = new SplitState[Math.Max(s.Partition.Partition.Value + 1, arr?.Length ?? 0)];
+                var bigger = new KafkaPartitionSplitState[Math.Max(s.Partition.Partition.Value + 1, arr?.Length ?? 0)];
                 arr?.CopyTo(bigger, 0);
                 _byTopic[s.Partition.Topic] = arr = bigger;
             }
@@ -293,17 +288,7 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
         _options.OnSplitsAssigned?.Invoke(_context.SubtaskIndex, splits);
     }
 
-    private static (string Topic, long End) ParseDescriptor(SourceSplit split)
-    {
-        var d = split.Descriptor ?? split.SplitId[..split.SplitId.LastIndexOf('-')];
-        var at = d.LastIndexOf('@');
-        return at < 0 ? (d, long.MaxValue) : (d[..at], long.Parse(d.AsSpan(at + 1), CultureInfo.InvariantCulture));
-    }
-
-    private static int ParsePartition(string splitId) =>
-        int.Parse(splitId.AsSpan(splitId.LastIndexOf('-') + 1), CultureInfo.InvariantCulture);
-
-    private void ResolveStartPositions(List<SplitState> splits)
+    private void ResolveStartPositions(List<KafkaPartitionSplitState> splits)
     {
         var unset = splits.FindAll(s => s.Position < 0);
         if (unset.Count == 0) return;
@@ -313,7 +298,7 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
         {
             var committed = KafkaRetry.Run(() => _consumer.Committed(unset.Select(s => s.Partition), timeout),
                 $"committed offsets of group {_options.GroupId}", _options.MetadataMaxWait, _log);
-            var fallback = new List<SplitState>();
+            var fallback = new List<KafkaPartitionSplitState>();
             foreach (var s in unset)
             {
                 var c = committed.Find(x => x.TopicPartition.Equals(s.Partition));
@@ -328,7 +313,7 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
             var ts = _options.StartTimestampMs!.Value;
             var found = KafkaRetry.Run(() => _consumer.OffsetsForTimes(unset.Select(s => new TopicPartitionTimestamp(s.Partition, new Timestamp(ts, TimestampType.CreateTime))), timeout),
                 $"offsets for timestamp {ts}", _options.MetadataMaxWait, _log);
-            var atEnd = new List<SplitState>();
+            var atEnd = new List<KafkaPartitionSplitState>();
             foreach (var s in unset)
             {
                 var f = found.Find(x => x.TopicPartition.Equals(s.Partition));
@@ -345,11 +330,11 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
         }
     }
 
-    private void ResolveEndOffsets(List<SplitState> splits)
+    private void ResolveEndOffsets(List<KafkaPartitionSplitState> splits)
     {
         foreach (var s in splits)
         {
-            if (s.End != long.MaxValue) continue; // restored: keeps the end recorded at the first start
+            if (s.End != KafkaPartitionSplitState.NoEnd) continue; // restored: keeps the end recorded at the first start
             var w = KafkaRetry.Run(() => _consumer.QueryWatermarkOffsets(s.Partition, _options.RequestTimeout), $"end offset of {s.SplitId}", _options.MetadataMaxWait, _log);
             s.End = w.High.Value;
         }
@@ -415,9 +400,9 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
         return consumed > 0 ? PollStatus.MoreAvailable : PollStatus.NothingAvailable;
     }
 
-    private SplitState? Lookup(string topic, int partition)
+    private KafkaPartitionSplitState? Lookup(string topic, int partition)
     {
-        SplitState[]? arr;
+        KafkaPartitionSplitState[]? arr;
         if (_lastTopic is not null && string.Equals(_lastTopic, topic, StringComparison.Ordinal)) arr = _lastTopicSplits;
         else
         {
@@ -428,7 +413,7 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
         return arr is not null && (uint)partition < (uint)arr.Length ? arr[partition] : null;
     }
 
-    private void Finish(SplitState s, ISourceOutput<T> output)
+    private void Finish(KafkaPartitionSplitState s, ISourceOutput<T> output)
     {
         if (s.Finished) return;
         s.Finished = true;
@@ -511,8 +496,7 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
         var offsets = new List<TopicPartitionOffset>(_splits.Count);
         foreach (var s in _splits)
         {
-            var descriptor = s.End == long.MaxValue ? s.Partition.Topic : $"{s.Partition.Topic}@{s.End.ToString(CultureInfo.InvariantCulture)}";
-            list.Add(new SourceSplit(s.SplitId, s.Position, descriptor));
+            list.Add(KafkaPartitionSplitSerializer.Serialize(s.ToSplit()));
             if (s.Position >= 0) offsets.Add(new TopicPartitionOffset(s.Partition, new Offset(s.Position)));
         }
         _snapshots.RemoveAll(x => x.CheckpointId >= checkpointId); // a re-taken checkpoint id replaces the old snapshot
@@ -568,14 +552,5 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
             _log($"consumer close failed: {e.Message}");
         }
         _consumer.Dispose();
-    }
-
-    private sealed class SplitState(string splitId, TopicPartition partition, long position, long end)
-    {
-        public string SplitId { get; } = splitId;
-        public TopicPartition Partition { get; } = partition;
-        public long Position { get; set; } = position;
-        public long End { get; set; } = end;
-        public bool Finished { get; set; }
     }
 }
