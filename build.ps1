@@ -1,7 +1,7 @@
 #!/usr/bin/env pwsh
 # RecoFlow build entry point. Run through the local tool:
 #   dotnet tool restore && dotnet pwsh -NoProfile ./build.ps1 <target> [args...]
-# Targets: build, test, demo, bench, publish, help. See docs/building.md.
+# Targets: build, test [--fast], demo, bench, publish, help. See docs/building.md.
 param(
     [string]$Target = 'build',
     [Parameter(ValueFromRemainingArguments)]$Rest
@@ -142,6 +142,12 @@ function Invoke-Test {
             # A hung test fails the run instead of eating CI's time limit.
             '--blame-hang-timeout', '20m', '--blame-hang-dump-type', 'none'
         )
+        # --fast: only the tests not marked [Trait("Category", "Slow")] (no cluster processes, Kafka broker, browser or
+        # full data set): the two-minute loop of a developer. CI runs everything.
+        if ($RestArgs -contains '--fast') {
+            Write-Host '    --fast: skipping tests in Category=Slow'
+            $testArgs += @('--filter', 'Category!=Slow')
+        }
         # stdout is also kept in dotnet-test.log, a cross-check for the .trx counts.
         & dotnet @testArgs | Tee-Object -FilePath (Join-Path $resultsDir 'dotnet-test.log')
         $testExit = $LASTEXITCODE
@@ -222,7 +228,7 @@ switch ($Target) {
     'bench' { Invoke-Run 'bench' }
     'publish' { Invoke-Publish; exit 0 }
     { $_ -in 'help', '-h', '--help' } {
-        Write-Output 'usage: dotnet pwsh -NoProfile ./build.ps1 [build|test|demo|bench|publish|help] [args...]'
+        Write-Output 'usage: dotnet pwsh -NoProfile ./build.ps1 [build|test [--fast]|demo|bench|publish|help] [args...]'
         exit 0
     }
     default {
