@@ -12,6 +12,7 @@ namespace RecoFlow.Cluster.Tests;
 /// The dashboard of a live three-node cluster in headless Chromium (<see cref="HeadlessChromium"/>), and the nodes'
 /// structured log files. Every wait is on the page's own polling (Playwright's expectations), bounded by a timeout.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed partial class ClusterDashboardTests(ThreeNodeCluster cluster, ITestOutputHelper log) : IClassFixture<ThreeNodeCluster>
 {
     private static readonly LocatorAssertionsToHaveCountOptions CountWithin20s = new() { Timeout = 20_000 };

@@ -8,6 +8,7 @@ namespace RecoFlow.Cluster.Tests;
 /// Three real nodes on loopback: submitting through the CLI (built-in jobs and a job from a user's assembly), refusing
 /// bad submissions, surviving the death of the job manager's node.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class ClusterFailoverTests(ThreeNodeCluster cluster, ITestOutputHelper log) : IClassFixture<ThreeNodeCluster>
 {
     [Fact]

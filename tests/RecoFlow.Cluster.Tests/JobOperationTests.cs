@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace RecoFlow.Cluster.Tests;
 
 /// <summary>Operating jobs on a three-node cluster: savepoints, stop with savepoint and resume, and the job manager's node leaving gracefully.</summary>
+[Trait("Category", "Slow")]
 public sealed class JobOperationTests(ThreeNodeCluster cluster, ITestOutputHelper log) : IClassFixture<ThreeNodeCluster>
 {
     private async Task<string> SubmitYsbAsync(string output, params string[] extra)

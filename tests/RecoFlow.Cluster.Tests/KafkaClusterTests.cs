@@ -15,6 +15,7 @@ namespace RecoFlow.Cluster.Tests;
 /// manager's node is killed with SIGKILL mid-stream: the job restarts from its last completed checkpoint with those
 /// key groups on the survivors, and the committed output equals the direct count exactly.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class KafkaClusterTests(ThreeNodeCluster cluster, ITestOutputHelper log) : IClassFixture<ThreeNodeCluster>
 {
     [Fact]

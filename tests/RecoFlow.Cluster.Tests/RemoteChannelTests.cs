@@ -13,6 +13,7 @@ namespace RecoFlow.Cluster.Tests;
 /// Channel messages over a real Akka.Remote link between two actor systems (loopback TCP) with the node's
 /// serialization bindings: data batches arrive complete and in order, and the rate is what a cross-node channel gets.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class RemoteChannelTests(ITestOutputHelper log) : IAsyncLifetime
 {
     private ActorSystem _sender = null!;

@@ -6,6 +6,7 @@ using RecoFlow.Runtime.Execution;
 namespace RecoFlow.Cluster.Tests;
 
 /// <summary>Where keyed tasks go: shard and entity ids of a placement, and the allocation that spreads one attempt's shards.</summary>
+[Trait("Category", "Slow")]
 public sealed class TaskPlacementTests : IDisposable
 {
     private readonly ActorSystem _system = ActorSystem.Create("placement");

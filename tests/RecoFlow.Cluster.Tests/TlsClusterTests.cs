@@ -13,6 +13,7 @@ namespace RecoFlow.Cluster.Tests;
 /// real nodes form a cluster over <c>akka.ssl.tcp</c>, run YSB with its keyed tasks on both nodes to FINISHED with
 /// the exact counts, share opt-outs; a node without TLS cannot join.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class TlsClusterTests(ITestOutputHelper log) : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("recoflow-tls").FullName;

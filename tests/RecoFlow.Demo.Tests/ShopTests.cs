@@ -9,6 +9,7 @@ namespace RecoFlow.Demo.Tests;
 /// The demo host in-process (broker, runtime, job, server on a free port, slow simulated traffic) and its shop page in
 /// headless Chromium (see <see cref="HeadlessChromium"/>).
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class ShopTests : IAsyncLifetime
 {
     private DemoHost _host = null!;

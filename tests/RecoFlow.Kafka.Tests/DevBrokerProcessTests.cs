@@ -1,5 +1,6 @@
 namespace RecoFlow.Kafka.Tests;
 
+[Trait("Category", "Slow")]
 public sealed class DevBrokerProcessTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using RecoFlow.Connectors.Kafka.DevBroker;
 
 namespace RecoFlow.Kafka.Tests;
 
+[Trait("Category", "Slow")]
 public sealed class DevKafkaBrokerTests
 {
     [Theory]

@@ -10,6 +10,7 @@ using static RecoFlow.Kafka.Tests.KafkaTestData;
 namespace RecoFlow.Kafka.Tests;
 
 /// <summary>The dev broker process dies mid-run and a new, empty one takes its port: the job goes on.</summary>
+[Trait("Category", "Slow")]
 public sealed class KafkaBrokerRestartTests
 {
     [Fact]

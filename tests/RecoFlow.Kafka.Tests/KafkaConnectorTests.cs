@@ -12,6 +12,7 @@ using static RecoFlow.Kafka.Tests.KafkaTestData;
 
 namespace RecoFlow.Kafka.Tests;
 
+[Trait("Category", "Slow")]
 public sealed class KafkaConnectorTests
 {
     private static DevKafkaBroker Broker(params (string, int)[] topics) =>

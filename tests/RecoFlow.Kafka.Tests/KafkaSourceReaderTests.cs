@@ -9,6 +9,7 @@ using static RecoFlow.Kafka.Tests.KafkaTestData;
 namespace RecoFlow.Kafka.Tests;
 
 /// <summary>The reader alone (no runtime): start modes, restored positions, bounded end, committed offsets.</summary>
+[Trait("Category", "Slow")]
 public sealed class KafkaSourceReaderTests
 {
     private const long BaseTs = 1_700_000_000_000;

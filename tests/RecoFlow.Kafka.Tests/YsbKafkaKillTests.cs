@@ -11,6 +11,7 @@ namespace RecoFlow.Kafka.Tests;
 /// killed with SIGKILL several times and restarted with the same state directory. Offsets come from the checkpoint,
 /// output goes through the transactional file sink, and the committed output equals the direct count exactly.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class YsbKafkaKillTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("recoflow-ysb-kafka-kill-").FullName;

@@ -10,6 +10,7 @@ using static RecoFlow.Kafka.Tests.KafkaTestData;
 namespace RecoFlow.Kafka.Tests;
 
 /// <summary>The YSB job reading a Kafka topic on a dev broker that runs as its own process.</summary>
+[Trait("Category", "Slow")]
 public sealed class YsbKafkaTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("recoflow-ysb-kafka-").FullName;

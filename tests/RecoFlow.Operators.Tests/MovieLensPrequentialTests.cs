@@ -9,6 +9,7 @@ namespace RecoFlow.Operators.Tests;
 /// Full MovieLens latest-small prequential run (100,004 events). Numbers and the protocol are documented in
 /// docs/recommendation-evaluation.md; the bench console reproduces the complete table.
 /// </summary>
+[Trait("Category", "Slow")]
 public class MovieLensPrequentialTests
 {
     [Fact]

@@ -14,6 +14,7 @@ namespace RecoFlow.Server.Tests;
 /// Opt-outs live in the erasure log that nodes share: another node refuses the user at once, a restarted node still
 /// does, and an opt-in on any node lets the user's events through everywhere again. The job still sees only erasures.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class ConsentDurabilityTests : IDisposable
 {
     private const string Token = "consent-test-token-0123";

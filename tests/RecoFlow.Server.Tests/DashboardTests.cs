@@ -5,6 +5,7 @@ using RecoFlow.TestKit.Browser;
 namespace RecoFlow.Server.Tests;
 
 /// <summary>Opens the dashboard of a single in-process node in headless Chromium (see <see cref="HeadlessChromium"/>).</summary>
+[Trait("Category", "Slow")]
 [Collection(NodeCollection.Name)]
 public sealed class DashboardTests(NodeFixture node)
 {

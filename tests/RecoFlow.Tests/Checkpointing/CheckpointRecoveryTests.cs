@@ -14,6 +14,7 @@ using RecoFlow.TestKit;
 namespace RecoFlow.Tests.Checkpointing;
 
 /// <summary>Recovery inside one process: operators that throw, checkpoints that time out, restart strategies, corrupt snapshots.</summary>
+[Trait("Category", "Slow")]
 public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbFixture>, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ckpt").FullName;

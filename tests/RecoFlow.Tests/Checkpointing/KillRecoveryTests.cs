@@ -6,6 +6,7 @@ namespace RecoFlow.Tests.Checkpointing;
 /// The RecoFlow process is killed with SIGKILL at random moments while YSB runs with checkpoints every second, and
 /// started again with the same state directory; the committed output must equal the independent count exactly.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class KillRecoveryTests(YsbFixture ysb) : IClassFixture<YsbFixture>, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kill").FullName;

@@ -10,6 +10,7 @@ using RecoFlow.Runtime.State;
 
 namespace RecoFlow.Tests.Checkpointing;
 
+[Trait("Category", "Slow")]
 public sealed class SavepointTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("savepoint").FullName;

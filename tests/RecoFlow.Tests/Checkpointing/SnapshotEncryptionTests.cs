@@ -19,6 +19,7 @@ namespace RecoFlow.Tests.Checkpointing;
 /// snapshot rows read straight from the database hold no user id with a key configured (and do without one); the
 /// wrong key refuses to restore, naming the checkpoint; the right key restores every count.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class SnapshotEncryptionTests : IDisposable
 {
     private const int Users = 40;

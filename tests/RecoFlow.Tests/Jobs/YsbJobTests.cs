@@ -3,6 +3,7 @@ using RecoFlow.Jobs.Ysb;
 
 namespace RecoFlow.Tests.Jobs;
 
+[Trait("Category", "Slow")]
 public sealed class YsbJobTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ysb-test").FullName;

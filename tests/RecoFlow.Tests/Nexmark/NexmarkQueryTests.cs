@@ -14,6 +14,7 @@ namespace RecoFlow.Tests.Nexmark;
 /// <see cref="NexmarkQueries"/> over the same generated events: the result multisets must be equal. Windowed queries
 /// run at 1,000 events per second of event time so that 200,000 events span 200 s (twenty 10 s windows, a hundred slides).
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class NexmarkQueryTests(ITestOutputHelper log)
 {
     private const long Events = 200_000;

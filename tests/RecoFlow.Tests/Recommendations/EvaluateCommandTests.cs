@@ -3,6 +3,7 @@ using RecoFlow.Cli;
 
 namespace RecoFlow.Tests.Recommendations;
 
+[Trait("Category", "Slow")]
 public sealed class EvaluateCommandTests
 {
     private static string MovieLensRatings() => Path.Combine(RecoFlow.Testing.RepositoryData.MovieLensDir(), "ratings.csv");

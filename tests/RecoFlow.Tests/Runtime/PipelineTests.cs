@@ -7,6 +7,7 @@ using RecoFlow.Runtime;
 
 namespace RecoFlow.Tests.Runtime;
 
+[Trait("Category", "Slow")]
 public sealed class PipelineTests
 {
     private sealed record Click(string User, long Ts);

@@ -11,6 +11,7 @@ using RecoFlow.TestKit;
 
 namespace RecoFlow.Tests.Runtime;
 
+[Trait("Category", "Slow")]
 public sealed class RuntimeBehaviourTests
 {
     /// <summary>A slow sink behind a fast source: in-flight records stay within what the channel credits allow.</summary>
