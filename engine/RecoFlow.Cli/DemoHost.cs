@@ -203,8 +203,8 @@ public sealed class DemoHost : IAsyncDisposable
         OnList?.Invoke(r);
     }
 
-    /// <summary>A list as the shop page gets it; probes and erasure notices are not for the screen.</summary>
-    private static string? FeedJson(Recommendation r) => r.Trigger is "probe" or "erased" ? null : JsonSerializer.Serialize(new
+    /// <summary>A list as the shop page gets it; erasure notices are not for the screen (probes are on a side output).</summary>
+    private static string? FeedJson(Recommendation r) => r.Trigger is ListTrigger.Erased ? null : JsonSerializer.Serialize(new
     {
         user_id = r.UserKey,
         items = r.Items,
@@ -213,7 +213,7 @@ public sealed class DemoHost : IAsyncDisposable
         event_id = r.EventId,
         event_ts = r.EventTimestampMs,
         personalized = true,
-        trigger = r.Trigger,
+        trigger = r.Trigger.ToWireName(),
         published_ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
     });
 

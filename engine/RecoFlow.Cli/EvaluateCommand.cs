@@ -200,13 +200,13 @@ public static class EvaluateCommand
             WatermarkStrategy<Interaction>.ForMonotonousTimestamps(), "interaction log").SetParallelism(1);
         var sink = new CollectSink<Recommendation>();
         var cat = catalog ?? new ItemCatalog();
-        RecommendationJob.Pipeline(source, () => cat, settings).Recommendations.SinkTo(sink, "probes");
+        RecommendationJob.Pipeline(source, () => cat, settings).Probes.SinkTo(sink, "probes");
         await using var runtime = LocalRuntime.Start();
         var client = runtime.Submit(job.Build());
         using var registration = cancel.Register(client.Cancel);
         var result = await client.Completion;
         if (result.State != JobState.Finished) throw new InvalidOperationException($"evaluation job {result.State}: {result.Failure?.Message}");
-        return sink.Items.Where(r => r.Trigger == "probe").ToList();
+        return sink.Items.ToList();
     }
 
     /// <summary>Positions of the protocol's test events (the same rule as <see cref="PrequentialEvaluator"/>).</summary>

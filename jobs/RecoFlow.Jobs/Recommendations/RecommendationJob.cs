@@ -18,7 +18,9 @@ namespace RecoFlow.Jobs.Recommendations;
 
 /// <summary>The streams of the recommendation dataflow a caller may attach sinks to.</summary>
 /// <param name="VersionRecords">The scoring tasks' reports of the kept model versions and their online metrics (<see cref="ScoringFunction.VersionsOutput"/>).</param>
-public sealed record RecommendationStreams(DataStream<Recommendation> Recommendations, DataStream<ModelDelta> ModelVersions, DataStream<ModelVersionRecord> VersionRecords);
+/// <param name="Probes">The probe lists (with <see cref="ScoringOptions.EmitProbes"/>): prequential evaluation reads these, never the served lists.</param>
+public sealed record RecommendationStreams(DataStream<Recommendation> Recommendations, DataStream<ModelDelta> ModelVersions, DataStream<ModelVersionRecord> VersionRecords,
+    DataStream<Recommendation> Probes);
 
 /// <summary>
 /// The real-time recommendation job: interactions → validation (dead letters) → consent, minimisation,
@@ -159,7 +161,8 @@ public sealed class RecommendationJob : IJobDefinition
         var recommendations = profiled.KeyBy(e => e.Event.UserKey)
             .Connect(messages.Broadcast(ScoringFunction.ModelDescriptor))
             .Process(new ScoringFunction(catalog, settings.Scoring, erased), "scoring").Uid("scoring");
-        return new RecommendationStreams(recommendations, versions, recommendations.GetSideOutput(ScoringFunction.VersionsOutput));
+        return new RecommendationStreams(recommendations, versions, recommendations.GetSideOutput(ScoringFunction.VersionsOutput),
+            recommendations.GetSideOutput(ScoringFunction.ProbesOutput));
     }
 
     /// <summary>A MovieLens ratings row as a rating interaction (event id from user, movie and time).</summary>
@@ -207,6 +210,6 @@ public sealed class RecommendationJob : IJobDefinition
         event_id = r.EventId,
         event_ts = r.EventTimestampMs,
         latency_ms = Math.Round(r.LatencyMs, 3),
-        trigger = r.Trigger,
+        trigger = r.Trigger.ToWireName(),
     });
 }

@@ -47,8 +47,8 @@ public sealed class ModelMessage
 }
 
 /// <summary>
-/// A top-K list for a user. <see cref="Trigger"/> is "interaction" (after an event), or "probe" (before a positive
-/// event, for prequential evaluation). <see cref="LatencyMs"/> is the time from the job accepting the event to this list.
+/// A top-K list for a user; <see cref="Trigger"/> says why it was made. <see cref="LatencyMs"/> is the time from the job
+/// accepting the event to this list.
 /// </summary>
 public sealed record Recommendation(
     string UserKey,
@@ -58,7 +58,7 @@ public sealed record Recommendation(
     string EventId,
     long EventTimestampMs,
     double LatencyMs,
-    string Trigger);
+    ListTrigger Trigger);
 
 /// <summary>Online quality of a model version as seen by one scoring task: lists served and how many were hit by the user's next positive event.</summary>
 public sealed record ModelVersionInfo(long Version, long CutMs, int Items, long Lists, long Hits, bool RolledBack)

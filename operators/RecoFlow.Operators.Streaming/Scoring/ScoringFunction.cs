@@ -13,13 +13,13 @@ namespace RecoFlow.Operators.Streaming.Scoring;
 /// per subtask, fed by the item model task's versions and by rollback commands).
 /// <para>Per event, in order: (1) versions whose cut is at or before the event's time are applied; (2) with
 /// <see cref="ScoringOptions.EmitProbes"/>, a positive event of a user with an earlier positive on a new item gets a
-/// "probe" list computed from the state before the event (excluding earlier positives and, optionally, every seen
+/// probe list (on <see cref="ProbesOutput"/>) computed from the state before the event (excluding earlier positives and, optionally, every seen
 /// item), and the version's online hit rate counts whether the event's item was in it; otherwise the list served
 /// after the user's previous event is counted; (3) the event is learned: seen and positive items, and the user's
 /// factors are folded in (ISGD user step against the served item factors of the event's item and the user's recent
 /// positives, with sampled negatives); (4) with <see cref="ScoringOptions.EmitAfterEvent"/> the new top-K is emitted
 /// and kept as the user's latest list; (5) the automatic-rollback rule is checked. A request
-/// (<see cref="UserEvent.IsRequest"/>) only emits the user's current list ("request").</para>
+/// (<see cref="UserEvent.IsRequest"/>) only emits the user's current list (<see cref="ListTrigger.Request"/>).</para>
 /// <para>Score of item i: w_mf·p_u·q_i + w_co·co(i)/max co + w_pop·pop(i)/max pop + w_cat·cat(i)/max cat over items with
 /// positive popularity, co(i) = Σ_j decay^j·w(seed_j, i)/√pop(i) over the user's recent positives, cat(i) the mean
 /// affinity of i's categories; then optional DPP re-ranking of the top candidates (category kernel, <see cref="ScoringOptions.DppKernel"/>) and
@@ -31,7 +31,7 @@ namespace RecoFlow.Operators.Streaming.Scoring;
 /// served to a user (a probe, an interaction list or a request) are kept in the user's keyed state and labelled by the
 /// user's next positive event before that event is learned by anything (user factors, the calibrator's context).</para>
 /// <para>Erasure: an <see cref="UserEvent.IsErasure"/> event clears all keyed state of its user and emits an empty list
-/// with trigger "erased"; the erasures in <paramref name="erasedUsers"/> (the erasure log) are cleared whenever the
+/// with <see cref="ListTrigger.Erased"/>; the erasures in <paramref name="erasedUsers"/> (the erasure log) are cleared whenever the
 /// function opens, after the state was restored.</para>
 /// <para>State: <see cref="UserScoringState"/> per user; the latest list per user (<see cref="LatestDescriptor"/>);
 /// the model store, the re-scorers' models and the calibrator's weights (<see cref="HitCalibratorState"/>) in
@@ -49,6 +49,9 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
 
     /// <summary>The kept model versions and their online metrics, reported when they change and every <see cref="ScoringOptions.VersionReportLists"/> lists served.</summary>
     public static readonly OutputTag<ModelVersionRecord> VersionsOutput = new("model-versions");
+
+    /// <summary>With <see cref="ScoringOptions.EmitProbes"/>: the probe lists, apart from the lists served to users.</summary>
+    public static readonly OutputTag<Recommendation> ProbesOutput = new("probes");
 
     private readonly ScoringOptions _o = options ?? new ScoringOptions();
     private IValueState<UserScoringState>? _user;
@@ -145,7 +148,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         if (e.IsErasure)
         {
             _backend!.ClearKey(e.UserKey);
-            output.Collect(new Recommendation(e.UserKey, [], [], store?.CurrentVersion ?? 0, e.EventId, e.TimestampMs, LatencyMs(e), "erased"));
+            output.Collect(new Recommendation(e.UserKey, [], [], store?.CurrentVersion ?? 0, e.EventId, e.TimestampMs, LatencyMs(e), ListTrigger.Erased));
             return;
         }
         // The store is this subtask's own copy: advancing it to the event's time is deterministic in the versions it holds.
@@ -160,7 +163,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         long version = store?.CurrentVersion ?? 0;
         if (e.IsRequest)
         {
-            var answer = Recommend(store, rescorer, st, value.After, e, "request");
+            var answer = Recommend(store, rescorer, st, value.After, e, ListTrigger.Request);
             _latest!.Update(answer);
             if (st.Calibration is not null) _user.Update(st);
             output.Collect(answer);
@@ -171,9 +174,9 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         {
             if (_o.EmitProbes)
             {
-                var probe = Recommend(store, rescorer, st, value.Before, e, "probe");
+                var probe = Recommend(store, rescorer, st, value.Before, e, ListTrigger.Probe);
                 store?.RecordServed(version, Array.IndexOf(probe.Items, e.ItemId) >= 0);
-                output.Collect(probe);
+                context.Output(ProbesOutput, probe);
                 if (rescorer is not null) LearnRescorer(rescorer, store!, probe.Items, e);
             }
             else
@@ -182,7 +185,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
                 if (rescorer is not null && store is not null)
                 {
                     // The pool and list the user would have been served before this event: its features are those of that moment.
-                    var served = Recommend(store, rescorer, st, value.Before, e, "probe", serve: false);
+                    var served = Recommend(store, rescorer, st, value.Before, e, ListTrigger.Probe, serve: false);
                     LearnRescorer(rescorer, store, served.Items, e);
                 }
             }
@@ -198,7 +201,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
 
         if (_o.EmitAfterEvent)
         {
-            var recs = Recommend(store, rescorer, st, value.After, e, "interaction");
+            var recs = Recommend(store, rescorer, st, value.After, e, ListTrigger.Interaction);
             st.LastServed = recs.Items;
             st.LastServedVersion = recs.ModelVersion;
             _latest!.Update(recs);
@@ -275,7 +278,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     }
 
     /// <param name="serve">False when the list is only recomputed (not served): the calibrator keeps nothing for it.</param>
-    private Recommendation Recommend(ModelStore? store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, string trigger, bool serve = true)
+    private Recommendation Recommend(ModelStore? store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, ListTrigger trigger, bool serve = true)
     {
         int k = _o.K;
         _poolCount = 0;

@@ -61,7 +61,7 @@ public sealed class CalibratedDppTests
     {
         var straight = Run(Calibrated(), restoreAt: null);
         // Probes before the first model version are empty; every later one is a full list.
-        var probes = straight.Where(r => r.Trigger == "probe" && r.ModelVersion > 0).ToList();
+        var probes = straight.Where(r => r.Trigger == ListTrigger.Probe && r.ModelVersion > 0).ToList();
         Assert.True(probes.Count > 50, $"{probes.Count} probes");
         Assert.All(probes, r => Assert.Equal(10, r.Items.Length));
 

@@ -31,7 +31,10 @@ internal sealed class RecommendationChain : IDisposable
     public TwoInputOperatorHarness<ProfiledEvent, ModelMessage, Recommendation> Scoring { get; }
     public List<ModelDelta> Versions { get; } = [];
 
-    /// <summary>Sends an event through the chain; versions the item model publishes meanwhile reach scoring first. Returns what scoring emitted.</summary>
+    /// <summary>
+    /// Sends an event through the chain; versions the item model publishes meanwhile reach scoring first. Returns what
+    /// scoring emitted, in the order it emitted it: the probe (on its side output) before the list served after the event.
+    /// </summary>
     public IReadOnlyList<Recommendation> Send(UserEvent e)
     {
         Users.ProcessElement(e, e.TimestampMs);
@@ -39,10 +42,14 @@ internal sealed class RecommendationChain : IDisposable
         for (; _feedbackSeen < feedback.Count; _feedbackSeen++) Items.ProcessElement(feedback[_feedbackSeen].Value, feedback[_feedbackSeen].Timestamp);
         DeliverVersions();
         int before = Scoring.OutputValues.Count;
+        int probesBefore = Probes.Count;
         var profiled = Users.OutputValues;
         for (; _profiledSeen < profiled.Count; _profiledSeen++) Scoring.ProcessElement1(profiled[_profiledSeen], profiled[_profiledSeen].Event.TimestampMs);
-        return Scoring.OutputValues.Skip(before).ToList();
+        return [.. Probes.Skip(probesBefore), .. Scoring.OutputValues.Skip(before)];
     }
+
+    /// <summary>Every probe list scoring emitted so far (<see cref="ScoringFunction.ProbesOutput"/>).</summary>
+    public IReadOnlyList<Recommendation> Probes => Scoring.SideOutput(ScoringFunction.ProbesOutput).Select(p => p.Value).ToList();
 
     /// <summary>The user's list now, without an interaction.</summary>
     public Recommendation Request(string user, long timestampMs) => Send(UserEvent.Request(user, timestampMs)).Single();

@@ -75,7 +75,8 @@ public sealed class RescoringTests
 
         var before = chain.Request("fan3", t += 1_000);
         Assert.Equal(10, before.Items.Length);
-        Assert.Contains(chain.Scoring.OutputValues, r => r.Trigger == "probe");
+        Assert.Contains(chain.Probes, r => r.Trigger == ListTrigger.Probe);
+        Assert.DoesNotContain(chain.Scoring.OutputValues, r => r.Trigger == ListTrigger.Probe);
         chain.Scoring.SnapshotAndRestore();
         var after = chain.Request("fan3", t += 1_000);
         Assert.Equal(before.Items, after.Items);
