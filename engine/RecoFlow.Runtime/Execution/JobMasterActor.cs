@@ -43,9 +43,9 @@ internal sealed record JobMasterSettings(
 /// all are deployed; checkpoints are decided by the <see cref="CheckpointCoordinator"/> (barriers at the sources, acks,
 /// timeouts, the final checkpoint) and made durable by the <see cref="CheckpointStoreActor"/>; on any failure (a task
 /// throws, a channel loses a message, a checkpoint times out or is declined) the <see cref="FailoverHandler"/> decides
-/// whether to restart a new attempt from the last completed checkpoint. The phases of the job are behaviours
-/// (Akka <c>Become</c>): Restoring, Deploying, Running, Restarting, Done, and two that stash every
-/// other message while a savepoint is read or written off the actor thread.
+/// whether to restart a new attempt from the last completed checkpoint. The phases of the job are Akka behaviours
+/// (<c>Become</c>): Restoring, Deploying, Running, Restarting, Done, and two that stash every other message while a
+/// savepoint is read or written off the actor thread.
 /// </summary>
 internal sealed partial class JobMasterActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
