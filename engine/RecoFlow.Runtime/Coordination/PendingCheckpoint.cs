@@ -1,0 +1,87 @@
+using Akka.Actor;
+using RecoFlow.Runtime.Checkpointing;
+using RecoFlow.Runtime.Execution;
+
+namespace RecoFlow.Runtime.Coordination;
+
+/// <summary>A savepoint a client asked for, and whom to answer (the asker of <see cref="TriggerSavepoint"/>).</summary>
+internal sealed record SavepointRequest(string Directory, bool Stop, IActorRef? ReplyTo);
+
+/// <summary>
+/// A checkpoint that was triggered and is not complete yet (Flink: PendingCheckpoint): the acknowledgements of the
+/// tasks so far. Once every task has acknowledged, or for the final checkpoint once its states are being saved, it is
+/// <see cref="Persisting"/>: its record is on the way to the store, so late acks no longer count and an abort no
+/// longer records it as failed (the store decides its fate).
+/// </summary>
+internal sealed class PendingCheckpoint
+{
+    private readonly Dictionary<TaskId, AcknowledgeCheckpoint> _acks = [];
+
+    public PendingCheckpoint(long id, bool isSavepoint, DateTime triggeredAt)
+    {
+        Id = id;
+        IsSavepoint = isSavepoint;
+        TriggeredAt = triggeredAt;
+    }
+
+    public long Id { get; }
+    public bool IsSavepoint { get; }
+    public DateTime TriggeredAt { get; }
+    public IReadOnlyDictionary<TaskId, AcknowledgeCheckpoint> Acks => _acks;
+    public bool Persisting { get; private set; }
+
+    /// <summary>For a savepoint: where to write it and whom to answer.</summary>
+    public SavepointRequest? Savepoint { get; init; }
+
+    /// <summary>For the final checkpoint: the state of every task after its input ended, as stored.</summary>
+    public IReadOnlyList<(TaskStateRef Ref, byte[] Bytes)>? FinalStates { get; init; }
+
+    /// <summary>Records <paramref name="ack"/> (one per task: a repeated ack replaces the earlier one); true once <paramref name="expectedTasks"/> tasks have acknowledged.</summary>
+    public bool Acknowledge(AcknowledgeCheckpoint ack, int expectedTasks)
+    {
+        _acks[ack.Task] = ack;
+        if (_acks.Count < expectedTasks) return false;
+        Persisting = true;
+        return true;
+    }
+
+    public void MarkPersisting() => Persisting = true;
+
+    /// <summary>The completed record of an acknowledged checkpoint (Flink: CompletedCheckpoint).</summary>
+    public CheckpointRecord ToCompleted(DateTime completedAt, int attempt)
+    {
+        var acks = _acks.Values.ToList();
+        return new CheckpointRecord
+        {
+            Id = Id,
+            Status = CheckpointStatus.Completed,
+            TriggeredAt = TriggeredAt,
+            CompletedAt = completedAt,
+            SizeBytes = acks.Sum(x => x.State.SizeBytes),
+            AlignmentMs = acks.Max(x => x.AlignmentMs),
+            SyncMs = acks.Max(x => x.SyncMs),
+            Tasks = acks.Select(x => x.State).ToList(),
+            Attempt = attempt,
+        };
+    }
+
+    /// <summary>The completed record of the final checkpoint, from <see cref="FinalStates"/>.</summary>
+    public CheckpointRecord ToFinal(DateTime completedAt, int attempt)
+    {
+        var states = FinalStates ?? [];
+        return new CheckpointRecord
+        {
+            Id = Id,
+            Status = CheckpointStatus.Completed,
+            TriggeredAt = TriggeredAt,
+            CompletedAt = completedAt,
+            IsFinal = true,
+            SizeBytes = states.Sum(f => f.Ref.SizeBytes),
+            Attempt = attempt,
+            Tasks = states.Select(f => f.Ref).ToList(),
+        };
+    }
+
+    public CheckpointRecord ToFailed(DateTime failedAt, string cause, int attempt) =>
+        new() { Id = Id, Status = CheckpointStatus.Failed, TriggeredAt = TriggeredAt, CompletedAt = failedAt, FailureCause = cause, Attempt = attempt };
+}
