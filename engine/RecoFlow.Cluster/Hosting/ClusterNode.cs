@@ -89,8 +89,8 @@ public sealed class ClusterNode : IAsyncDisposable
                 : await sharding.StartProxyAsync(TaskRegionName, WorkerRole, extractor);
         }
         system.ActorOf(ClusterSingletonManager.Props(
-                JobManagerActor.Props(runtime, catalog, code, taskRegion, jobManager),
-                JobManagerActor.HandOver.Instance,
+                DispatcherActor.Props(runtime, catalog, code, taskRegion, jobManager),
+                DispatcherActor.HandOver.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole(JobManagerRole).WithSingletonName(JobManagerName)),
             JobManagerName);
         var proxy = system.ActorOf(ClusterSingletonProxy.Props(

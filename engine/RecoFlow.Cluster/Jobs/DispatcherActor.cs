@@ -18,13 +18,13 @@ public sealed record JobManagerSettings(string StateDirectory, TimeSpan Checkpoi
 }
 
 /// <summary>
-/// The cluster's job manager (Flink: Dispatcher), run as a cluster singleton: it owns the submitted jobs, runs their
-/// job masters on the node that hosts it through the embedded runtime (keyed tasks go to the task region, spread over
-/// the nodes, when one is given), and journals every submission and every end. A new job
-/// manager (after its node left or died) replays the journal and resubmits the jobs that had not ended; they resume
-/// from their last completed checkpoint, which is why the checkpoint store and the state directory must be shared.
+/// The cluster's job manager (Flink: Dispatcher; the singleton, its role and its journal keep the name "job-manager"):
+/// it owns the submitted jobs, runs their job masters on the node that hosts it through the embedded runtime (keyed
+/// tasks go to the task region, spread over the nodes, when one is given), and journals every submission and every
+/// end. A new job manager (after its node left or died) replays the journal and resubmits the jobs that had not ended;
+/// they resume from their last completed checkpoint, which is why the checkpoint store and the state directory must be shared.
 /// </summary>
-public sealed class JobManagerActor : UntypedPersistentActor
+public sealed class DispatcherActor : UntypedPersistentActor
 {
     public const string PersistenceIdValue = "recoflow/job-manager";
 
@@ -38,7 +38,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
     private readonly LocalJobRegistry _views = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public JobManagerActor(LocalRuntime runtime, IJobCatalog catalog, JobCodeCache code, IActorRef? taskRegion, JobManagerSettings settings)
+    public DispatcherActor(LocalRuntime runtime, IJobCatalog catalog, JobCodeCache code, IActorRef? taskRegion, JobManagerSettings settings)
     {
         _runtime = runtime;
         _catalog = catalog;
@@ -51,7 +51,7 @@ public sealed class JobManagerActor : UntypedPersistentActor
     /// <param name="code">This node's loaded job code, shared with the tasks it hosts.</param>
     /// <param name="taskRegion">The <c>recoflow-task</c> shard region for keyed tasks; null runs every task on this node.</param>
     public static Props Props(LocalRuntime runtime, IJobCatalog catalog, JobCodeCache code, IActorRef? taskRegion, JobManagerSettings settings) =>
-        Akka.Actor.Props.Create(() => new JobManagerActor(runtime, catalog, code, taskRegion, settings));
+        Akka.Actor.Props.Create(() => new DispatcherActor(runtime, catalog, code, taskRegion, settings));
 
     public override string PersistenceId => PersistenceIdValue;
 
