@@ -16,6 +16,7 @@ Set-Location $Root
 
 $Solution = Join-Path $Root 'RecoFlow.sln'
 $CliProject = Join-Path $Root 'engine/RecoFlow.Cli/RecoFlow.Cli.csproj'
+$BenchProject = Join-Path $Root 'bench/RecoFlow.Bench/RecoFlow.Bench.csproj'
 $Artifacts = Join-Path $Root 'artifacts'
 $Configuration = 'Release'
 
@@ -194,11 +195,15 @@ function Write-TestSummary([string]$ResultsDir, [int]$TestExit) {
     if ($TestExit -ne 0 -or $s.Failed -gt 0) { $script:ExitCode = 1 } else { $script:ExitCode = 0 }
 }
 
-function Invoke-Run([string]$Command, [switch]$NoBuild) {
-    $runArgs = @('run', '--project', $CliProject, '-c', $Configuration)
+# Runs a project's executable with the extra arguments (after $Command, if given) and exits with its exit code.
+function Invoke-Run([string]$Command, [switch]$NoBuild, [string]$Project = $CliProject) {
+    $runArgs = @('run', '--project', $Project, '-c', $Configuration)
     if ($NoBuild) { $runArgs += '--no-build' }
-    Write-Step "dotnet $($runArgs -join ' ') -- $Command $($RestArgs -join ' ')"
-    Invoke-Native dotnet ($runArgs + @('--', $Command) + $RestArgs)
+    [string[]]$appArgs = @()
+    if ($Command) { $appArgs += $Command }
+    $appArgs += $RestArgs
+    Write-Step "dotnet $($runArgs -join ' ') -- $($appArgs -join ' ')"
+    Invoke-Native dotnet ($runArgs + @('--') + $appArgs)
     exit $LASTEXITCODE
 }
 
@@ -225,7 +230,8 @@ switch ($Target) {
         Invoke-Checked dotnet @('build', $CliProject, '-c', $Configuration, '--no-restore')
         Invoke-Run 'demo' -NoBuild
     }
-    'bench' { Invoke-Run 'bench' }
+    # The benchmarks' own executable (recoflow-bench), not the CLI's thin `bench` entry that would start it.
+    'bench' { Invoke-Run -Project $BenchProject }
     'publish' { Invoke-Publish; exit 0 }
     { $_ -in 'help', '-h', '--help' } {
         Write-Output 'usage: dotnet pwsh -NoProfile ./build.ps1 [build|test [--fast]|demo|bench|publish|help] [args...]'

@@ -17,7 +17,7 @@ public static class CliApp
         root.Subcommands.Add(ExplainCommand(output));
         root.Subcommands.Add(GenerateCommand(output));
         root.Subcommands.Add(DemoCommand.Create(output));
-        root.Subcommands.Add(BenchCommand.Create(output));
+        root.Subcommands.Add(BenchEntry.Create(output));
         root.Subcommands.Add(EvaluateCommand.Create(output));
         root.Subcommands.Add(ModelsCommand.Create(output));
         foreach (var c in KafkaCommands.Create(output)) root.Subcommands.Add(c);

@@ -8,11 +8,11 @@ using RecoFlow.Api.Time;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Checkpointing;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Bench;
 
 /// <summary>
-/// Memory against keyed state size. Each point runs in a fresh <c>recoflow</c> process (the hidden
-/// <c>recoflow bench memory-point --keys N</c>), so the process's peak working set belongs to that point alone: a job
+/// Memory against keyed state size. Each point runs in a fresh <c>recoflow-bench</c> process (the hidden
+/// <c>recoflow-bench memory-point --keys N</c>), so the process's peak working set belongs to that point alone: a job
 /// counts per key over N distinct keys (key and count are longs) with checkpoints every second, waits until every key
 /// is in state and one checkpoint holding them all completed, then reports the managed heap after a full blocking
 /// compacting GC (with the job still holding its state) minus the same figure taken after the runtime started and
@@ -32,8 +32,8 @@ internal static class MemoryBench
         foreach (var n in keys)
         {
             log.WriteLine($"memory: {n:N0} keys in a fresh process ...");
-            using var p = Process.Start(SelfProcess.StartInfo(["bench", "memory-point", "--keys", n.ToString(CultureInfo.InvariantCulture)]))
-                ?? throw new InvalidOperationException("could not start recoflow");
+            using var p = Process.Start(SelfProcess.StartInfo(["memory-point", "--keys", n.ToString(CultureInfo.InvariantCulture)]))
+                ?? throw new InvalidOperationException("could not start recoflow-bench");
             var stderr = p.StandardError.ReadToEndAsync(ct);
             var stdout = await p.StandardOutput.ReadToEndAsync(ct);
             await p.WaitForExitAsync(ct);
@@ -118,7 +118,7 @@ internal static class MemoryBench
     public static string Render(IReadOnlyList<Point> points, string command)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores). One fresh `recoflow` process per row (workstation GC, concurrent); job: N distinct long keys → key-by → count per key (reduce), checkpoints every 1 s (SQLite store). **state on the heap** = managed heap after a full blocking compacting GC with the job holding all keys (after one checkpoint of them completed) − the same before the job was submitted; **peak working set** = `Process.PeakWorkingSet64` of that process at that moment (runtime, Akka, the checkpoint's serialized copy and the SQLite store included); the 0-keys row is the fixed cost.");
+        sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores). One fresh `recoflow-bench` process per row (workstation GC, concurrent); job: N distinct long keys → key-by → count per key (reduce), checkpoints every 1 s (SQLite store). **state on the heap** = managed heap after a full blocking compacting GC with the job holding all keys (after one checkpoint of them completed) − the same before the job was submitted; **peak working set** = `Process.PeakWorkingSet64` of that process at that moment (runtime, Akka, the checkpoint's serialized copy and the SQLite store included); the 0-keys row is the fixed cost.");
         sb.AppendLine();
         sb.AppendLine("| keys | state on the heap | bytes per key (heap) | peak working set | peak working set − 0-keys row, per key | GC committed | checkpoint size |");
         sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -133,17 +133,4 @@ internal static class MemoryBench
     }
 
     private static string Mib(long bytes) => $"{bytes / 1024.0 / 1024.0:F1} MiB";
-}
-
-/// <summary>Starts this same <c>recoflow</c> (apphost, or <c>dotnet recoflow.dll</c>) as a child process with redirected output.</summary>
-internal static class SelfProcess
-{
-    public static ProcessStartInfo StartInfo(IEnumerable<string> args)
-    {
-        var host = Environment.ProcessPath ?? throw new InvalidOperationException("the path of this process is unknown");
-        var info = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet") info.ArgumentList.Add(typeof(SelfProcess).Assembly.Location);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        return info;
-    }
 }

@@ -10,7 +10,7 @@ using RecoFlow.Jobs.Ysb;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Execution;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Bench;
 
 /// <summary>
 /// YSB over the same in-memory events in one process: RecoFlow, a hand-written loop, a plain Akka.Streams pipeline

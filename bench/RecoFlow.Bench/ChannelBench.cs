@@ -9,7 +9,7 @@ using RecoFlow.Cluster.Serialization;
 using RecoFlow.Jobs.Ysb;
 using RecoFlow.Runtime.Channels;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Bench;
 
 /// <summary>
 /// Records/s across one cross-node channel: two actor systems in this process, linked by Akka.Remote over loopback

@@ -9,7 +9,7 @@ using RecoFlow.Connectors.Kafka.DevBroker;
 using RecoFlow.Jobs.Ysb;
 using RecoFlow.Runtime;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Bench;
 
 /// <summary>
 /// The Kafka row of <c>recoflow bench</c>: YSB from a topic of the development broker (in this process) to a Kafka sink

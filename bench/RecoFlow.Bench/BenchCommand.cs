@@ -3,21 +3,23 @@ using System.Diagnostics;
 using System.Text;
 using RecoFlow.Api.Connectors;
 using RecoFlow.Api.Streams;
+using RecoFlow.Cli;
 using RecoFlow.Connectors.Memory;
 using RecoFlow.Jobs.Nexmark;
 using RecoFlow.Jobs.Ysb;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Checkpointing;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Bench;
 
 /// <summary>
-/// <c>recoflow bench</c>: runs each benchmark on the embedded runtime and as a plain hand-written C# loop over the same
-/// in-memory events, alternating, and reports medians and the ratio. Rewrites docs/benchmarks.md.
+/// <c>recoflow-bench</c> (also <c>recoflow bench</c> from a checkout): runs each benchmark on the embedded runtime and as a
+/// plain hand-written C# loop over the same in-memory events, alternating, and reports medians and the ratio. Rewrites
+/// docs/benchmarks.md.
 /// </summary>
 public static class BenchCommand
 {
-    public static Command Create(TextWriter output)
+    public static RootCommand Create(TextWriter output)
     {
         var quick = new Option<bool>("--quick") { Description = "fewer events and runs" };
         var doc = new Option<string?>("--doc") { Description = "markdown file to rewrite with the results", DefaultValueFactory = _ => "docs/benchmarks.md" };
@@ -36,7 +38,7 @@ public static class BenchCommand
         {
             Description = "with --only engine: events per engine row (default 2,000,000; 500,000 with --quick); more events amortise each run's job start",
         };
-        var cmd = new Command("bench", "benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery, only, engineRows, engineEvents };
+        var cmd = new RootCommand("recoflow-bench: benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery, only, engineRows, engineEvents };
         cmd.Subcommands.Add(MemoryBench.PointCommand(output));
         cmd.SetAction(async (r, ct) =>
         {
@@ -54,15 +56,15 @@ public static class BenchCommand
             if (r.GetValue(delivery))
             {
                 var seconds = TimeSpan.FromSeconds(isQuick ? 5 : 15);
-                var deliveryRows = new List<Demo.DeliveryBench.Row>();
+                var deliveryRows = new List<DeliveryBench.Row>();
                 foreach (var rate in new[] { 1_000.0, 10_000.0 })
                 {
                     output.WriteLine($"delivery: {rate:N0} events/s for {seconds.TotalSeconds:0} s (after 5 s warm-up) ...");
-                    deliveryRows.Add(await Demo.DeliveryBench.RunAsync(rate, seconds, TimeSpan.FromSeconds(5), ct));
+                    deliveryRows.Add(await DeliveryBench.RunAsync(rate, seconds, TimeSpan.FromSeconds(5), ct));
                 }
-                var deliveryTable = Demo.DeliveryBench.Render(deliveryRows, "recoflow bench --delivery" + (isQuick ? " --quick" : ""));
+                var deliveryTable = DeliveryBench.Render(deliveryRows, "recoflow bench --delivery" + (isQuick ? " --quick" : ""));
                 output.WriteLine(deliveryTable);
-                if (r.GetValue(doc) is { } deliveryDoc) Demo.DeliveryBench.WriteSection(deliveryDoc, deliveryTable);
+                if (r.GetValue(doc) is { } deliveryDoc) DeliveryBench.WriteSection(deliveryDoc, deliveryTable);
                 return 0;
             }
             if (r.GetValue(kafkaOnly))

@@ -10,7 +10,7 @@ using RecoFlow.Connectors.Kafka.DevBroker;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Checkpointing;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Bench;
 
 /// <summary>
 /// End-to-end latency at fixed input rates through the development broker (in this process): a producer writes

@@ -9,7 +9,7 @@ using RecoFlow.Runtime;
 using RecoFlow.Runtime.Checkpointing;
 using RecoFlow.Runtime.Execution;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Bench;
 
 /// <summary>
 /// The cost of exactly-once: YSB with checkpoints every second against checkpoints off (alternating runs in one

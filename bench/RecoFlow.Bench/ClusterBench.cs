@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using RecoFlow.Jobs.Ysb;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Bench;
 
 /// <summary>
 /// <c>recoflow bench --only cluster</c>: YSB on a one-node and a three-node cluster of <c>recoflow node</c> child
@@ -301,7 +301,7 @@ internal static class ClusterBench
         {
             List<string> args = ["node", "--port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0", "--state-dir", stateDir, "--exit-on-stdin-eof"];
             if (seed is { } s) args.AddRange(["--seed", $"127.0.0.1:{s.ToString(CultureInfo.InvariantCulture)}"]);
-            var info = SelfProcess.StartInfo(args);
+            var info = SelfProcess.Recoflow(args);
             info.RedirectStandardInput = true;
             info.Environment["RECOFLOW_TOKEN"] = token;
             var node = new NodeChild(Process.Start(info) ?? throw new InvalidOperationException("could not start recoflow node"), port);

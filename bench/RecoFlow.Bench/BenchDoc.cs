@@ -1,4 +1,4 @@
-namespace RecoFlow.Cli;
+namespace RecoFlow.Bench;
 
 /// <summary>What the benchmark commands share: the median of runs, and rewriting one marked section of the benchmarks doc.</summary>
 internal static class BenchDoc

@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using RecoFlow.Cli;
 using RecoFlow.Jobs.Ysb;
 using RecoFlow.Runtime.Checkpointing;
 using RecoFlow.Runtime.Execution;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Bench;
 
 /// <summary>
 /// Recovery time of one process after SIGKILL: <c>recoflow run ysb … --state-dir D --checkpoint-interval 1s</c> (a
@@ -125,7 +126,7 @@ internal static class RecoveryBench
         public Process Process { get; }
 
         public static Child Start(IEnumerable<string> args) =>
-            new(Process.Start(SelfProcess.StartInfo(args)) ?? throw new InvalidOperationException("could not start recoflow"));
+            new(Process.Start(SelfProcess.Recoflow(args)) ?? throw new InvalidOperationException("could not start recoflow"));
 
         public Task WaitForCheckpointLineAsync(CancellationToken ct) => _checkpoint.Task.WaitAsync(TimeSpan.FromMinutes(1), ct);
 

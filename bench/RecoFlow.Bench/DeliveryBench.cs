@@ -5,8 +5,9 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using HdrHistogram;
+using RecoFlow.Cli;
 
-namespace RecoFlow.Cli.Demo;
+namespace RecoFlow.Bench;
 
 /// <summary>
 /// Latency from <c>POST /collect</c> to the WebSocket push of the list that event produced, through the whole demo

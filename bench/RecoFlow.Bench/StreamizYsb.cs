@@ -9,7 +9,7 @@ using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.Stream;
 using Streamiz.Kafka.Net.Table;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Bench;
 
 /// <summary>
 /// YSB as a Streamiz.Kafka.Net (Kafka Streams) topology, run through its in-process <see cref="TopologyTestDriver"/>

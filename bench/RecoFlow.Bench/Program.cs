@@ -1,0 +1,3 @@
+using RecoFlow.Bench;
+
+return await BenchApp.RunAsync(args);

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using RecoFlow.Cli;
+
+namespace RecoFlow.Bench;
+
+/// <summary>Child processes of the benchmarks, with redirected output: this <c>recoflow-bench</c>, or the <c>recoflow</c> CLI.</summary>
+internal static class SelfProcess
+{
+    /// <summary>This same <c>recoflow-bench</c> (apphost, or <c>dotnet recoflow-bench.dll</c>).</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        var host = Environment.ProcessPath ?? throw new InvalidOperationException("the path of this process is unknown");
+        var info = Redirected(host);
+        if (IsDotnet(host)) info.ArgumentList.Add(typeof(SelfProcess).Assembly.Location);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return info;
+    }
+
+    /// <summary>
+    /// The <c>recoflow</c> CLI that this bench references (<c>recoflow run</c>, <c>recoflow node</c>): its apphost, which
+    /// the build copies next to this bench with its runtimeconfig and deps files, or <c>dotnet recoflow.dll</c> when this
+    /// bench itself runs under <c>dotnet</c> or the apphost is missing.
+    /// </summary>
+    public static ProcessStartInfo Recoflow(IEnumerable<string> args)
+    {
+        var dll = typeof(CliApp).Assembly.Location;
+        var apphost = Path.Combine(Path.GetDirectoryName(dll)!, OperatingSystem.IsWindows() ? "recoflow.exe" : "recoflow");
+        var host = Environment.ProcessPath;
+        ProcessStartInfo info;
+        if (host is not null && IsDotnet(host)) info = Redirected(host);
+        else if (File.Exists(apphost)) info = Redirected(apphost);
+        else info = Redirected("dotnet");
+        if (info.FileName != apphost) info.ArgumentList.Add(dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return info;
+    }
+
+    private static bool IsDotnet(string host) => Path.GetFileNameWithoutExtension(host) == "dotnet";
+
+    private static ProcessStartInfo Redirected(string fileName) =>
+        new(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+}
