@@ -3,7 +3,6 @@ using Akka.Actor;
 using Akka.Persistence;
 using RecoFlow.Api.Connectors;
 using RecoFlow.Runtime.Channels;
-using RecoFlow.Runtime.Checkpointing;
 
 namespace RecoFlow.Runtime.Execution;
 
@@ -16,7 +15,8 @@ namespace RecoFlow.Runtime.Execution;
 /// <remarks>
 /// The actor is glue: the <see cref="InputGate"/> keeps the input channels (sequence numbers, credit, queued and
 /// blocked messages), the <see cref="BarrierAligner"/> aligns checkpoint barriers, the <see cref="WatermarkValve"/>
-/// combines the channels' watermarks. The actor decides when to process, polls the source and takes snapshots.
+/// combines the channels' watermarks, the <see cref="SubtaskCheckpointCoordinator"/> takes and reports snapshots.
+/// The actor decides when to process and what to do with each message, and polls the source.
 /// Phases: running (<see cref="OnReceive"/>), <see cref="Finished"/> after the end of input, <see cref="Failed"/>.
 /// </remarks>
 internal sealed class TaskActor : UntypedActor, IWithTimers
@@ -55,10 +55,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     private bool _finished;
     private long _blockedSince;
 
-    // Checkpointing: snapshots are written to the store asynchronously and acknowledged when it confirms.
-    private TaskCheckpointing? _checkpointing;
-    private IActorRef _snapshotStore = ActorRefs.Nobody;
-    private readonly Dictionary<long, (TaskStateRef Ref, double AlignmentMs, double SyncMs, byte[]? Savepoint)> _saving = [];
+    private SubtaskCheckpointCoordinator? _checkpoints;
 
     /// <param name="environment">Builds the task's surroundings from its own actor (processing-time timers are messages to it) and the scheduler.</param>
     /// <param name="remote">The task runs away from its job master: it reports its metrics every second and stops when the master is gone.</param>
@@ -89,6 +86,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     {
         _env = _environment(Self, Context.System.Scheduler);
         _chain = new TaskChain(_vertex, _id.Subtask, _env, BroadcastIdle);
+        _checkpoints = new SubtaskCheckpointCoordinator(_id, _vertex, _chain, _env.Clock, _master, Self, Context.System);
         if (_remote)
         {
             Context.Watch(_master);
@@ -114,16 +112,14 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
                     if (t.Attempt != _attempt) return;
                     // A source task takes its part at once (it has no input to align; Flink: triggerCheckpointAsync).
                     _aligner.CheckpointTaken(t.Id);
-                    PerformCheckpoint(t.Id, t.IsSavepoint, Stopwatch.GetTimestamp());
+                    _checkpoints!.Checkpoint(t.Id, t.IsSavepoint, Stopwatch.GetTimestamp());
                     AfterStep();
                     break;
                 case SaveSnapshotSuccess ok:
-                    if (_saving.Remove(ok.Metadata.SequenceNr, out var saved))
-                        _master.Tell(new AcknowledgeCheckpoint(_id, _attempt, ok.Metadata.SequenceNr, saved.Ref, saved.AlignmentMs, saved.SyncMs, saved.Savepoint));
+                    _checkpoints!.OnSaved(ok.Metadata.SequenceNr);
                     break;
                 case SaveSnapshotFailure bad:
-                    if (_saving.Remove(bad.Metadata.SequenceNr))
-                        _master.Tell(new DeclineCheckpoint(_id, _attempt, bad.Metadata.SequenceNr, bad.Cause));
+                    _checkpoints!.OnSaveFailed(bad.Metadata.SequenceNr, bad.Cause);
                     break;
                 case NotifyCheckpointComplete n:
                     if (n.Attempt != _attempt) return;
@@ -188,7 +184,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         OnReceive(message);
     }
 
-    /// <summary>The task failed and reported it: everything is dropped until the job master stops it.</summary>
+    /// <summary>The task failed and told its job master (which restarts the attempt): every further message is dropped.</summary>
     private static void Failed(object message)
     {
     }
@@ -201,8 +197,8 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         _gate = new InputGate(d.Inputs);
         _valve = new WatermarkValve(_gate.ChannelCount);
         _aligner = new BarrierAligner(_gate);
-        _checkpointing = d.Checkpointing;
-        if (_checkpointing is not null) _snapshotStore = Persistence.Instance.Apply(Context.System).SnapshotStoreFor(null);
+        var store = d.Checkpointing is null ? ActorRefs.Nobody : Persistence.Instance.Apply(Context.System).SnapshotStoreFor(null);
+        _checkpoints!.Deploy(d.Attempt, d.Checkpointing, store);
         if (d.Restore is not null) _aligner.CheckpointTaken(d.Restore.CheckpointId);
         _chain!.InitializeStateAndOpen(d.Restore);
         _master.Tell(new TaskReady(_id));
@@ -254,7 +250,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     /// <summary>Does what the aligner asks: the snapshot first, then the drain of the released messages (they belong after it).</summary>
     private void AfterAlignment(AlignmentResult result)
     {
-        if ((result & AlignmentResult.Aligned) != 0) PerformCheckpoint(_aligner.LastCheckpointId, _aligner.IsSavepoint, _aligner.StartTicks);
+        if ((result & AlignmentResult.Aligned) != 0) _checkpoints!.Checkpoint(_aligner.LastCheckpointId, _aligner.IsSavepoint, _aligner.StartTicks);
         if ((result & AlignmentResult.Released) != 0) Self.Tell(DrainPending.Instance);
     }
 
@@ -274,42 +270,6 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     {
         foreach (var w in _chain!.Writers) w.Broadcast(ch => new IdleMessage { Idle = idle, Channel = ch, Attempt = _attempt });
     }
-
-    /// <summary>
-    /// Takes this task's part of checkpoint <paramref name="id"/>: forwards the barrier first (so downstream can align
-    /// while this task writes), copies the state synchronously into bytes, and writes them to the store asynchronously.
-    /// </summary>
-    /// <param name="alignStartTicks">When the alignment started (the first barrier), for the alignment time reported.</param>
-    private void PerformCheckpoint(long id, bool savepoint, long alignStartTicks)
-    {
-        var alignMs = Stopwatch.GetElapsedTime(alignStartTicks).TotalMilliseconds;
-        foreach (var w in _chain!.Writers)
-            w.Broadcast(ch => new BarrierMessage { CheckpointId = id, Timestamp = _env!.Clock.NowMillis, IsSavepoint = savepoint, Channel = ch, Attempt = _attempt });
-        if (_checkpointing is null && !savepoint) return;
-        var start = Stopwatch.GetTimestamp();
-        byte[] bytes;
-        try
-        {
-            bytes = SnapshotTask(id);
-        }
-        catch (Exception e)
-        {
-            _master.Tell(new DeclineCheckpoint(_id, _attempt, id, e));
-            return;
-        }
-        var syncMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        var stateRef = new TaskStateRef { VertexUid = _vertex.Uid, Subtask = _id.Subtask, Parallelism = _vertex.Parallelism, PersistenceId = _checkpointing?.PersistenceId ?? "", SizeBytes = bytes.Length };
-        if (_checkpointing is null)
-        {
-            // A savepoint of a job without checkpoints: the state goes only into the savepoint's files.
-            _master.Tell(new AcknowledgeCheckpoint(_id, _attempt, id, stateRef, alignMs, syncMs, bytes));
-            return;
-        }
-        _saving[id] = (stateRef, alignMs, syncMs, savepoint ? bytes : null);
-        _snapshotStore.Tell(new SaveSnapshot(new SnapshotMetadata(_checkpointing.PersistenceId, id, DateTime.UtcNow), bytes), Self);
-    }
-
-    private byte[] SnapshotTask(long id) => _chain!.Snapshot(id).ToBytes(SnapshotEncryption.For(Context.System));
 
     private void Poll()
     {
@@ -383,7 +343,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         // With checkpointing, the state after the end of input (sinks' last pre-commits, sources at their end) makes the
         // job's final checkpoint: once it is durable the sinks commit, and a run resumed from it has nothing left to do.
         var finalId = _aligner.LastCheckpointId + 1;
-        _master.Tell(new TaskFinished(_id, _attempt, finalId, _checkpointing is null ? null : SnapshotTask(finalId)));
+        _master.Tell(new TaskFinished(_id, _attempt, finalId, _checkpoints!.FinalState(finalId)));
     }
 
     protected override void PostStop()
