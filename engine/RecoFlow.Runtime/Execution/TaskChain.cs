@@ -5,6 +5,7 @@ using RecoFlow.Api.Connectors;
 using RecoFlow.Api.Graph;
 using RecoFlow.Api.Operators;
 using RecoFlow.Runtime.Channels;
+using RecoFlow.Runtime.Checkpointing;
 
 namespace RecoFlow.Runtime.Execution;
 
@@ -187,6 +188,54 @@ internal sealed class TaskChain : IDisposable
     {
         var m = Source!.GetType().GetMethod("AddSplits")!;
         m.Invoke(Source, [splits]);
+    }
+
+    /// <summary>
+    /// Restores the operators' state from <paramref name="restore"/> (if any), initializes and opens them tail first (so an
+    /// operator's output is open before it emits), then gives the source its splits (Flink: OperatorChain.initializeStateAndOpenOperators).
+    /// </summary>
+    public void InitializeStateAndOpen(TaskRestore? restore)
+    {
+        if (restore is not null)
+            foreach (var ctx in Contexts)
+                if (restore.Operators.TryGetValue(ctx.OperatorId, out var snapshot)) ctx.Restore(restore.CheckpointId, snapshot);
+        for (var i = Operators.Count - 1; i >= 0; i--)
+        {
+            Operators[i].InitializeState(Contexts[i]);
+            Operators[i].Open();
+        }
+        if (Source is not null)
+        {
+            AddSplits(restore?.Splits ?? InitialSplits());
+            if (restore?.SplitWatermarks is { } watermarks) Source.RestoreWatermarks(watermarks);
+        }
+    }
+
+    /// <summary>This subtask's state for checkpoint <paramref name="id"/>: the source's splits and every operator's state, copied synchronously
+    /// (Flink: the synchronous part of SubtaskCheckpointCoordinatorImpl.checkpointState over the OperatorChain).</summary>
+    public TaskStateSnapshot Snapshot(long id)
+    {
+        var snap = new TaskStateSnapshot { CheckpointId = id, VertexUid = _vertex.Uid, Subtask = _subtask, Parallelism = _vertex.Parallelism };
+        if (Source is not null)
+        {
+            snap.Splits = [.. Source.SnapshotSplits(id)];
+            snap.SplitWatermarks = Source.SnapshotWatermarks();
+        }
+        for (var i = 0; i < Operators.Count; i++)
+        {
+            if (Operators[i] is SourcePlaceholder) continue;
+            Operators[i].SnapshotState(id);
+            snap.Operators[Contexts[i].OperatorId] = Contexts[i].Snapshot();
+        }
+        return snap;
+    }
+
+    /// <summary>Checkpoint <paramref name="id"/> is durable: operators and the source commit what they pre-committed for it.</summary>
+    public void NotifyCheckpointComplete(long id)
+    {
+        foreach (var op in Operators)
+            if (op is ICheckpointListener l) l.NotifyCheckpointComplete(id);
+        Source?.NotifyCheckpointComplete(id);
     }
 
     /// <summary>Copies the chain's counters into the task's metrics.</summary>
