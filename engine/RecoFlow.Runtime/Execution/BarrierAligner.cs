@@ -20,7 +20,8 @@ internal enum AlignmentResult
 /// record after the barrier reaches the state before the snapshot; once n arrived on every channel that has not ended,
 /// the task takes the snapshot and the blocked channels are released. A barrier of a newer checkpoint while n is still
 /// aligning means n was abandoned upstream: the alignment of n is aborted (blocked channels released) and the newer
-/// one starts. Barriers of checkpoints this task already took are dropped.
+/// one starts. Barriers of checkpoints this task already took, and barriers older than the one aligning (of a checkpoint
+/// abandoned upstream), are dropped.
 /// </summary>
 /// <remarks>
 /// No actor inside: time comes in as <see cref="System.Diagnostics.Stopwatch"/> ticks, and the caller performs the
@@ -49,6 +50,10 @@ internal sealed class BarrierAligner(InputGate gate)
     public AlignmentResult OnBarrier(int channel, long checkpointId, bool isSavepoint, long nowTicks)
     {
         if (checkpointId <= LastCheckpointId) return AlignmentResult.None; // a barrier of a checkpoint this task already took (or abandoned)
+        // An older barrier during a newer alignment belongs to a checkpoint abandoned upstream. Counting it for the newer
+        // one would block its channel early: that channel's records up to its real barrier would land after the snapshot,
+        // and the real barrier would then be dropped as stale. Flink's SingleCheckpointBarrierHandler ignores it too.
+        if (IsAligning && checkpointId < AligningId) return AlignmentResult.None;
         var result = AlignmentResult.None;
         if (IsAligning && checkpointId > AligningId)
         {
@@ -63,7 +68,6 @@ internal sealed class BarrierAligner(InputGate gate)
             IsSavepoint = isSavepoint;
             StartTicks = nowTicks;
         }
-        // An older barrier of a not yet taken checkpoint during a newer alignment counts for the newer one, as it always did.
         gate.Block(channel);
         return result | CompleteIfReady();
     }

@@ -167,6 +167,24 @@ public sealed class BarrierAlignerTests
     }
 
     [Fact]
+    public void A_late_barrier_of_an_abandoned_checkpoint_during_a_newer_alignment_is_dropped()
+    {
+        var input = new Input(2);
+        input.Barrier(0, 2); // aligning 2, while channel 1's barrier of the abandoned checkpoint 1 is still on its way
+
+        Assert.Equal(AlignmentResult.None, input.Barrier(1, 1));
+        Assert.False(input.Gate.IsBlocked(1));
+        Assert.Equal(2, input.Aligner.AligningId);
+
+        // Channel 1's records before its barrier 2 belong in snapshot 2, so they are processed before it.
+        input.Data(1, 7);
+        Assert.Equal(new[] { "r7" }, input.Log);
+        Assert.Equal(AlignmentResult.Aligned, input.Barrier(1, 2));
+        Assert.Equal(new[] { "r7", "cp2" }, input.Log);
+        Assert.Equal(2, input.Aligner.LastCheckpointId);
+    }
+
+    [Fact]
     public void Barriers_of_checkpoints_already_taken_are_dropped()
     {
         var input = new Input(2);
