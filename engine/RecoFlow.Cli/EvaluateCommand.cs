@@ -5,12 +5,12 @@ using RecoFlow.Api.Streams;
 using RecoFlow.Api.Time;
 using RecoFlow.Connectors.Memory;
 using RecoFlow.Jobs.Recommendations;
-using RecoFlow.Operators.Evaluation;
-using RecoFlow.Operators.Events;
-using RecoFlow.Operators.Models;
-using RecoFlow.Operators.Ranking;
-using RecoFlow.Operators.Recommenders;
-using RecoFlow.Operators.Streaming.Records;
+using RecoFlow.Recommendations.Evaluation;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Models;
+using RecoFlow.Recommendations.Ranking;
+using RecoFlow.Recommendations.Recommenders;
+using RecoFlow.Recommendations.Streaming.Records;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Execution;
 

@@ -1,5 +1,5 @@
 using Akka.Configuration;
-using RecoFlow.Operators.Privacy;
+using RecoFlow.Recommendations.Privacy;
 using RecoFlow.Recommendations.Edge;
 using RecoFlow.Server;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using RecoFlow.Operators.Privacy;
+using RecoFlow.Recommendations.Privacy;
 using RecoFlow.Recommendations.Edge.Consent;
 using RecoFlow.Recommendations.Edge.Delivery;
 using RecoFlow.Server;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
-using RecoFlow.Operators.Privacy;
+using RecoFlow.Recommendations.Privacy;
 using RecoFlow.Recommendations.Edge.Capture;
 using RecoFlow.Recommendations.Edge.Consent;
 using RecoFlow.Recommendations.Edge.Delivery;

@@ -1,4 +1,4 @@
-using RecoFlow.Operators.Privacy;
+using RecoFlow.Recommendations.Privacy;
 using RecoFlow.Recommendations.Edge.Capture;
 using RecoFlow.Recommendations.Edge.Delivery;
 using RecoFlow.Recommendations.Edge.Models;

@@ -6,13 +6,13 @@ using RecoFlow.Api.Streams;
 using RecoFlow.Api.Time;
 using RecoFlow.Connectors.Files;
 using RecoFlow.Connectors.Kafka;
-using RecoFlow.Operators.Events;
-using RecoFlow.Operators.Privacy;
-using RecoFlow.Operators.Streaming.Ingest;
-using RecoFlow.Operators.Streaming.Models;
-using RecoFlow.Operators.Streaming.Records;
-using RecoFlow.Operators.Streaming.Scoring;
-using RecoFlow.Operators.Streaming.Users;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Privacy;
+using RecoFlow.Recommendations.Streaming.Ingest;
+using RecoFlow.Recommendations.Streaming.Models;
+using RecoFlow.Recommendations.Streaming.Records;
+using RecoFlow.Recommendations.Streaming.Scoring;
+using RecoFlow.Recommendations.Streaming.Users;
 
 namespace RecoFlow.Jobs.Recommendations;
 

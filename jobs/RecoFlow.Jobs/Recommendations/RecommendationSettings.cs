@@ -1,8 +1,8 @@
 using RecoFlow.Api;
-using RecoFlow.Operators.Ranking;
-using RecoFlow.Operators.Streaming.Models;
-using RecoFlow.Operators.Streaming.Scoring;
-using RecoFlow.Operators.Streaming.Users;
+using RecoFlow.Recommendations.Ranking;
+using RecoFlow.Recommendations.Streaming.Models;
+using RecoFlow.Recommendations.Streaming.Scoring;
+using RecoFlow.Recommendations.Streaming.Users;
 
 namespace RecoFlow.Jobs.Recommendations;
 
@@ -12,12 +12,12 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
     /// <summary>False when the input's user ids are already pseudonyms (events captured by a node's /collect).</summary>
     public bool PseudonymizeUsers { get; init; } = true;
 
-    /// <summary>The erasure log (<see cref="Operators.Privacy.ErasureLog"/>) applied whenever the keyed operators open; null: none.</summary>
+    /// <summary>The erasure log (<see cref="RecoFlow.Recommendations.Privacy.ErasureLog"/>) applied whenever the keyed operators open; null: none.</summary>
     public string? ErasureLog { get; init; }
 
     /// <summary>The key the job's state uses for a user id of the input.</summary>
     public string UserKey(string inputUserId) =>
-        PseudonymizeUsers ? new Operators.Privacy.Pseudonymizer(PseudonymKey).Pseudonymize(inputUserId) : inputUserId;
+        PseudonymizeUsers ? new RecoFlow.Recommendations.Privacy.Pseudonymizer(PseudonymKey).Pseudonymize(inputUserId) : inputUserId;
 
     /// <summary>The erasure log's users mapped to the job's keys; null without a log.</summary>
     public Func<IReadOnlyDictionary<string, long>>? ErasedUsers()
@@ -25,7 +25,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         if (ErasureLog is not { } path) return null;
         return () =>
         {
-            var log = new Operators.Privacy.ErasureLog(path).Read();
+            var log = new RecoFlow.Recommendations.Privacy.ErasureLog(path).Read();
             var result = new Dictionary<string, long>(log.Count, StringComparer.Ordinal);
             foreach (var (user, at) in log) result[UserKey(user)] = at;
             return result;

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Unicode;
-using RecoFlow.Operators.Events;
-using RecoFlow.Operators.Privacy;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Privacy;
 
 namespace RecoFlow.Recommendations.Edge.Capture;
 

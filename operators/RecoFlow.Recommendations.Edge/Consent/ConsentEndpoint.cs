@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using RecoFlow.Operators.Privacy;
+using RecoFlow.Recommendations.Privacy;
 using RecoFlow.Recommendations.Edge.Capture;
 using RecoFlow.Recommendations.Edge.Delivery;
 

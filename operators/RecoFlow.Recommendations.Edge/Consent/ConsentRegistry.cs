@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using RecoFlow.Operators.Privacy;
+using RecoFlow.Recommendations.Privacy;
 
 namespace RecoFlow.Recommendations.Edge.Consent;
 

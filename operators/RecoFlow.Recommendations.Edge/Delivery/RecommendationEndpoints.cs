@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using RecoFlow.Operators.Privacy;
+using RecoFlow.Recommendations.Privacy;
 
 namespace RecoFlow.Recommendations.Edge.Delivery;
 

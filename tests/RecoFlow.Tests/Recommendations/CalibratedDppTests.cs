@@ -1,7 +1,7 @@
-using RecoFlow.Operators.Events;
-using RecoFlow.Operators.Ranking;
-using RecoFlow.Operators.Streaming.Records;
-using RecoFlow.Operators.Streaming.Scoring;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Ranking;
+using RecoFlow.Recommendations.Streaming.Records;
+using RecoFlow.Recommendations.Streaming.Scoring;
 
 namespace RecoFlow.Tests.Recommendations;
 

@@ -1,9 +1,9 @@
 using RecoFlow.Api.Operators;
-using RecoFlow.Operators.Events;
-using RecoFlow.Operators.Privacy;
-using RecoFlow.Operators.Streaming.Ingest;
-using RecoFlow.Operators.Streaming.Records;
-using RecoFlow.Operators.Streaming.Users;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Privacy;
+using RecoFlow.Recommendations.Streaming.Ingest;
+using RecoFlow.Recommendations.Streaming.Records;
+using RecoFlow.Recommendations.Streaming.Users;
 using RecoFlow.TestKit;
 
 namespace RecoFlow.Tests.Recommendations;

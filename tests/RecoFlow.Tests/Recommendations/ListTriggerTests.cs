@@ -1,4 +1,4 @@
-using RecoFlow.Operators.Streaming.Records;
+using RecoFlow.Recommendations.Streaming.Records;
 using RecoFlow.Runtime.State;
 
 namespace RecoFlow.Tests.Recommendations;

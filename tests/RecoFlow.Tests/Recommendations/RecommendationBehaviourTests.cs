@@ -1,5 +1,5 @@
-using RecoFlow.Operators.Events;
-using RecoFlow.Operators.Streaming.Records;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Streaming.Records;
 
 namespace RecoFlow.Tests.Recommendations;
 

@@ -1,9 +1,9 @@
 using RecoFlow.Api.Operators;
-using RecoFlow.Operators.Events;
-using RecoFlow.Operators.Streaming.Models;
-using RecoFlow.Operators.Streaming.Records;
-using RecoFlow.Operators.Streaming.Scoring;
-using RecoFlow.Operators.Streaming.Users;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Streaming.Models;
+using RecoFlow.Recommendations.Streaming.Records;
+using RecoFlow.Recommendations.Streaming.Scoring;
+using RecoFlow.Recommendations.Streaming.Users;
 using RecoFlow.TestKit;
 
 namespace RecoFlow.Tests.Recommendations;
@@ -69,7 +69,7 @@ internal sealed class RecommendationChain : IDisposable
     public static UserEvent Event(string user, string item, InteractionType type, long ts, double? value = null)
     {
         bool positive = InteractionTypes.IsPositive(type, (float)(value ?? 0));
-        double weight = new RecoFlow.Operators.Features.ImplicitSignalWeights().Weight(type, value);
+        double weight = new RecoFlow.Recommendations.Features.ImplicitSignalWeights().Weight(type, value);
         return new UserEvent($"{user}-{item}-{ts}", user, item, type, value, ts, weight, positive, ContextFeatures.None, DateTime.UtcNow.Ticks);
     }
 

@@ -1,10 +1,10 @@
 using RecoFlow.Api.Operators;
-using RecoFlow.Operators.Events;
-using RecoFlow.Operators.Streaming.Ingest;
-using RecoFlow.Operators.Streaming.Models;
-using RecoFlow.Operators.Streaming.Records;
-using RecoFlow.Operators.Streaming.Scoring;
-using RecoFlow.Operators.Streaming.Users;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Streaming.Ingest;
+using RecoFlow.Recommendations.Streaming.Models;
+using RecoFlow.Recommendations.Streaming.Records;
+using RecoFlow.Recommendations.Streaming.Scoring;
+using RecoFlow.Recommendations.Streaming.Users;
 using RecoFlow.TestKit;
 
 namespace RecoFlow.Tests.Recommendations;

@@ -1,9 +1,9 @@
 using MessagePack;
 using MessagePack.Resolvers;
-using RecoFlow.Operators.Events;
-using RecoFlow.Operators.Models;
-using RecoFlow.Operators.Streaming.Records;
-using RecoFlow.Operators.Streaming.Scoring;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Models;
+using RecoFlow.Recommendations.Streaming.Records;
+using RecoFlow.Recommendations.Streaming.Scoring;
 
 namespace RecoFlow.Tests.Recommendations;
 

@@ -1,7 +1,7 @@
-using RecoFlow.Operators.Events;
-using RecoFlow.Operators.Streaming.Models;
-using RecoFlow.Operators.Streaming.Records;
-using RecoFlow.Operators.Streaming.Scoring;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Streaming.Models;
+using RecoFlow.Recommendations.Streaming.Records;
+using RecoFlow.Recommendations.Streaming.Scoring;
 using RecoFlow.TestKit;
 
 namespace RecoFlow.Tests.Recommendations;

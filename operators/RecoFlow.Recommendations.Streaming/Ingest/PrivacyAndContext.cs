@@ -1,0 +1,49 @@
+using RecoFlow.Api.Functions;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Features;
+using RecoFlow.Recommendations.Privacy;
+using RecoFlow.Recommendations.Streaming.Records;
+
+namespace RecoFlow.Recommendations.Streaming.Ingest;
+
+/// <summary>
+/// Privacy and context in one pass, in this order: (1) consent filter — an event without personalisation consent is
+/// dropped (counter <c>no-consent</c>); (2) data minimisation — raw IP, latitude/longitude and user agent are used
+/// to derive a region, a grid cell and a device profile and are not passed on; (3) the user id is replaced by a keyed
+/// hash (<see cref="Pseudonymizer"/>); (4) context features: hour and weekday as sine/cosine in the event's time zone
+/// (UTC when absent or unknown), location zone, device profile; (5) the implicit-signal weight. Stateless; the
+/// pseudonymisation key is configuration. With <paramref name="pseudonymize"/> off, step (3) is skipped: for input
+/// whose user ids were already pseudonymised at capture (the node's /collect does that).
+/// </summary>
+public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights? weights = null, IIpRegionLookup? ipLookup = null, bool pseudonymize = true)
+    : ProcessFunction<Interaction, UserEvent>
+{
+    private Pseudonymizer? _pseudonymizer;
+    private DataMinimizer? _minimizer;
+    private TimeFeatures? _time;
+    private ImplicitSignalWeights _weights = weights ?? new ImplicitSignalWeights();
+
+    public override void Open()
+    {
+        _pseudonymizer = new Pseudonymizer(pseudonymKey);
+        _minimizer = new DataMinimizer(ipLookup ?? new NoIpRegionLookup());
+        _time = new TimeFeatures();
+        _weights = weights ?? new ImplicitSignalWeights();
+    }
+
+    public override void ProcessElement(Interaction value, IProcessContext context, ICollector<UserEvent> output)
+    {
+        if (!value.Consent.Personalization)
+        {
+            Runtime.Metrics.Increment("no-consent");
+            return;
+        }
+        var (_, min) = _minimizer!.Minimize(value);
+        var t = _time!.Compute(value.TimestampMs, min.Timezone);
+        var features = new ContextFeatures(t.HourSin, t.HourCos, t.DaySin, t.DayCos,
+            min.Country is null ? null : LocationFeatures.Zone(min.Country, min.Region), min.GridCell,
+            min.Device.Type.ToString().ToLowerInvariant(), min.Device.OsFamily, min.Device.BrowserFamily);
+        output.Collect(new UserEvent(value.EventId, pseudonymize ? _pseudonymizer!.Pseudonymize(value.UserId) : value.UserId, value.ItemId, value.Type, value.Value,
+            value.TimestampMs, _weights.Weight(value.Type, value.Value), value.IsPositive, features, DateTime.UtcNow.Ticks));
+    }
+}

@@ -1,0 +1,34 @@
+namespace RecoFlow.Recommendations.Streaming.Models;
+
+/// <summary>
+/// Settings of <see cref="ItemModelOperator"/>. The ISGD defaults are the tuned MovieLens values of the hybrid
+/// recommender (docs/recommendation-evaluation.md).
+/// </summary>
+/// <param name="PublishInterval">Event time between model versions; a version is cut at a multiple of it.</param>
+/// <param name="RetrainInterval">Event time between refits of the item factors over the sliding window (null or zero: off); a refit is cut at a multiple of it, so it should be a multiple of the publish interval.</param>
+/// <param name="RetrainWindow">Event time of positive interactions the refit learns from.</param>
+/// <param name="RetrainMaxInteractions">Cap on the interactions kept for the refit (the oldest are dropped first).</param>
+/// <param name="RetrainEpochs">ISGD passes over the window per refit, oldest interaction first.</param>
+public sealed record ItemModelOptions(
+    int Factors = 16,
+    float LearnRate = 0.1f,
+    float Regularization = 0.01f,
+    float InitStdDev = 0.1f,
+    int NegativeSamples = 4,
+    int ReplaySteps = 10,
+    int ReplayBuffer = 20_000,
+    double PopularityHalfLifeDays = 180,
+    double NonPositivePopularityWeight = 0.5,
+    double CoVisitationHalfLifeDays = 365,
+    int MaxNeighbours = 100,
+    TimeSpan? PublishInterval = null,
+    ulong Seed = 42,
+    TimeSpan? RetrainInterval = null,
+    TimeSpan? RetrainWindow = null,
+    int RetrainMaxInteractions = 200_000,
+    int RetrainEpochs = 3)
+{
+    public bool RetrainEnabled => RetrainInterval is { } r && r > TimeSpan.Zero;
+    public TimeSpan EffectiveRetrainWindow => RetrainWindow ?? TimeSpan.FromHours(24);
+    public TimeSpan EffectivePublishInterval => PublishInterval ?? TimeSpan.FromMinutes(1);
+}

@@ -1,0 +1,42 @@
+namespace RecoFlow.Recommendations.Streaming.Models;
+
+/// <summary>Keyed state of one item in <see cref="ItemModelOperator"/> (MessagePack, contractless).</summary>
+public sealed class ItemModelState
+{
+    public float[]? Factors { get; set; }
+    /// <summary>log₂ Σ w·2^(t/h) over popularity increments; −∞ before the first.</summary>
+    public double LogPopularity { get; set; } = double.NegativeInfinity;
+    public List<string> Neighbours { get; set; } = [];
+    /// <summary>log₂ of the forward-decayed co-visitation weights, aligned with <see cref="Neighbours"/>.</summary>
+    public List<double> NeighbourLogWeights { get; set; } = [];
+    /// <summary>Which parts changed since the last published version (<see cref="ItemModelOperator"/> flags).</summary>
+    public byte Dirty { get; set; }
+}
+
+/// <summary>Operator (non-keyed) state of one <see cref="ItemModelOperator"/> subtask.</summary>
+public sealed class ItemTrainerState
+{
+    /// <summary>This subtask's training copy of the user factors (the scoring tasks fold in their own).</summary>
+    public Dictionary<string, float[]> UserFactors { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Items of this subtask that have factors, in order of first appearance (negative sampling).</summary>
+    public List<string> KnownItems { get; set; } = [];
+    public List<string> DirtyItems { get; set; } = [];
+    public string[] ReplayUsers { get; set; } = [];
+    public string[] ReplayItems { get; set; } = [];
+    public long ReplayWritten { get; set; }
+    public ulong RngState { get; set; }
+    public long Version { get; set; }
+    public long NextBoundaryMs { get; set; } = long.MinValue;
+    public long MaxTimestampMs { get; set; } = long.MinValue;
+
+    /// <summary>Positive interactions of the retraining window, oldest first, from <see cref="WindowStart"/> on (entries before it are dropped, compacted now and then).</summary>
+    public List<string> WindowUsers { get; set; } = [];
+    public List<string> WindowItems { get; set; } = [];
+    public List<long> WindowTimes { get; set; } = [];
+    public int WindowStart { get; set; }
+    public long NextRefitMs { get; set; } = long.MinValue;
+    public long Refits { get; set; }
+
+    /// <summary>Interactions in the retraining window.</summary>
+    public int WindowCount => WindowUsers.Count - WindowStart;
+}

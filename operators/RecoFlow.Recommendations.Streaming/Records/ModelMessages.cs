@@ -1,0 +1,93 @@
+namespace RecoFlow.Recommendations.Streaming.Records;
+
+/// <summary>
+/// The published state of one item in a model version. Popularity and co-visitation weights are in the log₂ domain
+/// of forward decay (log₂ Σ w·2^(t/h)), so they never overflow and compare directly; absent parts are unchanged.
+/// </summary>
+public sealed class ItemEntry
+{
+    public string ItemId { get; set; } = "";
+    public float[]? Factors { get; set; }
+    public double? LogPopularity { get; set; }
+    public string[]? Neighbours { get; set; }
+    public double[]? NeighbourLogWeights { get; set; }
+}
+
+/// <summary>
+/// A model version as published by the item model task: the items that changed since the previous version. It covers
+/// every interaction with a timestamp before <see cref="CutMs"/> that the task had seen, and none after.
+/// </summary>
+public sealed class ModelDelta
+{
+    public long Version { get; set; }
+    public long CutMs { get; set; }
+    public int Subtask { get; set; }
+
+    /// <summary>"online" (the items the online learner changed) or "refit" (item factors refit over the sliding window).</summary>
+    public string Kind { get; set; } = OnlineKind;
+    public ItemEntry[] Items { get; set; } = [];
+
+    public const string OnlineKind = "online", RefitKind = "refit";
+}
+
+/// <summary>What the scoring tasks receive on the broadcast input: a new version, or an operator command.</summary>
+public sealed class ModelMessage
+{
+    public ModelDelta? Delta { get; set; }
+
+    /// <summary>Roll back to this version and hold there (new versions queue) until <see cref="Resume"/>.</summary>
+    public long? RollbackTo { get; set; }
+
+    /// <summary>Apply every queued and rolled-back version again.</summary>
+    public bool Resume { get; set; }
+
+    public static ModelMessage Publish(ModelDelta delta) => new() { Delta = delta };
+    public static ModelMessage Rollback(long version) => new() { RollbackTo = version };
+    public static ModelMessage ResumeLatest() => new() { Resume = true };
+}
+
+/// <summary>
+/// A top-K list for a user; <see cref="Trigger"/> says why it was made. <see cref="LatencyMs"/> is the time from the job
+/// accepting the event to this list.
+/// </summary>
+public sealed record Recommendation(
+    string UserKey,
+    string[] Items,
+    float[] Scores,
+    long ModelVersion,
+    string EventId,
+    long EventTimestampMs,
+    double LatencyMs,
+    ListTrigger Trigger);
+
+/// <summary>Online quality of a model version as seen by one scoring task: lists served and how many were hit by the user's next positive event.</summary>
+public sealed record ModelVersionInfo(long Version, long CutMs, int Items, long Lists, long Hits, bool RolledBack)
+{
+    public double HitRate => Lists == 0 ? 0 : (double)Hits / Lists;
+
+    /// <summary>"online" or "refit" (<see cref="ModelDelta.Kind"/>).</summary>
+    public string Kind { get; init; } = ModelDelta.OnlineKind;
+
+    /// <summary>Undone by the automatic rollback rule (not re-applied by a resume).</summary>
+    public bool Rejected { get; init; }
+
+    /// <summary>The version the scoring task serves now.</summary>
+    public bool Current { get; init; }
+
+    /// <summary>Event time of the record at which the scoring task first applied the version.</summary>
+    public long ActivatedMs { get; init; }
+
+    /// <summary>Received, waiting for event time to reach its cut (or for a resume after a rollback).</summary>
+    public bool Queued { get; init; }
+
+    /// <summary>"queued", "active" (served now), "superseded" (applied, a later version is served), "rolled-back" or "rejected".</summary>
+    public string Status => Queued ? "queued" : Rejected ? "rejected" : RolledBack ? "rolled-back" : Current ? "active" : "superseded";
+}
+
+/// <summary>
+/// A model version's state and online metrics as one scoring subtask reports them on <see cref="Scoring.ScoringFunction.VersionsOutput"/>:
+/// when versions arrive ("published"), are activated, rolled back, rejected or resumed (<see cref="Reason"/>), and every
+/// <see cref="Scoring.ScoringOptions.VersionReportLists"/> lists served ("metrics"). Later records of the same
+/// (subtask, version) supersede earlier ones.
+/// </summary>
+public sealed record ModelVersionRecord(ModelVersionInfo Info, string Reason, int Subtask, long AtMs);

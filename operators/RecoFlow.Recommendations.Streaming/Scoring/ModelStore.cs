@@ -1,0 +1,281 @@
+using RecoFlow.Recommendations.Streaming.Records;
+
+namespace RecoFlow.Recommendations.Streaming.Scoring;
+
+/// <summary>The exact values of one item before a version overwrote them (absent parts were not touched).</summary>
+public sealed class UndoEntry
+{
+    public int Index { get; set; }
+    public bool FactorsTouched { get; set; }
+    public float[]? Factors { get; set; }
+    public double? Popularity { get; set; }
+    public int[]? NeighbourIndex { get; set; }
+    public double[]? NeighbourWeights { get; set; }
+}
+
+/// <summary>One applied (or rolled-back) version in a <see cref="ModelStore"/>: what it changed, how to undo it, and its online hit rate.</summary>
+public sealed class StoreVersion
+{
+    public long Version { get; set; }
+    public long CutMs { get; set; }
+    public string Kind { get; set; } = ModelDelta.OnlineKind;
+    public long ActivatedMs { get; set; }
+    public ItemEntry[] Redo { get; set; } = [];
+    public UndoEntry[] Undo { get; set; } = [];
+    public bool Applied { get; set; }
+    public bool Rejected { get; set; }
+    public long Lists { get; set; }
+    public long Hits { get; set; }
+}
+
+/// <summary>
+/// The item model as a scoring task serves it, in dense arrays indexed by item position (assigned on first sight).
+/// Versions arrive as deltas and are queued; <see cref="AdvanceTo"/> applies those whose cut is at or before the
+/// time of the record being scored, so a record is never scored with a model that learned from it or from later
+/// records (the prequential guarantee), whatever the arrival order of the two inputs. The last
+/// <see cref="VersionsKept"/> applied versions keep an undo log, which makes <see cref="Rollback"/> exact.
+/// Popularity and co-visitation weights are kept linear relative to a reference exponent, rebased when it drifts.
+/// <para>Lives in broadcast state (one per scoring subtask); MessagePack contractless serialisation.</para>
+/// </summary>
+public sealed class ModelStore
+{
+    private const double RebaseAt = 500;
+
+    public int Factors { get; set; }
+    public int VersionsKept { get; set; } = 10;
+    public Dictionary<string, int> Index { get; set; } = new(StringComparer.Ordinal);
+    public List<string> Ids { get; set; } = [];
+    public List<float[]?> ItemFactors { get; set; } = [];
+    public List<double> Popularity { get; set; } = [];
+    public double PopularityReference { get; set; } = double.NaN;
+    public List<int[]> NeighbourIndex { get; set; } = [];
+    public List<double[]> NeighbourWeights { get; set; } = [];
+    public double NeighbourReference { get; set; } = double.NaN;
+    public List<ModelDelta> Pending { get; set; } = [];
+    public List<StoreVersion> History { get; set; } = [];
+    public long CurrentVersion { get; set; }
+    public long CurrentCutMs { get; set; } = long.MinValue;
+    public bool Pinned { get; set; }
+
+    public int Count => Ids.Count;
+
+    public int IndexOf(string item) => Index.TryGetValue(item, out int i) ? i : -1;
+
+    /// <summary>Queues a published version.</summary>
+    public void Enqueue(ModelDelta delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        int at = Pending.Count;
+        while (at > 0 && Pending[at - 1].CutMs > delta.CutMs) at--;
+        Pending.Insert(at, delta);
+    }
+
+    /// <summary>Applies every queued version with a cut at or before <paramref name="timestampMs"/> (unless pinned by a rollback). Returns how many.</summary>
+    public int AdvanceTo(long timestampMs)
+    {
+        if (Pinned) return 0;
+        int applied = 0;
+        while (Pending.Count > 0 && Pending[0].CutMs <= timestampMs)
+        {
+            var d = Pending[0];
+            Pending.RemoveAt(0);
+            var v = new StoreVersion { Version = d.Version, CutMs = d.CutMs, Kind = d.Kind, ActivatedMs = timestampMs, Redo = d.Items };
+            History.Add(v);
+            Apply(v);
+            applied++;
+        }
+        Trim();
+        return applied;
+    }
+
+    /// <summary>
+    /// Undoes every applied version after <paramref name="version"/>, newest first, and holds the model there: later
+    /// versions queue until <see cref="Resume"/>. Returns false when the version is not among those kept.
+    /// </summary>
+    public bool Rollback(long version)
+    {
+        if (version != 0 && !History.Any(h => h.Version == version && h.Applied)) return false;
+        for (int j = History.Count - 1; j >= 0 && History[j].Version > version; j--)
+            if (History[j].Applied) Undo(History[j]);
+        Pinned = true;
+        SetCurrent();
+        return true;
+    }
+
+    /// <summary>Re-applies rolled-back versions (not those rejected automatically) and releases the hold.</summary>
+    public void Resume()
+    {
+        foreach (var h in History)
+            if (!h.Applied && !h.Rejected) Apply(h);
+        Pinned = false;
+        SetCurrent();
+    }
+
+    /// <summary>
+    /// Automatic rollback: when the newest applied version has served at least <paramref name="minLists"/> lists,
+    /// as has its predecessor, and its hit rate is more than <paramref name="margin"/> below the predecessor's, it is
+    /// undone and marked rejected (later versions still apply on top). Returns the rejected version, or null.
+    /// </summary>
+    public long? CheckAutomaticRollback(double margin, long minLists)
+    {
+        var applied = History.Where(h => h.Applied).ToList();
+        if (applied.Count < 2) return null;
+        var last = applied[^1];
+        var prev = applied[^2];
+        if (last.Lists < minLists || prev.Lists < minLists) return null;
+        double hrLast = (double)last.Hits / last.Lists, hrPrev = (double)prev.Hits / prev.Lists;
+        if (hrLast >= hrPrev - margin) return null;
+        Undo(last);
+        last.Rejected = true;
+        SetCurrent();
+        return last.Version;
+    }
+
+    /// <summary>Counts a list served with <paramref name="version"/> and whether the user's next positive event hit it.</summary>
+    public void RecordServed(long version, bool hit)
+    {
+        for (int j = History.Count - 1; j >= 0; j--)
+        {
+            if (History[j].Version != version) continue;
+            History[j].Lists++;
+            if (hit) History[j].Hits++;
+            ServedSinceReport++;
+            return;
+        }
+    }
+
+    /// <summary>Lists counted by <see cref="RecordServed"/> since the versions were last reported (the scoring task resets it).</summary>
+    public long ServedSinceReport { get; set; }
+
+    /// <summary>The kept versions, oldest first, then the queued ones.</summary>
+    public IReadOnlyList<ModelVersionInfo> Versions() =>
+        History.Select(h => new ModelVersionInfo(h.Version, h.CutMs, h.Redo.Length, h.Lists, h.Hits, !h.Applied && !h.Rejected)
+        {
+            Kind = h.Kind,
+            Rejected = h.Rejected,
+            Current = h.Applied && h.Version == CurrentVersion,
+            ActivatedMs = h.ActivatedMs,
+        }).Concat(Pending.Select(d => new ModelVersionInfo(d.Version, d.CutMs, d.Items.Length, 0, 0, false) { Kind = d.Kind, Queued = true })).ToList();
+
+    /// <summary>Popularity of item i relative to the most popular (0 when none).</summary>
+    public double PopularityOf(int i) => i >= 0 && i < Popularity.Count ? Popularity[i] : 0;
+
+    private void Apply(StoreVersion v)
+    {
+        var undo = new UndoEntry[v.Redo.Length];
+        for (int j = 0; j < v.Redo.Length; j++)
+        {
+            undo[j] = Capture(v.Redo[j]);
+            Write(v.Redo[j]);
+        }
+        v.Undo = undo;
+        v.Applied = true;
+        SetCurrent();
+    }
+
+    private void Undo(StoreVersion v)
+    {
+        for (int j = v.Undo.Length - 1; j >= 0; j--)
+        {
+            var u = v.Undo[j];
+            if (u.FactorsTouched) ItemFactors[u.Index] = u.Factors;
+            if (u.Popularity is double p) Popularity[u.Index] = p;
+            if (u.NeighbourIndex is not null)
+            {
+                NeighbourIndex[u.Index] = u.NeighbourIndex;
+                NeighbourWeights[u.Index] = u.NeighbourWeights!;
+            }
+        }
+        v.Applied = false;
+    }
+
+    private void SetCurrent()
+    {
+        var last = History.LastOrDefault(h => h.Applied);
+        CurrentVersion = last?.Version ?? 0;
+        CurrentCutMs = last?.CutMs ?? long.MinValue;
+    }
+
+    private void Trim()
+    {
+        while (History.Count > VersionsKept && History[0].Applied) History.RemoveAt(0);
+    }
+
+    private int Ensure(string item)
+    {
+        if (Index.TryGetValue(item, out int i)) return i;
+        i = Ids.Count;
+        Index[item] = i;
+        Ids.Add(item);
+        ItemFactors.Add(null);
+        Popularity.Add(0);
+        NeighbourIndex.Add([]);
+        NeighbourWeights.Add([]);
+        return i;
+    }
+
+    /// <summary>The current values of the parts <paramref name="redo"/> will overwrite (an item never seen is created empty first).</summary>
+    private UndoEntry Capture(ItemEntry redo)
+    {
+        int i = Ensure(redo.ItemId);
+        return new UndoEntry
+        {
+            Index = i,
+            FactorsTouched = redo.Factors is not null,
+            Factors = redo.Factors is not null ? ItemFactors[i] : null,
+            Popularity = redo.LogPopularity is not null ? Popularity[i] : null,
+            NeighbourIndex = redo.Neighbours is not null ? NeighbourIndex[i] : null,
+            NeighbourWeights = redo.Neighbours is not null ? NeighbourWeights[i] : null,
+        };
+    }
+
+    private void Write(ItemEntry e)
+    {
+        int i = Ensure(e.ItemId);
+        if (e.Factors is not null)
+        {
+            if (Factors == 0 && e.Factors.Length > 0) Factors = e.Factors.Length;
+            ItemFactors[i] = e.Factors.Length == 0 ? null : (float[])e.Factors.Clone();
+        }
+        if (e.LogPopularity is double lp)
+        {
+            if (double.IsNegativeInfinity(lp)) Popularity[i] = 0;
+            else
+            {
+                if (double.IsNaN(PopularityReference)) PopularityReference = lp;
+                if (lp - PopularityReference > RebaseAt) RebasePopularity(lp);
+                Popularity[i] = Math.Pow(2, lp - PopularityReference);
+            }
+        }
+        if (e.Neighbours is not null)
+        {
+            var ids = new int[e.Neighbours.Length];
+            var ws = new double[e.Neighbours.Length];
+            for (int j = 0; j < ids.Length; j++)
+            {
+                ids[j] = Ensure(e.Neighbours[j]);
+                double lw = e.NeighbourLogWeights![j];
+                if (double.IsNaN(NeighbourReference)) NeighbourReference = lw;
+                if (lw - NeighbourReference > RebaseAt) RebaseNeighbours(lw);
+                ws[j] = Math.Pow(2, lw - NeighbourReference);
+            }
+            NeighbourIndex[i] = ids;
+            NeighbourWeights[i] = ws;
+        }
+    }
+
+    private void RebasePopularity(double reference)
+    {
+        double f = Math.Pow(2, PopularityReference - reference);
+        for (int i = 0; i < Popularity.Count; i++) Popularity[i] *= f;
+        PopularityReference = reference;
+    }
+
+    private void RebaseNeighbours(double reference)
+    {
+        double f = Math.Pow(2, NeighbourReference - reference);
+        foreach (var ws in NeighbourWeights)
+            for (int j = 0; j < ws.Length; j++) ws[j] *= f;
+        NeighbourReference = reference;
+    }
+}

@@ -1,0 +1,460 @@
+using RecoFlow.Api.Functions;
+using RecoFlow.Api.State;
+using RecoFlow.Api.Streams;
+using RecoFlow.Recommendations.Common;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Ranking;
+using RecoFlow.Recommendations.Streaming.Records;
+
+namespace RecoFlow.Recommendations.Streaming.Scoring;
+
+/// <summary>
+/// Scores items for a user, keyed by user, reading the item model from broadcast state (one <see cref="ModelStore"/>
+/// per subtask, fed by the item model task's versions and by rollback commands).
+/// <para>Per event, in order: (1) versions whose cut is at or before the event's time are applied; (2) with
+/// <see cref="ScoringOptions.EmitProbes"/>, a positive event of a user with an earlier positive on a new item gets a
+/// probe list (on <see cref="ProbesOutput"/>) computed from the state before the event (excluding earlier positives and, optionally, every seen
+/// item), and the version's online hit rate counts whether the event's item was in it; otherwise the list served
+/// after the user's previous event is counted; (3) the event is learned: seen and positive items, and the user's
+/// factors are folded in (ISGD user step against the served item factors of the event's item and the user's recent
+/// positives, with sampled negatives); (4) with <see cref="ScoringOptions.EmitAfterEvent"/> the new top-K is emitted
+/// and kept as the user's latest list; (5) the automatic-rollback rule is checked. A request
+/// (<see cref="UserEvent.IsRequest"/>) only emits the user's current list (<see cref="ListTrigger.Request"/>).</para>
+/// <para>Score of item i: w_mf·p_u·q_i + w_co·co(i)/max co + w_pop·pop(i)/max pop + w_cat·cat(i)/max cat over items with
+/// positive popularity, co(i) = Σ_j decay^j·w(seed_j, i)/√pop(i) over the user's recent positives, cat(i) the mean
+/// affinity of i's categories; then optional DPP re-ranking of the top candidates (category kernel, <see cref="ScoringOptions.DppKernel"/>) and
+/// serendipity injection. The DPP's pool is the top <see cref="ScoringOptions.DppCandidates"/> or, with
+/// <see cref="DppPool.Genre"/>, those plus the best <see cref="ScoringOptions.DppPerGenre"/> of each category
+/// (<see cref="CandidatePool"/>); its kernel may be shrunk toward the identity (<see cref="ScoringOptions.DppShrink"/>).</para>
+/// <para>Calibrated relevance (<see cref="DppRelevance.Calibrated"/>): the relevance of a pool item is 100 times its
+/// hit probability from the subtask's <see cref="HitCalibrator"/>, learned prequentially: the features of the list
+/// served to a user (a probe, an interaction list or a request) are kept in the user's keyed state and labelled by the
+/// user's next positive event before that event is learned by anything (user factors, the calibrator's context).</para>
+/// <para>Erasure: an <see cref="UserEvent.IsErasure"/> event clears all keyed state of its user and emits an empty list
+/// with <see cref="ListTrigger.Erased"/>; the erasures in <paramref name="erasedUsers"/> (the erasure log) are cleared whenever the
+/// function opens, after the state was restored.</para>
+/// <para>State: <see cref="UserScoringState"/> per user; the latest list per user (<see cref="LatestDescriptor"/>);
+/// the model store, the re-scorers' models and the calibrator's weights (<see cref="HitCalibratorState"/>) in
+/// broadcast state; the calibrator's per-user context and pending list in <see cref="UserScoringState.Calibration"/>.</para>
+/// </summary>
+public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? options = null, Func<IReadOnlyDictionary<string, long>>? erasedUsers = null)
+    : KeyedBroadcastProcessFunction<string, ProfiledEvent, ModelMessage, Recommendation>
+{
+    public const string StoreKey = "model";
+    public static readonly MapStateDescriptor<string, ModelStore> ModelDescriptor = new("item-model-versions");
+    public static readonly MapStateDescriptor<string, RescorerState> RescorerDescriptor = new("rescorer");
+    public static readonly MapStateDescriptor<string, HitCalibratorState> CalibratorDescriptor = new("dpp-calibrator");
+    public static readonly ValueStateDescriptor<UserScoringState> UserDescriptor = new("user-scoring");
+    public static readonly ValueStateDescriptor<Recommendation> LatestDescriptor = new("latest-recommendations");
+
+    /// <summary>The kept model versions and their online metrics, reported when they change and every <see cref="ScoringOptions.VersionReportLists"/> lists served.</summary>
+    public static readonly OutputTag<ModelVersionRecord> VersionsOutput = new("model-versions");
+
+    /// <summary>With <see cref="ScoringOptions.EmitProbes"/>: the probe lists, apart from the lists served to users.</summary>
+    public static readonly OutputTag<Recommendation> ProbesOutput = new("probes");
+
+    private readonly ScoringOptions _o = options ?? new ScoringOptions();
+    private IValueState<UserScoringState>? _user;
+    private IValueState<Recommendation>? _latest;
+    private ItemCatalog _catalog = new();
+    private List<int[]> _categories = [];
+    private IItemSimilarity? _similarity;
+    private DppReranker? _dpp;
+    private SerendipityInjector? _serendipity;
+    private Rescorer _rescorer = new(false, false);
+    private HitCalibrator? _calibrator;
+    private readonly List<int> _genrePool = [];
+    private float[] _score = [];
+    private float[] _co = [];
+    private Candidate[] _pool = [];
+    private int _poolCount;
+
+    private IKeyedStateBackend<string>? _backend;
+
+    public override void OpenState(IKeyedStateBackend<string> state)
+    {
+        _backend = state;
+        _user = state.GetValueState(UserDescriptor);
+        _latest = state.GetValueState(LatestDescriptor);
+    }
+
+    public override void Open()
+    {
+        _catalog = catalog();
+        Users.Erasures.Apply(erasedUsers, _backend!);
+        _categories = [];
+        _similarity = DppSimilarity.Create(_o.DppKernel, _categories, _o.DppShrink);
+        _dpp = _o.DppTheta is double t && t < 1 ? new DppReranker(t, relevance: _o.DppRelevance) : null;
+        _calibrator = _dpp is not null && _o.DppRelevance == DppRelevance.Calibrated
+            ? new HitCalibrator(_categories, _catalog.CategoryNames.Count, _o.DppCalibration)
+            : null;
+        _serendipity = _o.SerendipityShare > 0 ? new SerendipityInjector(_o.SerendipityShare) : null;
+        _rescorer = new Rescorer(_o.FtrlRescoring, _o.TreeRescoring);
+        _score = [];
+        _co = [];
+    }
+
+    public override void ProcessBroadcastElement(ModelMessage value, IBroadcastContext context, ICollector<Recommendation> output)
+    {
+        var map = context.GetBroadcastState(ModelDescriptor);
+        if (!map.TryGetValue(StoreKey, out var store))
+        {
+            store = new ModelStore { VersionsKept = _o.VersionsKept };
+            map[StoreKey] = store;
+        }
+        if (_rescorer.Enabled)
+        {
+            var rescorers = context.GetBroadcastState(RescorerDescriptor);
+            if (!rescorers.ContainsKey(StoreKey)) rescorers[StoreKey] = Rescorer.NewState(_o.RescoreHashBits);
+        }
+        if (_calibrator is not null)
+        {
+            var calibrators = context.GetBroadcastState(CalibratorDescriptor);
+            if (!calibrators.ContainsKey(StoreKey)) calibrators[StoreKey] = new HitCalibratorState();
+        }
+        if (value.Delta is { } d)
+        {
+            store.Enqueue(d);
+            Report(store, "published", context, context.Timestamp);
+        }
+        if (value.RollbackTo is long v)
+        {
+            if (store.Rollback(v))
+            {
+                Runtime.Metrics.Increment("model-rollbacks");
+                Report(store, "rollback", context, context.Timestamp);
+            }
+            else Runtime.DeadLetters.Report($"rollback to version {v}: not among the kept versions", v, context.Timestamp);
+        }
+        if (value.Resume)
+        {
+            store.Resume();
+            Report(store, "resume", context, context.Timestamp);
+        }
+    }
+
+    /// <summary>Emits a <see cref="ModelVersionRecord"/> per kept version on <see cref="VersionsOutput"/>.</summary>
+    private void Report(ModelStore store, string reason, IProcessContext context, long atMs)
+    {
+        store.ServedSinceReport = 0;
+        foreach (var info in store.Versions())
+            context.Output(VersionsOutput, new ModelVersionRecord(info, reason, Runtime.SubtaskIndex, atMs));
+    }
+
+    public override void ProcessElement(ProfiledEvent value, IKeyedBroadcastReadContext<string> context, ICollector<Recommendation> output)
+    {
+        var e = value.Event;
+        var store = context.GetBroadcastState(ModelDescriptor).TryGetValue(StoreKey, out var s) ? s : null;
+        if (e.IsErasure)
+        {
+            _backend!.ClearKey(e.UserKey);
+            output.Collect(new Recommendation(e.UserKey, [], [], store?.CurrentVersion ?? 0, e.EventId, e.TimestampMs, LatencyMs(e), ListTrigger.Erased));
+            return;
+        }
+        // The store is this subtask's own copy: advancing it to the event's time is deterministic in the versions it holds.
+        if (store?.AdvanceTo(e.TimestampMs) > 0) Report(store, "activated", context, e.TimestampMs);
+        var rescorer = _rescorer.Enabled && context.GetBroadcastState(RescorerDescriptor).TryGetValue(StoreKey, out var rs) ? rs : null;
+        var st = _user!.Value ?? new UserScoringState { RngState = _o.Seed ^ StableHash(e.UserKey) };
+        if (_calibrator is not null && context.GetBroadcastState(CalibratorDescriptor).TryGetValue(StoreKey, out var cs))
+        {
+            _calibrator.Bind(cs);
+            st.Calibration ??= new HitCalibratorUser();
+        }
+        long version = store?.CurrentVersion ?? 0;
+        if (e.IsRequest)
+        {
+            var answer = Recommend(store, rescorer, st, value.After, e, ListTrigger.Request);
+            _latest!.Update(answer);
+            if (st.Calibration is not null) _user.Update(st);
+            output.Collect(answer);
+            return;
+        }
+
+        if (e.IsPositive && st.Positives.Count > 0 && !st.Positives.Contains(e.ItemId))
+        {
+            if (_o.EmitProbes)
+            {
+                var probe = Recommend(store, rescorer, st, value.Before, e, ListTrigger.Probe);
+                store?.RecordServed(version, Array.IndexOf(probe.Items, e.ItemId) >= 0);
+                context.Output(ProbesOutput, probe);
+                if (rescorer is not null) LearnRescorer(rescorer, store!, probe.Items, e);
+            }
+            else
+            {
+                if (st.LastServed is not null) store?.RecordServed(st.LastServedVersion, Array.IndexOf(st.LastServed, e.ItemId) >= 0);
+                if (rescorer is not null && store is not null)
+                {
+                    // The pool and list the user would have been served before this event: its features are those of that moment.
+                    var served = Recommend(store, rescorer, st, value.Before, e, ListTrigger.Probe, serve: false);
+                    LearnRescorer(rescorer, store, served.Items, e);
+                }
+            }
+        }
+
+        // Prequential: the event labels the list last served to the user before anything else learns from it.
+        if (st.Calibration is { } cal)
+        {
+            if (store is not null) EnsureCategories(store);
+            _calibrator!.Learn(cal, store?.IndexOf(e.ItemId) ?? -1, e.IsPositive, e.TimestampMs);
+        }
+        Learn(store, st, value);
+
+        if (_o.EmitAfterEvent)
+        {
+            var recs = Recommend(store, rescorer, st, value.After, e, ListTrigger.Interaction);
+            st.LastServed = recs.Items;
+            st.LastServedVersion = recs.ModelVersion;
+            _latest!.Update(recs);
+            output.Collect(recs);
+        }
+        _user.Update(st);
+
+        if (store is not null && _o.VersionReportLists > 0 && store.ServedSinceReport >= _o.VersionReportLists) Report(store, "metrics", context, e.TimestampMs);
+        if (store?.CheckAutomaticRollback(_o.RollbackMargin, _o.RollbackMinLists) is long rejected)
+        {
+            Report(store, "automatic-rollback", context, e.TimestampMs);
+            Runtime.Metrics.Increment("model-automatic-rollbacks");
+            Runtime.DeadLetters.Report($"model version {rejected} rolled back automatically: online hit rate below its predecessor's by more than {_o.RollbackMargin}", rejected, context.Timestamp);
+        }
+    }
+
+    /// <summary>
+    /// Trains the re-scorers on the pool of the list just computed (<see cref="_pool"/>): the event's item is a
+    /// positive when it was in the pool; the <paramref name="served"/> items other than it are negatives.
+    /// </summary>
+    private void LearnRescorer(RescorerState rescorer, ModelStore store, string[] served, UserEvent e)
+    {
+        int target = store.IndexOf(e.ItemId);
+        for (int j = 0; j < _poolCount; j++)
+        {
+            bool hit = _pool[j].Index == target;
+            if (hit || Array.IndexOf(served, store.Ids[_pool[j].Index]) >= 0) _rescorer.Learn(rescorer, _pool[j], hit, e.UserKey, e.Context, store.Ids, _categories);
+        }
+    }
+
+    private void Learn(ModelStore? store, UserScoringState st, ProfiledEvent value)
+    {
+        var e = value.Event;
+        st.Seen.Add(e.ItemId);
+        if (!e.IsPositive) return;
+        if (!st.Positives.Contains(e.ItemId)) st.Positives.Add(e.ItemId);
+        if (store is null || store.Factors == 0) return;
+        int item = store.IndexOf(e.ItemId);
+        if (item < 0 || store.ItemFactors[item] is null) return;
+
+        var rng = new SplitMix64(st.RngState);
+        if (st.Factors is null || st.Factors.Length != store.Factors)
+        {
+            st.Factors = new float[store.Factors];
+            for (int f = 0; f < st.Factors.Length; f++) st.Factors[f] = (float)(rng.NextGaussian() * 0.1);
+        }
+        FoldIn(st.Factors, store.ItemFactors[item]!, 1f);
+        Negatives(store, st.Factors, rng, item);
+        var recent = value.After.RecentPositives;
+        for (int j = 1; j < Math.Min(_o.FoldInRecentItems, recent.Length); j++)
+        {
+            int r = store.IndexOf(recent[j]);
+            if (r >= 0 && store.ItemFactors[r] is { } q) FoldIn(st.Factors, q, 1f);
+        }
+        st.RngState = rng.State;
+    }
+
+    private void Negatives(ModelStore store, float[] p, SplitMix64 rng, int positive)
+    {
+        for (int j = 0; j < _o.FoldInNegatives && store.Count > 1; j++)
+        {
+            int neg = rng.NextInt(store.Count);
+            if (neg != positive && store.ItemFactors[neg] is { } q) FoldIn(p, q, 0f);
+        }
+    }
+
+    /// <summary>The user half of an ISGD step: p ← p + η(err·q − λp).</summary>
+    private void FoldIn(float[] p, float[] q, float target)
+    {
+        float dot = 0;
+        for (int f = 0; f < p.Length; f++) dot += p[f] * q[f];
+        float err = target - dot;
+        for (int f = 0; f < p.Length; f++) p[f] += _o.FoldInLearnRate * (err * q[f] - _o.FoldInRegularization * p[f]);
+    }
+
+    /// <param name="serve">False when the list is only recomputed (not served): the calibrator keeps nothing for it.</param>
+    private Recommendation Recommend(ModelStore? store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, ListTrigger trigger, bool serve = true)
+    {
+        int k = _o.K;
+        _poolCount = 0;
+        if (store is null || store.Count == 0)
+            return new Recommendation(e.UserKey, [], [], 0, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
+        int n = store.Count;
+        if (_score.Length < n)
+        {
+            _score = new float[Math.Max(n, _score.Length * 2)];
+            _co = new float[_score.Length];
+        }
+        EnsureCategories(store);
+
+        Span<float> s = _score.AsSpan(0, n);
+        double maxPop = 0;
+        for (int i = 0; i < n; i++) maxPop = Math.Max(maxPop, store.Popularity[i]);
+        float wPop = maxPop > 0 ? (float)(_o.WeightPopularity / maxPop) : 0;
+        for (int i = 0; i < n; i++) s[i] = store.Popularity[i] > 0 ? (float)(wPop * store.Popularity[i]) : float.NegativeInfinity;
+
+        if (_o.WeightMf != 0 && st.Factors is { } p && p.Length == store.Factors)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (store.ItemFactors[i] is not { } q) continue;
+                float dot = 0;
+                for (int f = 0; f < p.Length; f++) dot += p[f] * q[f];
+                s[i] += _o.WeightMf * dot;
+            }
+        }
+
+        float coFactor = 0;
+        if (_o.WeightCoVisitation != 0 && features.RecentPositives.Length > 0)
+        {
+            Span<float> co = _co.AsSpan(0, n);
+            co.Clear();
+            double w = 1;
+            foreach (var seed in features.RecentPositives)
+            {
+                int si = store.IndexOf(seed);
+                if (si >= 0)
+                {
+                    int[] ids = store.NeighbourIndex[si];
+                    double[] ws = store.NeighbourWeights[si];
+                    for (int t = 0; t < ids.Length; t++)
+                    {
+                        double pop = store.Popularity[ids[t]];
+                        if (pop > 0) co[ids[t]] += (float)(w * ws[t] / Math.Sqrt(pop));
+                    }
+                }
+                w *= _o.RecencyDecay;
+            }
+            float maxCo = 0;
+            for (int i = 0; i < n; i++) maxCo = Math.Max(maxCo, co[i]);
+            if (maxCo > 0)
+            {
+                float f = _o.WeightCoVisitation / maxCo;
+                coFactor = f;
+                for (int i = 0; i < n; i++) s[i] += f * co[i];
+            }
+        }
+
+        double[] aff = features.CategoryAffinity;
+        double maxAff = aff.Length == 0 ? 0 : aff.Max();
+        double catFactor = _o.WeightCategory != 0 && maxAff > 0 ? _o.WeightCategory / maxAff : 0;
+        float CategoryPart(int i)
+        {
+            int[] cats = _categories[i];
+            if (cats.Length == 0) return 0;
+            double sum = 0;
+            foreach (int c in cats) if (c < aff.Length) sum += aff[c];
+            return (float)(catFactor * sum / cats.Length);
+        }
+        if (catFactor > 0)
+            for (int i = 0; i < n; i++) s[i] += CategoryPart(i);
+
+        foreach (var x in st.Positives) if (store.IndexOf(x) is var xi and >= 0) s[xi] = float.NegativeInfinity;
+        if (_o.ExcludeSeen)
+            foreach (var x in st.Seen) if (store.IndexOf(x) is var xi and >= 0) s[xi] = float.NegativeInfinity;
+
+        var chosen = new int[k];
+        int got;
+        if (_dpp is null && _serendipity is null && rescorer is null)
+        {
+            got = TopK.Select(s, n, chosen);
+        }
+        else
+        {
+            int[] pool;
+            int m;
+            if (_dpp is not null && _o.DppPool == DppPool.Genre)
+            {
+                m = CandidatePool.Build(s[..n], Math.Max(k, _o.DppCandidates), _categories, _catalog.CategoryNames.Count, _o.DppPerGenre, _genrePool);
+                pool = [.. _genrePool];
+            }
+            else
+            {
+                pool = new int[Math.Max(k, _o.DppCandidates)];
+                m = TopK.Select(s, n, pool);
+            }
+            var ranked = pool.AsSpan(0, m);
+            var rel = new float[m];
+            for (int j = 0; j < m; j++) rel[j] = s[ranked[j]];
+            if (rescorer is not null)
+            {
+                float[]? uf = st.Factors is { Length: > 0 } sf && sf.Length == store.Factors ? sf : null;
+                if (_pool.Length < m) _pool = new Candidate[Math.Max(m, 64)];
+                for (int j = 0; j < m; j++)
+                {
+                    int i = ranked[j];
+                    float mf = 0;
+                    if (uf is not null && store.ItemFactors[i] is { } q)
+                        for (int t = 0; t < uf.Length; t++) mf += uf[t] * q[t];
+                    _pool[j] = new Candidate(i, j, _o.WeightMf * mf, coFactor * (coFactor > 0 ? _co[i] : 0), (float)(wPop * store.Popularity[i]), catFactor > 0 ? CategoryPart(i) : 0);
+                }
+                var re = new double[m];
+                _rescorer.Score(rescorer, _pool.AsSpan(0, m), e.UserKey, e.Context, store.Ids, _categories, re);
+                var order = new int[m];
+                for (int j = 0; j < m; j++) order[j] = j;
+                Array.Sort(order, (a, b) => re[b] != re[a] ? re[b].CompareTo(re[a]) : a.CompareTo(b));
+                var reordered = new Candidate[m];
+                for (int j = 0; j < m; j++)
+                {
+                    reordered[j] = _pool[order[j]];
+                    ranked[j] = reordered[j].Index;
+                    rel[j] = (float)re[order[j]];
+                }
+                reordered.CopyTo(_pool, 0);
+                _poolCount = m;
+            }
+            if (_calibrator is not null && st.Calibration is { } cal)
+            {
+                var probability = new double[m];
+                _calibrator.Predict(cal, e.TimestampMs, ranked, rel, probability, keep: serve);
+                for (int j = 0; j < m; j++) rel[j] = (float)(100 * probability[j]);
+            }
+            if (_dpp is not null)
+            {
+                var reranked = new int[m];
+                int r = _dpp.Rerank(ranked, rel, _similarity!, reranked);
+                ranked = reranked.AsSpan(0, r);
+            }
+            if (_serendipity is not null)
+            {
+                var usual = SerendipityInjector.UsualCategories(aff, 3);
+                got = _serendipity.Inject(ranked, _categories, usual, chosen);
+            }
+            else
+            {
+                got = Math.Min(k, ranked.Length);
+                ranked[..got].CopyTo(chosen);
+            }
+        }
+
+        var items = new string[got];
+        var scores = new float[got];
+        for (int j = 0; j < got; j++)
+        {
+            items[j] = store.Ids[chosen[j]];
+            scores[j] = s[chosen[j]];
+        }
+        return new Recommendation(e.UserKey, items, scores, store.CurrentVersion, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
+    }
+
+    /// <summary>The categories of every item of the store, by store index (indices only grow).</summary>
+    private void EnsureCategories(ModelStore store)
+    {
+        while (_categories.Count < store.Count) _categories.Add(_catalog.CategoryIds(store.Ids[_categories.Count]));
+    }
+
+    /// <summary>FNV-1a over the UTF-16 code units: the same in every process (unlike string.GetHashCode).</summary>
+    private static ulong StableHash(string s)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char c in s) h = (h ^ c) * 1099511628211UL;
+        return h;
+    }
+
+    private static double LatencyMs(UserEvent e) => (DateTime.UtcNow.Ticks - e.IngestTicks) / (double)TimeSpan.TicksPerMillisecond;
+}

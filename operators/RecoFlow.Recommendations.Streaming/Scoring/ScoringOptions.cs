@@ -1,0 +1,56 @@
+using RecoFlow.Recommendations.Ranking;
+
+namespace RecoFlow.Recommendations.Streaming.Scoring;
+
+/// <summary>
+/// Settings of <see cref="ScoringFunction"/>. The blend weights are those of the tuned hybrid recommender
+/// (docs/recommendation-evaluation.md).
+/// </summary>
+/// <param name="DppTheta">Relevance/diversity knob of the DPP re-ranking (1 or null: off; 0: diversity only).</param>
+/// <param name="DppCandidates">How many of the best-scored items the DPP re-ranks.</param>
+/// <param name="DppRelevance">How the DPP turns blend scores into relevance (rank-based is independent of the blend's scale).</param>
+/// <param name="DppKernel">The similarity of the DPP kernel (category cosine tracks the Jaccard ILD metric best).</param>
+/// <param name="DppPool">Which candidates the DPP re-ranks: the blend's top <paramref name="DppCandidates"/>, or those plus the best <paramref name="DppPerGenre"/> of each category (<see cref="CandidatePool"/>).</param>
+/// <param name="DppPerGenre">With <see cref="Ranking.DppPool.Genre"/>: how many of the best items of each category join the pool.</param>
+/// <param name="DppShrink">Shrinks the DPP kernel's similarity toward the identity, S' = (1 − γ)·I + γ·S (<see cref="ShrunkSimilarity"/>); 1 = unchanged.</param>
+/// <param name="DppCalibration">With <see cref="DppRelevance.Calibrated"/>: the settings of the online hit-probability model (<see cref="HitCalibrator"/>).</param>
+/// <param name="FtrlRescoring">Re-score the candidate pool with the online FTRL-Proximal model (<see cref="Rescorer"/>).</param>
+/// <param name="TreeRescoring">Add the online Hoeffding tree's log hit probability to the re-score.</param>
+/// <param name="RescoreHashBits">Size of the FTRL model's hashed feature space (2^bits coordinates).</param>
+/// <param name="SerendipityShare">Share of the K slots given to items outside the user's usual categories.</param>
+/// <param name="EmitProbes">Before each positive event of a user with an earlier positive, emit the list the model gave from the state before the event ("probe"), for prequential evaluation.</param>
+/// <param name="EmitAfterEvent">After each event, emit the user's new top-K ("interaction").</param>
+/// <param name="RollbackMargin">Automatic rollback when a version's online hit rate is more than this below its predecessor's.</param>
+/// <param name="RollbackMinLists">Lists each of the two versions must have served before they are compared.</param>
+/// <param name="VersionReportLists">Report the versions' online metrics on the versions output every this many lists counted (0: only when versions change).</param>
+public sealed record ScoringOptions(
+    int K = 10,
+    float WeightMf = 1f,
+    float WeightCoVisitation = 0.5f,
+    float WeightPopularity = 0.5f,
+    float WeightCategory = 0.3f,
+    double RecencyDecay = 0.85,
+    bool ExcludeSeen = true,
+    double? DppTheta = null,
+    int DppCandidates = 50,
+    DppRelevance DppRelevance = DppRelevance.LogRank,
+    DppKernel DppKernel = DppKernel.Cosine,
+    DppPool DppPool = DppPool.Top,
+    int DppPerGenre = 6,
+    double DppShrink = 1,
+    HitCalibratorOptions? DppCalibration = null,
+    double SerendipityShare = 0,
+    bool FtrlRescoring = false,
+    bool TreeRescoring = false,
+    int RescoreHashBits = 16,
+    float FoldInLearnRate = 0.1f,
+    float FoldInRegularization = 0.01f,
+    int FoldInNegatives = 4,
+    int FoldInRecentItems = 10,
+    bool EmitProbes = false,
+    bool EmitAfterEvent = true,
+    int VersionsKept = 10,
+    double RollbackMargin = 0.05,
+    long RollbackMinLists = 200,
+    ulong Seed = 7,
+    long VersionReportLists = 100);

@@ -1,0 +1,15 @@
+namespace RecoFlow.Recommendations.Streaming.Users;
+
+/// <summary>Keyed state of <see cref="UserFeaturesFunction"/> for one user (MessagePack, contractless).</summary>
+public sealed class UserFeatureState
+{
+    /// <summary>Latest positive items, oldest first.</summary>
+    public List<string> RecentPositives { get; set; } = [];
+    public double[] Affinity { get; set; } = [];
+    public long AffinityTimestampMs { get; set; }
+    public List<string> SessionItems { get; set; } = [];
+    public long SessionStartMs { get; set; }
+    public long LastEventMs { get; set; }
+    public List<string> HistoryItems { get; set; } = [];
+    public List<long> HistoryTimestamps { get; set; } = [];
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Features;
+
+namespace RecoFlow.Recommendations.Privacy;
+
+/// <summary>Resolves an IP address to a coarse location (country and optional region). Return null when unknown.</summary>
+public interface IIpRegionLookup
+{
+    (string Country, string? Region)? Lookup(string ip);
+}
+
+/// <summary>A lookup that knows nothing: minimisation then keeps only the event's own country/region fields.</summary>
+public sealed class NoIpRegionLookup : IIpRegionLookup
+{
+    public (string Country, string? Region)? Lookup(string ip) => null;
+}
+
+/// <summary>
+/// Data minimisation of an interaction's context: the IP is turned into country/region through an
+/// <see cref="IIpRegionLookup"/> (only when the event carries no country of its own), precise lat/lon become a coarse
+/// grid cell (<see cref="MinimizedContext.GridCell"/>, see <see cref="LocationFeatures.GridCell"/>), and the raw IP,
+/// latitude, longitude and user-agent string are dropped from the event (the user agent is reduced to device type,
+/// OS family and browser family).
+/// </summary>
+public sealed class DataMinimizer
+{
+    private readonly IIpRegionLookup _lookup;
+    private readonly LocationFeatures _location;
+    private readonly DeviceProfiler _devices = new();
+
+    public DataMinimizer(IIpRegionLookup lookup, double gridCellDegrees = 1.0)
+    {
+        _lookup = lookup ?? throw new ArgumentNullException(nameof(lookup));
+        _location = new LocationFeatures(gridCellDegrees);
+    }
+
+    /// <summary>Returns the minimised context and an event whose context holds no raw IP, coordinates or user agent.</summary>
+    public (Interaction Event, MinimizedContext Context) Minimize(Interaction e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        InteractionContext c = e.Context;
+        string? country = c.Country, region = c.Region;
+        if (country is null && c.Ip is not null && _lookup.Lookup(c.Ip) is { } hit)
+        {
+            country = hit.Country;
+            region = hit.Region;
+        }
+
+        string? cell = c.Lat is double lat && c.Lon is double lon ? _location.GridCell(lat, lon) : null;
+        DeviceProfile device = c.UserAgent is not null ? _devices.Profile(c.UserAgent) : new DeviceProfile(
+            Parse(c.DeviceType), c.Os ?? "other", c.Browser ?? "other");
+        var min = new MinimizedContext(c.Timezone, country, region, cell, device);
+        var stripped = c with
+        {
+            Country = country,
+            Region = region,
+            Ip = null,
+            Lat = null,
+            Lon = null,
+            UserAgent = null,
+            DeviceType = device.Type.ToString().ToLower(CultureInfo.InvariantCulture),
+            Os = device.OsFamily,
+            Browser = device.BrowserFamily,
+        };
+        return (e with { Context = stripped }, min);
+    }
+
+    private static DeviceType Parse(string? s) => s?.ToLowerInvariant() switch
+    {
+        "mobile" => DeviceType.Mobile,
+        "tablet" => DeviceType.Tablet,
+        "desktop" => DeviceType.Desktop,
+        _ => DeviceType.Unknown,
+    };
+}
+
+/// <summary>What remains of the context after minimisation.</summary>
+public sealed record MinimizedContext(string? Timezone, string? Country, string? Region, string? GridCell, DeviceProfile Device);
