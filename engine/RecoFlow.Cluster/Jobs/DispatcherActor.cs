@@ -314,7 +314,10 @@ public sealed class DispatcherActor : UntypedPersistentActor
     {
         var metrics = e.Client?.Metrics;
         var running = e.EndState is null && e.Client is { Completion.IsCompleted: false };
-        var state = e.EndState ?? (running ? metrics!.State.ToString().ToUpperInvariant() : "CREATED");
+        // The runtime's state turns terminal a moment before the job's end is journaled with its time: until then the job
+        // is reported as running, so that FINISHED always comes with ended_at.
+        var live = running ? metrics!.State : JobState.Created;
+        var state = e.EndState ?? (live is JobState.Finished or JobState.Failed or JobState.Canceled ? "RUNNING" : live.ToString().ToUpperInvariant());
         return new JobSnapshot(
             e.Id,
             e.Submitted.Job!,
