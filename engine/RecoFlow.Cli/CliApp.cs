@@ -25,10 +25,19 @@ public static class CliApp
         foreach (var c in ClusterCommands.Create(output)) root.Subcommands.Add(c);
         root.Subcommands.Add(DevCertCommand.Create(output));
 
+        return await InvokeAsync(root, args, "recoflow");
+    }
+
+    /// <summary>
+    /// Parses and runs a command line the way every RecoFlow program does: bad usage prints one line prefixed with
+    /// <paramref name="program"/> and exits with 2, an unreachable cluster with 1; Ctrl+C cancels the command.
+    /// </summary>
+    public static async Task<int> InvokeAsync(Command root, string[] args, string program)
+    {
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"recoflow: {string.Join("; ", parse.Errors.Select(e => e.Message))}");
+            Console.Error.WriteLine($"{program}: {string.Join("; ", parse.Errors.Select(e => e.Message))}");
             return 2;
         }
         using var cts = new CancellationTokenSource();
@@ -40,12 +49,12 @@ public static class CliApp
         }
         catch (UsageException e)
         {
-            Console.Error.WriteLine($"recoflow: {e.Message}");
+            Console.Error.WriteLine($"{program}: {e.Message}");
             return 2;
         }
         catch (ClusterUnreachableException e)
         {
-            Console.Error.WriteLine($"recoflow: {e.Message}");
+            Console.Error.WriteLine($"{program}: {e.Message}");
             return 1;
         }
         finally
