@@ -42,6 +42,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(MemoryBench.PointCommand(output));
         cmd.SetAction(async (r, ct) =>
         {
+            BenchConditions.RequireOptimizedBuild();
             var isQuick = r.GetValue(quick);
             if (r.GetValue(only) is { } onlyList)
             {
@@ -163,8 +164,12 @@ public static class BenchCommand
     /// <param name="CheckpointedEventsPerCpuSecond">Events per second of process CPU time in the checkpointed run: throughput per core.</param>
     /// <param name="Checkpoints">Checkpoints completed per checkpointed run (median), the final one included.</param>
     /// <param name="TargetPerCore">The issue's target in events/s per core with checkpointing, null when it sets none per core.</param>
+    /// <param name="EngineRange">Lowest and highest events/s of the runs with checkpoints off (the median is <see cref="EngineEventsPerSecond"/>).</param>
+    /// <param name="PerCpuRange">Lowest and highest events per CPU-second of the checkpointed runs.</param>
+    /// <param name="Runs">Measured runs (after one warm-up run).</param>
     public sealed record BenchRow(string Name, long Events, double EngineEventsPerSecond, double LoopEventsPerSecond,
-        double CheckpointedEventsPerSecond, double CheckpointedEventsPerCpuSecond, double Checkpoints, double? TargetPerCore)
+        double CheckpointedEventsPerSecond, double CheckpointedEventsPerCpuSecond, double Checkpoints, double? TargetPerCore,
+        (double Min, double Max) EngineRange = default, (double Min, double Max) PerCpuRange = default, int Runs = 0)
     {
         public double Ratio => LoopEventsPerSecond / EngineEventsPerSecond;
     }
@@ -264,18 +269,23 @@ public static class BenchCommand
             Directory.Delete(dir, recursive: true);
         }
         return new BenchRow(name, events, BenchDoc.Median(engine), BenchDoc.Median(loops), BenchDoc.Median(checkpointed), BenchDoc.Median(perCpu),
-            BenchDoc.Median(checkpointCounts), targetPerCore);
+            BenchDoc.Median(checkpointCounts), targetPerCore, (engine.Min(), engine.Max()), (perCpu.Min(), perCpu.Max()), engine.Count);
     }
 
     private static string Render(IEnumerable<BenchRow> rows, bool quick)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"| benchmark | events | RecoFlow events/s, checkpoints off | checkpoints on ({(quick ? "200 ms" : "1 s")}): events/s | checkpoints per run | events per CPU-second (per core), checkpoints on | target per core | hand-written loop events/s | loop / RecoFlow (off) |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine($"Conditions: {BenchConditions.Describe()}. Each figure is the median of the runs after one warm-up run; the range in brackets is the lowest and highest run.");
+        sb.AppendLine();
+        sb.AppendLine($"| benchmark | events | runs | RecoFlow events/s, checkpoints off (range) | checkpoints on ({(quick ? "200 ms" : "1 s")}): events/s | checkpoints per run | events per CPU-second (per core), checkpoints on (range) | target per core | hand-written loop events/s | loop / RecoFlow (off) |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
-            sb.AppendLine($"| {r.Name} | {r.Events:N0} | {r.EngineEventsPerSecond:N0} | {r.CheckpointedEventsPerSecond:N0} | {r.Checkpoints:N0} | {r.CheckpointedEventsPerCpuSecond:N0} | {(r.TargetPerCore is { } t ? $"{t:N0}" : "1M/s in-process")} | {r.LoopEventsPerSecond:N0} | {r.Ratio:F1}x |");
+            sb.AppendLine($"| {r.Name} | {r.Events:N0} | {r.Runs} | {r.EngineEventsPerSecond:N0} ({Short(r.EngineRange.Min)}–{Short(r.EngineRange.Max)}) | {r.CheckpointedEventsPerSecond:N0} | {r.Checkpoints:N0} | {r.CheckpointedEventsPerCpuSecond:N0} ({Short(r.PerCpuRange.Min)}–{Short(r.PerCpuRange.Max)}) | {(r.TargetPerCore is { } t ? $"{t:N0}" : "1M/s in-process")} | {r.LoopEventsPerSecond:N0} | {r.Ratio:F1}x |");
         return sb.ToString();
     }
+
+    /// <summary>1.23M, 456k: a range bound short enough to sit beside its median.</summary>
+    private static string Short(double v) => v >= 1e6 ? $"{v / 1e6:0.00}M" : v >= 1e3 ? $"{v / 1e3:0}k" : $"{v:0}";
 
     private static string RenderKafka(KafkaBench.Result r)
     {
