@@ -56,20 +56,16 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private readonly ScoringOptions _o = options ?? new ScoringOptions();
     private IValueState<UserScoringState>? _user;
     private IValueState<Recommendation>? _latest;
-    private ItemCatalog _catalog = new();
-    private List<int[]> _categories = [];
-    private IItemSimilarity? _similarity;
-    private DppReranker? _dpp;
-    private SerendipityInjector? _serendipity;
-    private Rescorer _rescorer = new(false, false);
-    private HitCalibrator? _calibrator;
-    private readonly List<int> _genrePool = [];
-    private float[] _score = [];
-    private float[] _co = [];
-    private Candidate[] _pool = [];
-    private int _poolCount;
-
     private IKeyedStateBackend<string>? _backend;
+
+    // Per subtask, all created in Open and none initialised here: CopyForSubtask copies the function with
+    // MemberwiseClone, so an object assigned before Open would be shared by every parallel subtask.
+    private ItemCatalog? _catalog;
+    private List<int[]>? _categories;
+    private HitCalibrator? _calibrator;
+    private PoolRescorer? _rescoring;
+    private BlendScorer? _blend;
+    private ListBuilder? _lists;
 
     public override void OpenState(IKeyedStateBackend<string> state)
     {
@@ -83,15 +79,12 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         _catalog = catalog();
         Users.Erasures.Apply(erasedUsers, _backend!);
         _categories = [];
-        _similarity = DppSimilarity.Create(_o.DppKernel, _categories, _o.DppShrink);
-        _dpp = _o.DppTheta is double t && t < 1 ? new DppReranker(t, relevance: _o.DppRelevance) : null;
-        _calibrator = _dpp is not null && _o.DppRelevance == DppRelevance.Calibrated
+        _calibrator = ListBuilder.UsesDpp(_o) && _o.DppRelevance == DppRelevance.Calibrated
             ? new HitCalibrator(_categories, _catalog.CategoryNames.Count, _o.DppCalibration)
             : null;
-        _serendipity = _o.SerendipityShare > 0 ? new SerendipityInjector(_o.SerendipityShare) : null;
-        _rescorer = new Rescorer(_o.FtrlRescoring, _o.TreeRescoring);
-        _score = [];
-        _co = [];
+        _rescoring = new PoolRescorer(new Rescorer(_o.FtrlRescoring, _o.TreeRescoring), _categories);
+        _blend = new BlendScorer(_o, _categories);
+        _lists = new ListBuilder(_o, _categories, _catalog, _rescoring, _calibrator);
     }
 
     public override void ProcessBroadcastElement(ModelMessage value, IBroadcastContext context, ICollector<Recommendation> output)
@@ -102,7 +95,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             store = new ModelStore { VersionsKept = _o.VersionsKept };
             map[StoreKey] = store;
         }
-        if (_rescorer.Enabled)
+        if (_rescoring!.Enabled)
         {
             var rescorers = context.GetBroadcastState(RescorerDescriptor);
             if (!rescorers.ContainsKey(StoreKey)) rescorers[StoreKey] = Rescorer.NewState(_o.RescoreHashBits);
@@ -153,7 +146,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         }
         // The store is this subtask's own copy: advancing it to the event's time is deterministic in the versions it holds.
         if (store?.AdvanceTo(e.TimestampMs) > 0) Report(store, "activated", context, e.TimestampMs);
-        var rescorer = _rescorer.Enabled && context.GetBroadcastState(RescorerDescriptor).TryGetValue(StoreKey, out var rs) ? rs : null;
+        var rescorer = _rescoring!.Enabled && context.GetBroadcastState(RescorerDescriptor).TryGetValue(StoreKey, out var rs) ? rs : null;
         var st = _user!.Value ?? new UserScoringState { RngState = _o.Seed ^ StableHash(e.UserKey) };
         if (_calibrator is not null && context.GetBroadcastState(CalibratorDescriptor).TryGetValue(StoreKey, out var cs))
         {
@@ -177,7 +170,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
                 var probe = Recommend(store, rescorer, st, value.Before, e, ListTrigger.Probe);
                 store?.RecordServed(version, Array.IndexOf(probe.Items, e.ItemId) >= 0);
                 context.Output(ProbesOutput, probe);
-                if (rescorer is not null) LearnRescorer(rescorer, store!, probe.Items, e);
+                if (rescorer is not null) _rescoring!.Learn(rescorer, store!, probe.Items, e);
             }
             else
             {
@@ -186,7 +179,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
                 {
                     // The pool and list the user would have been served before this event: its features are those of that moment.
                     var served = Recommend(store, rescorer, st, value.Before, e, ListTrigger.Probe, serve: false);
-                    LearnRescorer(rescorer, store, served.Items, e);
+                    _rescoring!.Learn(rescorer, store, served.Items, e);
                 }
             }
         }
@@ -215,20 +208,6 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             Report(store, "automatic-rollback", context, e.TimestampMs);
             Runtime.Metrics.Increment("model-automatic-rollbacks");
             Runtime.DeadLetters.Report($"model version {rejected} rolled back automatically: online hit rate below its predecessor's by more than {_o.RollbackMargin}", rejected, context.Timestamp);
-        }
-    }
-
-    /// <summary>
-    /// Trains the re-scorers on the pool of the list just computed (<see cref="_pool"/>): the event's item is a
-    /// positive when it was in the pool; the <paramref name="served"/> items other than it are negatives.
-    /// </summary>
-    private void LearnRescorer(RescorerState rescorer, ModelStore store, string[] served, UserEvent e)
-    {
-        int target = store.IndexOf(e.ItemId);
-        for (int j = 0; j < _poolCount; j++)
-        {
-            bool hit = _pool[j].Index == target;
-            if (hit || Array.IndexOf(served, store.Ids[_pool[j].Index]) >= 0) _rescorer.Learn(rescorer, _pool[j], hit, e.UserKey, e.Context, store.Ids, _categories);
         }
     }
 
@@ -277,161 +256,20 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         for (int f = 0; f < p.Length; f++) p[f] += _o.FoldInLearnRate * (err * q[f] - _o.FoldInRegularization * p[f]);
     }
 
+    /// <summary>The user's top-K: the blend's scores (<see cref="BlendScorer"/>) made into a list (<see cref="ListBuilder"/>).</summary>
     /// <param name="serve">False when the list is only recomputed (not served): the calibrator keeps nothing for it.</param>
     private Recommendation Recommend(ModelStore? store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, ListTrigger trigger, bool serve = true)
     {
-        int k = _o.K;
-        _poolCount = 0;
+        // A list without re-scoring leaves no pool to train the re-scorers on.
+        _rescoring!.Clear();
         if (store is null || store.Count == 0)
             return new Recommendation(e.UserKey, [], [], 0, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
-        int n = store.Count;
-        if (_score.Length < n)
-        {
-            _score = new float[Math.Max(n, _score.Length * 2)];
-            _co = new float[_score.Length];
-        }
         EnsureCategories(store);
+        _blend!.Score(store, st, features);
+        var chosen = new int[_o.K];
+        int got = _lists!.Build(_blend, store, rescorer, st, features, e, serve, chosen);
 
-        Span<float> s = _score.AsSpan(0, n);
-        double maxPop = 0;
-        for (int i = 0; i < n; i++) maxPop = Math.Max(maxPop, store.Popularity[i]);
-        float wPop = maxPop > 0 ? (float)(_o.WeightPopularity / maxPop) : 0;
-        for (int i = 0; i < n; i++) s[i] = store.Popularity[i] > 0 ? (float)(wPop * store.Popularity[i]) : float.NegativeInfinity;
-
-        if (_o.WeightMf != 0 && st.Factors is { } p && p.Length == store.Factors)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                if (store.ItemFactors[i] is not { } q) continue;
-                float dot = 0;
-                for (int f = 0; f < p.Length; f++) dot += p[f] * q[f];
-                s[i] += _o.WeightMf * dot;
-            }
-        }
-
-        float coFactor = 0;
-        if (_o.WeightCoVisitation != 0 && features.RecentPositives.Length > 0)
-        {
-            Span<float> co = _co.AsSpan(0, n);
-            co.Clear();
-            double w = 1;
-            foreach (var seed in features.RecentPositives)
-            {
-                int si = store.IndexOf(seed);
-                if (si >= 0)
-                {
-                    int[] ids = store.NeighbourIndex[si];
-                    double[] ws = store.NeighbourWeights[si];
-                    for (int t = 0; t < ids.Length; t++)
-                    {
-                        double pop = store.Popularity[ids[t]];
-                        if (pop > 0) co[ids[t]] += (float)(w * ws[t] / Math.Sqrt(pop));
-                    }
-                }
-                w *= _o.RecencyDecay;
-            }
-            float maxCo = 0;
-            for (int i = 0; i < n; i++) maxCo = Math.Max(maxCo, co[i]);
-            if (maxCo > 0)
-            {
-                float f = _o.WeightCoVisitation / maxCo;
-                coFactor = f;
-                for (int i = 0; i < n; i++) s[i] += f * co[i];
-            }
-        }
-
-        double[] aff = features.CategoryAffinity;
-        double maxAff = aff.Length == 0 ? 0 : aff.Max();
-        double catFactor = _o.WeightCategory != 0 && maxAff > 0 ? _o.WeightCategory / maxAff : 0;
-        float CategoryPart(int i)
-        {
-            int[] cats = _categories[i];
-            if (cats.Length == 0) return 0;
-            double sum = 0;
-            foreach (int c in cats) if (c < aff.Length) sum += aff[c];
-            return (float)(catFactor * sum / cats.Length);
-        }
-        if (catFactor > 0)
-            for (int i = 0; i < n; i++) s[i] += CategoryPart(i);
-
-        foreach (var x in st.Positives) if (store.IndexOf(x) is var xi and >= 0) s[xi] = float.NegativeInfinity;
-        if (_o.ExcludeSeen)
-            foreach (var x in st.Seen) if (store.IndexOf(x) is var xi and >= 0) s[xi] = float.NegativeInfinity;
-
-        var chosen = new int[k];
-        int got;
-        if (_dpp is null && _serendipity is null && rescorer is null)
-        {
-            got = TopK.Select(s, n, chosen);
-        }
-        else
-        {
-            int[] pool;
-            int m;
-            if (_dpp is not null && _o.DppPool == DppPool.Genre)
-            {
-                m = CandidatePool.Build(s[..n], Math.Max(k, _o.DppCandidates), _categories, _catalog.CategoryNames.Count, _o.DppPerGenre, _genrePool);
-                pool = [.. _genrePool];
-            }
-            else
-            {
-                pool = new int[Math.Max(k, _o.DppCandidates)];
-                m = TopK.Select(s, n, pool);
-            }
-            var ranked = pool.AsSpan(0, m);
-            var rel = new float[m];
-            for (int j = 0; j < m; j++) rel[j] = s[ranked[j]];
-            if (rescorer is not null)
-            {
-                float[]? uf = st.Factors is { Length: > 0 } sf && sf.Length == store.Factors ? sf : null;
-                if (_pool.Length < m) _pool = new Candidate[Math.Max(m, 64)];
-                for (int j = 0; j < m; j++)
-                {
-                    int i = ranked[j];
-                    float mf = 0;
-                    if (uf is not null && store.ItemFactors[i] is { } q)
-                        for (int t = 0; t < uf.Length; t++) mf += uf[t] * q[t];
-                    _pool[j] = new Candidate(i, j, _o.WeightMf * mf, coFactor * (coFactor > 0 ? _co[i] : 0), (float)(wPop * store.Popularity[i]), catFactor > 0 ? CategoryPart(i) : 0);
-                }
-                var re = new double[m];
-                _rescorer.Score(rescorer, _pool.AsSpan(0, m), e.UserKey, e.Context, store.Ids, _categories, re);
-                var order = new int[m];
-                for (int j = 0; j < m; j++) order[j] = j;
-                Array.Sort(order, (a, b) => re[b] != re[a] ? re[b].CompareTo(re[a]) : a.CompareTo(b));
-                var reordered = new Candidate[m];
-                for (int j = 0; j < m; j++)
-                {
-                    reordered[j] = _pool[order[j]];
-                    ranked[j] = reordered[j].Index;
-                    rel[j] = (float)re[order[j]];
-                }
-                reordered.CopyTo(_pool, 0);
-                _poolCount = m;
-            }
-            if (_calibrator is not null && st.Calibration is { } cal)
-            {
-                var probability = new double[m];
-                _calibrator.Predict(cal, e.TimestampMs, ranked, rel, probability, keep: serve);
-                for (int j = 0; j < m; j++) rel[j] = (float)(100 * probability[j]);
-            }
-            if (_dpp is not null)
-            {
-                var reranked = new int[m];
-                int r = _dpp.Rerank(ranked, rel, _similarity!, reranked);
-                ranked = reranked.AsSpan(0, r);
-            }
-            if (_serendipity is not null)
-            {
-                var usual = SerendipityInjector.UsualCategories(aff, 3);
-                got = _serendipity.Inject(ranked, _categories, usual, chosen);
-            }
-            else
-            {
-                got = Math.Min(k, ranked.Length);
-                ranked[..got].CopyTo(chosen);
-            }
-        }
-
+        Span<float> s = _blend.Scores;
         var items = new string[got];
         var scores = new float[got];
         for (int j = 0; j < got; j++)
@@ -445,7 +283,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     /// <summary>The categories of every item of the store, by store index (indices only grow).</summary>
     private void EnsureCategories(ModelStore store)
     {
-        while (_categories.Count < store.Count) _categories.Add(_catalog.CategoryIds(store.Ids[_categories.Count]));
+        while (_categories!.Count < store.Count) _categories.Add(_catalog!.CategoryIds(store.Ids[_categories.Count]));
     }
 
     /// <summary>FNV-1a over the UTF-16 code units: the same in every process (unlike string.GetHashCode).</summary>

@@ -16,13 +16,14 @@ internal sealed class RecommendationChain : IDisposable
 {
     private int _profiledSeen, _feedbackSeen, _deltasSeen;
 
-    public RecommendationChain(ItemCatalog catalog, ItemModelOptions? model = null, ScoringOptions? scoring = null)
+    /// <param name="function">The scoring function to run (its operator copies it when it opens, as a subtask does); by default a new one with <paramref name="scoring"/>.</param>
+    public RecommendationChain(ItemCatalog catalog, ItemModelOptions? model = null, ScoringOptions? scoring = null, ScoringFunction? function = null)
     {
         Users = new OperatorHarness<UserEvent, ProfiledEvent>(
             () => new KeyedProcessOperator<string, UserEvent, ProfiledEvent>(e => e.UserKey, new UserFeaturesFunction(() => catalog)), typeof(string)).Open();
         Items = new OperatorHarness<ItemFeedback, ModelDelta>(() => new ItemModelOperator(model ?? new ItemModelOptions(PublishInterval: TimeSpan.FromMinutes(1))), typeof(string)).Open();
         Scoring = new TwoInputOperatorHarness<ProfiledEvent, ModelMessage, Recommendation>(
-            () => new KeyedBroadcastProcessOperator<string, ProfiledEvent, ModelMessage, Recommendation>(e => e.Event.UserKey, new ScoringFunction(() => catalog, scoring ?? new ScoringOptions())),
+            () => new KeyedBroadcastProcessOperator<string, ProfiledEvent, ModelMessage, Recommendation>(e => e.Event.UserKey, function ?? new ScoringFunction(() => catalog, scoring ?? new ScoringOptions())),
             typeof(string)).Open();
     }
 

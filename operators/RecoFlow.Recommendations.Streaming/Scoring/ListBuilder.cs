@@ -1,0 +1,97 @@
+using RecoFlow.Recommendations.Common;
+using RecoFlow.Recommendations.Events;
+using RecoFlow.Recommendations.Ranking;
+using RecoFlow.Recommendations.Streaming.Records;
+
+namespace RecoFlow.Recommendations.Streaming.Scoring;
+
+/// <summary>
+/// Turns the blend's scores (<see cref="BlendScorer"/>) into a user's top-K, in order: the candidate pool (the top
+/// <see cref="ScoringOptions.DppCandidates"/>, or with <see cref="DppPool.Genre"/> those plus the best
+/// <see cref="ScoringOptions.DppPerGenre"/> of each category, <see cref="CandidatePool"/>), re-scoring
+/// (<see cref="PoolRescorer"/>), calibrated relevance (<see cref="HitCalibrator"/>), DPP re-ranking and serendipity
+/// injection. With none of these the top-K of the blend is the list.
+/// <para>Owns the genre pool buffer: one instance per scoring subtask (created in <see cref="ScoringFunction.Open"/>),
+/// never shared.</para>
+/// </summary>
+public sealed class ListBuilder
+{
+    private readonly ScoringOptions _o;
+    private readonly IReadOnlyList<int[]> _categories;
+    private readonly ItemCatalog _catalog;
+    private readonly PoolRescorer _rescoring;
+    private readonly HitCalibrator? _calibrator;
+    private readonly DppReranker? _dpp;
+    private readonly IItemSimilarity _similarity;
+    private readonly SerendipityInjector? _serendipity;
+    private readonly List<int> _genrePool = [];
+
+    /// <param name="categories">The categories of the store's items by index, kept up to date by the caller.</param>
+    /// <param name="catalog">Its category count bounds the genre pool.</param>
+    /// <param name="calibrator">With <see cref="DppRelevance.Calibrated"/> and a DPP: the subtask's calibrator, bound to its state by the caller.</param>
+    public ListBuilder(ScoringOptions options, IReadOnlyList<int[]> categories, ItemCatalog catalog, PoolRescorer rescoring, HitCalibrator? calibrator)
+    {
+        _o = options;
+        _categories = categories;
+        _catalog = catalog;
+        _rescoring = rescoring;
+        _calibrator = calibrator;
+        _similarity = DppSimilarity.Create(options.DppKernel, categories, options.DppShrink);
+        _dpp = UsesDpp(options) ? new DppReranker(options.DppTheta!.Value, relevance: options.DppRelevance) : null;
+        _serendipity = options.SerendipityShare > 0 ? new SerendipityInjector(options.SerendipityShare) : null;
+    }
+
+    /// <summary>True when the options turn DPP re-ranking on (θ below 1).</summary>
+    public static bool UsesDpp(ScoringOptions options) => options.DppTheta is double t && t < 1;
+
+    /// <summary>
+    /// Writes the user's list (store indices, best first) into <paramref name="chosen"/> (K = its length) from the
+    /// scores of <paramref name="blend"/>'s last <see cref="BlendScorer.Score"/>; returns its length.
+    /// </summary>
+    /// <param name="rescorer">The re-scorers' state, or null when there is no re-scoring.</param>
+    /// <param name="serve">False when the list is only recomputed (not served): the calibrator keeps nothing for it.</param>
+    public int Build(BlendScorer blend, ModelStore store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, bool serve, Span<int> chosen)
+    {
+        int k = chosen.Length;
+        Span<float> s = blend.Scores;
+        int n = s.Length;
+        if (_dpp is null && _serendipity is null && rescorer is null) return TopK.Select(s, n, chosen);
+
+        int[] pool;
+        int m;
+        if (_dpp is not null && _o.DppPool == DppPool.Genre)
+        {
+            m = CandidatePool.Build(s[..n], Math.Max(k, _o.DppCandidates), _categories, _catalog.CategoryNames.Count, _o.DppPerGenre, _genrePool);
+            pool = [.. _genrePool];
+        }
+        else
+        {
+            pool = new int[Math.Max(k, _o.DppCandidates)];
+            m = TopK.Select(s, n, pool);
+        }
+        var ranked = pool.AsSpan(0, m);
+        var rel = new float[m];
+        for (int j = 0; j < m; j++) rel[j] = s[ranked[j]];
+        if (rescorer is not null) _rescoring.Rescore(rescorer, blend, store, ranked, rel, e);
+        if (_calibrator is not null && st.Calibration is { } cal)
+        {
+            var probability = new double[m];
+            _calibrator.Predict(cal, e.TimestampMs, ranked, rel, probability, keep: serve);
+            for (int j = 0; j < m; j++) rel[j] = (float)(100 * probability[j]);
+        }
+        if (_dpp is not null)
+        {
+            var reranked = new int[m];
+            int r = _dpp.Rerank(ranked, rel, _similarity, reranked);
+            ranked = reranked.AsSpan(0, r);
+        }
+        if (_serendipity is not null)
+        {
+            var usual = SerendipityInjector.UsualCategories(features.CategoryAffinity, 3);
+            return _serendipity.Inject(ranked, _categories, usual, chosen);
+        }
+        int got = Math.Min(k, ranked.Length);
+        ranked[..got].CopyTo(chosen);
+        return got;
+    }
+}
