@@ -187,18 +187,8 @@ internal sealed class CheckpointStoreActor : UntypedPersistentActor
     {
         try
         {
-            var loads = record.Tasks.Select(async t =>
-            {
-                var criteria = new SnapshotSelectionCriteria(record.Id, DateTime.MaxValue, record.Id, null);
-                var reply = await _snapshots.Ask<object>(new LoadSnapshot(t.PersistenceId, criteria, long.MaxValue), _ioTimeout);
-                return reply switch
-                {
-                    LoadSnapshotResult { Snapshot: { Snapshot: byte[] bytes } s } when s.Metadata.SequenceNr == record.Id => TaskStateSnapshot.FromBytes(bytes, record.Id, t.PersistenceId, _cipher),
-                    LoadSnapshotResult => throw new CorruptSnapshotException(record.Id, $"the state of task {t.PersistenceId} is missing from the store"),
-                    LoadSnapshotFailed f => throw new CorruptSnapshotException(record.Id, $"the state of task {t.PersistenceId} cannot be loaded: {f.Cause.Message}", f.Cause),
-                    _ => throw new CorruptSnapshotException(record.Id, $"unexpected reply {reply.GetType().Name} loading task {t.PersistenceId}"),
-                };
-            }).ToList();
+            var storage = new SnapshotStoreStorage(_snapshots, _ioTimeout);
+            var loads = record.Tasks.Select(t => storage.ReadSnapshotAsync(record.Id, t, _cipher)).ToList();
             return new CheckpointLoaded(record, await Task.WhenAll(loads));
         }
         catch (Exception e)
@@ -211,11 +201,8 @@ internal sealed class CheckpointStoreActor : UntypedPersistentActor
     {
         try
         {
-            await Task.WhenAll(s.States.Select(async st =>
-            {
-                var reply = await _snapshots.Ask<object>(new SaveSnapshot(new SnapshotMetadata(st.PersistenceId, s.CheckpointId, DateTime.UtcNow), st.Bytes), _ioTimeout);
-                if (reply is SaveSnapshotFailure f) throw new IOException($"saving the state of task {st.PersistenceId} failed: {f.Cause.Message}", f.Cause);
-            }));
+            var storage = new SnapshotStoreStorage(_snapshots, _ioTimeout);
+            await Task.WhenAll(s.States.Select(st => storage.WriteAsync(s.CheckpointId, new TaskStateRef { PersistenceId = st.PersistenceId }, st.Bytes)));
             return new TaskStatesSaved(s.CheckpointId);
         }
         catch (Exception e)
