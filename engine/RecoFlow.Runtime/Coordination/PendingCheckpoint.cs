@@ -33,6 +33,9 @@ internal sealed class PendingCheckpoint
     /// <summary>For a savepoint: where to write it and whom to answer.</summary>
     public SavepointRequest? Savepoint { get; init; }
 
+    /// <summary>For a savepoint, once triggered: the directory its tasks write into (Flink: the savepoint's target location).</summary>
+    public SavepointLocation? SavepointTarget { get; set; }
+
     /// <summary>For the final checkpoint: the state of every task after its input ended, as stored.</summary>
     public IReadOnlyList<(TaskStateRef Ref, byte[] Bytes)>? FinalStates { get; init; }
 

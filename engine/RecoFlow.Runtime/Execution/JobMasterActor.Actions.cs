@@ -161,8 +161,11 @@ internal sealed partial class JobMasterActor
         _failover.OnRunning(_runningSince);
         if (_coordinator.TryTrigger() is not { } pending) return;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        // A savepoint's location is chosen here and travels with the barriers: each task writes its own file into it.
+        if (pending.Savepoint is { } request) pending.SavepointTarget = SavepointLocation.ForNew(request.Directory, pending.Id);
+        var directory = pending.SavepointTarget?.InProgressPath;
         foreach (var id in _deployment.SourceTasks())
-            _attempt.Tasks[id].Tell(new TriggerCheckpoint(pending.Id, now, pending.IsSavepoint, _attempt.Number));
+            _attempt.Tasks[id].Tell(new TriggerCheckpoint(pending.Id, now, pending.IsSavepoint, _attempt.Number, directory));
         Timers.StartSingleTimer("checkpoint-timeout", new CheckpointExpired(pending.Id), _coordinator.Timeout);
     }
 
@@ -191,16 +194,22 @@ internal sealed partial class JobMasterActor
         if (completed.Savepoint is { } request) WriteSavepoint(record, completed, request);
     }
 
-    /// <summary>Writes the savepoint's files on the thread pool; everything else waits for the result (as when it was written on the actor thread).</summary>
+    /// <summary>
+    /// Completes the savepoint on the thread pool: the tasks wrote their state files, the job master writes only the
+    /// <c>_metadata</c> from their handles and renames the directory; everything else waits for the result.
+    /// </summary>
     private void WriteSavepoint(CheckpointRecord record, PendingCheckpoint pending, SavepointRequest request)
     {
-        var tasks = pending.Acks.Values.Select(a => (a.State, a.SavepointBytes!)).ToList();
+        var acks = pending.Acks.Values.ToList();
+        var missing = acks.Where(a => a.Savepoint is null).Select(a => Name(a.Task)).FirstOrDefault();
+        var target = pending.SavepointTarget ?? SavepointLocation.ForNew(request.Directory, record.Id);
         Become(WritingSavepoint);
         Task.Run(() =>
         {
             try
             {
-                return (object)new SavepointWritten(record.Id, Savepoints.Write(request.Directory, record, tasks), request);
+                if (missing is not null) throw new InvalidOperationException($"task {missing} acknowledged savepoint {record.Id} without writing its state file");
+                return (object)new SavepointWritten(record.Id, target.Complete(record, acks.Select(a => a.Savepoint!).ToList()), request);
             }
             catch (Exception e)
             {
@@ -211,9 +220,13 @@ internal sealed partial class JobMasterActor
 
     private void AbortPending(string cause)
     {
-        if (_coordinator.Pending is null) return;
+        if (_coordinator.Pending is not { } pending) return;
         Timers.Cancel("checkpoint-timeout");
-        if (_coordinator.Abort(cause) is { } failed) Persist(failed);
+        if (_coordinator.Abort(cause) is { } failed)
+        {
+            Persist(failed);
+            pending.SavepointTarget?.DisposeInProgress();
+        }
     }
 
     // ---- finishing ----
@@ -221,10 +234,12 @@ internal sealed partial class JobMasterActor
     private void OnTaskFinished(TaskFinished f)
     {
         var allFinished = _attempt.OnFinished(f);
+        var aborting = _coordinator.Pending;
         var outcome = _coordinator.OnTaskFinished(Name(f.Task));
         if (outcome.AbortedPending)
         {
             Timers.Cancel("checkpoint-timeout");
+            aborting?.SavepointTarget?.DisposeInProgress();
             if (outcome.FailedRecord is { } failed) Persist(failed);
         }
         outcome.RejectedSavepoint?.ReplyTo?.Tell(new SavepointFailed("the job is finishing: its input ended"));

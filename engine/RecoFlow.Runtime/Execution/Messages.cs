@@ -44,11 +44,19 @@ internal sealed record ProcessingTimerFired(Action<long> Callback, long Due);
 /// <summary>Asks the job master to cancel the job.</summary>
 internal sealed record CancelJob;
 
-/// <summary>The coordinator asks a source task to start checkpoint <see cref="Id"/>: snapshot, then emit the barrier.</summary>
-internal sealed record TriggerCheckpoint(long Id, long Timestamp, bool IsSavepoint, int Attempt);
+/// <summary>
+/// The coordinator asks a source task to start checkpoint <see cref="Id"/>: snapshot, then emit the barrier. For a
+/// savepoint, <see cref="SavepointDirectory"/> is where every task writes its state (carried on in the barriers).
+/// </summary>
+internal sealed record TriggerCheckpoint(long Id, long Timestamp, bool IsSavepoint, int Attempt, string? SavepointDirectory = null);
 
-/// <summary>A task's state for checkpoint <see cref="Id"/> is durable.</summary>
-internal sealed record AcknowledgeCheckpoint(TaskId Task, int Attempt, long Id, TaskStateRef State, double AlignmentMs, double SyncMs, byte[]? SavepointBytes);
+/// <summary>
+/// A task's state for checkpoint <see cref="Id"/> is durable (Flink: AcknowledgeCheckpoint with the task's state
+/// handles): <see cref="State"/> is its handle in the checkpoint store (without checkpointing, a handle with no
+/// persistence id that only gives the size), <see cref="Savepoint"/> its handle in the savepoint directory for a
+/// savepoint. Handles only: the task wrote the bytes itself through its <see cref="ICheckpointStorage"/>.
+/// </summary>
+internal sealed record AcknowledgeCheckpoint(TaskId Task, int Attempt, long Id, TaskStateRef State, double AlignmentMs, double SyncMs, TaskStateRef? Savepoint);
 
 /// <summary>A task could not take its part of checkpoint <see cref="Id"/>.</summary>
 internal sealed record DeclineCheckpoint(TaskId Task, int Attempt, long Id, Exception Cause);
