@@ -77,13 +77,11 @@ internal sealed record RecordPersisted(CheckpointRecord Record);
 internal sealed record LoadCheckpoint(CheckpointRecord Record);
 internal sealed record CheckpointLoaded(CheckpointRecord Record, IReadOnlyList<TaskStateSnapshot> Tasks);
 internal sealed record CheckpointLoadFailed(CheckpointRecord Record, Exception Cause);
-internal sealed record SaveTaskStates(long CheckpointId, IReadOnlyList<(string PersistenceId, byte[] Bytes)> States);
-internal sealed record TaskStatesSaved(long CheckpointId);
-internal sealed record TaskStatesSaveFailed(long CheckpointId, Exception Cause);
 
 /// <summary>
 /// The durable side of a job's checkpoint coordinator: the history of checkpoints in the journal (one event per
-/// checkpoint, completed or failed), task snapshots in the snapshot store, and deletion of what is no longer retained.
+/// checkpoint, completed or failed), the loading of a checkpoint's task snapshots (which the tasks wrote themselves
+/// through <see cref="SnapshotStoreStorage"/>), and deletion of what is no longer retained.
 /// </summary>
 internal sealed class CheckpointStoreActor : UntypedPersistentActor
 {
@@ -161,9 +159,6 @@ internal sealed class CheckpointStoreActor : UntypedPersistentActor
             case LoadCheckpoint l:
                 LoadAsync(l.Record).PipeTo(Sender);
                 break;
-            case SaveTaskStates s:
-                SaveAsync(s).PipeTo(Sender);
-                break;
             case SaveSnapshotSuccess or SaveSnapshotFailure or DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
                 break;
             default:
@@ -194,20 +189,6 @@ internal sealed class CheckpointStoreActor : UntypedPersistentActor
         catch (Exception e)
         {
             return new CheckpointLoadFailed(record, e);
-        }
-    }
-
-    private async Task<object> SaveAsync(SaveTaskStates s)
-    {
-        try
-        {
-            var storage = new SnapshotStoreStorage(_snapshots, _ioTimeout);
-            await Task.WhenAll(s.States.Select(st => storage.WriteAsync(s.CheckpointId, new TaskStateRef { PersistenceId = st.PersistenceId }, st.Bytes)));
-            return new TaskStatesSaved(s.CheckpointId);
-        }
-        catch (Exception e)
-        {
-            return new TaskStatesSaveFailed(s.CheckpointId, e);
         }
     }
 }

@@ -184,6 +184,7 @@ internal sealed partial class JobMasterActor
         _log.Info("job {JobId}: checkpoint {CheckpointId} completed in {DurationMs} ms ({SizeBytes} bytes)", _settings.JobKey, record.Id, Math.Round(record.DurationMs), record.SizeBytes);
         if (record.IsFinal)
         {
+            Timers.Cancel("checkpoint-timeout");
             _attempt.FinalNotified = true;
             foreach (var t in _attempt.Tasks.Values) t.Tell(new NotifyCheckpointComplete(long.MaxValue, _attempt.Number, Final: true));
             return;
@@ -250,10 +251,11 @@ internal sealed partial class JobMasterActor
             Complete(JobState.Finished, null);
             return;
         }
-        // The final checkpoint: the state of every task after its input ended.
-        var states = _deployment.FinalStates(_attempt.Finished);
-        var pending = _coordinator.BeginFinalCheckpoint(_attempt.Finished.Values.Max(x => x.FinalCheckpointId), states);
-        _store!.Tell(new SaveTaskStates(pending.Id, states.Select(s => (s.Ref.PersistenceId, s.Bytes)).ToList()));
+        // The final checkpoint: every task writes the state it kept after its input ended, under one id, and acknowledges
+        // with its handle (the states never travel here).
+        var pending = _coordinator.BeginFinalCheckpoint(_attempt.Finished.Values.Max(x => x.FinalCheckpointId));
+        foreach (var t in _attempt.Tasks.Values) t.Tell(new TriggerFinalCheckpoint(pending.Id, _attempt.Number));
+        Timers.StartSingleTimer("checkpoint-timeout", new CheckpointExpired(pending.Id), _coordinator.Timeout);
     }
 
     // ---- failures ----

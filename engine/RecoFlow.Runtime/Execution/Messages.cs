@@ -29,8 +29,18 @@ internal sealed record TaskReady(TaskId Task);
 
 internal sealed record StartTask;
 
-/// <summary>The task's input ended; with checkpointing, <see cref="FinalState"/> is its state after the end (for the final checkpoint).</summary>
-internal sealed record TaskFinished(TaskId Task, int Attempt, long FinalCheckpointId, byte[]? FinalState);
+/// <summary>
+/// The task's input ended. With checkpointing it has kept its state after the end for the job's final checkpoint, and
+/// <see cref="FinalCheckpointId"/> is its own count for it (the final checkpoint's id is at least that): the job
+/// master triggers the final checkpoint with <see cref="TriggerFinalCheckpoint"/> once every task finished.
+/// </summary>
+internal sealed record TaskFinished(TaskId Task, int Attempt, long FinalCheckpointId);
+
+/// <summary>
+/// Every task finished: write the state kept at the end of input as final checkpoint <see cref="Id"/> (one id for all
+/// tasks, which no task knows alone) and acknowledge with its handle (Flink: the final checkpoint of finished tasks, FLIP-147).
+/// </summary>
+internal sealed record TriggerFinalCheckpoint(long Id, int Attempt);
 
 internal sealed record TaskFailed(TaskId Task, Exception Cause);
 

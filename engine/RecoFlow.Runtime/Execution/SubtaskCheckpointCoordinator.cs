@@ -26,6 +26,7 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
     private TaskCheckpointing? _checkpointing;
     private ICheckpointStorage? _storage;
     private int _attempt;
+    private byte[]? _finalState;
 
     /// <summary>The deployment's attempt and checkpoint settings (null: the job runs without checkpoints; savepoints still work).</summary>
     /// <param name="storage">Where checkpoints go (the checkpoint store); null without checkpointing.</param>
@@ -96,8 +97,21 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
             master.Tell(new DeclineCheckpoint(id, _attempt, checkpointId, cause), self);
     }
 
-    /// <summary>With checkpointing, the task's state after the end of input, for the job's final checkpoint; null without.</summary>
-    public byte[]? FinalState(long checkpointId) => _checkpointing is null ? null : Snapshot(checkpointId);
+    /// <summary>
+    /// The input ended: with checkpointing, copies the task's state now (sinks' last pre-commits, sources at their end)
+    /// for the job's final checkpoint, whose id only the job master knows once every task finished.
+    /// </summary>
+    /// <param name="checkpointId">The task's own count for the final checkpoint (recorded in the snapshot, as before).</param>
+    public void KeepFinalState(long checkpointId) => _finalState = _checkpointing is null ? null : Snapshot(checkpointId);
+
+    /// <summary>Writes the state kept at the end of input as final checkpoint <paramref name="checkpointId"/> and acknowledges with its handle.</summary>
+    public void WriteFinalState(long checkpointId)
+    {
+        if (_checkpointing is null || _finalState is not { } bytes) return;
+        var task = new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing.PersistenceId, SizeBytes = bytes.Length };
+        _writing[checkpointId] = (0, 0);
+        WriteAsync(checkpointId, task, bytes, savepointDirectory: null).PipeTo(self);
+    }
 
     private byte[] Snapshot(long checkpointId) => chain.Snapshot(checkpointId).ToBytes(SnapshotEncryption.For(system));
 }

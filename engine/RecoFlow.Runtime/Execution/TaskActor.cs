@@ -121,6 +121,10 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
                 case TaskStateWriteFailed bad:
                     _checkpoints!.OnWriteFailed(bad.CheckpointId, bad.Cause);
                     break;
+                case TriggerFinalCheckpoint f:
+                    if (f.Attempt != _attempt) return;
+                    _checkpoints!.WriteFinalState(f.Id);
+                    break;
                 case NotifyCheckpointComplete n:
                     if (n.Attempt != _attempt) return;
                     _chain!.NotifyCheckpointComplete(n.Id);
@@ -342,7 +346,8 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         // With checkpointing, the state after the end of input (sinks' last pre-commits, sources at their end) makes the
         // job's final checkpoint: once it is durable the sinks commit, and a run resumed from it has nothing left to do.
         var finalId = _aligner.LastCheckpointId + 1;
-        _master.Tell(new TaskFinished(_id, _attempt, finalId, _checkpoints!.FinalState(finalId)));
+        _checkpoints!.KeepFinalState(finalId);
+        _master.Tell(new TaskFinished(_id, _attempt, finalId));
     }
 
     protected override void PostStop()
