@@ -128,6 +128,16 @@ public sealed class CheckpointStorageTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Messages_to_the_job_master_carry_state_handles_never_state_bytes()
+    {
+        // Remote frames are limited (4 MiB): state bytes in these messages would bound the state a remote task may have.
+        foreach (var type in new[] { typeof(AcknowledgeCheckpoint), typeof(TaskFinished), typeof(TriggerCheckpoint), typeof(TriggerFinalCheckpoint), typeof(global::RecoFlow.Runtime.Channels.BarrierMessage) })
+            Assert.DoesNotContain(type.GetProperties(), p => p.PropertyType == typeof(byte[]));
+        Assert.Equal(typeof(TaskStateRef), typeof(AcknowledgeCheckpoint).GetProperty(nameof(AcknowledgeCheckpoint.State))!.PropertyType);
+        Assert.Equal(typeof(TaskStateRef), typeof(AcknowledgeCheckpoint).GetProperty(nameof(AcknowledgeCheckpoint.Savepoint))!.PropertyType);
+    }
+
     public void Dispose()
     {
         try
