@@ -27,6 +27,7 @@ public sealed class SerializerTests : IAsyncLifetime
         "TaskPlacementRequest", // payload of PlaceTask
         "VertexEdge", "JobResult", "JobMasterSettings", "TaskEnvironment", "RuntimeSettings", // not messages
         "PollSource", "ProcessingTimerFired", // a task to itself (ProcessingTimerFired carries a callback)
+        "TaskStateWritten", "TaskStateWriteFailed", // a task to itself: its asynchronous state write ended
     ];
 
     private ActorSystem _system = null!;

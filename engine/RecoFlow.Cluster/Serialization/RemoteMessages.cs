@@ -31,6 +31,7 @@ public static class RemoteMessages
         ("kd", typeof(DeclineCheckpoint)),
         ("kn", typeof(NotifyCheckpointComplete)),
         ("kc", typeof(CommitDone)),
+        ("kf", typeof(TriggerFinalCheckpoint)),
         ("st", typeof(TriggerSavepoint)),
         ("sd", typeof(SavepointDone)),
         ("sf", typeof(SavepointFailed)),

@@ -56,6 +56,12 @@ public sealed class BarrierMessage : ChannelMessage
     public required long CheckpointId { get; init; }
     public required long Timestamp { get; init; }
     public bool IsSavepoint { get; init; }
+
+    /// <summary>
+    /// For a savepoint: the directory each task writes its state into (Flink: the target location in the barrier's
+    /// <c>CheckpointOptions</c>), so the state never travels to the job master; null for a checkpoint.
+    /// </summary>
+    public string? SavepointDirectory { get; init; }
 }
 
 /// <summary>The receiver grants <see cref="Credits"/> more data batches on channel <see cref="Channel"/> of writer <see cref="Writer"/>.</summary>

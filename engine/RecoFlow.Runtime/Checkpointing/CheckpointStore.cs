@@ -77,13 +77,11 @@ internal sealed record RecordPersisted(CheckpointRecord Record);
 internal sealed record LoadCheckpoint(CheckpointRecord Record);
 internal sealed record CheckpointLoaded(CheckpointRecord Record, IReadOnlyList<TaskStateSnapshot> Tasks);
 internal sealed record CheckpointLoadFailed(CheckpointRecord Record, Exception Cause);
-internal sealed record SaveTaskStates(long CheckpointId, IReadOnlyList<(string PersistenceId, byte[] Bytes)> States);
-internal sealed record TaskStatesSaved(long CheckpointId);
-internal sealed record TaskStatesSaveFailed(long CheckpointId, Exception Cause);
 
 /// <summary>
 /// The durable side of a job's checkpoint coordinator: the history of checkpoints in the journal (one event per
-/// checkpoint, completed or failed), task snapshots in the snapshot store, and deletion of what is no longer retained.
+/// checkpoint, completed or failed), the loading of a checkpoint's task snapshots (which the tasks wrote themselves
+/// through <see cref="SnapshotStoreStorage"/>), and deletion of what is no longer retained.
 /// </summary>
 internal sealed class CheckpointStoreActor : UntypedPersistentActor
 {
@@ -161,9 +159,6 @@ internal sealed class CheckpointStoreActor : UntypedPersistentActor
             case LoadCheckpoint l:
                 LoadAsync(l.Record).PipeTo(Sender);
                 break;
-            case SaveTaskStates s:
-                SaveAsync(s).PipeTo(Sender);
-                break;
             case SaveSnapshotSuccess or SaveSnapshotFailure or DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
                 break;
             default:
@@ -187,40 +182,13 @@ internal sealed class CheckpointStoreActor : UntypedPersistentActor
     {
         try
         {
-            var loads = record.Tasks.Select(async t =>
-            {
-                var criteria = new SnapshotSelectionCriteria(record.Id, DateTime.MaxValue, record.Id, null);
-                var reply = await _snapshots.Ask<object>(new LoadSnapshot(t.PersistenceId, criteria, long.MaxValue), _ioTimeout);
-                return reply switch
-                {
-                    LoadSnapshotResult { Snapshot: { Snapshot: byte[] bytes } s } when s.Metadata.SequenceNr == record.Id => TaskStateSnapshot.FromBytes(bytes, record.Id, t.PersistenceId, _cipher),
-                    LoadSnapshotResult => throw new CorruptSnapshotException(record.Id, $"the state of task {t.PersistenceId} is missing from the store"),
-                    LoadSnapshotFailed f => throw new CorruptSnapshotException(record.Id, $"the state of task {t.PersistenceId} cannot be loaded: {f.Cause.Message}", f.Cause),
-                    _ => throw new CorruptSnapshotException(record.Id, $"unexpected reply {reply.GetType().Name} loading task {t.PersistenceId}"),
-                };
-            }).ToList();
+            var storage = new SnapshotStoreStorage(_snapshots, _ioTimeout);
+            var loads = record.Tasks.Select(t => storage.ReadSnapshotAsync(record.Id, t, _cipher)).ToList();
             return new CheckpointLoaded(record, await Task.WhenAll(loads));
         }
         catch (Exception e)
         {
             return new CheckpointLoadFailed(record, e);
-        }
-    }
-
-    private async Task<object> SaveAsync(SaveTaskStates s)
-    {
-        try
-        {
-            await Task.WhenAll(s.States.Select(async st =>
-            {
-                var reply = await _snapshots.Ask<object>(new SaveSnapshot(new SnapshotMetadata(st.PersistenceId, s.CheckpointId, DateTime.UtcNow), st.Bytes), _ioTimeout);
-                if (reply is SaveSnapshotFailure f) throw new IOException($"saving the state of task {st.PersistenceId} failed: {f.Cause.Message}", f.Cause);
-            }));
-            return new TaskStatesSaved(s.CheckpointId);
-        }
-        catch (Exception e)
-        {
-            return new TaskStatesSaveFailed(s.CheckpointId, e);
         }
     }
 }

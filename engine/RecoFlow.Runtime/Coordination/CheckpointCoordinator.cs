@@ -120,8 +120,13 @@ internal sealed class CheckpointCoordinator
     /// </summary>
     public CheckpointRecord? Acknowledge(AcknowledgeCheckpoint ack, int expectedTasks)
     {
-        if (ack.Attempt != Attempt || Pending is null || Pending.Id != ack.Id || Pending.Persisting) return null;
-        return Pending.Acknowledge(ack, expectedTasks) ? Pending.ToCompleted(Now, Attempt) : null;
+        if (ack.Attempt != Attempt || Pending is null || Pending.Id != ack.Id || (Pending.Persisting && !Pending.IsFinal)) return null;
+        if (!Pending.Acknowledge(ack, expectedTasks)) return null;
+        if (!Pending.IsFinal) return Pending.ToCompleted(Now, Attempt);
+        // The final checkpoint is done with once its record is on the way: late acks and aborts no longer concern it.
+        var final = Pending.ToFinal(Now, Attempt);
+        Pending = null;
+        return final;
     }
 
     /// <summary>A task declined (Flink: receiveDeclineMessage): the failure to fail the job over with, or null when it is not about the pending checkpoint of this attempt.</summary>
@@ -185,24 +190,15 @@ internal sealed class CheckpointCoordinator
 
     /// <summary>
     /// Every task finished: starts the final checkpoint, which holds each task's state after its input ended, with an
-    /// id above every id used and at least <paramref name="minId"/> (the tasks' own count). Its states are saved by
-    /// the caller; <see cref="OnFinalStatesSaved"/> then gives its record.
+    /// id above every id used and at least <paramref name="minId"/> (the tasks' own count). The caller asks every task
+    /// to write its kept state as this checkpoint; <see cref="Acknowledge"/> gives its record once all have.
     /// </summary>
-    public PendingCheckpoint BeginFinalCheckpoint(long minId, IReadOnlyList<(TaskStateRef Ref, byte[] Bytes)> states)
+    public PendingCheckpoint BeginFinalCheckpoint(long minId)
     {
         var id = Math.Max(LastId + 1, minId);
         LastId = id;
-        Pending = new PendingCheckpoint(id, isSavepoint: false, Now) { FinalStates = states };
+        Pending = new PendingCheckpoint(id, isSavepoint: false, Now) { IsFinal = true };
         Pending.MarkPersisting();
         return Pending;
-    }
-
-    /// <summary>The final checkpoint's states are stored: its record to persist, or null when <paramref name="id"/> is no longer pending.</summary>
-    public CheckpointRecord? OnFinalStatesSaved(long id)
-    {
-        if (Pending?.Id != id) return null;
-        var record = Pending.ToFinal(Now, Attempt);
-        Pending = null;
-        return record;
     }
 }

@@ -72,13 +72,4 @@ internal sealed class DeploymentPlanner
         }
         throw new InvalidOperationException("edge is not an input of its target");
     }
-
-    /// <summary>The states of the final checkpoint: each finished task's state after its input ended, and where it is stored.</summary>
-    public IReadOnlyList<(TaskStateRef Ref, byte[] Bytes)> FinalStates(IReadOnlyDictionary<TaskId, TaskFinished> finished) =>
-        finished.Select(kv =>
-        {
-            var v = _plan.Vertices.First(x => x.Id == kv.Key.Vertex);
-            var state = kv.Value.FinalState!;
-            return (new TaskStateRef { VertexUid = v.Uid, Subtask = kv.Key.Subtask, Parallelism = v.Parallelism, PersistenceId = CheckpointStoreActor.TaskPersistenceId(_jobKey, v.Uid, kv.Key.Subtask), SizeBytes = state.Length }, state);
-        }).ToList();
 }

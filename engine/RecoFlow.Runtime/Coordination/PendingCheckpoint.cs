@@ -9,8 +9,8 @@ internal sealed record SavepointRequest(string Directory, bool Stop, IActorRef? 
 
 /// <summary>
 /// A checkpoint that was triggered and is not complete yet (Flink: PendingCheckpoint): the acknowledgements of the
-/// tasks so far. Once every task has acknowledged, or for the final checkpoint once its states are being saved, it is
-/// <see cref="Persisting"/>: its record is on the way to the store, so late acks no longer count and an abort no
+/// tasks so far. Once every task has acknowledged, or for the final checkpoint from its start (its tasks write their
+/// states, and a failure then records no failed checkpoint), it is <see cref="Persisting"/>: its record is on the way to the store, so late acks no longer count and an abort no
 /// longer records it as failed (the store decides its fate).
 /// </summary>
 internal sealed class PendingCheckpoint
@@ -33,8 +33,11 @@ internal sealed class PendingCheckpoint
     /// <summary>For a savepoint: where to write it and whom to answer.</summary>
     public SavepointRequest? Savepoint { get; init; }
 
-    /// <summary>For the final checkpoint: the state of every task after its input ended, as stored.</summary>
-    public IReadOnlyList<(TaskStateRef Ref, byte[] Bytes)>? FinalStates { get; init; }
+    /// <summary>For a savepoint, once triggered: the directory its tasks write into (Flink: the savepoint's target location).</summary>
+    public SavepointLocation? SavepointTarget { get; set; }
+
+    /// <summary>The job's final checkpoint: its acks are the handles of every task's state after its input ended.</summary>
+    public bool IsFinal { get; init; }
 
     /// <summary>Records <paramref name="ack"/> (one per task: a repeated ack replaces the earlier one); true once <paramref name="expectedTasks"/> tasks have acknowledged.</summary>
     public bool Acknowledge(AcknowledgeCheckpoint ack, int expectedTasks)
@@ -65,10 +68,10 @@ internal sealed class PendingCheckpoint
         };
     }
 
-    /// <summary>The completed record of the final checkpoint, from <see cref="FinalStates"/>.</summary>
+    /// <summary>The completed record of the final checkpoint, from the tasks' handles.</summary>
     public CheckpointRecord ToFinal(DateTime completedAt, int attempt)
     {
-        var states = FinalStates ?? [];
+        var states = _acks.Values.Select(a => a.State).ToList();
         return new CheckpointRecord
         {
             Id = Id,
@@ -76,9 +79,9 @@ internal sealed class PendingCheckpoint
             TriggeredAt = TriggeredAt,
             CompletedAt = completedAt,
             IsFinal = true,
-            SizeBytes = states.Sum(f => f.Ref.SizeBytes),
+            SizeBytes = states.Sum(s => s.SizeBytes),
             Attempt = attempt,
-            Tasks = states.Select(f => f.Ref).ToList(),
+            Tasks = states,
         };
     }
 

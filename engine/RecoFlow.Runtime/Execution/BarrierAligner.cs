@@ -40,6 +40,9 @@ internal sealed class BarrierAligner(InputGate gate)
     /// <summary>Whether the current (or last completed) alignment is a savepoint's, as its first barrier said.</summary>
     public bool IsSavepoint { get; private set; }
 
+    /// <summary>For a savepoint's alignment: the directory its first barrier named, where the task writes its state.</summary>
+    public string? SavepointDirectory { get; private set; }
+
     /// <summary>When the current (or last completed) alignment started: the first barrier's arrival, in stopwatch ticks.</summary>
     public long StartTicks { get; private set; }
 
@@ -47,7 +50,7 @@ internal sealed class BarrierAligner(InputGate gate)
     public void CheckpointTaken(long id) => LastCheckpointId = id;
 
     /// <summary>Barrier <paramref name="checkpointId"/> arrived on <paramref name="channel"/> (which is not blocked: messages of blocked channels are held before they get here).</summary>
-    public AlignmentResult OnBarrier(int channel, long checkpointId, bool isSavepoint, long nowTicks)
+    public AlignmentResult OnBarrier(int channel, long checkpointId, bool isSavepoint, long nowTicks, string? savepointDirectory = null)
     {
         if (checkpointId <= LastCheckpointId) return AlignmentResult.None; // a barrier of a checkpoint this task already took (or abandoned)
         // An older barrier during a newer alignment belongs to a checkpoint abandoned upstream. Counting it for the newer
@@ -66,6 +69,7 @@ internal sealed class BarrierAligner(InputGate gate)
         {
             AligningId = checkpointId;
             IsSavepoint = isSavepoint;
+            SavepointDirectory = savepointDirectory;
             StartTicks = nowTicks;
         }
         gate.Block(channel);

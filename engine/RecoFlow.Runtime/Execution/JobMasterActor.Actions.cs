@@ -161,8 +161,11 @@ internal sealed partial class JobMasterActor
         _failover.OnRunning(_runningSince);
         if (_coordinator.TryTrigger() is not { } pending) return;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        // A savepoint's location is chosen here and travels with the barriers: each task writes its own file into it.
+        if (pending.Savepoint is { } request) pending.SavepointTarget = SavepointLocation.ForNew(request.Directory, pending.Id);
+        var directory = pending.SavepointTarget?.InProgressPath;
         foreach (var id in _deployment.SourceTasks())
-            _attempt.Tasks[id].Tell(new TriggerCheckpoint(pending.Id, now, pending.IsSavepoint, _attempt.Number));
+            _attempt.Tasks[id].Tell(new TriggerCheckpoint(pending.Id, now, pending.IsSavepoint, _attempt.Number, directory));
         Timers.StartSingleTimer("checkpoint-timeout", new CheckpointExpired(pending.Id), _coordinator.Timeout);
     }
 
@@ -181,6 +184,7 @@ internal sealed partial class JobMasterActor
         _log.Info("job {JobId}: checkpoint {CheckpointId} completed in {DurationMs} ms ({SizeBytes} bytes)", _settings.JobKey, record.Id, Math.Round(record.DurationMs), record.SizeBytes);
         if (record.IsFinal)
         {
+            Timers.Cancel("checkpoint-timeout");
             _attempt.FinalNotified = true;
             foreach (var t in _attempt.Tasks.Values) t.Tell(new NotifyCheckpointComplete(long.MaxValue, _attempt.Number, Final: true));
             return;
@@ -191,16 +195,22 @@ internal sealed partial class JobMasterActor
         if (completed.Savepoint is { } request) WriteSavepoint(record, completed, request);
     }
 
-    /// <summary>Writes the savepoint's files on the thread pool; everything else waits for the result (as when it was written on the actor thread).</summary>
+    /// <summary>
+    /// Completes the savepoint on the thread pool: the tasks wrote their state files, the job master writes only the
+    /// <c>_metadata</c> from their handles and renames the directory; everything else waits for the result.
+    /// </summary>
     private void WriteSavepoint(CheckpointRecord record, PendingCheckpoint pending, SavepointRequest request)
     {
-        var tasks = pending.Acks.Values.Select(a => (a.State, a.SavepointBytes!)).ToList();
+        var acks = pending.Acks.Values.ToList();
+        var missing = acks.Where(a => a.Savepoint is null).Select(a => Name(a.Task)).FirstOrDefault();
+        var target = pending.SavepointTarget ?? SavepointLocation.ForNew(request.Directory, record.Id);
         Become(WritingSavepoint);
         Task.Run(() =>
         {
             try
             {
-                return (object)new SavepointWritten(record.Id, Savepoints.Write(request.Directory, record, tasks), request);
+                if (missing is not null) throw new InvalidOperationException($"task {missing} acknowledged savepoint {record.Id} without writing its state file");
+                return (object)new SavepointWritten(record.Id, target.Complete(record, acks.Select(a => a.Savepoint!).ToList()), request);
             }
             catch (Exception e)
             {
@@ -211,9 +221,13 @@ internal sealed partial class JobMasterActor
 
     private void AbortPending(string cause)
     {
-        if (_coordinator.Pending is null) return;
+        if (_coordinator.Pending is not { } pending) return;
         Timers.Cancel("checkpoint-timeout");
-        if (_coordinator.Abort(cause) is { } failed) Persist(failed);
+        if (_coordinator.Abort(cause) is { } failed)
+        {
+            Persist(failed);
+            pending.SavepointTarget?.DisposeInProgress();
+        }
     }
 
     // ---- finishing ----
@@ -221,10 +235,12 @@ internal sealed partial class JobMasterActor
     private void OnTaskFinished(TaskFinished f)
     {
         var allFinished = _attempt.OnFinished(f);
+        var aborting = _coordinator.Pending;
         var outcome = _coordinator.OnTaskFinished(Name(f.Task));
         if (outcome.AbortedPending)
         {
             Timers.Cancel("checkpoint-timeout");
+            aborting?.SavepointTarget?.DisposeInProgress();
             if (outcome.FailedRecord is { } failed) Persist(failed);
         }
         outcome.RejectedSavepoint?.ReplyTo?.Tell(new SavepointFailed("the job is finishing: its input ended"));
@@ -235,10 +251,11 @@ internal sealed partial class JobMasterActor
             Complete(JobState.Finished, null);
             return;
         }
-        // The final checkpoint: the state of every task after its input ended.
-        var states = _deployment.FinalStates(_attempt.Finished);
-        var pending = _coordinator.BeginFinalCheckpoint(_attempt.Finished.Values.Max(x => x.FinalCheckpointId), states);
-        _store!.Tell(new SaveTaskStates(pending.Id, states.Select(s => (s.Ref.PersistenceId, s.Bytes)).ToList()));
+        // The final checkpoint: every task writes the state it kept after its input ended, under one id, and acknowledges
+        // with its handle (the states never travel here).
+        var pending = _coordinator.BeginFinalCheckpoint(_attempt.Finished.Values.Max(x => x.FinalCheckpointId));
+        foreach (var t in _attempt.Tasks.Values) t.Tell(new TriggerFinalCheckpoint(pending.Id, _attempt.Number));
+        Timers.StartSingleTimer("checkpoint-timeout", new CheckpointExpired(pending.Id), _coordinator.Timeout);
     }
 
     // ---- failures ----

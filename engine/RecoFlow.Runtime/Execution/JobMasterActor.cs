@@ -176,9 +176,6 @@ internal sealed partial class JobMasterActor : UntypedActor, IWithTimers, IWithU
             case CheckpointExpired x:
                 if (_coordinator.Expire(x.Id) is { } expired) Failover(expired);
                 break;
-            case TaskStatesSaved s:
-                if (_coordinator.OnFinalStatesSaved(s.CheckpointId) is { } final) Persist(final);
-                break;
             case CommitDone c:
                 if (c.Attempt == _attempt.Number && _attempt.FinalNotified && _attempt.OnCommitted(c.Task)) Complete(JobState.Finished, null);
                 break;
@@ -195,7 +192,6 @@ internal sealed partial class JobMasterActor : UntypedActor, IWithTimers, IWithU
                 if (IsTaskFailure(f)) Failover(f.Cause);
                 break;
             case Terminated t: OnTaskTerminated(t); break;
-            case TaskStatesSaveFailed s: Failover(s.Cause); break;
             case TriggerSavepoint s:
                 // Triggered once the attempt runs.
                 _coordinator.RequestSavepoint(new SavepointRequest(s.Directory, s.Stop, Sender));
@@ -264,7 +260,7 @@ internal sealed partial class JobMasterActor : UntypedActor, IWithTimers, IWithU
                 if (m.Attempt == _attempt.Number && _attempt.IsCurrent(Sender, m.Task) && _taskMetrics.TryGetValue(m.Task, out var tm)) m.ApplyTo(tm);
                 break;
             case CheckpointHistory or CheckpointLoaded or CheckpointLoadFailed or TaskReady or TaskFinished or TaskFailed or Terminated or CheckpointTick
-                or AcknowledgeCheckpoint or DeclineCheckpoint or CheckpointExpired or RecordPersisted or TaskStatesSaved or TaskStatesSaveFailed
+                or AcknowledgeCheckpoint or DeclineCheckpoint or CheckpointExpired or RecordPersisted
                 or CommitDone or RestartDelayElapsed or PlacementExpired or RemoteStopExpired or CancelJob:
                 break;
             default: Unhandled(message); break;

@@ -29,8 +29,18 @@ internal sealed record TaskReady(TaskId Task);
 
 internal sealed record StartTask;
 
-/// <summary>The task's input ended; with checkpointing, <see cref="FinalState"/> is its state after the end (for the final checkpoint).</summary>
-internal sealed record TaskFinished(TaskId Task, int Attempt, long FinalCheckpointId, byte[]? FinalState);
+/// <summary>
+/// The task's input ended. With checkpointing it has kept its state after the end for the job's final checkpoint, and
+/// <see cref="FinalCheckpointId"/> is its own count for it (the final checkpoint's id is at least that): the job
+/// master triggers the final checkpoint with <see cref="TriggerFinalCheckpoint"/> once every task finished.
+/// </summary>
+internal sealed record TaskFinished(TaskId Task, int Attempt, long FinalCheckpointId);
+
+/// <summary>
+/// Every task finished: write the state kept at the end of input as final checkpoint <see cref="Id"/> (one id for all
+/// tasks, which no task knows alone) and acknowledge with its handle (Flink: the final checkpoint of finished tasks, FLIP-147).
+/// </summary>
+internal sealed record TriggerFinalCheckpoint(long Id, int Attempt);
 
 internal sealed record TaskFailed(TaskId Task, Exception Cause);
 
@@ -44,11 +54,19 @@ internal sealed record ProcessingTimerFired(Action<long> Callback, long Due);
 /// <summary>Asks the job master to cancel the job.</summary>
 internal sealed record CancelJob;
 
-/// <summary>The coordinator asks a source task to start checkpoint <see cref="Id"/>: snapshot, then emit the barrier.</summary>
-internal sealed record TriggerCheckpoint(long Id, long Timestamp, bool IsSavepoint, int Attempt);
+/// <summary>
+/// The coordinator asks a source task to start checkpoint <see cref="Id"/>: snapshot, then emit the barrier. For a
+/// savepoint, <see cref="SavepointDirectory"/> is where every task writes its state (carried on in the barriers).
+/// </summary>
+internal sealed record TriggerCheckpoint(long Id, long Timestamp, bool IsSavepoint, int Attempt, string? SavepointDirectory = null);
 
-/// <summary>A task's state for checkpoint <see cref="Id"/> is durable.</summary>
-internal sealed record AcknowledgeCheckpoint(TaskId Task, int Attempt, long Id, TaskStateRef State, double AlignmentMs, double SyncMs, byte[]? SavepointBytes);
+/// <summary>
+/// A task's state for checkpoint <see cref="Id"/> is durable (Flink: AcknowledgeCheckpoint with the task's state
+/// handles): <see cref="State"/> is its handle in the checkpoint store (without checkpointing, a handle with no
+/// persistence id that only gives the size), <see cref="Savepoint"/> its handle in the savepoint directory for a
+/// savepoint. Handles only: the task wrote the bytes itself through its <see cref="ICheckpointStorage"/>.
+/// </summary>
+internal sealed record AcknowledgeCheckpoint(TaskId Task, int Attempt, long Id, TaskStateRef State, double AlignmentMs, double SyncMs, TaskStateRef? Savepoint);
 
 /// <summary>A task could not take its part of checkpoint <see cref="Id"/>.</summary>
 internal sealed record DeclineCheckpoint(TaskId Task, int Attempt, long Id, Exception Cause);

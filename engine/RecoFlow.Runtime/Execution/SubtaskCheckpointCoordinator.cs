@@ -1,44 +1,56 @@
 using System.Diagnostics;
 using Akka.Actor;
-using Akka.Persistence;
 using RecoFlow.Runtime.Channels;
 using RecoFlow.Runtime.Checkpointing;
 
 namespace RecoFlow.Runtime.Execution;
 
+/// <summary>This task's state for a checkpoint is written: its handles (in the checkpoint store, and in the savepoint directory for a savepoint).</summary>
+internal sealed record TaskStateWritten(long CheckpointId, TaskStateRef State, TaskStateRef? Savepoint);
+
+/// <summary>Writing this task's state for a checkpoint failed.</summary>
+internal sealed record TaskStateWriteFailed(long CheckpointId, Exception Cause);
+
 /// <summary>
 /// Takes one task's part of checkpoints (Flink: <c>SubtaskCheckpointCoordinatorImpl</c>): forwards the barrier first (so
-/// downstream can align while this task writes), copies the chain's state synchronously into bytes, writes them to the
-/// snapshot store asynchronously, and acknowledges or declines to the job master when the store answers.
+/// downstream can align while this task writes), copies the chain's state synchronously into bytes, writes them
+/// asynchronously through the task's <see cref="ICheckpointStorage"/> (the checkpoint store; for a savepoint also the
+/// savepoint directory the barrier names), and acknowledges with the handles, or declines, when the writes end. The
+/// job master never sees the bytes (Flink: the asynchronous part, <c>AsyncCheckpointRunnable</c>, reporting handles).
 /// </summary>
-/// <remarks>Not an actor: it runs inside the task actor, on its thread, and sends as the task (<paramref name="self"/>).</remarks>
+/// <remarks>Not an actor: it runs inside the task actor, on its thread, and sends as the task (<paramref name="self"/>);
+/// the writes' outcomes come back to the task as <see cref="TaskStateWritten"/> / <see cref="TaskStateWriteFailed"/>.</remarks>
 internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, TaskChain chain, IClock clock, IActorRef master, IActorRef self, ActorSystem system)
 {
-    private readonly Dictionary<long, (TaskStateRef Ref, double AlignmentMs, double SyncMs, byte[]? Savepoint)> _saving = [];
+    private readonly Dictionary<long, (double AlignmentMs, double SyncMs)> _writing = [];
     private TaskCheckpointing? _checkpointing;
-    private IActorRef _store = ActorRefs.Nobody;
+    private ICheckpointStorage? _storage;
     private int _attempt;
+    private byte[]? _finalState;
 
     /// <summary>The deployment's attempt and checkpoint settings (null: the job runs without checkpoints; savepoints still work).</summary>
-    public void Deploy(int attempt, TaskCheckpointing? checkpointing, IActorRef store)
+    /// <param name="storage">Where checkpoints go (the checkpoint store); null without checkpointing.</param>
+    public void Deploy(int attempt, TaskCheckpointing? checkpointing, ICheckpointStorage? storage)
     {
         _attempt = attempt;
         _checkpointing = checkpointing;
-        _store = store;
+        _storage = storage;
     }
 
     /// <summary>Takes this task's part of checkpoint <paramref name="checkpointId"/>.</summary>
+    /// <param name="savepointDirectory">For a savepoint: the directory this task writes its state into.</param>
     /// <param name="alignStartTicks">When the alignment started (the first barrier), for the alignment time reported.</param>
-    public void Checkpoint(long checkpointId, bool savepoint, long alignStartTicks)
+    public void Checkpoint(long checkpointId, bool savepoint, string? savepointDirectory, long alignStartTicks)
     {
         var alignMs = Stopwatch.GetElapsedTime(alignStartTicks).TotalMilliseconds;
         foreach (var w in chain.Writers)
-            w.Broadcast(ch => new BarrierMessage { CheckpointId = checkpointId, Timestamp = clock.NowMillis, IsSavepoint = savepoint, Channel = ch, Attempt = _attempt });
+            w.Broadcast(ch => new BarrierMessage { CheckpointId = checkpointId, Timestamp = clock.NowMillis, IsSavepoint = savepoint, SavepointDirectory = savepointDirectory, Channel = ch, Attempt = _attempt });
         if (_checkpointing is null && !savepoint) return;
         var start = Stopwatch.GetTimestamp();
         byte[] bytes;
         try
         {
+            if (savepoint && savepointDirectory is null) throw new InvalidOperationException($"savepoint {checkpointId}: the barrier names no savepoint directory");
             bytes = Snapshot(checkpointId);
         }
         catch (Exception e)
@@ -47,32 +59,59 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
             return;
         }
         var syncMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        var stateRef = new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing?.PersistenceId ?? "", SizeBytes = bytes.Length };
-        if (_checkpointing is null)
+        var task = new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing?.PersistenceId ?? "", SizeBytes = bytes.Length };
+        _writing[checkpointId] = (alignMs, syncMs);
+        WriteAsync(checkpointId, task, bytes, savepoint ? savepointDirectory : null).PipeTo(self);
+    }
+
+    /// <summary>
+    /// The asynchronous part: the checkpoint store (with checkpointing) and the savepoint directory (for a savepoint)
+    /// are written together; savepoint files are written on the thread pool, never on the task's thread.
+    /// </summary>
+    private async Task<object> WriteAsync(long checkpointId, TaskStateRef task, byte[] bytes, string? savepointDirectory)
+    {
+        try
         {
-            // A savepoint of a job without checkpoints: the state goes only into the savepoint's files.
-            master.Tell(new AcknowledgeCheckpoint(id, _attempt, checkpointId, stateRef, alignMs, syncMs, bytes), self);
-            return;
+            var stored = _checkpointing is null ? Task.FromResult(task) : _storage!.WriteAsync(checkpointId, task, bytes);
+            var savepoint = savepointDirectory is null ? Task.FromResult<TaskStateRef?>(null)
+                : Task.Run<TaskStateRef?>(async () => await new SavepointLocation(savepointDirectory).WriteAsync(checkpointId, task, bytes).ConfigureAwait(false));
+            await Task.WhenAll((Task)stored, savepoint).ConfigureAwait(false);
+            return new TaskStateWritten(checkpointId, await stored.ConfigureAwait(false), await savepoint.ConfigureAwait(false));
         }
-        _saving[checkpointId] = (stateRef, alignMs, syncMs, savepoint ? bytes : null);
-        _store.Tell(new SaveSnapshot(new SnapshotMetadata(_checkpointing.PersistenceId, checkpointId, DateTime.UtcNow), bytes), self);
+        catch (Exception e)
+        {
+            return new TaskStateWriteFailed(checkpointId, e);
+        }
     }
 
-    /// <summary>The store wrote checkpoint <paramref name="checkpointId"/>: acknowledge it (Flink: the asynchronous part completing).</summary>
-    public void OnSaved(long checkpointId)
+    /// <summary>The state of checkpoint <see cref="TaskStateWritten.CheckpointId"/> is written: acknowledge it with its handles.</summary>
+    public void OnWritten(TaskStateWritten written)
     {
-        if (_saving.Remove(checkpointId, out var saved))
-            master.Tell(new AcknowledgeCheckpoint(id, _attempt, checkpointId, saved.Ref, saved.AlignmentMs, saved.SyncMs, saved.Savepoint), self);
+        if (_writing.Remove(written.CheckpointId, out var times))
+            master.Tell(new AcknowledgeCheckpoint(id, _attempt, written.CheckpointId, written.State, times.AlignmentMs, times.SyncMs, written.Savepoint), self);
     }
 
-    public void OnSaveFailed(long checkpointId, Exception cause)
+    public void OnWriteFailed(long checkpointId, Exception cause)
     {
-        if (_saving.Remove(checkpointId))
+        if (_writing.Remove(checkpointId))
             master.Tell(new DeclineCheckpoint(id, _attempt, checkpointId, cause), self);
     }
 
-    /// <summary>With checkpointing, the task's state after the end of input, for the job's final checkpoint; null without.</summary>
-    public byte[]? FinalState(long checkpointId) => _checkpointing is null ? null : Snapshot(checkpointId);
+    /// <summary>
+    /// The input ended: with checkpointing, copies the task's state now (sinks' last pre-commits, sources at their end)
+    /// for the job's final checkpoint, whose id only the job master knows once every task finished.
+    /// </summary>
+    /// <param name="checkpointId">The task's own count for the final checkpoint (recorded in the snapshot, as before).</param>
+    public void KeepFinalState(long checkpointId) => _finalState = _checkpointing is null ? null : Snapshot(checkpointId);
+
+    /// <summary>Writes the state kept at the end of input as final checkpoint <paramref name="checkpointId"/> and acknowledges with its handle.</summary>
+    public void WriteFinalState(long checkpointId)
+    {
+        if (_checkpointing is null || _finalState is not { } bytes) return;
+        var task = new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing.PersistenceId, SizeBytes = bytes.Length };
+        _writing[checkpointId] = (0, 0);
+        WriteAsync(checkpointId, task, bytes, savepointDirectory: null).PipeTo(self);
+    }
 
     private byte[] Snapshot(long checkpointId) => chain.Snapshot(checkpointId).ToBytes(SnapshotEncryption.For(system));
 }

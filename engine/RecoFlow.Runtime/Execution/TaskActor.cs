@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Akka.Actor;
-using Akka.Persistence;
 using RecoFlow.Api.Connectors;
 using RecoFlow.Runtime.Channels;
+using RecoFlow.Runtime.Checkpointing;
 
 namespace RecoFlow.Runtime.Execution;
 
@@ -112,14 +112,18 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
                     if (t.Attempt != _attempt) return;
                     // A source task takes its part at once (it has no input to align; Flink: triggerCheckpointAsync).
                     _aligner.CheckpointTaken(t.Id);
-                    _checkpoints!.Checkpoint(t.Id, t.IsSavepoint, Stopwatch.GetTimestamp());
+                    _checkpoints!.Checkpoint(t.Id, t.IsSavepoint, t.SavepointDirectory, Stopwatch.GetTimestamp());
                     AfterStep();
                     break;
-                case SaveSnapshotSuccess ok:
-                    _checkpoints!.OnSaved(ok.Metadata.SequenceNr);
+                case TaskStateWritten w:
+                    _checkpoints!.OnWritten(w);
                     break;
-                case SaveSnapshotFailure bad:
-                    _checkpoints!.OnSaveFailed(bad.Metadata.SequenceNr, bad.Cause);
+                case TaskStateWriteFailed bad:
+                    _checkpoints!.OnWriteFailed(bad.CheckpointId, bad.Cause);
+                    break;
+                case TriggerFinalCheckpoint f:
+                    if (f.Attempt != _attempt) return;
+                    _checkpoints!.WriteFinalState(f.Id);
                     break;
                 case NotifyCheckpointComplete n:
                     if (n.Attempt != _attempt) return;
@@ -197,8 +201,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         _gate = new InputGate(d.Inputs);
         _valve = new WatermarkValve(_gate.ChannelCount);
         _aligner = new BarrierAligner(_gate);
-        var store = d.Checkpointing is null ? ActorRefs.Nobody : Persistence.Instance.Apply(Context.System).SnapshotStoreFor(null);
-        _checkpoints!.Deploy(d.Attempt, d.Checkpointing, store);
+        _checkpoints!.Deploy(d.Attempt, d.Checkpointing, d.Checkpointing is null ? null : SnapshotStoreStorage.For(Context.System));
         if (d.Restore is not null) _aligner.CheckpointTaken(d.Restore.CheckpointId);
         _chain!.InitializeStateAndOpen(d.Restore);
         _master.Tell(new TaskReady(_id));
@@ -224,7 +227,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         switch (m)
         {
             case BarrierMessage b:
-                AfterAlignment(_aligner.OnBarrier(ch, b.CheckpointId, b.IsSavepoint, Stopwatch.GetTimestamp()));
+                AfterAlignment(_aligner.OnBarrier(ch, b.CheckpointId, b.IsSavepoint, Stopwatch.GetTimestamp(), b.SavepointDirectory));
                 break;
             case IDataBatch batch:
                 _metrics.RecordsIn += batch.Count;
@@ -250,7 +253,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     /// <summary>Does what the aligner asks: the snapshot first, then the drain of the released messages (they belong after it).</summary>
     private void AfterAlignment(AlignmentResult result)
     {
-        if ((result & AlignmentResult.Aligned) != 0) _checkpoints!.Checkpoint(_aligner.LastCheckpointId, _aligner.IsSavepoint, _aligner.StartTicks);
+        if ((result & AlignmentResult.Aligned) != 0) _checkpoints!.Checkpoint(_aligner.LastCheckpointId, _aligner.IsSavepoint, _aligner.SavepointDirectory, _aligner.StartTicks);
         if ((result & AlignmentResult.Released) != 0) Self.Tell(DrainPending.Instance);
     }
 
@@ -343,7 +346,8 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         // With checkpointing, the state after the end of input (sinks' last pre-commits, sources at their end) makes the
         // job's final checkpoint: once it is durable the sinks commit, and a run resumed from it has nothing left to do.
         var finalId = _aligner.LastCheckpointId + 1;
-        _master.Tell(new TaskFinished(_id, _attempt, finalId, _checkpoints!.FinalState(finalId)));
+        _checkpoints!.KeepFinalState(finalId);
+        _master.Tell(new TaskFinished(_id, _attempt, finalId));
     }
 
     protected override void PostStop()

@@ -323,20 +323,19 @@ public sealed class CheckpointCoordinatorTests
         var c = Periodic();
         Complete(c);
         c.OnTaskFinished("source");
-        var states = new List<(TaskStateRef, byte[])>
-        {
-            (new TaskStateRef { VertexUid = "src", PersistenceId = "p-src", SizeBytes = 3 }, new byte[3]),
-            (new TaskStateRef { VertexUid = "map", PersistenceId = "p-map", SizeBytes = 4 }, new byte[4]),
-        };
-        var final = c.BeginFinalCheckpoint(minId: 0, states);
+        // The tasks write their final states themselves and acknowledge with their handles.
+        static AcknowledgeCheckpoint FinalAck(TaskId task, long id, string pid, long size) =>
+            new(task, 1, id, new TaskStateRef { VertexUid = pid[2..], PersistenceId = pid, SizeBytes = size }, 0, 0, null);
+        var final = c.BeginFinalCheckpoint(minId: 0);
         Assert.Equal(2, final.Id);
         Assert.True(final.Persisting);
         Assert.Null(c.Abort("persisting: no failed record"));
 
-        final = c.BeginFinalCheckpoint(minId: 10, states);
+        final = c.BeginFinalCheckpoint(minId: 10);
         Assert.Equal(10, final.Id);
-        Assert.Null(c.OnFinalStatesSaved(2));
-        var record = c.OnFinalStatesSaved(10);
+        Assert.Null(c.Acknowledge(FinalAck(Source, 2, "p-src", 3), 2)); // an ack of the abandoned final checkpoint
+        Assert.Null(c.Acknowledge(FinalAck(Source, 10, "p-src", 3), 2));
+        var record = c.Acknowledge(FinalAck(Map0, 10, "p-map", 4), 2);
         Assert.NotNull(record);
         Assert.True(record.IsFinal);
         Assert.Equal(CheckpointStatus.Completed, record.Status);

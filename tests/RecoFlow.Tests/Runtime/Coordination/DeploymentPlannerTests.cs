@@ -74,17 +74,14 @@ public sealed class DeploymentPlannerTests
     [Fact]
     public void Final_states_name_where_each_finished_task_state_is_stored()
     {
+        // Tasks write their final states themselves, under the persistence id their deployment names: one per task.
         var plan = Plan();
         var map = Vertex(plan, "map");
         var planner = new DeploymentPlanner(plan, "job-key", checkpointing: true);
-        var finished = new Dictionary<TaskId, TaskFinished> { [new TaskId(map.Id, 2)] = new(new TaskId(map.Id, 2), 1, 5, new byte[11]) };
+        var tasks = planner.Tasks().ToDictionary(t => t.Id, t => (IActorRef)new NamedRef($"t{t.Id.Vertex}-{t.Id.Subtask}"));
 
-        var (stateRef, bytes) = Assert.Single(planner.FinalStates(finished));
-        Assert.Equal(map.Uid, stateRef.VertexUid);
-        Assert.Equal(2, stateRef.Subtask);
-        Assert.Equal(3, stateRef.Parallelism);
-        Assert.Equal(11, stateRef.SizeBytes);
-        Assert.Equal(CheckpointStoreActor.TaskPersistenceId("job-key", map.Uid, 2), stateRef.PersistenceId);
-        Assert.Same(finished[new TaskId(map.Id, 2)].FinalState, bytes);
+        var deployments = planner.Deployments(1, tasks, restore: null).ToDictionary(d => d.Id, d => d.Deploy);
+        Assert.Equal(CheckpointStoreActor.TaskPersistenceId("job-key", map.Uid, 2), deployments[new TaskId(map.Id, 2)].Checkpointing?.PersistenceId);
+        Assert.Equal(deployments.Count, deployments.Values.Select(d => d.Checkpointing!.PersistenceId).Distinct(StringComparer.Ordinal).Count());
     }
 }

@@ -35,9 +35,9 @@ public sealed class ExecutionAttemptTests
         Assert.False(attempt.OnReady());
         Assert.True(attempt.OnReady());
 
-        Assert.False(attempt.OnFinished(new TaskFinished(First, 3, 1, null)));
-        Assert.False(attempt.OnFinished(new TaskFinished(First, 3, 1, null)));
-        Assert.True(attempt.OnFinished(new TaskFinished(Second, 3, 1, null)));
+        Assert.False(attempt.OnFinished(new TaskFinished(First, 3, 1)));
+        Assert.False(attempt.OnFinished(new TaskFinished(First, 3, 1)));
+        Assert.True(attempt.OnFinished(new TaskFinished(Second, 3, 1)));
 
         Assert.False(attempt.OnCommitted(Second));
         Assert.False(attempt.OnCommitted(Second));
