@@ -6,5 +6,5 @@ namespace RecoFlow.Bench;
 public static class BenchApp
 {
     public static Task<int> RunAsync(string[] args, TextWriter? stdout = null) =>
-        CliApp.InvokeAsync(BenchCommand.Create(stdout ?? Console.Out), args, "recoflow-bench");
+        ProgramInvocation.RunAsync(BenchCommand.Create(stdout ?? Console.Out), args, "recoflow-bench");
 }

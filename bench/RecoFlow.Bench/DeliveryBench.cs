@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using HdrHistogram;
 using RecoFlow.Cli;
+using RecoFlow.Recommendations.Cli;
 
 namespace RecoFlow.Bench;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RecoFlow.Recommendations.Cli;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Execution;
 
@@ -25,42 +26,7 @@ public static class CliApp
         foreach (var c in ClusterCommands.Create(output)) root.Subcommands.Add(c);
         root.Subcommands.Add(DevCertCommand.Create(output));
 
-        return await InvokeAsync(root, args, "recoflow");
-    }
-
-    /// <summary>
-    /// Parses and runs a command line the way every RecoFlow program does: bad usage prints one line prefixed with
-    /// <paramref name="program"/> and exits with 2, an unreachable cluster with 1; Ctrl+C cancels the command.
-    /// </summary>
-    public static async Task<int> InvokeAsync(Command root, string[] args, string program)
-    {
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            Console.Error.WriteLine($"{program}: {string.Join("; ", parse.Errors.Select(e => e.Message))}");
-            return 2;
-        }
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token);
-        }
-        catch (UsageException e)
-        {
-            Console.Error.WriteLine($"{program}: {e.Message}");
-            return 2;
-        }
-        catch (ClusterUnreachableException e)
-        {
-            Console.Error.WriteLine($"{program}: {e.Message}");
-            return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        return await ProgramInvocation.RunAsync(root, args, "recoflow");
     }
 
     private static Option<string[]> ParamOption() => new("--param", "-p")

@@ -1,5 +1,5 @@
 using Microsoft.Playwright;
-using RecoFlow.Cli;
+using RecoFlow.Recommendations.Cli;
 using RecoFlow.Recommendations.Edge;
 using RecoFlow.TestKit.Browser;
 

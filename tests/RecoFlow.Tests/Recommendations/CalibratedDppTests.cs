@@ -8,16 +8,9 @@ namespace RecoFlow.Tests.Recommendations;
 public sealed class CalibratedDppTests
 {
     private const long T0 = 1_700_000_040_000;
-    private static readonly string[] Genres = ["Drama", "Horror", "Comedy", "SciFi"];
+    private static readonly string[] Genres = RecommendationChain.Genres;
 
-    private static ItemCatalog Catalog()
-    {
-        var c = new ItemCatalog();
-        for (int g = 0; g < Genres.Length; g++)
-            for (int i = 0; i < 12; i++)
-                c.Add(new CatalogItem($"{Genres[g]}{i}", $"{Genres[g]} {i}", i % 4 == 0 ? [Genres[g], Genres[(g + 1) % Genres.Length]] : [Genres[g]]));
-        return c;
-    }
+    private static ItemCatalog Catalog() => RecommendationChain.GenreCatalog(secondGenreEvery: 4);
 
     private static ScoringOptions Calibrated(DppRelevance relevance = DppRelevance.Calibrated) => new(
         DppTheta: 0.08, DppRelevance: relevance, DppShrink: 0.25, DppPool: DppPool.Genre, DppPerGenre: 2, DppCandidates: 12, EmitProbes: true);

@@ -67,6 +67,19 @@ internal sealed class RecommendationChain : IDisposable
         }
     }
 
+    /// <summary>The four genres of <see cref="GenreCatalog"/>.</summary>
+    public static readonly string[] Genres = ["Drama", "Horror", "Comedy", "SciFi"];
+
+    /// <summary>Twelve items per genre ("Drama0".."Drama11"); every <paramref name="secondGenreEvery"/>-th item also has the next genre.</summary>
+    public static ItemCatalog GenreCatalog(int secondGenreEvery)
+    {
+        var c = new ItemCatalog();
+        for (int g = 0; g < Genres.Length; g++)
+            for (int i = 0; i < 12; i++)
+                c.Add(new CatalogItem($"{Genres[g]}{i}", $"{Genres[g]} {i}", i % secondGenreEvery == 0 ? [Genres[g], Genres[(g + 1) % Genres.Length]] : [Genres[g]]));
+        return c;
+    }
+
     public static UserEvent Event(string user, string item, InteractionType type, long ts, double? value = null)
     {
         bool positive = InteractionTypes.IsPositive(type, (float)(value ?? 0));

@@ -19,16 +19,9 @@ namespace RecoFlow.Tests.Recommendations;
 public sealed class ScoringFunctionPerSubtaskTests
 {
     private const long T0 = 1_700_000_040_000;
-    private static readonly string[] Genres = ["Drama", "Horror", "Comedy", "SciFi"];
+    private static readonly string[] Genres = RecommendationChain.Genres;
 
-    private static ItemCatalog Catalog()
-    {
-        var c = new ItemCatalog();
-        for (int g = 0; g < Genres.Length; g++)
-            for (int i = 0; i < 12; i++)
-                c.Add(new CatalogItem($"{Genres[g]}{i}", $"{Genres[g]} {i}", i % 3 == 0 ? [Genres[g], Genres[(g + 1) % Genres.Length]] : [Genres[g]]));
-        return c;
-    }
+    private static ItemCatalog Catalog() => RecommendationChain.GenreCatalog(secondGenreEvery: 3);
 
     /// <summary>Every stage that keeps scratch: genre pool, re-scoring (FTRL and tree), DPP, serendipity.</summary>
     private static readonly ScoringOptions Rescored = new(

@@ -1,6 +1,6 @@
 using HdrHistogram;
 
-namespace RecoFlow.Cli.Demo;
+namespace RecoFlow.Recommendations.Cli.Demo;
 
 /// <summary>Latencies (microseconds, HdrHistogram) of the current interval and since the start; thread-safe.</summary>
 public sealed class LatencyWindow

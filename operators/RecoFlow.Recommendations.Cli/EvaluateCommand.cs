@@ -13,8 +13,9 @@ using RecoFlow.Recommendations.Recommenders;
 using RecoFlow.Recommendations.Streaming.Records;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Execution;
+using RecoFlow.Cli;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Recommendations.Cli;
 
 /// <summary>
 /// <c>recoflow evaluate</c>: replays an interaction log through the recommendation job on the embedded runtime and

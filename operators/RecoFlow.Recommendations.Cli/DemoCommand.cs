@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using RecoFlow.Cli.Demo;
+using RecoFlow.Recommendations.Cli.Demo;
 using RecoFlow.Server;
+using RecoFlow.Cli;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Recommendations.Cli;
 
 /// <summary>
 /// <c>recoflow demo</c>: the real-time recommender end to end in one process (see <see cref="DemoHost"/>): prints the

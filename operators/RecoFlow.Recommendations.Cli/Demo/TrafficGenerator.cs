@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace RecoFlow.Cli.Demo;
+namespace RecoFlow.Recommendations.Cli.Demo;
 
 /// <summary>
 /// Simulated shoppers POSTing to /collect: each has a stable taste (one or two favourite categories, 85% of their

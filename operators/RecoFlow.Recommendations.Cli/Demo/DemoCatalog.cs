@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using RecoFlow.Recommendations.Edge.Shop;
 
-namespace RecoFlow.Cli.Demo;
+namespace RecoFlow.Recommendations.Cli.Demo;
 
 /// <summary>One item of the synthetic shop.</summary>
 public sealed record ShopItem(string Id, string Title, string Category);

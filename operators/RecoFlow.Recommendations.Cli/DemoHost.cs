@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using RecoFlow.Api;
 using RecoFlow.Api.Connectors;
-using RecoFlow.Cli.Demo;
+using RecoFlow.Recommendations.Cli.Demo;
 using RecoFlow.Connectors.Kafka.DevBroker;
 using RecoFlow.Jobs.Recommendations;
 using RecoFlow.Recommendations.Privacy;
@@ -17,7 +17,7 @@ using RecoFlow.Recommendations.Edge.Models;
 using RecoFlow.Server;
 using RecoFlow.ControlPlane;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Recommendations.Cli;
 
 /// <summary>What <c>recoflow demo</c> runs; the defaults are the demo's.</summary>
 public sealed record DemoOptions

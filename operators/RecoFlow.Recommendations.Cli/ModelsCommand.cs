@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using RecoFlow.Connectors.Kafka;
+using RecoFlow.Cli;
 
-namespace RecoFlow.Cli;
+namespace RecoFlow.Recommendations.Cli;
 
 /// <summary>
 /// <c>recoflow models list</c> and <c>recoflow models rollback|resume</c>: the recommendation job's model versions (from
