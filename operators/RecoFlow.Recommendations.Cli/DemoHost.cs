@@ -204,18 +204,8 @@ public sealed class DemoHost : IAsyncDisposable
     }
 
     /// <summary>A list as the shop page gets it; erasure notices are not for the screen (probes are on a side output).</summary>
-    private static string? FeedJson(Recommendation r) => r.Trigger is ListTrigger.Erased ? null : JsonSerializer.Serialize(new
-    {
-        user_id = r.UserKey,
-        items = r.Items,
-        scores = r.Scores,
-        model_version = r.ModelVersion,
-        event_id = r.EventId,
-        event_ts = r.EventTimestampMs,
-        personalized = true,
-        trigger = r.Trigger.ToWireName(),
-        published_ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-    });
+    private static string? FeedJson(Recommendation r) =>
+        r.Trigger is ListTrigger.Erased ? null : RecommendationJson.Feed(r, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
     public async ValueTask DisposeAsync()
     {

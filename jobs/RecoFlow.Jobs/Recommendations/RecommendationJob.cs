@@ -201,15 +201,5 @@ public sealed class RecommendationJob : IJobDefinition
         at_ms = r.AtMs,
     });
 
-    public static string ToJson(Recommendation r) => JsonSerializer.Serialize(new
-    {
-        user_id = r.UserKey,
-        items = r.Items,
-        scores = r.Scores,
-        model_version = r.ModelVersion,
-        event_id = r.EventId,
-        event_ts = r.EventTimestampMs,
-        latency_ms = Math.Round(r.LatencyMs, 3),
-        trigger = r.Trigger.ToWireName(),
-    });
+    public static string ToJson(Recommendation r) => RecommendationJson.Output(r);
 }
