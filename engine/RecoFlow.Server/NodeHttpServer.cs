@@ -1,5 +1,4 @@
 using System.Net;
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -16,6 +15,7 @@ using RecoFlow.Server.Api;
 using RecoFlow.Server.Jobs;
 using RecoFlow.Server.Metrics;
 using RecoFlow.Runtime.Execution;
+using RecoFlow.Runtime;
 
 namespace RecoFlow.Server;
 
@@ -70,15 +70,6 @@ public sealed class NodeHttpServer : IAsyncDisposable
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5))) await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
     }
-
-    /// <summary>Reads an embedded text resource (a page or script a module serves).</summary>
-    public static string Resource(Assembly assembly, string logicalName)
-    {
-        using var stream = assembly.GetManifestResourceStream(logicalName)
-            ?? throw new InvalidOperationException($"{logicalName} is missing from {assembly.GetName().Name}");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
 }
 
 public static class NodeHttpServerExtensions
@@ -118,7 +109,7 @@ public static class NodeHttpServerExtensions
         app.UseCors();
         app.UseRateLimiter();
 
-        var dashboard = NodeHttpServer.Resource(typeof(NodeHttpServer).Assembly, "RecoFlow.Server.Web.dashboard.html");
+        var dashboard = EmbeddedResources.ReadText(typeof(NodeHttpServer).Assembly, "RecoFlow.Server.Web.dashboard.html");
         app.MapGet("/", () => Results.Content(dashboard, "text/html; charset=utf-8"));
 
         var api = app.MapGroup("/api");

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using RecoFlow.Runtime;
 
 namespace RecoFlow.Server;
 
@@ -9,7 +10,7 @@ namespace RecoFlow.Server;
 public sealed record NodeServerOptions
 {
     /// <summary>The embedded http.conf: the one place the defaults live.</summary>
-    public static Config DefaultConfig { get; } = LoadDefaults();
+    public static Config DefaultConfig { get; } = EmbeddedResources.ReadConfig(typeof(NodeServerOptions).Assembly, "RecoFlow.Server.http.conf");
 
     /// <summary>Name of this node as shown by the API and the dashboard.</summary>
     public string NodeName { get; init; } = Environment.MachineName;
@@ -60,13 +61,5 @@ public sealed record NodeServerOptions
     {
         if (Port is < 0 or > 65535) throw new ArgumentException("recoflow.http.port must be within 0..65535");
         if (SampleInterval <= TimeSpan.Zero) throw new ArgumentException("recoflow.http.sample-interval must be positive");
-    }
-
-    private static Config LoadDefaults()
-    {
-        using var stream = typeof(NodeServerOptions).Assembly.GetManifestResourceStream("RecoFlow.Server.http.conf")
-            ?? throw new InvalidOperationException("http.conf is missing from RecoFlow.Server");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }
 }

@@ -12,6 +12,7 @@ using RecoFlow.Recommendations.Edge.Models;
 using RecoFlow.Recommendations.Edge.Shop;
 using RecoFlow.Server;
 using RecoFlow.Server.Api;
+using RecoFlow.Runtime;
 
 namespace RecoFlow.Recommendations.Edge;
 
@@ -50,7 +51,7 @@ public sealed class RecommendationEdgeModule(RecommendationEdgeOptions options, 
     public void MapEndpoints(WebApplication app)
     {
         var assembly = typeof(RecommendationEdgeModule).Assembly;
-        var tracker = NodeHttpServer.Resource(assembly, "RecoFlow.Recommendations.Edge.Web.tracker.js");
+        var tracker = EmbeddedResources.ReadText(assembly, "RecoFlow.Recommendations.Edge.Web.tracker.js");
         app.MapGet("/tracker.js", (HttpContext http) =>
         {
             http.Response.Headers.CacheControl = "public, max-age=300";
@@ -70,7 +71,7 @@ public sealed class RecommendationEdgeModule(RecommendationEdgeOptions options, 
 
         if (_services.Shop is { } shop)
         {
-            var page = NodeHttpServer.Resource(assembly, "RecoFlow.Recommendations.Edge.Web.shop.html");
+            var page = EmbeddedResources.ReadText(assembly, "RecoFlow.Recommendations.Edge.Web.shop.html");
             app.MapGet("/shop", () => Results.Content(page, "text/html; charset=utf-8"));
             app.MapGet("/shop/catalog.json", () => Results.Text(shop.Json, "application/json"));
         }

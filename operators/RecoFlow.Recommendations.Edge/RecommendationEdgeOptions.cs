@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using RecoFlow.Runtime;
 
 namespace RecoFlow.Recommendations.Edge;
 
@@ -9,7 +10,7 @@ namespace RecoFlow.Recommendations.Edge;
 public sealed record RecommendationEdgeOptions
 {
     /// <summary>The embedded edge.conf: the one place the defaults live.</summary>
-    public static Config DefaultConfig { get; } = LoadDefaults();
+    public static Config DefaultConfig { get; } = EmbeddedResources.ReadConfig(typeof(RecommendationEdgeOptions).Assembly, "RecoFlow.Recommendations.Edge.edge.conf");
 
     /// <summary>Key of the user-id pseudonymisation; null means a random key for this process.</summary>
     public byte[]? PseudonymKey { get; init; }
@@ -42,13 +43,5 @@ public sealed record RecommendationEdgeOptions
         if (MaxCollectBytes < 1) throw new ArgumentException("recoflow.http.max-collect-bytes must be positive");
         if (CollectRateLimit < 1) throw new ArgumentException("recoflow.http.collect-rate-limit must be at least 1");
         if (string.IsNullOrWhiteSpace(InteractionsTopic)) throw new ArgumentException("recoflow.http.interactions-topic must not be empty");
-    }
-
-    private static Config LoadDefaults()
-    {
-        using var stream = typeof(RecommendationEdgeOptions).Assembly.GetManifestResourceStream("RecoFlow.Recommendations.Edge.edge.conf")
-            ?? throw new InvalidOperationException("edge.conf is missing from RecoFlow.Recommendations.Edge");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }
 }

@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using RecoFlow.Runtime.Checkpointing;
 using RecoFlow.Runtime.Execution;
+using RecoFlow.Runtime;
 
 namespace RecoFlow.Cluster.Hosting;
 
@@ -73,12 +74,9 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
 
     private static Config LoadDefaults()
     {
-        using var stream = typeof(NodeSettings).Assembly.GetManifestResourceStream("RecoFlow.Cluster.cluster.conf")
-            ?? throw new InvalidOperationException("cluster.conf is missing from RecoFlow.Cluster");
-        using var reader = new StreamReader(stream);
         // Sharding's and Distributed Data's serializers must be bound before the node talks to any other: a node that
         // starts its task region later than its peers would otherwise fail to read their replicator messages.
-        return ConfigurationFactory.ParseString(reader.ReadToEnd())
+        return EmbeddedResources.ReadConfig(typeof(NodeSettings).Assembly, "RecoFlow.Cluster.cluster.conf")
             .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
             .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
     }

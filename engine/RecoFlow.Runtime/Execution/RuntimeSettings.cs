@@ -6,15 +6,7 @@ namespace RecoFlow.Runtime.Execution;
 public sealed record RuntimeSettings(int BatchSize, int ChannelCredits, TimeSpan IdlePollInterval, int MaxParallelism, int DeadLettersKept)
 {
     /// <summary>The embedded reference.conf: the one place defaults live.</summary>
-    public static Config ReferenceConfig { get; } = LoadReference();
-
-    private static Config LoadReference()
-    {
-        using var stream = typeof(RuntimeSettings).Assembly.GetManifestResourceStream("RecoFlow.Runtime.reference.conf")
-            ?? throw new InvalidOperationException("reference.conf is missing from RecoFlow.Runtime");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
-    }
+    public static Config ReferenceConfig { get; } = EmbeddedResources.ReadConfig(typeof(RuntimeSettings).Assembly, "RecoFlow.Runtime.reference.conf");
 
     public static RuntimeSettings Default { get; } = From(ReferenceConfig);
 
