@@ -178,8 +178,6 @@ public sealed class DemoHost : IAsyncDisposable
             ["erasure-log"] = erasureLog,
             ["publish-interval"] = $"{(long)options.ModelInterval.TotalMilliseconds}ms",
             ["rollback-min-lists"] = "1000000000",
-            // A shopper's clicks should show in their list at once: the category affinity counts as much as the item signals.
-            ["weight-category"] = "1",
         };
         var job = definition.Build(new JobParameters(values, definition.Parameters), streams =>
         {

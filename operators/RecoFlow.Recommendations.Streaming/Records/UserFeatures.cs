@@ -13,6 +13,9 @@ public sealed record UserFeatures(
     long SessionStartMs,
     string[] HistoryItems)
 {
+    /// <summary>The items of the user's latest basket: every interaction with the timestamp of the latest one (one order, one page view burst), oldest first.</summary>
+    public string[] BasketItems { get; init; } = [];
+
     public static UserFeatures Empty { get; } = new([], [], [], 0, []);
 }
 

@@ -1,4 +1,3 @@
-using RecoFlow.Recommendations.Common;
 using RecoFlow.Recommendations.Events;
 using RecoFlow.Recommendations.Ranking;
 using RecoFlow.Recommendations.Streaming.Records;
@@ -6,7 +5,7 @@ using RecoFlow.Recommendations.Streaming.Records;
 namespace RecoFlow.Recommendations.Streaming.Scoring;
 
 /// <summary>
-/// Turns the blend's scores (<see cref="BlendScorer"/>) into a user's top-K, in order: the candidate pool (the top
+/// Turns the scored candidates (<see cref="Candidates"/>, scored by the learned blend) into a user's top-K, in order: the candidate pool (the top
 /// <see cref="ScoringOptions.DppCandidates"/>, or with <see cref="DppPool.Genre"/> those plus the best
 /// <see cref="ScoringOptions.DppPerGenre"/> of each category, <see cref="CandidatePool"/>), re-scoring
 /// (<see cref="PoolRescorer"/>), calibrated relevance (<see cref="HitCalibrator"/>), DPP re-ranking and serendipity
@@ -46,33 +45,41 @@ public sealed class ListBuilder
 
     /// <summary>
     /// Writes the user's list (store indices, best first) into <paramref name="chosen"/> (K = its length) from the
-    /// scores of <paramref name="blend"/>'s last <see cref="BlendScorer.Score"/>; returns its length.
+    /// scored <paramref name="candidates"/>; returns its length.
     /// </summary>
     /// <param name="rescorer">The re-scorers' state, or null when there is no re-scoring.</param>
     /// <param name="serve">False when the list is only recomputed (not served): the calibrator keeps nothing for it.</param>
-    public int Build(BlendScorer blend, ModelStore store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, bool serve, Span<int> chosen)
+    public int Build(Candidates candidates, ModelStore store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, bool serve, Span<int> chosen)
     {
         int k = chosen.Length;
-        Span<float> s = blend.Scores;
-        int n = s.Length;
-        if (_dpp is null && _serendipity is null && rescorer is null) return TopK.Select(s, n, chosen);
+        if (_dpp is null && _serendipity is null && rescorer is null)
+        {
+            int got0 = candidates.Top(chosen);
+            for (int j = 0; j < got0; j++) chosen[j] = candidates.Items[chosen[j]];
+            return got0;
+        }
 
         int[] pool;
         int m;
         if (_dpp is not null && _o.DppPool == DppPool.Genre)
         {
-            m = CandidatePool.Build(s[..n], Math.Max(k, _o.DppCandidates), _categories, _catalog.CategoryNames.Count, _o.DppPerGenre, _genrePool);
+            m = CandidatePool.Build(candidates.Scores, Math.Max(k, _o.DppCandidates), new SlotCategories(candidates, _categories), _catalog.CategoryNames.Count, _o.DppPerGenre, _genrePool);
             pool = [.. _genrePool];
         }
         else
         {
             pool = new int[Math.Max(k, _o.DppCandidates)];
-            m = TopK.Select(s, n, pool);
+            m = candidates.Top(pool);
         }
         var ranked = pool.AsSpan(0, m);
         var rel = new float[m];
-        for (int j = 0; j < m; j++) rel[j] = s[ranked[j]];
-        if (rescorer is not null) _rescoring.Rescore(rescorer, blend, store, ranked, rel, e);
+        var scores = candidates.Scores;
+        for (int j = 0; j < m; j++)
+        {
+            rel[j] = scores[ranked[j]];
+            ranked[j] = candidates.Items[ranked[j]];
+        }
+        if (rescorer is not null) _rescoring.Rescore(rescorer, candidates, store, ranked, rel, e);
         if (_calibrator is not null && st.Calibration is { } cal)
         {
             var probability = new double[m];
@@ -93,5 +100,17 @@ public sealed class ListBuilder
         int got = Math.Min(k, ranked.Length);
         ranked[..got].CopyTo(chosen);
         return got;
+    }
+
+    /// <summary>The categories of the candidates by slot (the genre pool works on slots).</summary>
+    private sealed class SlotCategories(Candidates candidates, IReadOnlyList<int[]> categories) : IReadOnlyList<int[]>
+    {
+        public int[] this[int index] => candidates.Items[index] < categories.Count ? categories[candidates.Items[index]] : [];
+        public int Count => candidates.Count;
+        public IEnumerator<int[]> GetEnumerator()
+        {
+            for (int j = 0; j < Count; j++) yield return this[j];
+        }
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -70,8 +70,17 @@ public sealed class ModelStore
         Pending.Insert(at, delta);
     }
 
-    /// <summary>Applies every queued version with a cut at or before <paramref name="timestampMs"/> (unless pinned by a rollback). Returns how many.</summary>
-    public int AdvanceTo(long timestampMs)
+    /// <summary>
+    /// Applies every queued version with a cut at or before <paramref name="timestampMs"/> (unless pinned by a rollback).
+    /// Returns how many versions were added; the store indices written go to <paramref name="touched"/> when given.
+    /// </summary>
+    /// <remarks>
+    /// With a parallel item model every subtask publishes its own delta for the same cut: deltas with the same cut and
+    /// kind form one version, numbered by the store in cut order (1, 2, …), so every scoring subtask numbers the
+    /// versions alike. A delta arriving after its cut was applied is applied at once, into that version if it is
+    /// still kept, else into the newest.
+    /// </remarks>
+    public int AdvanceTo(long timestampMs, List<int>? touched = null)
     {
         if (Pinned) return 0;
         int applied = 0;
@@ -79,14 +88,23 @@ public sealed class ModelStore
         {
             var d = Pending[0];
             Pending.RemoveAt(0);
-            var v = new StoreVersion { Version = d.Version, CutMs = d.CutMs, Kind = d.Kind, ActivatedMs = timestampMs, Redo = d.Items };
-            History.Add(v);
-            Apply(v);
-            applied++;
+            var into = History.Count > 0 && History[^1].Applied && (d.CutMs < History[^1].CutMs || (d.CutMs == History[^1].CutMs && d.Kind == History[^1].Kind))
+                ? History.LastOrDefault(h => h.Applied && h.CutMs == d.CutMs && h.Kind == d.Kind) ?? History[^1]
+                : null;
+            if (into is null)
+            {
+                into = new StoreVersion { Version = ++LastVersion, CutMs = d.CutMs, Kind = d.Kind, ActivatedMs = timestampMs };
+                History.Add(into);
+                applied++;
+            }
+            Apply(into, d.Items, touched);
         }
         Trim();
         return applied;
     }
+
+    /// <summary>The number of the newest version the store created.</summary>
+    public long LastVersion { get; set; }
 
     /// <summary>
     /// Undoes every applied version after <paramref name="version"/>, newest first, and holds the model there: later
@@ -160,15 +178,28 @@ public sealed class ModelStore
     /// <summary>Popularity of item i relative to the most popular (0 when none).</summary>
     public double PopularityOf(int i) => i >= 0 && i < Popularity.Count ? Popularity[i] : 0;
 
-    private void Apply(StoreVersion v)
+    private void Apply(StoreVersion v) => Apply(v, v.Redo, null, replace: true);
+
+    /// <summary>Writes <paramref name="redo"/> into the store as (part of) version <paramref name="v"/>, logging the undo.</summary>
+    private void Apply(StoreVersion v, ItemEntry[] redo, List<int>? touched, bool replace = false)
     {
-        var undo = new UndoEntry[v.Redo.Length];
-        for (int j = 0; j < v.Redo.Length; j++)
+        var undo = new UndoEntry[redo.Length];
+        for (int j = 0; j < redo.Length; j++)
         {
-            undo[j] = Capture(v.Redo[j]);
-            Write(v.Redo[j]);
+            undo[j] = Capture(redo[j]);
+            Write(redo[j]);
+            touched?.Add(undo[j].Index);
         }
-        v.Undo = undo;
+        if (replace || v.Redo.Length == 0)
+        {
+            v.Redo = redo;
+            v.Undo = undo;
+        }
+        else
+        {
+            v.Redo = [.. v.Redo, .. redo];
+            v.Undo = [.. v.Undo, .. undo];
+        }
         v.Applied = true;
         SetCurrent();
     }

@@ -4,7 +4,7 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 
 /// <summary>
 /// The re-scoring step of a list: re-orders the candidate pool by the online re-scorers' value (<see cref="Rescorer"/>)
-/// and keeps the pool, with the blend's parts of each candidate, so that the re-scorers can be trained on it once the
+/// and keeps the pool, with the features of each candidate, so that the re-scorers can be trained on it once the
 /// user's next event is known (<see cref="Learn"/>).
 /// <para>Owns the pool buffer and the <see cref="Rescorer"/>'s own buffers: one instance per scoring subtask (created
 /// in <see cref="ScoringFunction.Open"/>), never shared.</para>
@@ -25,11 +25,11 @@ public sealed class PoolRescorer(Rescorer rescorer, IReadOnlyList<int[]> categor
     /// (ties by the blend's rank), writes that value into <paramref name="relevance"/> and keeps the pool in the new
     /// order for <see cref="Learn"/>.
     /// </summary>
-    public void Rescore(RescorerState state, BlendScorer blend, ModelStore store, Span<int> ranked, Span<float> relevance, UserEvent e)
+    public void Rescore(RescorerState state, Candidates candidates, ModelStore store, Span<int> ranked, Span<float> relevance, UserEvent e)
     {
         int m = ranked.Length;
         if (_pool.Length < m) _pool = new Candidate[Math.Max(m, 64)];
-        for (int j = 0; j < m; j++) _pool[j] = blend.Parts(store, ranked[j], j);
+        for (int j = 0; j < m; j++) _pool[j] = Parts(candidates, ranked[j], j);
         var re = new double[m];
         rescorer.Score(state, _pool.AsSpan(0, m), e.UserKey, e.Context, store.Ids, categories, re);
         var order = new int[m];
@@ -44,6 +44,15 @@ public sealed class PoolRescorer(Rescorer rescorer, IReadOnlyList<int[]> categor
         }
         reordered.CopyTo(_pool, 0);
         _poolCount = m;
+    }
+
+    /// <summary>The re-scorers' view of a candidate: its factor, co-visitation, popularity and category features.</summary>
+    private static Candidate Parts(Candidates candidates, int item, int baseRank)
+    {
+        int slot = candidates.SlotOf(item);
+        if (slot < 0) return new Candidate(item, baseRank, 0, 0, 0, 0);
+        var row = candidates.Row(slot);
+        return new Candidate(item, baseRank, row[CandidateFeatures.Factors], row[CandidateFeatures.CoRecent], row[CandidateFeatures.Popularity], row[CandidateFeatures.Category]);
     }
 
     /// <summary>

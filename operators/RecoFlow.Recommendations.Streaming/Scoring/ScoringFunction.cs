@@ -20,12 +20,15 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// positives, with sampled negatives); (4) with <see cref="ScoringOptions.EmitAfterEvent"/> the new top-K is emitted
 /// and kept as the user's latest list; (5) the automatic-rollback rule is checked. A request
 /// (<see cref="UserEvent.IsRequest"/>) only emits the user's current list (<see cref="ListTrigger.Request"/>).</para>
-/// <para>Score of item i: w_mf·p_u·q_i + w_co·co(i)/max co + w_pop·pop(i)/max pop + w_cat·cat(i)/max cat over items with
-/// positive popularity, co(i) = Σ_j decay^j·w(seed_j, i)/√pop(i) over the user's recent positives, cat(i) the mean
-/// affinity of i's categories; then optional DPP re-ranking of the top candidates (category kernel, <see cref="ScoringOptions.DppKernel"/>) and
-/// serendipity injection. The DPP's pool is the top <see cref="ScoringOptions.DppCandidates"/> or, with
+/// <para>Ranking: the candidates of the list (<see cref="CandidateGenerator"/>: co-visitation neighbours of the user's
+/// basket, session and recent positives, the popular items of the user's strongest categories and overall; never the
+/// whole catalogue) are scored by the learned blend (<see cref="OnlineBlend"/> over <see cref="CandidateFeatures"/>),
+/// whose weights each positive event teaches: the list computed from the state before the event (the probe) is the
+/// example, the event's item its label. Then optional DPP re-ranking of the best candidates (category kernel,
+/// <see cref="ScoringOptions.DppKernel"/>) and serendipity injection. The DPP's pool is the top <see cref="ScoringOptions.DppCandidates"/> or, with
 /// <see cref="DppPool.Genre"/>, those plus the best <see cref="ScoringOptions.DppPerGenre"/> of each category
-/// (<see cref="CandidatePool"/>); its kernel may be shrunk toward the identity (<see cref="ScoringOptions.DppShrink"/>).</para>
+/// (<see cref="CandidatePool"/>); its kernel may be shrunk toward the identity (<see cref="ScoringOptions.DppShrink"/>).
+/// Before the first model version, lists are the subtask's popular items (<see cref="ColdStartList"/>).</para>
 /// <para>Calibrated relevance (<see cref="DppRelevance.Calibrated"/>): the relevance of a pool item is 100 times its
 /// hit probability from the subtask's <see cref="HitCalibrator"/>, learned prequentially: the features of the list
 /// served to a user (a probe, an interaction list or a request) are kept in the user's keyed state and labelled by the
@@ -44,6 +47,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     public static readonly MapStateDescriptor<string, ModelStore> ModelDescriptor = new("item-model-versions");
     public static readonly MapStateDescriptor<string, RescorerState> RescorerDescriptor = new("rescorer");
     public static readonly MapStateDescriptor<string, HitCalibratorState> CalibratorDescriptor = new("dpp-calibrator");
+    public static readonly MapStateDescriptor<string, OnlineBlendState> BlendDescriptor = new("learned-blend");
     public static readonly ValueStateDescriptor<UserScoringState> UserDescriptor = new("user-scoring");
     public static readonly ValueStateDescriptor<Recommendation> LatestDescriptor = new("latest-recommendations");
 
@@ -64,7 +68,13 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private List<int[]>? _categories;
     private HitCalibrator? _calibrator;
     private PoolRescorer? _rescoring;
-    private BlendScorer? _blend;
+    private OnlineBlend? _blend;
+    private CandidateGenerator? _generator;
+    private Candidates? _candidates;
+    private CandidateIndex? _index;
+    private ModelStore? _indexed;
+    private List<int>? _touched;
+    private ColdStartList? _coldStart;
     private ListBuilder? _lists;
 
     public override void OpenState(IKeyedStateBackend<string> state)
@@ -83,7 +93,13 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             ? new HitCalibrator(_categories, _catalog.CategoryNames.Count, _o.DppCalibration)
             : null;
         _rescoring = new PoolRescorer(new Rescorer(_o.FtrlRescoring, _o.TreeRescoring), _categories);
-        _blend = new BlendScorer(_o, _categories);
+        _blend = new OnlineBlend(new OnlineBlendOptions(CandidateFeatures.Priors(), _o.BlendLearnRate));
+        _generator = new CandidateGenerator(_o, _categories);
+        _candidates = new Candidates();
+        _index = new CandidateIndex(Math.Max(_o.PopularCandidates, 2 * _o.K), _o.CategoryCandidates);
+        _indexed = null;
+        _touched = [];
+        _coldStart = new ColdStartList(_catalog);
         _lists = new ListBuilder(_o, _categories, _catalog, _rescoring, _calibrator);
     }
 
@@ -100,6 +116,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             var rescorers = context.GetBroadcastState(RescorerDescriptor);
             if (!rescorers.ContainsKey(StoreKey)) rescorers[StoreKey] = Rescorer.NewState(_o.RescoreHashBits);
         }
+        var blends = context.GetBroadcastState(BlendDescriptor);
+        if (!blends.ContainsKey(StoreKey)) blends[StoreKey] = _blend!.NewState();
         if (_calibrator is not null)
         {
             var calibrators = context.GetBroadcastState(CalibratorDescriptor);
@@ -114,6 +132,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         {
             if (store.Rollback(v))
             {
+                _indexed = null;
                 Runtime.Metrics.Increment("model-rollbacks");
                 Report(store, "rollback", context, context.Timestamp);
             }
@@ -122,6 +141,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         if (value.Resume)
         {
             store.Resume();
+            _indexed = null;
             Report(store, "resume", context, context.Timestamp);
         }
     }
@@ -145,7 +165,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             return;
         }
         // The store is this subtask's own copy: advancing it to the event's time is deterministic in the versions it holds.
-        if (store?.AdvanceTo(e.TimestampMs) > 0) Report(store, "activated", context, e.TimestampMs);
+        if (store?.AdvanceTo(e.TimestampMs, _touched) > 0) Report(store, "activated", context, e.TimestampMs);
+        var blend = context.GetBroadcastState(BlendDescriptor).TryGetValue(StoreKey, out var bs) ? bs : null;
         var rescorer = _rescoring!.Enabled && context.GetBroadcastState(RescorerDescriptor).TryGetValue(StoreKey, out var rs) ? rs : null;
         var st = _user!.Value ?? new UserScoringState { RngState = _o.Seed ^ StableHash(e.UserKey) };
         if (_calibrator is not null && context.GetBroadcastState(CalibratorDescriptor).TryGetValue(StoreKey, out var cs))
@@ -156,7 +177,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         long version = store?.CurrentVersion ?? 0;
         if (e.IsRequest)
         {
-            var answer = Recommend(store, rescorer, st, value.After, e, ListTrigger.Request);
+            var answer = Recommend(store, blend, rescorer, st, value.After, e, ListTrigger.Request);
             _latest!.Update(answer);
             if (st.Calibration is not null) _user.Update(st);
             output.Collect(answer);
@@ -165,23 +186,17 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
 
         if (e.IsPositive && st.Positives.Count > 0 && !st.Positives.Contains(e.ItemId))
         {
+            // The list the user would have been served before this event (the probe): the blend's example, the event's item its label.
+            var probe = Recommend(store, blend, rescorer, st, value.Before, e, ListTrigger.Probe, serve: _o.EmitProbes);
+            if (blend is not null && store is not null && _candidates!.Count > 0)
+                _blend!.Learn(blend, _candidates.Features, _candidates.Scores, _candidates.Count, _candidates.SlotOf(store.IndexOf(e.ItemId)));
             if (_o.EmitProbes)
             {
-                var probe = Recommend(store, rescorer, st, value.Before, e, ListTrigger.Probe);
                 store?.RecordServed(version, Array.IndexOf(probe.Items, e.ItemId) >= 0);
                 context.Output(ProbesOutput, probe);
-                if (rescorer is not null) _rescoring!.Learn(rescorer, store!, probe.Items, e);
             }
-            else
-            {
-                if (st.LastServed is not null) store?.RecordServed(st.LastServedVersion, Array.IndexOf(st.LastServed, e.ItemId) >= 0);
-                if (rescorer is not null && store is not null)
-                {
-                    // The pool and list the user would have been served before this event: its features are those of that moment.
-                    var served = Recommend(store, rescorer, st, value.Before, e, ListTrigger.Probe, serve: false);
-                    _rescoring!.Learn(rescorer, store, served.Items, e);
-                }
-            }
+            else if (st.LastServed is not null) store?.RecordServed(st.LastServedVersion, Array.IndexOf(st.LastServed, e.ItemId) >= 0);
+            if (rescorer is not null && store is not null) _rescoring!.Learn(rescorer, store, probe.Items, e);
         }
 
         // Prequential: the event labels the list last served to the user before anything else learns from it.
@@ -194,7 +209,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
 
         if (_o.EmitAfterEvent)
         {
-            var recs = Recommend(store, rescorer, st, value.After, e, ListTrigger.Interaction);
+            var recs = Recommend(store, blend, rescorer, st, value.After, e, ListTrigger.Interaction);
             st.LastServed = recs.Items;
             st.LastServedVersion = recs.ModelVersion;
             _latest!.Update(recs);
@@ -205,6 +220,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         if (store is not null && _o.VersionReportLists > 0 && store.ServedSinceReport >= _o.VersionReportLists) Report(store, "metrics", context, e.TimestampMs);
         if (store?.CheckAutomaticRollback(_o.RollbackMargin, _o.RollbackMinLists) is long rejected)
         {
+            _indexed = null;
             Report(store, "automatic-rollback", context, e.TimestampMs);
             Runtime.Metrics.Increment("model-automatic-rollbacks");
             Runtime.DeadLetters.Report($"model version {rejected} rolled back automatically: online hit rate below its predecessor's by more than {_o.RollbackMargin}", rejected, context.Timestamp);
@@ -216,7 +232,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         var e = value.Event;
         st.Seen.Add(e.ItemId);
         if (!e.IsPositive) return;
-        if (!st.Positives.Contains(e.ItemId)) st.Positives.Add(e.ItemId);
+        st.Positives.Add(e.ItemId);
+        _coldStart!.Count(e.ItemId);
         if (store is null || store.Factors == 0) return;
         int item = store.IndexOf(e.ItemId);
         if (item < 0 || store.ItemFactors[item] is null) return;
@@ -256,28 +273,51 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         for (int f = 0; f < p.Length; f++) p[f] += _o.FoldInLearnRate * (err * q[f] - _o.FoldInRegularization * p[f]);
     }
 
-    /// <summary>The user's top-K: the blend's scores (<see cref="BlendScorer"/>) made into a list (<see cref="ListBuilder"/>).</summary>
+    /// <summary>
+    /// The user's top-K: the candidates (<see cref="CandidateGenerator"/>) scored by the learned blend and made into a
+    /// list (<see cref="ListBuilder"/>); the popular items of the subtask while it has no model version. The candidates
+    /// and their scores stay in <see cref="_candidates"/> until the next list.
+    /// </summary>
     /// <param name="serve">False when the list is only recomputed (not served): the calibrator keeps nothing for it.</param>
-    private Recommendation Recommend(ModelStore? store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, ListTrigger trigger, bool serve = true)
+    private Recommendation Recommend(ModelStore? store, OnlineBlendState? blend, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, ListTrigger trigger, bool serve = true)
     {
         // A list without re-scoring leaves no pool to train the re-scorers on.
         _rescoring!.Clear();
-        if (store is null || store.Count == 0)
-            return new Recommendation(e.UserKey, [], [], 0, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
+        _candidates!.Reset(0);
+        if (store is null || store.Count == 0 || blend is null)
+        {
+            var (ids, popular) = _coldStart!.For(st, _o.K, _o.ExcludeSeen);
+            return new Recommendation(e.UserKey, ids, popular, 0, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
+        }
         EnsureCategories(store);
-        _blend!.Score(store, st, features);
+        EnsureIndex(store);
+        int n = _generator!.Collect(store, _index!, st, features, _candidates);
+        _blend!.Score(blend, _candidates.Features, n, _candidates.Scores);
         var chosen = new int[_o.K];
-        int got = _lists!.Build(_blend, store, rescorer, st, features, e, serve, chosen);
+        int got = _lists!.Build(_candidates, store, rescorer, st, features, e, serve, chosen);
 
-        Span<float> s = _blend.Scores;
         var items = new string[got];
         var scores = new float[got];
         for (int j = 0; j < got; j++)
         {
             items[j] = store.Ids[chosen[j]];
-            scores[j] = s[chosen[j]];
+            int slot = _candidates.SlotOf(chosen[j]);
+            scores[j] = slot >= 0 ? _candidates.Scores[slot] : 0;
         }
         return new Recommendation(e.UserKey, items, scores, store.CurrentVersion, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
+    }
+
+    /// <summary>Keeps the candidate index in step with the store: rebuilt for a new (restored) store or after a rollback, else updated with the items the last versions wrote.</summary>
+    private void EnsureIndex(ModelStore store)
+    {
+        if (!ReferenceEquals(_indexed, store))
+        {
+            _index!.Rebuild(store, _categories!);
+            _indexed = store;
+        }
+        else if (_touched!.Count > store.Count) _index!.Rebuild(store, _categories!);
+        else _index!.Touch(store, _categories!, _touched!);
+        _touched!.Clear();
     }
 
     /// <summary>The categories of every item of the store, by store index (indices only grow).</summary>

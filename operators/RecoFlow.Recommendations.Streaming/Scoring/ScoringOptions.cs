@@ -3,8 +3,8 @@ using RecoFlow.Recommendations.Ranking;
 namespace RecoFlow.Recommendations.Streaming.Scoring;
 
 /// <summary>
-/// Settings of <see cref="ScoringFunction"/>. The blend weights are those of the tuned hybrid recommender
-/// (docs/recommendation-evaluation.md).
+/// Settings of <see cref="ScoringFunction"/>. There are no blend weights to set: the blend of the candidate features is
+/// learned online by each job (<see cref="Ranking.OnlineBlend"/>).
 /// </summary>
 /// <param name="DppTheta">Relevance/diversity knob of the DPP re-ranking (1 or null: off; 0: diversity only).</param>
 /// <param name="DppCandidates">How many of the best-scored items the DPP re-ranks.</param>
@@ -22,14 +22,12 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// <param name="EmitAfterEvent">After each event, emit the user's new top-K ("interaction").</param>
 /// <param name="RollbackMargin">Automatic rollback when a version's online hit rate is more than this below its predecessor's.</param>
 /// <param name="RollbackMinLists">Lists each of the two versions must have served before they are compared.</param>
+/// <param name="PopularCandidates">How many of the most popular items join every list's candidates.</param>
+/// <param name="CategoryCandidates">How many of the most popular items of each of the user's two strongest categories join the candidates.</param>
+/// <param name="BlendLearnRate">AdaGrad step of the learned blend.</param>
 /// <param name="VersionReportLists">Report the versions' online metrics on the versions output every this many lists counted (0: only when versions change).</param>
 public sealed record ScoringOptions(
     int K = 10,
-    float WeightMf = 1f,
-    float WeightCoVisitation = 0.5f,
-    float WeightPopularity = 0.5f,
-    float WeightCategory = 0.3f,
-    double RecencyDecay = 0.85,
     bool ExcludeSeen = true,
     double? DppTheta = null,
     int DppCandidates = 50,
@@ -53,4 +51,7 @@ public sealed record ScoringOptions(
     double RollbackMargin = 0.05,
     long RollbackMinLists = 200,
     ulong Seed = 7,
-    long VersionReportLists = 100);
+    long VersionReportLists = 100,
+    int PopularCandidates = 100,
+    int CategoryCandidates = 30,
+    float BlendLearnRate = 0.05f);

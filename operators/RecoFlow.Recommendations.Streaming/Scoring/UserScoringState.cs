@@ -7,10 +7,10 @@ public sealed class UserScoringState
 {
     /// <summary>The user's factors, folded in online against the served item factors; null until the first positive on a known item.</summary>
     public float[]? Factors { get; set; }
-    /// <summary>Distinct positive items, in order.</summary>
-    public List<string> Positives { get; set; } = [];
+    /// <summary>Distinct positive items.</summary>
+    public HashSet<string> Positives { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Every item the user interacted with (for exclusion).</summary>
-    public List<string> Seen { get; set; } = [];
+    public HashSet<string> Seen { get; set; } = new(StringComparer.Ordinal);
     public string[]? LastServed { get; set; }
     public long LastServedVersion { get; set; }
     public ulong RngState { get; set; }

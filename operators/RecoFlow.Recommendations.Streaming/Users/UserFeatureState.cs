@@ -12,4 +12,7 @@ public sealed class UserFeatureState
     public long LastEventMs { get; set; }
     public List<string> HistoryItems { get; set; } = [];
     public List<long> HistoryTimestamps { get; set; } = [];
+    /// <summary>Items of the latest basket (the interactions at <see cref="BasketTimestampMs"/>), oldest first.</summary>
+    public List<string> BasketItems { get; set; } = [];
+    public long BasketTimestampMs { get; set; }
 }

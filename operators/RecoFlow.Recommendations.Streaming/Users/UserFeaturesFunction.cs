@@ -86,6 +86,12 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
             s.SessionStartMs = t;
         }
         s.SessionItems.Add(value.ItemId);
+        if (s.BasketItems.Count == 0 || t != s.BasketTimestampMs)
+        {
+            s.BasketItems.Clear();
+            s.BasketTimestampMs = t;
+        }
+        if (s.BasketItems.Count < _o.MaxSessionItems) s.BasketItems.Add(value.ItemId);
         if (s.SessionItems.Count > _o.MaxSessionItems) s.SessionItems.RemoveAt(0);
         s.LastEventMs = Math.Max(s.LastEventMs, t);
 
@@ -151,6 +157,6 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
         int n = Math.Min(_o.RecentPositives, s.RecentPositives.Count);
         var recent = new string[n];
         for (int j = 0; j < n; j++) recent[j] = s.RecentPositives[s.RecentPositives.Count - 1 - j];
-        return new UserFeatures(recent, (double[])s.Affinity.Clone(), [.. s.SessionItems], s.SessionStartMs, [.. s.HistoryItems]);
+        return new UserFeatures(recent, (double[])s.Affinity.Clone(), [.. s.SessionItems], s.SessionStartMs, [.. s.HistoryItems]) { BasketItems = [.. s.BasketItems] };
     }
 }

@@ -1,0 +1,45 @@
+namespace RecoFlow.Recommendations.Streaming.Scoring;
+
+/// <summary>
+/// The features of a candidate item that the learned blend (<see cref="Ranking.OnlineBlend"/>) weighs. Co-visitation
+/// features sum the item's link weights to the user's seed items, each seed discounted by its recency rank; they are
+/// divided by their maximum over the list's candidates, so they lie in [0, 1] whatever the scale of the model's
+/// decayed weights. Several discounts of the same signal are separate features: the blend learns which horizon
+/// predicts on the job's own log instead of one being tuned by hand.
+/// </summary>
+public static class CandidateFeatures
+{
+    /// <summary>Σ_j 0.85^j·w(seed_j, i) over the user's recent positives (most recent first).</summary>
+    public const int CoRecent = 0;
+    /// <summary>log(1 + 100·CoRecent)/log 101: the same signal, its small values spread out.</summary>
+    public const int CoRecentLog = 1;
+    /// <summary>Σ_j 0.5^j·w(seed_j, i): a short memory of the recent positives.</summary>
+    public const int CoSharp = 2;
+    /// <summary>Σ_j 0.97^j·w(seed_j, i): a long memory of the recent positives.</summary>
+    public const int CoFlat = 3;
+    /// <summary>The raw CoRecent sum divided by √popularity(i) (lift: links not explained by popularity alone).</summary>
+    public const int CoLift = 4;
+    /// <summary>Σ_j 0.85^j·w(seed_j, i) over the items of the user's current session (most recent first).</summary>
+    public const int CoSession = 5;
+    /// <summary>Σ_j w(seed_j, i) over the items of the user's latest basket (same timestamp).</summary>
+    public const int CoBasket = 6;
+    /// <summary>Popularity relative to the most popular item, in [0, 1].</summary>
+    public const int Popularity = 7;
+    /// <summary>1 + log₂(popularity / most popular)/20, floored at 0.</summary>
+    public const int LogPopularity = 8;
+    /// <summary>Mean affinity of the user to the item's categories, relative to the user's strongest category.</summary>
+    public const int Category = 9;
+    /// <summary>Dot product of the user's and the item's factors (clamped to [−4, 4]).</summary>
+    public const int Factors = 10;
+
+    public const int Count = 11;
+
+    public static IReadOnlyList<string> Names { get; } =
+        ["co_recent", "co_recent_log", "co_sharp", "co_flat", "co_lift", "co_session", "co_basket", "popularity", "log_popularity", "category", "factors"];
+
+    /// <summary>
+    /// The weights before the first label: co-visitation first (recent, session and basket), popularity as the
+    /// tie-breaker and fill-up, the rest at zero until the job's own labels say otherwise.
+    /// </summary>
+    public static float[] Priors() => [1f, 1f, 0.5f, 0f, 0.5f, 0.5f, 0.5f, 0.2f, 0.5f, 0.2f, 0f];
+}

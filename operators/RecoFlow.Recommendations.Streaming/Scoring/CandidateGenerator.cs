@@ -1,0 +1,144 @@
+using System.Numerics.Tensors;
+using RecoFlow.Recommendations.Streaming.Records;
+
+namespace RecoFlow.Recommendations.Streaming.Scoring;
+
+/// <summary>
+/// Collects the candidates of a user's list and their <see cref="CandidateFeatures"/>: first the co-visitation
+/// neighbours of the user's latest basket and session, then of the user's recent positives (longer-term signal), then
+/// the most popular items of the user's strongest categories and overall (<see cref="CandidateIndex"/>). The user's
+/// positives (and, with <see cref="ScoringOptions.ExcludeSeen"/>, every item seen) are never candidates. The work is
+/// bounded by the seeds' neighbour lists and the index's list lengths, not by the catalogue.
+/// </summary>
+public sealed class CandidateGenerator(ScoringOptions options, IReadOnlyList<int[]> categories)
+{
+    private const int Seeds = 10;
+    private readonly int[] _topCategories = new int[2];
+
+    /// <summary>Fills <paramref name="c"/> with the candidates of <paramref name="user"/>, features set and normalised; returns their count.</summary>
+    public int Collect(ModelStore store, CandidateIndex index, UserScoringState user, UserFeatures features, Candidates c)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(c);
+        c.Reset(store.Count);
+        foreach (var x in user.Positives) c.Exclude(store.IndexOf(x));
+        if (options.ExcludeSeen) foreach (var x in user.Seen) c.Exclude(store.IndexOf(x));
+
+        // Session-aware first: the latest basket, then the session, then the longer-term recent positives.
+        var basket = features.BasketItems;
+        for (int j = basket.Length - 1, n = 0; j >= 0 && n < Seeds; j--, n++) Neighbours(store, c, basket[j], CandidateFeatures.CoBasket, 1f);
+        var session = features.SessionItems;
+        float d = 1;
+        for (int j = session.Length - 1, n = 0; j >= 0 && n < Seeds; j--, n++, d *= 0.85f) Neighbours(store, c, session[j], CandidateFeatures.CoSession, d);
+        var recent = features.RecentPositives;
+        for (int j = 0; j < Math.Min(Seeds, recent.Length); j++) Recent(store, c, recent[j], j);
+
+        int catCount = TopCategories(features.CategoryAffinity);
+        for (int t = 0; t < catCount; t++)
+        {
+            var top = index.OfCategory(_topCategories[t]);
+            for (int j = 0; j < Math.Min(top.Length, options.CategoryCandidates); j++) c.Add(top[j]);
+        }
+        var popular = index.Popular;
+        int want = Math.Max(options.PopularCandidates, options.K);
+        for (int j = 0; j < popular.Length && (j < want || c.Count < options.K); j++) c.Add(popular[j]);
+
+        Finish(store, index, user, features, c);
+        return c.Count;
+    }
+
+    private static void Neighbours(ModelStore store, Candidates c, string seed, int feature, float discount)
+    {
+        int si = store.IndexOf(seed);
+        if (si < 0) return;
+        int[] ids = store.NeighbourIndex[si];
+        double[] ws = store.NeighbourWeights[si];
+        for (int t = 0; t < ids.Length; t++)
+        {
+            int slot = c.Add(ids[t]);
+            if (slot >= 0) c.Row(slot)[feature] += (float)(discount * ws[t]);
+        }
+    }
+
+    private static void Recent(ModelStore store, Candidates c, string seed, int rank)
+    {
+        int si = store.IndexOf(seed);
+        if (si < 0) return;
+        int[] ids = store.NeighbourIndex[si];
+        double[] ws = store.NeighbourWeights[si];
+        float d85 = MathF.Pow(0.85f, rank), d50 = MathF.Pow(0.5f, rank), d97 = MathF.Pow(0.97f, rank);
+        for (int t = 0; t < ids.Length; t++)
+        {
+            int slot = c.Add(ids[t]);
+            if (slot < 0) continue;
+            var row = c.Row(slot);
+            float w = (float)ws[t];
+            row[CandidateFeatures.CoRecent] += d85 * w;
+            row[CandidateFeatures.CoSharp] += d50 * w;
+            row[CandidateFeatures.CoFlat] += d97 * w;
+        }
+    }
+
+    /// <summary>The per-item features and the per-list normalisation.</summary>
+    private void Finish(ModelStore store, CandidateIndex index, UserScoringState user, UserFeatures features, Candidates c)
+    {
+        var popular = index.Popular;
+        double popMax = popular.Length > 0 ? store.Popularity[popular[0]] : 0;
+        double[] aff = features.CategoryAffinity;
+        double affMax = 0;
+        foreach (double a in aff) affMax = Math.Max(affMax, a);
+        float[]? p = user.Factors is { Length: > 0 } uf && uf.Length == store.Factors ? uf : null;
+        var items = c.Items;
+        for (int s = 0; s < items.Length; s++)
+        {
+            int i = items[s];
+            var row = c.Row(s);
+            double pop = store.Popularity[i];
+            if (pop > 0 && popMax > 0)
+            {
+                double rel = Math.Min(1, pop / popMax);
+                row[CandidateFeatures.Popularity] = (float)rel;
+                row[CandidateFeatures.LogPopularity] = (float)Math.Max(0, 1 + Math.Log2(rel) / 20);
+                row[CandidateFeatures.CoLift] = (float)(row[CandidateFeatures.CoRecent] / Math.Sqrt(pop));
+            }
+            if (affMax > 0 && i < categories.Count && categories[i] is { Length: > 0 } cats)
+            {
+                double sum = 0;
+                foreach (int k in cats) if (k < aff.Length) sum += aff[k];
+                row[CandidateFeatures.Category] = (float)(sum / cats.Length / affMax);
+            }
+            if (p is not null && store.ItemFactors[i] is { } q) row[CandidateFeatures.Factors] = Math.Clamp(TensorPrimitives.Dot(p, q), -4f, 4f);
+        }
+        c.NormaliseByMax(CandidateFeatures.CoRecent);
+        c.NormaliseByMax(CandidateFeatures.CoSharp);
+        c.NormaliseByMax(CandidateFeatures.CoFlat);
+        c.NormaliseByMax(CandidateFeatures.CoLift);
+        c.NormaliseByMax(CandidateFeatures.CoSession);
+        c.NormaliseByMax(CandidateFeatures.CoBasket);
+        const float log101 = 4.6151204f;
+        for (int s = 0; s < items.Length; s++)
+        {
+            var row = c.Row(s);
+            row[CandidateFeatures.CoRecentLog] = MathF.Log(1 + 100 * row[CandidateFeatures.CoRecent]) / log101;
+        }
+    }
+
+    /// <summary>The user's strongest categories (positive affinity), best first, into <see cref="_topCategories"/>; returns how many.</summary>
+    private int TopCategories(double[] affinity)
+    {
+        int n = 0;
+        for (int k = 0; k < affinity.Length; k++)
+        {
+            if (!(affinity[k] > 0)) continue;
+            if (n < _topCategories.Length) _topCategories[n++] = k;
+            else if (affinity[k] > affinity[_topCategories[^1]]) _topCategories[^1] = k;
+            else continue;
+            for (int j = n - 1; j > 0 && affinity[_topCategories[j]] > affinity[_topCategories[j - 1]]; j--)
+                (_topCategories[j], _topCategories[j - 1]) = (_topCategories[j - 1], _topCategories[j]);
+        }
+        return n;
+    }
+}
