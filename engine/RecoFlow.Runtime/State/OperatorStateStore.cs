@@ -11,8 +11,17 @@ public sealed class OperatorStateStore : IOperatorStateStore
 
     public IList<T> GetListState<T>(string name) => Get(name, () => new ListEntry<T>()).List;
 
-    public IDictionary<TKey, TValue> GetBroadcastState<TKey, TValue>(MapStateDescriptor<TKey, TValue> descriptor) where TKey : notnull =>
-        Get("broadcast/" + descriptor.Name, () => new MapEntry<TKey, TValue>()).Map;
+    // Broadcast state is looked up per record: by descriptor first, so the lookup builds no name.
+    private readonly Dictionary<object, object> _broadcastByDescriptor = new(ReferenceEqualityComparer.Instance);
+
+    public IDictionary<TKey, TValue> GetBroadcastState<TKey, TValue>(MapStateDescriptor<TKey, TValue> descriptor) where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        if (_broadcastByDescriptor.TryGetValue(descriptor, out var map)) return (IDictionary<TKey, TValue>)map;
+        var result = Get("broadcast/" + descriptor.Name, () => new MapEntry<TKey, TValue>()).Map;
+        _broadcastByDescriptor[descriptor] = result;
+        return result;
+    }
 
     private TEntry Get<TEntry>(string name, Func<TEntry> create) where TEntry : class, IOperatorStateEntry
     {

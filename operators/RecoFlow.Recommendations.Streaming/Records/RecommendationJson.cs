@@ -25,10 +25,16 @@ public static class RecommendationJson
         w.WriteNumber("published_ms", publishedMs);
     });
 
+    // One buffer and writer per thread, reset for each list: the sink formats a record per event.
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
     private static string Write(Recommendation r, Action<Utf8JsonWriter> tail)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var w = t_writer ??= new Utf8JsonWriter(buffer);
+        w.Reset(buffer);
         {
             w.WriteStartObject();
             w.WriteString("user_id", r.UserKey);
@@ -43,6 +49,7 @@ public static class RecommendationJson
             w.WriteNumber("event_ts", r.EventTimestampMs);
             tail(w);
             w.WriteEndObject();
+            w.Flush();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }

@@ -4,19 +4,20 @@ namespace RecoFlow.Recommendations.Streaming.Records;
 /// What the job knows about a user at one instant (a copy, safe to send downstream):
 /// <see cref="RecentPositives"/> most recent first; <see cref="CategoryAffinity"/> dense over the catalogue's category
 /// ids (time-decayed); <see cref="SessionItems"/> the items of the current session (30 min gap by default), oldest
-/// first; <see cref="HistoryItems"/> the items of the sliding history window (24 h by default), oldest first.
+/// first; <see cref="HistoryCount"/> the number of interactions in the sliding history window (24 h by default; the
+/// items themselves stay in the user's keyed state rather than being copied into every record).
 /// </summary>
 public sealed record UserFeatures(
     string[] RecentPositives,
     double[] CategoryAffinity,
     string[] SessionItems,
     long SessionStartMs,
-    string[] HistoryItems)
+    int HistoryCount)
 {
     /// <summary>The items of the user's latest basket: every interaction with the timestamp of the latest one (one order, one page view burst), oldest first.</summary>
     public string[] BasketItems { get; init; } = [];
 
-    public static UserFeatures Empty { get; } = new([], [], [], 0, []);
+    public static UserFeatures Empty { get; } = new([], [], [], 0, 0);
 }
 
 /// <summary>An interaction with the user's features just before and just after it.</summary>

@@ -157,6 +157,6 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
         int n = Math.Min(_o.RecentPositives, s.RecentPositives.Count);
         var recent = new string[n];
         for (int j = 0; j < n; j++) recent[j] = s.RecentPositives[s.RecentPositives.Count - 1 - j];
-        return new UserFeatures(recent, (double[])s.Affinity.Clone(), [.. s.SessionItems], s.SessionStartMs, [.. s.HistoryItems]) { BasketItems = [.. s.BasketItems] };
+        return new UserFeatures(recent, (double[])s.Affinity.Clone(), [.. s.SessionItems], s.SessionStartMs, s.HistoryItems.Count) { BasketItems = [.. s.BasketItems] };
     }
 }
