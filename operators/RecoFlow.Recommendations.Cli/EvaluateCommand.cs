@@ -19,7 +19,8 @@ namespace RecoFlow.Recommendations.Cli;
 
 /// <summary>
 /// <c>recoflow evaluate</c>: replays an interaction log through the recommendation job on the embedded runtime and
-/// scores it prequentially (protocol in docs/recommendation-evaluation.md), with popularity and random baselines.
+/// scores it prequentially (protocol in docs/recommendation-evaluation.md), with popularity, random and item co-visitation
+/// baselines.
 /// </summary>
 public static class EvaluateCommand
 {
@@ -124,7 +125,7 @@ public static class EvaluateCommand
             byPosition[at] = p.Items.Select(x => itemIndex.TryGetValue(x, out int ix) ? ix : -1).Where(x => x >= 0).ToArray();
         }
 
-        var recommenders = new List<IRecommender> { new ReplayedRecommender(byPosition), new PopularityRecommender(), new RandomRecommender(1) };
+        var recommenders = new List<IRecommender> { new ReplayedRecommender(byPosition), new PopularityRecommender(), new RandomRecommender(1), new CoVisitationBaselineRecommender() };
         if (o.MfBaseline) recommenders.Add(BatchMfRecommender.TrainOnPrefix(log.Events, 0.2, new BatchMfOptions()));
         var report = new PrequentialEvaluator().Run(log, recommenders, new PrequentialOptions(o.K, TestFrom: (int)(o.TestFrom * log.Events.Count)));
 
@@ -140,8 +141,9 @@ public static class EvaluateCommand
         {
             ["popularity"] = From(report.Results[1], null),
             ["random"] = From(report.Results[2], null),
+            ["covisitation"] = From(report.Results[3], null),
         };
-        if (o.MfBaseline) baselines["batch_mf"] = From(report.Results[3], null);
+        if (o.MfBaseline) baselines["batch_mf"] = From(report.Results[4], null);
         return new Report(From(report.Results[0], latencies), baselines, report.Events, seconds);
     }
 

@@ -32,6 +32,9 @@ public sealed class PopularityRecommender : IRecommender
         _counts[e.Item]++;
     }
 
+    /// <summary>Positive events seen on <paramref name="item"/> so far (the score this baseline ranks by).</summary>
+    public float Count(int item) => item >= 0 && item < _items ? _counts[item] : 0;
+
     public int Recommend(int user, int k, ReadOnlySpan<int> exclude, long nowMs, Span<int> destination)
     {
         if (_scores.Length < _items) _scores = new float[_counts.Length];

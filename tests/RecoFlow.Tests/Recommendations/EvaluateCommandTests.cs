@@ -21,11 +21,12 @@ public sealed class EvaluateCommandTests
         var root = doc.RootElement;
         foreach (var k in keys) Assert.True(root.TryGetProperty(k, out _), $"missing {k}");
         var baselines = root.GetProperty("baselines");
-        Assert.Equal(["popularity", "random"], baselines.EnumerateObject().Select(p => p.Name).Order());
-        foreach (var b in new[] { "popularity", "random" })
+        Assert.Equal(["covisitation", "popularity", "random"], baselines.EnumerateObject().Select(p => p.Name).Order());
+        foreach (var b in new[] { "covisitation", "popularity", "random" })
             foreach (var k in keys) Assert.True(baselines.GetProperty(b).TryGetProperty(k, out _), $"missing {b}.{k}");
         Assert.True(root.GetProperty("test_events").GetInt64() > 1000);
         Assert.Equal(root.GetProperty("test_events").GetInt64(), baselines.GetProperty("popularity").GetProperty("test_events").GetInt64());
+        Assert.Equal(root.GetProperty("test_events").GetInt64(), baselines.GetProperty("covisitation").GetProperty("test_events").GetInt64());
         Assert.True(root.GetProperty("recall_at_k").GetDouble() > baselines.GetProperty("popularity").GetProperty("recall_at_k").GetDouble());
     }
 
