@@ -10,10 +10,29 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// positives (and, with <see cref="ScoringOptions.ExcludeSeen"/>, every item seen) are never candidates. The work is
 /// bounded by the seeds' neighbour lists and the index's list lengths, not by the catalogue.
 /// </summary>
-public sealed class CandidateGenerator(ScoringOptions options, IReadOnlyList<int[]> categories)
+public sealed class CandidateGenerator
 {
     private const int Seeds = 10;
+    private readonly ScoringOptions _options;
+    private readonly IReadOnlyList<int[]> _categories;
     private readonly int[] _topCategories = new int[2];
+    private readonly Func<int, bool> _excluded;
+    private ModelStore? _store;
+    private UserScoringState? _user;
+
+    public CandidateGenerator(ScoringOptions options, IReadOnlyList<int[]> categories)
+    {
+        _options = options;
+        _categories = categories;
+        _excluded = IsExcluded;
+    }
+
+    /// <summary>The exclusion rule, asked once per distinct item a list meets.</summary>
+    private bool IsExcluded(int item)
+    {
+        string id = _store!.Ids[item];
+        return _user!.Positives.Contains(id) || (_options.ExcludeSeen && _user.Seen.Contains(id));
+    }
 
     /// <summary>Fills <paramref name="c"/> with the candidates of <paramref name="user"/>, features set and normalised; returns their count.</summary>
     public int Collect(ModelStore store, CandidateIndex index, UserScoringState user, UserFeatures features, Candidates c)
@@ -23,9 +42,9 @@ public sealed class CandidateGenerator(ScoringOptions options, IReadOnlyList<int
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(c);
-        c.Reset(store.Count);
-        foreach (var x in user.Positives) c.Exclude(store.IndexOf(x));
-        if (options.ExcludeSeen) foreach (var x in user.Seen) c.Exclude(store.IndexOf(x));
+        _store = store;
+        _user = user;
+        c.Reset(store.Count, _excluded);
 
         // Session-aware first: the latest basket, then the session, then the longer-term recent positives.
         var basket = features.BasketItems;
@@ -40,11 +59,11 @@ public sealed class CandidateGenerator(ScoringOptions options, IReadOnlyList<int
         for (int t = 0; t < catCount; t++)
         {
             var top = index.OfCategory(_topCategories[t]);
-            for (int j = 0; j < Math.Min(top.Length, options.CategoryCandidates); j++) c.Add(top[j]);
+            for (int j = 0; j < Math.Min(top.Length, _options.CategoryCandidates); j++) c.Add(top[j]);
         }
         var popular = index.Popular;
-        int want = Math.Max(options.PopularCandidates, options.K);
-        for (int j = 0; j < popular.Length && (j < want || c.Count < options.K); j++) c.Add(popular[j]);
+        int want = Math.Max(_options.PopularCandidates, _options.K);
+        for (int j = 0; j < popular.Length && (j < want || c.Count < _options.K); j++) c.Add(popular[j]);
 
         Finish(store, index, user, features, c);
         return c.Count;
@@ -104,7 +123,7 @@ public sealed class CandidateGenerator(ScoringOptions options, IReadOnlyList<int
                 row[CandidateFeatures.LogPopularity] = (float)Math.Max(0, 1 + Math.Log2(rel) / 20);
                 row[CandidateFeatures.CoLift] = (float)(row[CandidateFeatures.CoRecent] / Math.Sqrt(pop));
             }
-            if (affMax > 0 && i < categories.Count && categories[i] is { Length: > 0 } cats)
+            if (affMax > 0 && i < _categories.Count && _categories[i] is { Length: > 0 } cats)
             {
                 double sum = 0;
                 foreach (int k in cats) if (k < aff.Length) sum += aff[k];

@@ -28,9 +28,15 @@ public sealed class Candidates
 
     public Span<float> Row(int slot) => _x.AsSpan(slot * F, F);
 
-    /// <summary>Forgets the previous list; the store holds <paramref name="storeCount"/> items.</summary>
-    public void Reset(int storeCount)
+    private Func<int, bool>? _excluded;
+
+    /// <summary>
+    /// Forgets the previous list; the store holds <paramref name="storeCount"/> items. <paramref name="excluded"/>, when
+    /// given, is asked once per distinct item the list meets (never per item the user saw: that set grows without bound).
+    /// </summary>
+    public void Reset(int storeCount, Func<int, bool>? excluded = null)
     {
+        _excluded = excluded;
         foreach (int i in _marked) _slot[i] = 0;
         _marked.Clear();
         for (int c = 0; c < Count; c++) _slot[_items[c]] = 0;
@@ -55,6 +61,12 @@ public sealed class Candidates
         int s = _slot[item];
         if (s > 0) return s - 1;
         if (s == Excluded) return -1;
+        if (_excluded is not null && _excluded(item))
+        {
+            _slot[item] = Excluded;
+            _marked.Add(item);
+            return -1;
+        }
         if (Count == _items.Length)
         {
             Array.Resize(ref _items, Count * 2);
