@@ -47,8 +47,8 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
             list.Add(new ItemTrainerState
             {
                 RngState = _o.Seed ^ (ulong)Context.SubtaskIndex,
-                ReplayUsers = new string[Math.Max(1, _o.ReplayBuffer)],
-                ReplayItems = new string[Math.Max(1, _o.ReplayBuffer)],
+                ReplayUsers = new string[_o.ReplaySteps > 0 ? Math.Max(1, _o.ReplayBuffer) : 1],
+                ReplayItems = new string[_o.ReplaySteps > 0 ? Math.Max(1, _o.ReplayBuffer) : 1],
             });
         }
         _s = list[0];

@@ -48,12 +48,12 @@ public sealed class CandidateGenerator
 
         // Session-aware first: the latest basket, then the session, then the longer-term recent positives.
         var basket = features.BasketItems;
-        for (int j = basket.Length - 1, n = 0; j >= 0 && n < Seeds; j--, n++) Neighbours(store, c, basket[j], CandidateFeatures.CoBasket, 1f);
+        for (int j = basket.Length - 1, n = 0; j >= 0 && n < Seeds; j--, n++) Neighbours(store, c, basket[j], CandidateFeatures.CoBasket, 1f, Reach(n));
         var session = features.SessionItems;
         float d = 1;
-        for (int j = session.Length - 1, n = 0; j >= 0 && n < Seeds; j--, n++, d *= 0.85f) Neighbours(store, c, session[j], CandidateFeatures.CoSession, d);
+        for (int j = session.Length - 1, n = 0; j >= 0 && n < Seeds; j--, n++, d *= 0.85f) Neighbours(store, c, session[j], CandidateFeatures.CoSession, d, Reach(n));
         var recent = features.RecentPositives;
-        for (int j = 0; j < Math.Min(Seeds, recent.Length); j++) Recent(store, c, recent[j], j);
+        for (int j = 0; j < Math.Min(Seeds, recent.Length); j++) Recent(store, c, recent[j], j, Reach(j));
 
         int catCount = TopCategories(features.CategoryAffinity);
         for (int t = 0; t < catCount; t++)
@@ -69,27 +69,33 @@ public sealed class CandidateGenerator
         return c.Count;
     }
 
-    private static void Neighbours(ModelStore store, Candidates c, string seed, int feature, float discount)
+    /// <summary>
+    /// How many of a seed's neighbours (strongest first) a seed of recency rank <paramref name="rank"/> contributes: all
+    /// for the latest few, the head of the list for older ones, whose weight is discounted anyway.
+    /// </summary>
+    private int Reach(int rank) => rank < 3 ? int.MaxValue : _options.OlderSeedNeighbours;
+
+    private static void Neighbours(ModelStore store, Candidates c, string seed, int feature, float discount, int reach)
     {
         int si = store.IndexOf(seed);
         if (si < 0) return;
         int[] ids = store.NeighbourIndex[si];
         double[] ws = store.NeighbourWeights[si];
-        for (int t = 0; t < ids.Length; t++)
+        for (int t = 0; t < Math.Min(ids.Length, reach); t++)
         {
             int slot = c.Add(ids[t]);
             if (slot >= 0) c.Row(slot)[feature] += (float)(discount * ws[t]);
         }
     }
 
-    private static void Recent(ModelStore store, Candidates c, string seed, int rank)
+    private static void Recent(ModelStore store, Candidates c, string seed, int rank, int reach)
     {
         int si = store.IndexOf(seed);
         if (si < 0) return;
         int[] ids = store.NeighbourIndex[si];
         double[] ws = store.NeighbourWeights[si];
         float d85 = MathF.Pow(0.85f, rank), d50 = MathF.Pow(0.5f, rank), d97 = MathF.Pow(0.97f, rank);
-        for (int t = 0; t < ids.Length; t++)
+        for (int t = 0; t < Math.Min(ids.Length, reach); t++)
         {
             int slot = c.Add(ids[t]);
             if (slot < 0) continue;

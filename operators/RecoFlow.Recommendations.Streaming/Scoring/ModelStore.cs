@@ -48,6 +48,7 @@ public sealed class ModelStore
     public List<float[]?> ItemFactors { get; set; } = [];
     public List<double> Popularity { get; set; } = [];
     public double PopularityReference { get; set; } = double.NaN;
+    /// <summary>Per item, its co-visitation neighbours (store indices), strongest first.</summary>
     public List<int[]> NeighbourIndex { get; set; } = [];
     public List<double[]> NeighbourWeights { get; set; } = [];
     public double NeighbourReference { get; set; } = double.NaN;
@@ -290,10 +291,14 @@ public sealed class ModelStore
                 if (lw - NeighbourReference > RebaseAt) RebaseNeighbours(lw);
                 ws[j] = Math.Pow(2, lw - NeighbourReference);
             }
+            // Strongest first: candidate generation reads only the head of an older seed's list.
+            Array.Sort(ws, ids, DescendingWeight);
             NeighbourIndex[i] = ids;
             NeighbourWeights[i] = ws;
         }
     }
+
+    private static readonly IComparer<double> DescendingWeight = Comparer<double>.Create((a, b) => b.CompareTo(a));
 
     private void RebasePopularity(double reference)
     {

@@ -24,6 +24,7 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// <param name="RollbackMinLists">Lists each of the two versions must have served before they are compared.</param>
 /// <param name="PopularCandidates">How many of the most popular items join every list's candidates.</param>
 /// <param name="CategoryCandidates">How many of the most popular items of each of the user's two strongest categories join the candidates.</param>
+/// <param name="OlderSeedNeighbours">How many of its strongest co-visitation neighbours each seed older than the third contributes (the latest three contribute all).</param>
 /// <param name="BlendLearnRate">AdaGrad step of the learned blend.</param>
 /// <param name="VersionReportLists">Report the versions' online metrics on the versions output every this many lists counted (0: only when versions change).</param>
 public sealed record ScoringOptions(
@@ -54,4 +55,5 @@ public sealed record ScoringOptions(
     long VersionReportLists = 100,
     int PopularCandidates = 100,
     int CategoryCandidates = 30,
+    int OlderSeedNeighbours = 30,
     float BlendLearnRate = 0.05f);
