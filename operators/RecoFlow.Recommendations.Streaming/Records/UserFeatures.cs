@@ -3,8 +3,8 @@ namespace RecoFlow.Recommendations.Streaming.Records;
 /// <summary>
 /// What the job knows about a user at one instant (a copy, safe to send downstream):
 /// <see cref="RecentPositives"/> most recent first; <see cref="CategoryAffinity"/> dense over the catalogue's category
-/// ids (time-decayed); <see cref="SessionItems"/> the items of the current session (30 min gap by default), oldest
-/// first; <see cref="HistoryCount"/> the number of interactions in the sliding history window (24 h by default; the
+/// ids (time-decayed); <see cref="SessionItems"/> the latest items (at most ten) of the current session (30 min gap by
+/// default), oldest first; <see cref="HistoryCount"/> the number of interactions in the sliding history window (24 h by default; the
 /// items themselves stay in the user's keyed state rather than being copied into every record).
 /// </summary>
 public sealed record UserFeatures(

@@ -137,10 +137,15 @@ public sealed class ModelStore
     /// </summary>
     public long? CheckAutomaticRollback(double margin, long minLists)
     {
-        var applied = History.Where(h => h.Applied).ToList();
-        if (applied.Count < 2) return null;
-        var last = applied[^1];
-        var prev = applied[^2];
+        // Per record: find the newest two applied versions without allocating.
+        StoreVersion? last = null, prev = null;
+        for (int j = History.Count - 1; j >= 0 && prev is null; j--)
+        {
+            if (!History[j].Applied) continue;
+            if (last is null) last = History[j];
+            else prev = History[j];
+        }
+        if (last is null || prev is null) return null;
         if (last.Lists < minLists || prev.Lists < minLists) return null;
         double hrLast = (double)last.Hits / last.Lists, hrPrev = (double)prev.Hits / prev.Lists;
         if (hrLast >= hrPrev - margin) return null;
@@ -223,7 +228,9 @@ public sealed class ModelStore
 
     private void SetCurrent()
     {
-        var last = History.LastOrDefault(h => h.Applied);
+        StoreVersion? last = null;
+        for (int j = History.Count - 1; j >= 0 && last is null; j--)
+            if (History[j].Applied) last = History[j];
         CurrentVersion = last?.Version ?? 0;
         CurrentCutMs = last?.CutMs ?? long.MinValue;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using RecoFlow.Api.Functions;
 using RecoFlow.Api.State;
 using RecoFlow.Api.Streams;
@@ -27,6 +28,9 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
 {
     public static readonly OutputTag<ItemFeedback> ItemFeedbackOutput = new("item-feedback");
     public static readonly ValueStateDescriptor<UserFeatureState> StateDescriptor = new("user-features");
+
+    /// <summary>How many of the latest session and basket items a record's features carry.</summary>
+    public const int FeatureItems = 10;
 
     private readonly UserFeatureOptions _o = options ?? new UserFeatureOptions();
     private IValueState<UserFeatureState>? _state;
@@ -157,6 +161,11 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
         int n = Math.Min(_o.RecentPositives, s.RecentPositives.Count);
         var recent = new string[n];
         for (int j = 0; j < n; j++) recent[j] = s.RecentPositives[s.RecentPositives.Count - 1 - j];
-        return new UserFeatures(recent, (double[])s.Affinity.Clone(), [.. s.SessionItems], s.SessionStartMs, s.HistoryItems.Count) { BasketItems = [.. s.BasketItems] };
+        // A record carries the latest items of the session and basket only: scoring seeds from at most that many.
+        int session = Math.Min(s.SessionItems.Count, FeatureItems), basket = Math.Min(s.BasketItems.Count, FeatureItems);
+        return new UserFeatures(recent, (double[])s.Affinity.Clone(), CollectionsMarshal.AsSpan(s.SessionItems)[^session..].ToArray(), s.SessionStartMs, s.HistoryItems.Count)
+        {
+            BasketItems = CollectionsMarshal.AsSpan(s.BasketItems)[^basket..].ToArray(),
+        };
     }
 }
