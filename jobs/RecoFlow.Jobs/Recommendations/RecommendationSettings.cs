@@ -50,7 +50,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("rescore", "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", "none"),
         new("serendipity", "share of slots for items outside the user's usual categories", "0"),
         new("publish-interval", "event time between item-model versions", "1m"),
-        new("retrain-interval", "event time between refits of the item factors over the retraining window (0 = off)", "1h"),
+        new("retrain-interval", "event time between refits of the item factors over the retraining window (0 = off, the default: the learned blend weighs the factors little and a refit per hour of a sparse replay cost a quarter of the job's CPU)", "0"),
         new("retrain-window", "event time of positive interactions the refit learns from", "24h"),
         new("retrain-max-interactions", "cap on the interactions kept for the refit (oldest dropped)", "200000"),
         new("retrain-epochs", "ISGD passes over the window per refit", "3"),

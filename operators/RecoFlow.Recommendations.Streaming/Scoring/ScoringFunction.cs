@@ -126,7 +126,9 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         if (value.Delta is { } d)
         {
             store.Enqueue(d);
-            Report(store, "published", context, context.Timestamp);
+            // A version that arrives while the model is held by a rollback is reported as queued; otherwise it is
+            // reported when the next record applies it.
+            if (store.Pinned) Report(store, "published", context, context.Timestamp);
         }
         if (value.RollbackTo is long v)
         {
@@ -147,11 +149,13 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     }
 
     /// <summary>Emits a <see cref="ModelVersionRecord"/> per kept version on <see cref="VersionsOutput"/>.</summary>
-    private void Report(ModelStore store, string reason, IProcessContext context, long atMs)
+    /// <remarks>With <paramref name="since"/>, only the versions after it and the version it was (superseded now): a later record of a (subtask, version) supersedes an earlier one, so the others stand.</remarks>
+    private void Report(ModelStore store, string reason, IProcessContext context, long atMs, long? since = null)
     {
-        store.ServedSinceReport = 0;
+        if (since is null) store.ServedSinceReport = 0;
         foreach (var info in store.Versions())
-            context.Output(VersionsOutput, new ModelVersionRecord(info, reason, Runtime.SubtaskIndex, atMs));
+            if (since is not long v || (info.Version >= v && !info.Queued))
+                context.Output(VersionsOutput, new ModelVersionRecord(info, reason, Runtime.SubtaskIndex, atMs));
     }
 
     public override void ProcessElement(ProfiledEvent value, IKeyedBroadcastReadContext<string> context, ICollector<Recommendation> output)
@@ -165,7 +169,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             return;
         }
         // The store is this subtask's own copy: advancing it to the event's time is deterministic in the versions it holds.
-        if (store?.AdvanceTo(e.TimestampMs, _touched) > 0) Report(store, "activated", context, e.TimestampMs);
+        long before = store?.CurrentVersion ?? 0;
+        if (store?.AdvanceTo(e.TimestampMs, _touched) > 0) Report(store, "activated", context, e.TimestampMs, since: before);
         var blend = context.GetBroadcastState(BlendDescriptor).TryGetValue(StoreKey, out var bs) ? bs : null;
         var rescorer = _rescoring!.Enabled && context.GetBroadcastState(RescorerDescriptor).TryGetValue(StoreKey, out var rs) ? rs : null;
         var st = _user!.Value ?? new UserScoringState { RngState = _o.Seed ^ StableHash(e.UserKey) };
