@@ -9,7 +9,7 @@ internal enum CopyKind
 {
     /// <summary>Handed over as it is: immutable by nature (strings, primitives, enums, reflection objects) or shared by rule.</summary>
     Shared,
-    /// <summary>Cannot be copied (an operating-system handle); copying throws.</summary>
+    /// <summary>Cannot be copied (an operating-system handle, an object with a finalizer); copying throws.</summary>
     Refused,
     /// <summary>A delegate: its target is copied and the delegate bound again to the copy.</summary>
     Delegate,
@@ -36,7 +36,7 @@ internal sealed class CopyShape
     /// <summary>
     /// Services meant to be shared, by namespace-qualified name of a base type or interface (the API references none of
     /// their assemblies): loggers, actor references and systems, HTTP clients, service providers, serializer settings,
-    /// encodings, cultures and string comparers.
+    /// encodings, cultures, string comparers and weak tables.
     /// </summary>
     private static readonly HashSet<string> SharedServices = new(StringComparer.Ordinal)
     {
@@ -44,7 +44,7 @@ internal sealed class CopyShape
         "Akka.Actor.IActorRef", "Akka.Actor.ActorSystem", "System.IServiceProvider", "System.Net.Http.HttpMessageInvoker",
         "System.Diagnostics.ActivitySource", "System.Text.Json.JsonSerializerOptions", "MessagePack.MessagePackSerializerOptions",
         "MessagePack.IFormatterResolver", "System.Text.Encoding", "System.Globalization.CultureInfo", "System.StringComparer",
-        "System.TimeZoneInfo",
+        "System.TimeZoneInfo", "System.Runtime.CompilerServices.ConditionalWeakTable",
     };
 
     private CopyShape(CopyKind kind, FieldInfo[]? fields = null, bool readOnly = false, bool elementsNeedCopy = false, string? refusal = null)
@@ -81,6 +81,10 @@ internal sealed class CopyShape
         if (IsSharedType(t)) return new CopyShape(CopyKind.Shared);
         if (typeof(SafeHandle).IsAssignableFrom(t))
             return new CopyShape(CopyKind.Refused, refusal: $"{t.Name} is an operating-system handle; open it in Open() instead");
+        // A finalizer frees something the object owns outside the managed heap (a handle, native memory): two copies
+        // would free it twice.
+        if (t.GetMethod("Finalize", BindingFlags.Instance | BindingFlags.NonPublic, Type.EmptyTypes)?.DeclaringType is { } f && f != typeof(object))
+            return new CopyShape(CopyKind.Refused, refusal: $"{t.Name} has a finalizer (it owns an unmanaged resource); create it in Open() instead, or mark a thread-safe type [SharedAcrossSubtasks]");
         if (typeof(Delegate).IsAssignableFrom(t)) return new CopyShape(CopyKind.Delegate);
         if (t.IsArray) return new CopyShape(CopyKind.Array, elementsNeedCopy: NeedsVisit(t.GetElementType()!));
         var all = InstanceFields(t);

@@ -14,14 +14,17 @@ namespace RecoFlow.Api.Functions;
 /// <c>System.Threading</c> (locks, semaphores, cancellation tokens, tasks), <c>System.Collections.Concurrent</c>,
 /// loggers, Akka actor references and systems, HTTP clients, serializer options, encodings, cultures, string
 /// comparers. Static fields are never copied. Operating-system handles (<see cref="System.Runtime.InteropServices.SafeHandle"/>,
-/// so open files and sockets) cannot be copied: a <see cref="SubtaskCopyException"/> says so; open them in
-/// <see cref="RichFunction.Open"/>.</para>
+/// so open files and sockets) and other objects with a finalizer (weak references, native buffers) cannot be copied:
+/// a <see cref="SubtaskCopyException"/> says so; create them in <see cref="RichFunction.Open"/>.</para>
+/// <para>A large object a function holds (a model, a catalogue) is copied for each subtask like anything else: load it
+/// in <see cref="RichFunction.Open"/>, or mark its type <see cref="SharedAcrossSubtasksAttribute"/> when it is
+/// read-only by contract and safe to read from several threads.</para>
 /// <para>Copies are made from the job's objects before anything opens them; state a function builds in its
 /// constructor is copied, state it builds in <see cref="RichFunction.Open"/> is its own anyway.</para>
 /// </summary>
 public static class SubtaskCopy
 {
     /// <summary>A deep copy of <paramref name="value"/> that shares no mutable object with it (see the rules above).</summary>
-    /// <exception cref="SubtaskCopyException">Something reachable cannot be copied (an operating-system handle).</exception>
+    /// <exception cref="SubtaskCopyException">Something reachable cannot be copied (an operating-system handle, an object with a finalizer).</exception>
     public static T Of<T>(T value) => (T)new SubtaskCopier().Copy(value)!;
 }

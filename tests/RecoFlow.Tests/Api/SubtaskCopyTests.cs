@@ -229,6 +229,18 @@ public sealed class SubtaskCopyTests
         }
     }
 
+    private sealed class HoldsAWeakReference
+    {
+        public WeakReference<List<int>> Cache = new([]);
+    }
+
+    [Fact]
+    public void An_object_with_a_finalizer_cannot_be_copied()
+    {
+        var e = Assert.Throws<SubtaskCopyException>(() => SubtaskCopy.Of(new HoldsAWeakReference()));
+        Assert.Contains("finalizer", e.Message);
+    }
+
     private sealed class ScratchFunction : ProcessFunction<int, int>
     {
         private readonly List<int> _scratch = [];
