@@ -1,3 +1,4 @@
+using RecoFlow.Api.Functions;
 using RecoFlow.Api.Operators;
 using RecoFlow.Api.Streams;
 using RecoFlow.Runtime.Execution;
@@ -49,11 +50,14 @@ public sealed class OperatorHarness<TIn, TOut> : IDisposable
     public IReadOnlyList<(T Value, long Timestamp)> SideOutput<T>(OutputTag<T> tag) =>
         _output.Side.TryGetValue(tag.Id, out var list) ? list.Cast<(T, long)>().ToList() : [];
 
-    /// <summary>Creates, sets up and opens the operator, optionally from a snapshot.</summary>
+    /// <summary>
+    /// Creates, sets up and opens the operator, optionally from a snapshot. The operator is a subtask's copy of what the
+    /// factory returns (<see cref="SubtaskCopy"/>), as the runtime makes it.
+    /// </summary>
     public OperatorHarness<TIn, TOut> Open(OperatorSnapshot? restore = null)
     {
         _operator?.Dispose();
-        _operator = _factory();
+        _operator = SubtaskCopy.Of(_factory());
         _context = new OperatorContext("harness", "harness-op", _subtask, _parallelism, _maxParallelism, _parameters, ProcessingTime, _deadLetters.For("harness"), _keyType);
         if (restore is not null) _context.Restore(1, restore);
         _operator.Setup(_context, _output);

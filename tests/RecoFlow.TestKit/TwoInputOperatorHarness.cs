@@ -1,3 +1,4 @@
+using RecoFlow.Api.Functions;
 using RecoFlow.Api.Operators;
 using RecoFlow.Api.Streams;
 using RecoFlow.Runtime.Execution;
@@ -23,10 +24,11 @@ public sealed class TwoInputOperatorHarness<TIn1, TIn2, TOut>(Func<TwoInputOpera
         _side.TryGetValue(tag.Id, out var list) ? list.Select(r => ((T)r.Item1!, r.Item2)).ToList() : [];
     private TwoInputOperator<TIn1, TIn2, TOut> Operator => _operator ?? throw new InvalidOperationException("call Open first");
 
+    /// <summary>Creates (a subtask's copy of what the factory returns, as the runtime makes it), sets up and opens the operator.</summary>
     public TwoInputOperatorHarness<TIn1, TIn2, TOut> Open(OperatorSnapshot? restore = null)
     {
         _operator?.Dispose();
-        _operator = factory();
+        _operator = SubtaskCopy.Of(factory());
         _context = new OperatorContext("harness", "harness-op", 0, 1, maxParallelism, new Dictionary<string, string>(), ProcessingTime, _deadLetters.For("harness"), keyType);
         if (restore is not null) _context.Restore(1, restore);
         _operator.Setup(_context, new Output(_output, _side));

@@ -43,7 +43,11 @@ public interface IRuntimeContext
     Operators.IDeadLetterOutput DeadLetters { get; }
 }
 
-/// <summary>A function with a lifecycle and access to the runtime (Flink: RichFunction).</summary>
+/// <summary>
+/// A function with a lifecycle and access to the runtime (Flink: RichFunction). Every parallel subtask runs its own
+/// deep copy of the function object given to the job (<see cref="SubtaskCopy"/>), then <c>OpenState</c> (keyed
+/// functions) and <see cref="Open"/> on that copy; nothing mutable the function holds is shared with another subtask.
+/// </summary>
 public abstract class RichFunction
 {
     private IRuntimeContext? _runtime;
@@ -58,7 +62,7 @@ public abstract class RichFunction
     /// own shallow copy (fields are copied, objects they point to are shared), so create mutable resources in
     /// <see cref="Open"/>, not in the constructor.
     /// </summary>
-    public static T CopyForSubtask<T>(T function) where T : RichFunction => (T)function.MemberwiseClone();
+    public static T CopyForSubtask<T>(T function) where T : RichFunction => SubtaskCopy.Of(function);
 
     public virtual void Open() { }
     public virtual void Close() { }

@@ -1,4 +1,5 @@
 using RecoFlow.Api.Connectors;
+using RecoFlow.Api.Functions;
 using RecoFlow.Api.Operators;
 using RecoFlow.Api.Streams;
 using RecoFlow.Api.Time;
@@ -137,12 +138,17 @@ public sealed class OneInputTransformation<TIn, TOut> : Transformation
     internal OneInputTransformation(StreamJob job, string kind, string name, Func<OneInputOperator<TIn, TOut>> factory, KeySelector? keyedBy, string? details, int? maxParallelism = null)
         : base(job, kind, name, typeof(TOut))
     {
-        OperatorFactory = factory;
+        ArgumentNullException.ThrowIfNull(factory);
+        OperatorFactory = () => SubtaskCopy.Of(factory());
         KeyedBy = keyedBy;
         Details = details;
         if (maxParallelism is { } m) LimitParallelism(m);
     }
 
+    /// <summary>
+    /// Creates the operator of one parallel subtask: a deep copy (<see cref="SubtaskCopy"/>) of what the job's factory
+    /// returns, so no two subtasks share a mutable object through the function, lambdas or settings it was given.
+    /// </summary>
     public Func<OneInputOperator<TIn, TOut>> OperatorFactory { get; }
 }
 
@@ -152,11 +158,13 @@ public sealed class TwoInputTransformation<TIn1, TIn2, TOut> : Transformation
     internal TwoInputTransformation(StreamJob job, string kind, string name, Func<TwoInputOperator<TIn1, TIn2, TOut>> factory, KeySelector? keyedBy, string? details)
         : base(job, kind, name, typeof(TOut))
     {
-        OperatorFactory = factory;
+        ArgumentNullException.ThrowIfNull(factory);
+        OperatorFactory = () => SubtaskCopy.Of(factory());
         KeyedBy = keyedBy;
         Details = details;
     }
 
+    /// <summary>Creates the operator of one parallel subtask: a deep copy (<see cref="SubtaskCopy"/>) of what the job's factory returns.</summary>
     public Func<TwoInputOperator<TIn1, TIn2, TOut>> OperatorFactory { get; }
 }
 

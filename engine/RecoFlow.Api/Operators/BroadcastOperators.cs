@@ -18,7 +18,6 @@ public sealed class KeyedBroadcastProcessOperator<TKey, TIn, TBroadcast, TOut>(F
 
     public override void Open()
     {
-        function = RichFunction.CopyForSubtask(function);
         _backend = Context.GetKeyedStateBackend<TKey>();
         _ctx = new KeyedBroadcastFunctionContext<TKey, TOut>(Context.OperatorState);
         _ctx.Bind(this, _backend, _backend.GetTimerService("user-timers", this), Output);
@@ -75,7 +74,6 @@ public sealed class BroadcastProcessOperator<TIn, TBroadcast, TOut>(BroadcastPro
 
     public override void Open()
     {
-        function = RichFunction.CopyForSubtask(function);
         RichFunction.Bind(function, new FunctionRuntimeContext(Context));
         function.Open();
     }

@@ -18,7 +18,6 @@ public sealed class KeyedProcessOperator<TKey, TIn, TOut>(Func<TIn, TKey> keySel
 
     public override void Open()
     {
-        function = RichFunction.CopyForSubtask(function);
         _timers = Backend.GetTimerService("user-timers", this);
         _ctx.Bind(this, Backend, _timers, Output);
         RichFunction.Bind(function, new FunctionRuntimeContext(Context));

@@ -56,7 +56,6 @@ public sealed class ProcessOperator<TIn, TOut>(ProcessFunction<TIn, TOut> functi
 
     public override void Open()
     {
-        function = RichFunction.CopyForSubtask(function);
         RichFunction.Bind(function, new FunctionRuntimeContext(Context));
         function.Open();
     }

@@ -7,6 +7,9 @@ namespace RecoFlow.Api.Operators;
 /// instance are called concurrently, and in this order: <see cref="Setup"/>, <see cref="InitializeState"/>
 /// (restored or fresh), <see cref="Open"/>, then records, watermarks, timers and snapshots interleaved,
 /// then <see cref="Finish"/> when all input has ended, then <see cref="Dispose"/>.
+/// <para>Each parallel subtask has its own operator: the runtime calls the job graph's factory once per subtask and
+/// runs a deep copy of what it returns (<see cref="Functions.SubtaskCopy"/>), so functions, lambdas and settings given
+/// to an operator are its own. An operator constructed directly runs exactly the objects it was given.</para>
 /// </summary>
 public abstract class StreamOperator<TOut> : IStreamOperator
 {

@@ -14,8 +14,6 @@ public abstract class WindowFunction<TAgg, TOut, TKey, TWindow> where TWindow : 
     public abstract void Apply(TKey key, TWindow window, TAgg aggregate, IWindowContext<TWindow> context, ICollector<TOut> output);
     public virtual void Open(IRuntimeContext runtime) { }
 
-    /// <summary>The instance one parallel subtask uses (stateless functions share one).</summary>
-    public virtual WindowFunction<TAgg, TOut, TKey, TWindow> ForSubtask() => this;
     public virtual void Close() { }
 
     public static WindowFunction<TAgg, TAgg, TKey, TWindow> PassThrough { get; } = new PassThroughFunction();
@@ -41,7 +39,6 @@ public abstract class WindowFunction<TAgg, TOut, TKey, TWindow> where TWindow : 
     private sealed class ProcessSingle(ProcessWindowFunction<TAgg, TOut, TKey, TWindow> function) : WindowFunction<TAgg, TOut, TKey, TWindow>
     {
         private readonly TAgg[] _one = new TAgg[1];
-        public override WindowFunction<TAgg, TOut, TKey, TWindow> ForSubtask() => new ProcessSingle(RichFunction.CopyForSubtask(function));
         public override void Open(IRuntimeContext runtime) { RichFunction.Bind(function, runtime); function.Open(); }
         public override void Close() => function.Close();
         public override void Apply(TKey key, TWindow window, TAgg aggregate, IWindowContext<TWindow> context, ICollector<TOut> output)
@@ -53,7 +50,6 @@ public abstract class WindowFunction<TAgg, TOut, TKey, TWindow> where TWindow : 
 
     private sealed class ProcessAll<TIn>(ProcessWindowFunction<TIn, TOut, TKey, TWindow> function) : WindowFunction<IReadOnlyList<TIn>, TOut, TKey, TWindow>
     {
-        public override WindowFunction<IReadOnlyList<TIn>, TOut, TKey, TWindow> ForSubtask() => new ProcessAll<TIn>(RichFunction.CopyForSubtask(function));
         public override void Open(IRuntimeContext runtime) { RichFunction.Bind(function, runtime); function.Open(); }
         public override void Close() => function.Close();
         public override void Apply(TKey key, TWindow window, IReadOnlyList<TIn> aggregate, IWindowContext<TWindow> context, ICollector<TOut> output) =>

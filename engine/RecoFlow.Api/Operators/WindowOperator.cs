@@ -20,7 +20,7 @@ public sealed class WindowOperator<TKey, TIn, TAcc, TAggOut, TOut, TWindow>
 {
     private readonly WindowSettings<TIn, TWindow> _settings;
     private readonly IAggregateFunction<TIn, TAcc, TAggOut> _aggregate;
-    private WindowFunction<TAggOut, TOut, TKey, TWindow> _function;
+    private readonly WindowFunction<TAggOut, TOut, TKey, TWindow> _function;
     private readonly List<TWindow> _assigned = [];
     private readonly WindowContext _ctx;
     private INamespacedState<TKey, TWindow, TAcc>? _panes;
@@ -49,7 +49,6 @@ public sealed class WindowOperator<TKey, TIn, TAcc, TAggOut, TOut, TWindow>
         _panes = Backend.GetNamespacedState<TWindow, TAcc>("window-contents");
         _counters = Backend.GetNamespacedState<TriggerCounterKey<TWindow>, long>("window-trigger");
         _timers = Backend.GetTimerService("window-timers", this);
-        _function = _function.ForSubtask();
         _function.Open(new FunctionRuntimeContext(Context));
     }
 

@@ -62,8 +62,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private IValueState<Recommendation>? _latest;
     private IKeyedStateBackend<string>? _backend;
 
-    // Per subtask, all created in Open and none initialised here: CopyForSubtask copies the function with
-    // MemberwiseClone, so an object assigned before Open would be shared by every parallel subtask.
+    // Per subtask, all created in Open from the subtask's catalogue (each subtask runs its own deep copy of the
+    // function, SubtaskCopy, so nothing here could be shared anyway; building them in Open keeps the copy small).
     private ItemCatalog? _catalog;
     private List<int[]>? _categories;
     private HitCalibrator? _calibrator;

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using RecoFlow.Api.Connectors;
+using RecoFlow.Api.Functions;
 using RecoFlow.Api.Streams;
 using RecoFlow.Connectors;
 using RecoFlow.Connectors.Files;
@@ -19,7 +20,11 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ckpt").FullName;
 
-    /// <summary>Throws at chosen record counts, once each; the counter survives restarts because the instance is shared.</summary>
+    /// <summary>
+    /// Throws at chosen record counts, once each; the counter survives restarts because the instance is shared (marked so:
+    /// subtasks otherwise run their own copy of what a lambda captured, fresh from the job at every restart).
+    /// </summary>
+    [SharedAcrossSubtasks]
     private sealed class Chaos(IEnumerable<long> failAt)
     {
         private readonly HashSet<long> _failAt = [.. failAt];

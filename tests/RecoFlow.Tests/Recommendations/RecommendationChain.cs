@@ -16,7 +16,7 @@ internal sealed class RecommendationChain : IDisposable
 {
     private int _profiledSeen, _feedbackSeen, _deltasSeen;
 
-    /// <param name="function">The scoring function to run (its operator copies it when it opens, as a subtask does); by default a new one with <paramref name="scoring"/>.</param>
+    /// <param name="function">The scoring function to run (the harness runs a subtask's copy of it, as the runtime does); by default a new one with <paramref name="scoring"/>.</param>
     public RecommendationChain(ItemCatalog catalog, ItemModelOptions? model = null, ScoringOptions? scoring = null, ScoringFunction? function = null)
     {
         Users = new OperatorHarness<UserEvent, ProfiledEvent>(

@@ -1,4 +1,3 @@
-using System.Reflection;
 using RecoFlow.Api.Functions;
 using RecoFlow.Recommendations.Events;
 using RecoFlow.Recommendations.Ranking;
@@ -7,14 +6,16 @@ using RecoFlow.Recommendations.Streaming.Scoring;
 using RecoFlow.Runtime.KeyGroups;
 using RecoFlow.Runtime.State;
 using RecoFlow.TestKit;
+using RecoFlow.Tests.Api;
 
 namespace RecoFlow.Tests.Recommendations;
 
 /// <summary>
 /// Regression: <see cref="ScoringFunction"/> kept scratch buffers in fields initialised where they were declared (the
-/// genre pool list), and <see cref="RichFunction.CopyForSubtask{T}"/> copies a function field by field, so every
-/// parallel subtask of the job wrote the same buffer while computing its lists. Every mutable object a subtask's copy
-/// uses must be its own once the copy is open.
+/// genre pool list), and subtask copies of a function were shallow (MemberwiseClone), so every parallel subtask of the
+/// job wrote the same buffer while computing its lists. Every mutable object a subtask's copy uses must be its own once
+/// the copy is open (the copy is deep now, <see cref="SubtaskCopy"/>; <c>BuiltInJobsPerSubtaskTests</c> checks every
+/// operator of every built-in job before it opens).
 /// </summary>
 public sealed class ScoringFunctionPerSubtaskTests
 {
@@ -44,10 +45,9 @@ public sealed class ScoringFunctionPerSubtaskTests
         var a = OpenCopy(function);
         var b = OpenCopy(function);
 
-        var ofA = Reachable(a);
-        var shared = Reachable(b).Where(ofA.Contains).Select(o => o.GetType().Name).ToList();
-        Assert.True(ofA.Count > 10, $"{ofA.Count} objects reached: the walk does not see the scratch");
-        Assert.Empty(shared);
+        var reached = SharedMutableObjects.Reachable(a).Count;
+        Assert.True(reached > 100, $"{reached} objects reached: the walk does not see the scratch");
+        Assert.Empty(SharedMutableObjects.Between(a, b));
     }
 
     [Theory]
@@ -85,35 +85,6 @@ public sealed class ScoringFunctionPerSubtaskTests
         copy.Open();
         return copy;
     }
-
-    /// <summary>
-    /// The objects reachable from <paramref name="root"/> through instance fields, walking into RecoFlow's own types;
-    /// a framework object (array, list, dictionary) is a leaf, its identity being what must differ between copies.
-    /// Left out are the objects shared by design: immutable settings, the read-only catalogue, delegates, strings and
-    /// empty arrays.
-    /// </summary>
-    private static HashSet<object> Reachable(object root)
-    {
-        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        var pending = new Stack<object>();
-        pending.Push(root);
-        while (pending.Count > 0)
-        {
-            var o = pending.Pop();
-            for (var t = o.GetType(); t is not null && t != typeof(object); t = t.BaseType)
-            {
-                foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-                {
-                    if (f.FieldType.IsValueType || f.GetValue(o) is not { } v || SharedByDesign(v) || !seen.Add(v)) continue;
-                    if (v.GetType().Namespace?.StartsWith("RecoFlow", StringComparison.Ordinal) == true) pending.Push(v);
-                }
-            }
-        }
-        return seen;
-    }
-
-    private static bool SharedByDesign(object v) =>
-        v is string or Delegate or ScoringOptions or HitCalibratorOptions or ItemCatalog or Array { Length: 0 };
 
     /// <summary>Users who mostly click one genre, in rounds, with a model version published between rounds.</summary>
     private static List<Recommendation> Run(ItemCatalog catalog, ScoringFunction function)
