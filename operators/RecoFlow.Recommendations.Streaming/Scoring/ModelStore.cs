@@ -62,14 +62,20 @@ public sealed class ModelStore
 
     public int IndexOf(string item) => Index.TryGetValue(item, out int i) ? i : -1;
 
-    /// <summary>Queues a published version.</summary>
+    /// <summary>
+    /// Queues a published version, in cut order; within a cut the online deltas come before the refits (as each
+    /// subtask publishes them), so that the deltas of one cut and kind are adjacent whatever the subtasks' interleaving.
+    /// </summary>
     public void Enqueue(ModelDelta delta)
     {
         ArgumentNullException.ThrowIfNull(delta);
         int at = Pending.Count;
-        while (at > 0 && Pending[at - 1].CutMs > delta.CutMs) at--;
+        while (at > 0 && After(Pending[at - 1], delta)) at--;
         Pending.Insert(at, delta);
     }
+
+    private static bool After(ModelDelta a, ModelDelta b) =>
+        a.CutMs > b.CutMs || (a.CutMs == b.CutMs && a.Kind == ModelDelta.RefitKind && b.Kind != ModelDelta.RefitKind);
 
     /// <summary>
     /// Applies every queued version with a cut at or before <paramref name="timestampMs"/> (unless pinned by a rollback).
@@ -78,8 +84,8 @@ public sealed class ModelStore
     /// <remarks>
     /// With a parallel item model every subtask publishes its own delta for the same cut: deltas with the same cut and
     /// kind form one version, numbered by the store in cut order (1, 2, …), so every scoring subtask numbers the
-    /// versions alike. A delta arriving after its cut was applied is applied at once, into that version if it is
-    /// still kept, else into the newest.
+    /// versions alike. A delta arriving after its cut was applied is applied at once, into the version of its cut and
+    /// kind if it is still kept (also when a refit of that cut came in between), else into the newest.
     /// </remarks>
     public int AdvanceTo(long timestampMs, List<int>? touched = null)
     {
@@ -89,8 +95,9 @@ public sealed class ModelStore
         {
             var d = Pending[0];
             Pending.RemoveAt(0);
-            var into = History.Count > 0 && History[^1].Applied && (d.CutMs < History[^1].CutMs || (d.CutMs == History[^1].CutMs && d.Kind == History[^1].Kind))
-                ? History.LastOrDefault(h => h.Applied && h.CutMs == d.CutMs && h.Kind == d.Kind) ?? History[^1]
+            var last = History.Count > 0 ? History[^1] : null;
+            var into = last is { Applied: true } && d.CutMs <= last.CutMs
+                ? History.LastOrDefault(h => h.Applied && h.CutMs == d.CutMs && h.Kind == d.Kind) ?? (d.CutMs < last.CutMs ? last : null)
                 : null;
             if (into is null)
             {
