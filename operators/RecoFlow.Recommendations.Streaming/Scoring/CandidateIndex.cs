@@ -37,8 +37,19 @@ public sealed class CandidateIndex(int popular = 200, int perCategory = 40)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(touched);
+        // Every touched item leaves its lists before any is offered again: offered one by one, an item would be placed
+        // against touched items whose new values still sit at their old places, and the list would lose its order.
+        foreach (int i in touched) Remove(categories, i);
         foreach (int i in touched) Admit(store, categories, i);
         for (; _known < store.Count; _known++) Admit(store, categories, _known);
+    }
+
+    private void Remove(IReadOnlyList<int[]> categories, int i)
+    {
+        _popular.Remove(i);
+        if (i >= categories.Count) return;
+        foreach (int c in categories[i])
+            if (c < _byCategory.Count) _byCategory[c].Remove(i);
     }
 
     private void Admit(ModelStore store, IReadOnlyList<int[]> categories, int i)
@@ -63,14 +74,17 @@ public sealed class CandidateIndex(int popular = 200, int perCategory = 40)
 
         public void Clear() => _count = 0;
 
-        public void Offer(int item, List<double> popularity)
+        public void Remove(int item)
         {
             int at = Array.IndexOf(_items, item, 0, _count);
-            if (at >= 0)
-            {
-                Array.Copy(_items, at + 1, _items, at, _count - at - 1);
-                _count--;
-            }
+            if (at < 0) return;
+            Array.Copy(_items, at + 1, _items, at, _count - at - 1);
+            _count--;
+        }
+
+        public void Offer(int item, List<double> popularity)
+        {
+            Remove(item);
             double v = popularity[item];
             if (!(v > 0)) return;
             if (_count == _items.Length && !Better(item, v, _items[_count - 1], popularity[_items[_count - 1]])) return;
