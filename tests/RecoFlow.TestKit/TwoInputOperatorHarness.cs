@@ -24,6 +24,9 @@ public sealed class TwoInputOperatorHarness<TIn1, TIn2, TOut>(Func<TwoInputOpera
         _side.TryGetValue(tag.Id, out var list) ? list.Select(r => ((T)r.Item1!, r.Item2)).ToList() : [];
     private TwoInputOperator<TIn1, TIn2, TOut> Operator => _operator ?? throw new InvalidOperationException("call Open first");
 
+    /// <summary>The context of the open instance: its operator state (broadcast state included) and metrics.</summary>
+    public OperatorContext Context => _context ?? throw new InvalidOperationException("call Open first");
+
     /// <summary>Creates (a subtask's copy of what the factory returns, as the runtime makes it), sets up and opens the operator.</summary>
     public TwoInputOperatorHarness<TIn1, TIn2, TOut> Open(OperatorSnapshot? restore = null)
     {
