@@ -178,15 +178,58 @@ public sealed class ModelStore
     /// <summary>Lists counted by <see cref="RecordServed"/> since the versions were last reported (the scoring task resets it).</summary>
     public long ServedSinceReport { get; set; }
 
-    /// <summary>The kept versions, oldest first, then the queued ones.</summary>
-    public IReadOnlyList<ModelVersionInfo> Versions() =>
-        History.Select(h => new ModelVersionInfo(h.Version, h.CutMs, h.Redo.Length, h.Lists, h.Hits, !h.Applied && !h.Rejected)
+    /// <summary>The kept versions, oldest first, then the queued ones (numbered as <see cref="PendingNumbers"/>).</summary>
+    public IReadOnlyList<ModelVersionInfo> Versions()
+    {
+        var numbers = PendingNumbers();
+        return History.Select(h => new ModelVersionInfo(h.Version, h.CutMs, h.Redo.Length, h.Lists, h.Hits, !h.Applied && !h.Rejected)
         {
             Kind = h.Kind,
             Rejected = h.Rejected,
             Current = h.Applied && h.Version == CurrentVersion,
             ActivatedMs = h.ActivatedMs,
-        }).Concat(Pending.Select(d => new ModelVersionInfo(d.Version, d.CutMs, d.Items.Length, 0, 0, false) { Kind = d.Kind, Queued = true })).ToList();
+        }).Concat(Pending.Select((d, j) => Queued(d, numbers[j]))).ToList();
+    }
+
+    /// <summary>The queued delta <paramref name="delta"/> as a version (numbered as <see cref="PendingNumbers"/>).</summary>
+    public ModelVersionInfo QueuedVersion(ModelDelta delta)
+    {
+        int j = Pending.IndexOf(delta);
+        return Queued(delta, j >= 0 ? PendingNumbers()[j] : LastVersion + 1);
+    }
+
+    private static ModelVersionInfo Queued(ModelDelta d, long number) =>
+        new(number, d.CutMs, d.Items.Length, 0, 0, false) { Kind = d.Kind, Queued = true };
+
+    /// <summary>
+    /// The number each queued delta would get from <see cref="AdvanceTo"/> if it were applied now (the store's
+    /// numbering, not the publishing subtask's): a version kept (and not rejected) with its cut and kind, the newest
+    /// version for a delta older than it, else the next number, shared by the queued deltas of one cut and kind.
+    /// </summary>
+    private long[] PendingNumbers()
+    {
+        var numbers = new long[Pending.Count];
+        var last = History.Count > 0 && !History[^1].Rejected ? History[^1] : null;
+        (long Cut, string Kind, long Number)? newest = last is null ? null : (last.CutMs, last.Kind, last.Version);
+        long next = LastVersion;
+        for (int j = 0; j < Pending.Count; j++)
+        {
+            var d = Pending[j];
+            long n = 0;
+            if (newest is { } x && d.CutMs <= x.Cut)
+            {
+                if (d.CutMs == x.Cut && d.Kind == x.Kind) n = x.Number;
+                else n = History.LastOrDefault(h => !h.Rejected && h.CutMs == d.CutMs && h.Kind == d.Kind)?.Version ?? (d.CutMs < x.Cut ? x.Number : 0);
+            }
+            if (n == 0)
+            {
+                n = ++next;
+                newest = (d.CutMs, d.Kind, n);
+            }
+            numbers[j] = n;
+        }
+        return numbers;
+    }
 
     /// <summary>Popularity of item i relative to the most popular (0 when none).</summary>
     public double PopularityOf(int i) => i >= 0 && i < Popularity.Count ? Popularity[i] : 0;

@@ -126,9 +126,11 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         if (value.Delta is { } d)
         {
             store.Enqueue(d);
-            // A version that arrives while the model is held by a rollback is reported as queued; otherwise it is
-            // reported when the next record applies it.
+            // A version that arrives while the model is held by a rollback is reported with every kept one; otherwise
+            // only the arriving version, as queued (a replay may end before a record applies it), and the versions
+            // again when a record applies them.
             if (store.Pinned) Report(store, "published", context, context.Timestamp);
+            else context.Output(VersionsOutput, new ModelVersionRecord(store.QueuedVersion(d), "published", Runtime.SubtaskIndex, context.Timestamp));
         }
         if (value.RollbackTo is long v)
         {

@@ -101,6 +101,25 @@ public sealed class ModelStoreVersionTests
     }
 
     [Fact]
+    public void Queued_deltas_are_reported_with_the_numbers_they_get_when_applied()
+    {
+        var store = new ModelStore();
+        store.Enqueue(Delta(100, 0, Popularity("a", 1)));
+        store.AdvanceTo(100);
+        ModelDelta[] queued = [Delta(300, 1, Popularity("d", 1)), Refit(200, 0, Factors("a", 1)), Delta(200, 1, Popularity("c", 1)), Delta(200, 0, Popularity("b", 1)), Delta(100, 1, Popularity("e", 1))];
+        foreach (var d in queued) store.Enqueue(d);
+
+        // In cut order (online before refit): the late part of cut 100 joins version 1; cut 200's two online parts are one.
+        var pending = store.Versions().Where(v => v.Queued).ToList();
+        Assert.Equal(["1:100:online", "2:200:online", "2:200:online", "3:200:refit", "4:300:online"], pending.Select(v => $"{v.Version}:{v.CutMs}:{v.Kind}"));
+        Assert.Equal(3, store.QueuedVersion(queued[1]).Version);
+        Assert.Equal(4, store.QueuedVersion(queued[0]).Version);
+
+        store.AdvanceTo(300);
+        Assert.Equal(["1:100:online:2", "2:200:online:2", "3:200:refit:1", "4:300:online:1"], store.Versions().Select(v => $"{v.Version}:{v.CutMs}:{v.Kind}:{v.Items}"));
+    }
+
+    [Fact]
     public void Rollback_and_resume_are_exact_across_merged_versions_and_a_checkpoint()
     {
         var store = new ModelStore();
