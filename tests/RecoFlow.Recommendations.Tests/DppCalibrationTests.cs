@@ -1,6 +1,5 @@
 using MessagePack;
 using MessagePack.Resolvers;
-using RecoFlow.Recommendations.Events;
 using RecoFlow.Recommendations.Ranking;
 
 namespace RecoFlow.Recommendations.Tests;
@@ -38,41 +37,46 @@ public class DppCalibrationTests
     {
         int[][] cats = [[0], [0], [1], [1], [2], [2]];
         var cal = new HitCalibrator(cats, 3);
+        var model = new HitCalibratorState();
+        cal.Bind(model);
+        var user = new HitCalibratorUser();
         int[] candidates = [0, 1, 2, 3, 4, 5];
         float[] scores = [1f, 0.9f, 0.8f, 0.7f, 0.6f, 0.5f];
         var p = new double[6];
 
-        // Untrained: every candidate has probability ½ and nothing is learned before a label.
-        cal.Predict(user: 1, nowMs: 0, candidates, scores, p);
+        // Untrained: every candidate has probability ½; a list only scored waits for nothing, a served one for its label.
+        cal.Predict(user, 0, candidates, scores, p, keep: false);
         Assert.All(p, v => Assert.Equal(0.5, v, 12));
-        Assert.True(cal.IsPending(1));
-        cal.Learn(new FeedbackEvent(2, 3, InteractionType.Rating, 5f, 1));      // another user: no label for user 1
-        cal.Learn(new FeedbackEvent(1, 3, InteractionType.Rating, 1f, 2));      // not positive: no label
-        Assert.True(cal.IsPending(1));
-        Assert.All(cal.Weights.ToArray(), w => Assert.Equal(0, w));
+        Assert.Null(user.PendingCandidates);
+        cal.Predict(user, 0, candidates, scores, p, keep: true);
+        Assert.Equal(candidates, user.PendingCandidates);
+        cal.Learn(user, 3, positive: false, 2);                                // not positive: no label
+        Assert.NotNull(user.PendingCandidates);
+        Assert.All(model.Weights, w => Assert.Equal(0, w));
 
         // The user's next positive item is always the one at position 3 (rank 4) of the served list.
         for (int t = 0; t < 3000; t++)
         {
-            cal.Predict(1, t * 1000L, candidates, scores, p);
-            cal.Learn(new FeedbackEvent(1, candidates[3], InteractionType.Rating, 5f, t * 1000L + 1));
-            Assert.False(cal.IsPending(1));
+            cal.Predict(user, t * 1000L, candidates, scores, p, keep: true);
+            cal.Learn(user, candidates[3], positive: true, t * 1000L + 1);
+            Assert.Null(user.PendingCandidates);
         }
 
-        cal.Predict(1, 10_000_000L, candidates, scores, p);
+        cal.Predict(user, 10_000_000L, candidates, scores, p, keep: false);
         int best = Array.IndexOf(p, p.Max());
         Assert.Equal(3, best);
         Assert.True(p[3] > 0.5, $"p[3] = {p[3]}");
         Assert.True(p[0] < 0.2, $"p[0] = {p[0]}");
+        Assert.Equal(model.Weights, cal.Weights.ToArray());
+        Assert.Equal(3000, model.GlobalLists);
     }
 
     [Fact]
-    public void CalibratorOverCallerKeptStateMatchesTheBuiltInStateAndRoundTrips()
+    public void CalibratorStateObjectsAreTheWholeModelAndRoundTrip()
     {
         int[][] cats = [[0], [0, 1], [1], [1, 2], [2], [2]];
         int[] candidates = [0, 1, 2, 3, 4, 5];
         float[] scores = [1f, 0.9f, 0.8f, 0.7f, 0.6f, 0.5f];
-        var inner = new HitCalibrator(cats, 3);
         var outer = new HitCalibrator(cats, 3);
         var model = new HitCalibratorState();
         var user = new HitCalibratorUser();
@@ -83,21 +87,17 @@ public class DppCalibrationTests
         for (int t = 0; t < 500; t++)
         {
             long now = t * 60_000L;
-            inner.Predict(1, now, candidates, scores, p);
             outer.Predict(user, now, candidates, scores, q, keep: true);
-            Assert.Equal(p, q);
             int item = rng.Next(3) == 0 ? candidates[rng.Next(6)] : candidates[2];
-            bool positive = rng.Next(4) != 0;
-            inner.Learn(new FeedbackEvent(1, item, InteractionType.Rating, positive ? 5f : 1f, now + 1));
-            outer.Learn(user, item, positive, now + 1);
+            outer.Learn(user, item, rng.Next(4) != 0, now + 1);
         }
 
-        Assert.Equal(inner.Weights.ToArray(), model.Weights);
         Assert.True(model.GlobalLists > 0);
+        Assert.Contains(model.Weights, w => w != 0);
         outer.Predict(user, 40_000_000L, candidates, scores, q, keep: true);
         Assert.NotNull(user.PendingFeatures);
 
-        // The state objects are the whole model: a fresh calibrator over deserialised copies predicts and learns alike.
+        // A fresh calibrator over deserialised copies predicts and learns alike.
         var options = ContractlessStandardResolver.Options;
         var model2 = MessagePackSerializer.Deserialize<HitCalibratorState>(MessagePackSerializer.Serialize(model, options), options);
         var user2 = MessagePackSerializer.Deserialize<HitCalibratorUser>(MessagePackSerializer.Serialize(user, options), options);

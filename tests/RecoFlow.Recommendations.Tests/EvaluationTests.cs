@@ -91,56 +91,6 @@ public class EvaluationTests
     }
 
     [Fact]
-    public void HybridStateRoundTripContinuesIdentically()
-    {
-        int[][] cats = Enumerable.Range(0, 40).Select(i => new[] { i / 10 }).ToArray();
-        var opts = new HybridOptions { ReplayBuffer = 100, ReplaySteps = 3, DppTheta = null };
-        List<FeedbackEvent> stream = SyntheticStream(600, 1);
-        var a = new HybridRecommender(opts, cats, 4);
-        var b = new HybridRecommender(opts, cats, 4);
-        foreach (FeedbackEvent e in stream.Take(300))
-        {
-            a.Learn(e);
-            b.Learn(e);
-        }
-
-        HybridRecommender restored = HybridRecommender.Restore(TestSupport.RoundTrip(a.Snapshot()), opts, cats, 4);
-        foreach (FeedbackEvent e in stream.Skip(300))
-        {
-            restored.Learn(e);
-            b.Learn(e);
-        }
-
-        var x = new int[10];
-        var y = new int[10];
-        long now = stream[^1].TimestampMs;
-        for (int u = 0; u < 20; u++)
-        {
-            Assert.Equal(b.Recommend(u, 10, [], now, x), restored.Recommend(u, 10, [], now, y));
-            Assert.Equal(x, y);
-        }
-    }
-
-    [Fact]
-    public void HybridLearnsTasteGroupsAndHonoursExclusions()
-    {
-        int[][] cats = Enumerable.Range(0, 40).Select(i => new[] { i / 10 }).ToArray();
-        var h = new HybridRecommender(new HybridOptions { ExcludeSeen = false }, cats, 4);
-        foreach (FeedbackEvent e in SyntheticStream(3000, 2)) h.Learn(e);
-        var rec = new int[5];
-        int n = h.Recommend(user: 6, k: 5, exclude: [20, 21], nowMs: 3000 * 60_000L, rec);
-        Assert.Equal(5, n);
-        Assert.All(rec, i => Assert.Equal(2, i / 10)); // user 6 is in taste group 2 (items 20-29)
-        Assert.DoesNotContain(20, rec);
-        Assert.DoesNotContain(21, rec);
-
-        var withDpp = new HybridRecommender(new HybridOptions { DppTheta = 0.0, ExcludeSeen = false }, cats, 4);
-        foreach (FeedbackEvent e in SyntheticStream(3000, 2)) withDpp.Learn(e);
-        Assert.Equal(4, withDpp.Recommend(6, 4, [], 3000 * 60_000L, rec.AsSpan(0, 4)));
-        Assert.Equal(4, rec[..4].Select(i => i / 10).Distinct().Count()); // θ = 0: one per category
-    }
-
-    [Fact]
     public void BaselinesRoundTripAndRankByCount()
     {
         var pop = new PopularityRecommender();

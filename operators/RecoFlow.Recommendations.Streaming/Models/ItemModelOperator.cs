@@ -7,7 +7,7 @@ namespace RecoFlow.Recommendations.Streaming.Models;
 
 /// <summary>
 /// The item-side model, on a stream keyed by item id: per item, ISGD item factors (Vinagre et al. 2014, with negative
-/// sampling and replay as in the hybrid recommender), time-decayed popularity and a bounded, time-decayed
+/// sampling and optional replay), time-decayed popularity and a bounded, time-decayed
 /// co-visitation neighbour list, all in keyed state. The user factors that ISGD needs for an item step are this
 /// subtask's training copy, in operator state (a dataflow without cycles cannot hand the scoring tasks' user factors
 /// back to this task). Negative samples and replay pairs are drawn from this subtask's own items.

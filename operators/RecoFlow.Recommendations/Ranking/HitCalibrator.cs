@@ -1,5 +1,3 @@
-using RecoFlow.Recommendations.Events;
-
 namespace RecoFlow.Recommendations.Ranking;
 
 /// <summary>Settings of <see cref="HitCalibrator"/>.</summary>
@@ -78,7 +76,6 @@ public sealed class HitCalibrator
     private readonly IReadOnlyList<int[]> _categories;
     private readonly int _categoryCount;
     private readonly HitCalibratorOptions _o;
-    private readonly Dictionary<int, HitCalibratorUser> _users = [];
     private HitCalibratorState _model = new();
     private double[] _w;
 
@@ -111,16 +108,9 @@ public sealed class HitCalibrator
 
     /// <summary>
     /// Writes into <paramref name="probability"/> the estimated hit probability of each candidate (candidates best blend
-    /// score first, <paramref name="scores"/> aligned) for a list served to <paramref name="user"/> at
-    /// <paramref name="nowMs"/>, and keeps the features until the user's next positive event labels them.
-    /// </summary>
-    public void Predict(int user, long nowMs, ReadOnlySpan<int> candidates, ReadOnlySpan<float> scores, Span<double> probability) =>
-        Predict(User(user), nowMs, candidates, scores, probability, keep: true);
-
-    /// <summary>
-    /// <see cref="Predict(int, long, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{double})"/> over a user state kept by
-    /// the caller; with <paramref name="keep"/> false the list is only scored (it was not served) and nothing waits for
-    /// a label.
+    /// score first, <paramref name="scores"/> aligned) for a list served at <paramref name="nowMs"/> to the user whose
+    /// state (kept by the caller) is <paramref name="user"/>; with <paramref name="keep"/> the features wait in it until
+    /// the user's next positive event labels them (false: the list is only scored, it was not served).
     /// </summary>
     public void Predict(HitCalibratorUser user, long nowMs, ReadOnlySpan<int> candidates, ReadOnlySpan<float> scores, Span<double> probability, bool keep)
     {
@@ -143,15 +133,10 @@ public sealed class HitCalibrator
     }
 
     /// <summary>
-    /// Learns one event (call for every event, after the list for it was served): a positive event labels the list
-    /// last served to its user (the event's item is the positive when it was among that list's candidates), then the
-    /// event updates the user's context.
-    /// </summary>
-    public void Learn(in FeedbackEvent e) => Learn(User(e.User), e.Item, e.IsPositive, e.TimestampMs);
-
-    /// <summary>
-    /// <see cref="Learn(in FeedbackEvent)"/> over a user state kept by the caller: the event of
-    /// <paramref name="user"/> on <paramref name="item"/> (−1: an item without categories that no list held).
+    /// Learns one event of the user whose state is <paramref name="user"/> on <paramref name="item"/> (−1: an item
+    /// without categories that no list held); call for every event, after the list for it was served. A positive event
+    /// labels the list last served to the user (the event's item is the positive when it was among that list's
+    /// candidates), then the event updates the user's context.
     /// </summary>
     public void Learn(HitCalibratorUser user, int item, bool positive, long timestampMs)
     {
@@ -189,9 +174,6 @@ public sealed class HitCalibrator
         user.Recent.Add(item);
         if (user.Recent.Count > RecentCount) user.Recent.RemoveAt(0);
     }
-
-    /// <summary>Whether a list served to <paramref name="user"/> still waits for its label.</summary>
-    public bool IsPending(int user) => _users.TryGetValue(user, out var u) && u.PendingCandidates is not null;
 
     /// <summary>Sizes a user state to this calibrator's categories (a restored state may predate new ones).</summary>
     private void Fit(HitCalibratorUser user)
@@ -290,10 +272,4 @@ public sealed class HitCalibrator
     }
 
     private static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
-
-    private HitCalibratorUser User(int user)
-    {
-        if (!_users.TryGetValue(user, out HitCalibratorUser? u)) _users[user] = u = new HitCalibratorUser { Genres = new double[_categoryCount] };
-        return u;
-    }
 }
