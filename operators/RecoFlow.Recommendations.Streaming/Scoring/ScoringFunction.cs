@@ -311,7 +311,24 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             int slot = _candidates.SlotOf(chosen[j]);
             scores[j] = slot >= 0 ? _candidates.Scores[slot] : 0;
         }
+        if (got < _o.K) (items, scores) = FillUp(items, scores, st);
         return new Recommendation(e.UserKey, items, scores, store.CurrentVersion, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
+    }
+
+    /// <summary>A list shorter than K (a young model knows few items) filled up from the cold-start list: the subtask's popular items, then the catalogue.</summary>
+    private (string[] Items, float[] Scores) FillUp(string[] items, float[] scores, UserScoringState st)
+    {
+        var (extra, _) = _coldStart!.For(st, _o.K + items.Length, _o.ExcludeSeen);
+        var allItems = new List<string>(items);
+        var allScores = new List<float>(scores);
+        float floor = scores.Length > 0 ? scores.Min() : 0;
+        for (int j = 0; j < extra.Length && allItems.Count < _o.K; j++)
+        {
+            if (Array.IndexOf(items, extra[j]) >= 0) continue;
+            allItems.Add(extra[j]);
+            allScores.Add(floor - 1 - j);
+        }
+        return ([.. allItems], [.. allScores]);
     }
 
     /// <summary>Keeps the candidate index in step with the store: rebuilt for a new (restored) store or after a rollback, else updated with the items the last versions wrote.</summary>
