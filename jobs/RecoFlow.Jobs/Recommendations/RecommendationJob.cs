@@ -32,6 +32,9 @@ public sealed record RecommendationStreams(DataStream<Recommendation> Recommenda
 /// Rollback commands (<c>{"rollback_to": 3}</c>, <c>{"resume": true}</c>) come from an optional control file (followed
 /// as it grows with <c>control-follow</c>) or topic; the model versions and their online metrics go to an optional
 /// JSON Lines file or topic (<c>versions-output</c>, <c>versions-topic</c>; docs/events.md).
+/// <c>parallelism</c> sets the tasks of the keyed operators (and of a Kafka source); a file source with the steps
+/// chained to it, the control commands and the file sinks stay at one task. <c>rate</c> paces the input (events per
+/// second over the source's tasks). On a cluster see docs/cluster.md, "The recommendation job on three nodes".
 /// </summary>
 public sealed class RecommendationJob : IJobDefinition
 {
