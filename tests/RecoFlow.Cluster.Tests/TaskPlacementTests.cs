@@ -26,6 +26,8 @@ public sealed class TaskPlacementTests : IDisposable
         Assert.Equal(0, PlaceTask.KeyGroupsOf("not-a-task-shard"));
         Assert.Equal("ysb-1|run1|4|", PlaceTask.AttemptPrefixOf(Place(4, 1).ShardId()));
         Assert.Equal("", PlaceTask.AttemptPrefixOf("not-a-task-shard"));
+        Assert.Equal("ysb-1|run1|4|window-4|", PlaceTask.VertexPrefixOf(Place(4, 1).ShardId()));
+        Assert.Equal("", PlaceTask.VertexPrefixOf("not-a-task-shard"));
     }
 
     [Fact]
@@ -44,5 +46,23 @@ public sealed class TaskPlacementTests : IDisposable
         var second = Allocation(["ysb-1|run1|2|window-4|0-42"], ["ysb-1|run1|2|window-4|43-85"], ["ysb-1|run1|1|window-4|0-42", "ysb-1|run1|1|window-4|43-85"]);
         Assert.Equal(c, await strategy.AllocateShard(a, "ysb-1|run1|2|window-4|86-127", second));
         Assert.Empty(await strategy.Rebalance(second, ImmutableHashSet<string>.Empty));
+    }
+
+    [Fact]
+    public async Task With_several_keyed_vertices_a_new_shard_goes_to_the_node_with_the_fewest_shards_of_its_vertex_first()
+    {
+        var a = _system.ActorOf(Props.Empty, "a");
+        var b = _system.ActorOf(Props.Empty, "b");
+        var c = _system.ActorOf(Props.Empty, "c");
+        var strategy = new SpreadShardAllocationStrategy();
+        const string run = "reco-1|run1|1|";
+        // Every node holds two of the attempt's shards; a already holds a scoring shard, b and c none.
+        var allocation = ImmutableDictionary<IActorRef, IImmutableList<string>>.Empty
+            .Add(a, [.. new[] { run + "user-features|0-42", run + "scoring|0-42" }])
+            .Add(b, [.. new[] { run + "user-features|43-85", run + "item-model|0-42" }])
+            .Add(c, [.. new[] { run + "user-features|86-127", run + "item-model|43-85" }]);
+
+        Assert.Equal(b, await strategy.AllocateShard(a, run + "scoring|43-85", allocation));
+        Assert.Equal(a, await strategy.AllocateShard(a, run + "item-model|86-127", allocation));
     }
 }

@@ -11,8 +11,11 @@ namespace RecoFlow.Cluster.Tests;
 /// Three <c>recoflow node</c> processes on loopback (a seed and two nodes joining it) sharing one state directory
 /// (the SQLite checkpoint store and the jobs' directories), plus YSB input and its independently computed counts.
 /// </summary>
-public sealed class ThreeNodeCluster : IAsyncLifetime
+public class ThreeNodeCluster : IAsyncLifetime
 {
+    /// <summary>False for a fixture whose tests bring their own input: no YSB events are generated.</summary>
+    protected virtual bool WithYsbData => true;
+
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("recoflow-cluster").FullName;
     public string StateDirectory => Path.Combine(Directory, "state");
     public string Input => Path.Combine(Directory, "events.jsonl");
@@ -26,7 +29,7 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
     {
         var seedPort = NodeProcess.FreePort();
         var seed = NodeProcess.StartAsync(StateDirectory, seedPort, null, TimeSpan.FromSeconds(60));
-        var data = Task.Run(() =>
+        var data = !WithYsbData ? Task.CompletedTask : Task.Run(() =>
         {
             var table = YsbData.Campaigns();
             YsbData.WriteCampaigns(Campaigns, table);
@@ -105,4 +108,10 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
         try { System.IO.Directory.Delete(Directory, recursive: true); }
         catch (IOException) { }
     }
+}
+
+/// <summary>The three nodes without the YSB input (<see cref="ThreeNodeCluster.WithYsbData"/>).</summary>
+public sealed class BareThreeNodeCluster : ThreeNodeCluster
+{
+    protected override bool WithYsbData => false;
 }

@@ -39,6 +39,10 @@ public sealed record PlaceTask(string JobId, string RunId, JobSubmission Submiss
         return shardId[..(end + 1)];
     }
 
+    /// <summary>The shards of one vertex in one attempt share this prefix (<c>JOB|RUN|ATTEMPT|VERTEX_UID|</c>); empty for a shard id of another form.</summary>
+    public static string VertexPrefixOf(string shardId) =>
+        AttemptPrefixOf(shardId).Length == 0 ? "" : shardId[..(shardId.LastIndexOf('|') + 1)];
+
     /// <summary>How many key groups a task shard owns (its id ends with <c>|FIRST-LAST</c>); 0 for a shard id of another form.</summary>
     public static int KeyGroupsOf(string shardId)
     {
@@ -134,9 +138,10 @@ public sealed class TaskEntity : UntypedActor
 }
 
 /// <summary>
-/// Allocates a new shard to the region with the fewest shards of the same attempt of the same job (so a job's keyed
-/// tasks spread over the nodes that are members when the attempt starts), then the fewest shards overall, then the
-/// lowest address; and never rebalances: a
+/// Allocates a new shard to the region with the fewest shards of the same vertex in the same attempt of the same job
+/// (so each keyed vertex's tasks spread over the nodes that are members when the attempt starts, also in a job with
+/// several keyed vertices), then the fewest shards of the attempt (so the nodes carry as many of the job's tasks), then
+/// the fewest shards overall, then the lowest address; and never rebalances: a
 /// running task is not moved. A node that joins takes shards that are allocated after it joined (the tasks of a new
 /// attempt after a failover or a savepoint-and-resume, and new jobs); shards of a node that left are allocated again
 /// when their tasks are placed next.
@@ -147,8 +152,10 @@ public sealed class SpreadShardAllocationStrategy : IShardAllocationStrategy
     {
         if (currentShardAllocations.Count == 0) return Task.FromResult(requester);
         var attempt = PlaceTask.AttemptPrefixOf(shardId);
+        var vertex = PlaceTask.VertexPrefixOf(shardId);
         var best = currentShardAllocations
-            .OrderBy(kv => attempt.Length == 0 ? 0 : kv.Value.Count(s => s.StartsWith(attempt, StringComparison.Ordinal)))
+            .OrderBy(kv => vertex.Length == 0 ? 0 : kv.Value.Count(s => s.StartsWith(vertex, StringComparison.Ordinal)))
+            .ThenBy(kv => attempt.Length == 0 ? 0 : kv.Value.Count(s => s.StartsWith(attempt, StringComparison.Ordinal)))
             .ThenBy(kv => kv.Value.Count)
             .ThenBy(kv => kv.Key.Path.Address.ToString(), StringComparer.Ordinal)
             .First().Key;

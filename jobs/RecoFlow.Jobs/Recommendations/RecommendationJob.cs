@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using RecoFlow.Api;
+using RecoFlow.Api.Connectors;
 using RecoFlow.Api.Streams;
 using RecoFlow.Api.Time;
+using RecoFlow.Connectors;
 using RecoFlow.Connectors.Files;
 using RecoFlow.Connectors.Kafka;
 using RecoFlow.Recommendations.Events;
@@ -30,6 +32,9 @@ public sealed record RecommendationStreams(DataStream<Recommendation> Recommenda
 /// Rollback commands (<c>{"rollback_to": 3}</c>, <c>{"resume": true}</c>) come from an optional control file (followed
 /// as it grows with <c>control-follow</c>) or topic; the model versions and their online metrics go to an optional
 /// JSON Lines file or topic (<c>versions-output</c>, <c>versions-topic</c>; docs/events.md).
+/// <c>parallelism</c> sets the tasks of the keyed operators (and of a Kafka source); a file source with the steps
+/// chained to it, the control commands and the file sinks stay at one task. <c>rate</c> paces the input (events per
+/// second over the source's tasks). On a cluster see docs/cluster.md, "The recommendation job on three nodes".
 /// </summary>
 public sealed class RecommendationJob : IJobDefinition
 {
@@ -52,6 +57,8 @@ public sealed class RecommendationJob : IJobDefinition
         new("input-topic", "Kafka topic of interactions", "interactions"),
         new("output-topic", "Kafka topic of recommendations", "recommendations"),
         new("control-topic", "Kafka topic of model commands (optional)"),
+        new("parallelism", "parallel tasks of user features and scoring (keyed by user) and of the item model (keyed by item); a file source and the file sinks stay at 1", "1"),
+        new("rate", "replay the input at this many events per second (0: as fast as possible)", "0"),
         .. RecommendationSettings.Parameters,
     ];
 
@@ -66,7 +73,11 @@ public sealed class RecommendationJob : IJobDefinition
         var catalogPath = p.GetOptionalString("catalog");
         if (catalogPath is not null && !File.Exists(catalogPath)) throw new JobParameterException($"parameter 'catalog': file not found: {catalogPath}");
         Func<ItemCatalog> catalog = () => catalogPath is null ? new ItemCatalog() : MovieLensLoader.LoadMovies(catalogPath);
-        var job = new StreamJob(Name, p.Values);
+        int parallelism = p.GetInt("parallelism");
+        if (parallelism < 1) throw new JobParameterException("parameter 'parallelism' must be at least 1");
+        int rate = p.GetInt("rate");
+        if (rate < 0) throw new JobParameterException("parameter 'rate' must not be negative");
+        var job = new StreamJob(Name, p.Values).WithDefaultParallelism(parallelism);
 
         DataStream<Interaction> interactions;
         DataStream<ModelMessage>? control = null;
@@ -81,12 +92,12 @@ public sealed class RecommendationJob : IJobDefinition
             var format = p.GetString("format");
             if (format == "movielens")
             {
-                interactions = job.FromSource(new CsvFileSource<Interaction>([input], ParseMovieLens), WatermarkStrategy<Interaction>.NoWatermarks(), "ratings").SetParallelism(1);
+                interactions = job.FromSource(Paced(new CsvFileSource<Interaction>([input], ParseMovieLens), rate), WatermarkStrategy<Interaction>.NoWatermarks(), "ratings").SetParallelism(1);
             }
             else if (format == "events")
             {
-                var raw = job.FromSource(new JsonLinesFileSource<string>([input], s => s), WatermarkStrategy<string>.NoWatermarks(), "interactions").SetParallelism(1);
-                interactions = raw.Process(new ValidateInteractions(), "validate").Uid("validate");
+                var raw = job.FromSource(Paced(new JsonLinesFileSource<string>([input], s => s), rate), WatermarkStrategy<string>.NoWatermarks(), "interactions").SetParallelism(1);
+                interactions = raw.Process(new ValidateInteractions(), "validate").Uid("validate").SetParallelism(1);
                 rejected = interactions.GetSideOutput(ValidateInteractions.Rejected);
                 erasures = interactions.GetSideOutput(ValidateInteractions.Erasures);
             }
@@ -94,14 +105,14 @@ public sealed class RecommendationJob : IJobDefinition
         }
         else
         {
-            var raw = job.FromSource(KafkaSource.Strings(new KafkaSourceOptions { BootstrapServers = bootstrap!, Topics = [p.GetString("input-topic")], GroupId = "recoflow-recommendations" }),
+            var raw = job.FromSource(Paced(KafkaSource.Strings(new KafkaSourceOptions { BootstrapServers = bootstrap!, Topics = [p.GetString("input-topic")], GroupId = "recoflow-recommendations" }), rate),
                 WatermarkStrategy<string>.NoWatermarks(), "interactions");
             interactions = raw.Process(new ValidateInteractions(), "validate").Uid("validate");
             rejected = interactions.GetSideOutput(ValidateInteractions.Rejected);
             erasures = interactions.GetSideOutput(ValidateInteractions.Erasures);
             if (p.GetOptionalString("control-topic") is { } topic)
                 control = job.FromSource(KafkaSource.Strings(new KafkaSourceOptions { BootstrapServers = bootstrap!, Topics = [topic], GroupId = "recoflow-recommendations" }),
-                    WatermarkStrategy<string>.NoWatermarks(), "model commands").Map(ParseCommand, "parse command");
+                    WatermarkStrategy<string>.NoWatermarks(), "model commands").SetParallelism(1).Map(ParseCommand, "parse command").SetParallelism(1);
         }
 
         if (p.GetOptionalString("control") is { } controlFile)
@@ -118,7 +129,7 @@ public sealed class RecommendationJob : IJobDefinition
             var commands = follow
                 ? job.FromSource(new TailingLineFileSource<string>(controlFile, s => s, "JSON Lines"), WatermarkStrategy<string>.NoWatermarks(), "model commands")
                 : job.FromSource(new JsonLinesFileSource<string>([controlFile], s => s), WatermarkStrategy<string>.NoWatermarks(), "model commands");
-            control = commands.SetParallelism(1).Map(ParseCommand, "parse command");
+            control = commands.SetParallelism(1).Map(ParseCommand, "parse command").SetParallelism(1);
         }
 
         var streams = Pipeline(interactions, catalog, settings, control, erasures);
@@ -143,14 +154,21 @@ public sealed class RecommendationJob : IJobDefinition
     }
 
     /// <summary>The dataflow from validated interactions to recommendations; <paramref name="control"/> carries rollback commands.</summary>
-    /// <remarks><paramref name="erasures"/> carries opt-outs: each clears the user's keyed state in user features and scoring.</remarks>
+    /// <remarks>
+    /// <paramref name="erasures"/> carries opt-outs: each clears the user's keyed state in user features and scoring.
+    /// The keyed operators (user features, item model, scoring) run at the job's default parallelism. The privacy step
+    /// (and the erasures' map) run at the parallelism of their input, chained to it: a forward edge between different
+    /// parallelisms would rebalance, and a user's events could overtake one another before the key-by.
+    /// </remarks>
     public static RecommendationStreams Pipeline(DataStream<Interaction> interactions, Func<ItemCatalog> catalog, RecommendationSettings settings,
         DataStream<ModelMessage>? control = null, DataStream<ErasureRequest>? erasures = null)
     {
         ArgumentNullException.ThrowIfNull(interactions);
         ArgumentNullException.ThrowIfNull(settings);
-        var events = interactions.Process(new PrivacyAndContext(settings.PseudonymKey, pseudonymize: settings.PseudonymizeUsers), "consent, minimise, pseudonymise, context").Uid("privacy-context");
-        if (erasures is not null) events = events.Union(erasures.Map(e => UserEvent.Erasure(settings.UserKey(e.UserKey), e.ErasedAtMs), "erasure"));
+        var events = interactions.Process(new PrivacyAndContext(settings.PseudonymKey, pseudonymize: settings.PseudonymizeUsers), "consent, minimise, pseudonymise, context")
+            .Uid("privacy-context").SetParallelism(ParallelismOf(interactions));
+        if (erasures is not null)
+            events = events.Union(erasures.Map(e => UserEvent.Erasure(settings.UserKey(e.UserKey), e.ErasedAtMs), "erasure").SetParallelism(ParallelismOf(erasures)));
         var erased = settings.ErasedUsers();
         var profiled = events.KeyBy(e => e.UserKey).Process(new UserFeaturesFunction(catalog, settings.Users, erased), "user features").Uid("user-features");
         var versions = profiled.GetSideOutput(UserFeaturesFunction.ItemFeedbackOutput)
@@ -164,6 +182,11 @@ public sealed class RecommendationJob : IJobDefinition
         return new RecommendationStreams(recommendations, versions, recommendations.GetSideOutput(ScoringFunction.VersionsOutput),
             recommendations.GetSideOutput(ScoringFunction.ProbesOutput));
     }
+
+    /// <summary>The parallelism of the operator(s) a stream comes from (the largest, for a union).</summary>
+    private static int ParallelismOf<T>(DataStream<T> stream) => stream.Producers.Max(p => p.Node.EffectiveParallelism);
+
+    private static ISource<T> Paced<T>(ISource<T> source, int rate) => rate > 0 ? new RateLimitedSource<T>(source, rate) : source;
 
     /// <summary>A MovieLens ratings row as a rating interaction (event id from user, movie and time).</summary>
     public static Interaction ParseMovieLens(string[] f)
