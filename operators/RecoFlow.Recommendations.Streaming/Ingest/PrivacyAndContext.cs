@@ -23,9 +23,17 @@ public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights
     private TimeFeatures? _time;
     private ImplicitSignalWeights _weights = weights ?? new ImplicitSignalWeights();
 
+    // The same users come back event after event: their pseudonyms are kept (bounded; cleared when full) so the keyed
+    // hash runs once per user and subtask, not once per event.
+    private const int PseudonymCacheSize = 100_000;
+    private Dictionary<string, string>? _pseudonyms;
+    // By value: the enum's values are 0, 1, 2, … in declaration order.
+    private static readonly string[] DeviceTypeNames = [.. Enum.GetValues<DeviceType>().OrderBy(t => (int)t).Select(t => t.ToString().ToLowerInvariant())];
+
     public override void Open()
     {
         _pseudonymizer = new Pseudonymizer(pseudonymKey);
+        _pseudonyms = new Dictionary<string, string>(StringComparer.Ordinal);
         _minimizer = new DataMinimizer(ipLookup ?? new NoIpRegionLookup());
         _time = new TimeFeatures();
         _weights = weights ?? new ImplicitSignalWeights();
@@ -42,8 +50,20 @@ public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights
         var t = _time!.Compute(value.TimestampMs, min.Timezone);
         var features = new ContextFeatures(t.HourSin, t.HourCos, t.DaySin, t.DayCos,
             min.Country is null ? null : LocationFeatures.Zone(min.Country, min.Region), min.GridCell,
-            min.Device.Type.ToString().ToLowerInvariant(), min.Device.OsFamily, min.Device.BrowserFamily);
-        output.Collect(new UserEvent(value.EventId, pseudonymize ? _pseudonymizer!.Pseudonymize(value.UserId) : value.UserId, value.ItemId, value.Type, value.Value,
+            DeviceTypeName(min.Device.Type), min.Device.OsFamily, min.Device.BrowserFamily);
+        output.Collect(new UserEvent(value.EventId, pseudonymize ? Pseudonym(value.UserId) : value.UserId, value.ItemId, value.Type, value.Value,
             value.TimestampMs, _weights.Weight(value.Type, value.Value), value.IsPositive, features, DateTime.UtcNow.Ticks));
     }
+
+    private string Pseudonym(string userId)
+    {
+        if (_pseudonyms!.TryGetValue(userId, out var known)) return known;
+        if (_pseudonyms.Count >= PseudonymCacheSize) _pseudonyms.Clear();
+        var pseudonym = _pseudonymizer!.Pseudonymize(userId);
+        _pseudonyms[userId] = pseudonym;
+        return pseudonym;
+    }
+
+    private static string DeviceTypeName(DeviceType type) =>
+        (uint)type < (uint)DeviceTypeNames.Length ? DeviceTypeNames[(int)type] : type.ToString().ToLowerInvariant();
 }

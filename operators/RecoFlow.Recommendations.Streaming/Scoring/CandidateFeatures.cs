@@ -11,7 +11,7 @@ public static class CandidateFeatures
 {
     /// <summary>Σ_j 0.85^j·w(seed_j, i) over the user's recent positives (most recent first).</summary>
     public const int CoRecent = 0;
-    /// <summary>log(1 + 100·CoRecent)/log 101: the same signal, its small values spread out.</summary>
+    /// <summary>CoRecent·1.05/(CoRecent + 0.05): the same signal, its small values spread out (saturating, 1 at 1).</summary>
     public const int CoRecentLog = 1;
     /// <summary>Σ_j 0.5^j·w(seed_j, i): a short memory of the recent positives.</summary>
     public const int CoSharp = 2;

@@ -126,7 +126,7 @@ public sealed class CandidateGenerator
             {
                 double rel = Math.Min(1, pop / popMax);
                 row[CandidateFeatures.Popularity] = (float)rel;
-                row[CandidateFeatures.LogPopularity] = (float)Math.Max(0, 1 + Math.Log2(rel) / 20);
+                row[CandidateFeatures.LogPopularity] = Math.Max(0f, 1 + FastLog2((float)rel) / 20);
                 row[CandidateFeatures.CoLift] = (float)(row[CandidateFeatures.CoRecent] / Math.Sqrt(pop));
             }
             if (affMax > 0 && i < _categories.Count && _categories[i] is { Length: > 0 } cats)
@@ -143,12 +143,23 @@ public sealed class CandidateGenerator
         c.NormaliseByMax(CandidateFeatures.CoLift);
         c.NormaliseByMax(CandidateFeatures.CoSession);
         c.NormaliseByMax(CandidateFeatures.CoBasket);
-        const float log101 = 4.6151204f;
+        // A saturating form of CoRecent (x·(1 + h)/(x + h), 1 at 1): small values spread out, as a log would, without one.
+        const float h = 0.05f;
         for (int s = 0; s < items.Length; s++)
         {
             var row = c.Row(s);
-            row[CandidateFeatures.CoRecentLog] = MathF.Log(1 + 100 * row[CandidateFeatures.CoRecent]) / log101;
+            float x = row[CandidateFeatures.CoRecent];
+            row[CandidateFeatures.CoRecentLog] = x * (1 + h) / (x + h);
         }
+    }
+
+    /// <summary>log₂ of a positive float to within 0.01 (exponent plus a quadratic in the mantissa): a feature, not a measurement.</summary>
+    private static float FastLog2(float x)
+    {
+        int bits = BitConverter.SingleToInt32Bits(x);
+        int exponent = ((bits >> 23) & 0xFF) - 127;
+        float m = BitConverter.Int32BitsToSingle((bits & 0x007FFFFF) | 0x3F800000) - 1; // mantissa − 1, in [0, 1)
+        return exponent + m * (1.3465f - 0.3465f * m);
     }
 
     /// <summary>The user's strongest categories (positive affinity), best first, into <see cref="_topCategories"/>; returns how many.</summary>

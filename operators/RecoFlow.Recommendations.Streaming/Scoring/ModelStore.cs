@@ -219,7 +219,7 @@ public sealed class ModelStore
             if (newest is { } x && d.CutMs <= x.Cut)
             {
                 if (d.CutMs == x.Cut && d.Kind == x.Kind) n = x.Number;
-                else n = History.LastOrDefault(h => !h.Rejected && h.CutMs == d.CutMs && h.Kind == d.Kind)?.Version ?? (d.CutMs < x.Cut ? x.Number : 0);
+                else n = KeptVersion(d.CutMs, d.Kind) ?? (d.CutMs < x.Cut ? x.Number : 0);
             }
             if (n == 0)
             {
@@ -229,6 +229,14 @@ public sealed class ModelStore
             numbers[j] = n;
         }
         return numbers;
+    }
+
+    /// <summary>The number of the newest kept, not rejected version of cut <paramref name="cutMs"/> and kind <paramref name="kind"/> (no allocation: called per published delta).</summary>
+    private long? KeptVersion(long cutMs, string kind)
+    {
+        for (int j = History.Count - 1; j >= 0; j--)
+            if (!History[j].Rejected && History[j].CutMs == cutMs && History[j].Kind == kind) return History[j].Version;
+        return null;
     }
 
     /// <summary>Popularity of item i relative to the most popular (0 when none).</summary>
