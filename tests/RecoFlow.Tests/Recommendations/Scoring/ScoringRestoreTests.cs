@@ -137,10 +137,14 @@ public sealed class ScoringRestoreTests
         chain.Scoring.SnapshotAndRestore();
         Assert.Equal(10, chain.Request("newcomer", t).Items.Length);
 
-        // The first version takes over: its candidates are the items it knows (here only the three clicked ones).
+        // The first version takes over: its candidates are the items it knows (here only the three clicked ones), ranked
+        // first; a young model cannot fill the list, so the cold-start list fills it up to K, never repeating an item.
         chain.Send(RecommendationChain.Event("ticker", "Drama0", InteractionType.View, t += 120_000));
         var served = chain.Request("newcomer", t);
         Assert.True(served.ModelVersion > 0);
-        Assert.Equal(["Comedy5", "Horror3", "SciFi1"], served.Items.Order(StringComparer.Ordinal));
+        Assert.Equal(["Comedy5", "Horror3", "SciFi1"], served.Items.Take(3).Order(StringComparer.Ordinal));
+        Assert.Equal(10, served.Items.Length);
+        Assert.Equal(10, served.Items.Distinct().Count());
+        Assert.True(served.Scores[3] < served.Scores[2], "filled-up items rank below the model's");
     }
 }
