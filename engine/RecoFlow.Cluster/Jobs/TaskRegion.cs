@@ -158,6 +158,7 @@ public sealed class SpreadShardAllocationStrategy : IShardAllocationStrategy
             .ThenBy(kv => attempt.Length == 0 ? 0 : kv.Value.Count(s => s.StartsWith(attempt, StringComparison.Ordinal)))
             .ThenBy(kv => kv.Value.Count)
             .ThenBy(kv => kv.Key.Path.Address.ToString(), StringComparer.Ordinal)
+            .ThenBy(kv => kv.Key.Path.ToStringWithoutAddress(), StringComparer.Ordinal) // regions of one node: by name, not by the dictionary's hash order
             .First().Key;
         return Task.FromResult(best);
     }

@@ -16,6 +16,8 @@ public sealed class CandidateGenerator
     private readonly ScoringOptions _options;
     private readonly IReadOnlyList<int[]> _categories;
     private readonly int[] _topCategories = new int[2];
+    private float[] _sessionShare = new float[64];
+    private readonly List<int> _sessionTouched = [];
     private readonly Func<int, bool> _excluded;
     private ModelStore? _store;
     private UserScoringState? _user;
@@ -116,6 +118,7 @@ public sealed class CandidateGenerator
         double affMax = 0;
         foreach (double a in aff) affMax = Math.Max(affMax, a);
         float[]? p = user.Factors is { Length: > 0 } uf && uf.Length == store.Factors ? uf : null;
+        bool browsing = SessionCategories(store, features.SessionItems);
         var items = c.Items;
         for (int s = 0; s < items.Length; s++)
         {
@@ -136,6 +139,12 @@ public sealed class CandidateGenerator
                 row[CandidateFeatures.Category] = (float)(sum / cats.Length / affMax);
             }
             if (p is not null && store.ItemFactors[i] is { } q) row[CandidateFeatures.Factors] = Math.Clamp(TensorPrimitives.Dot(p, q), -4f, 4f);
+            if (browsing && i < _categories.Count)
+            {
+                float share = 0;
+                foreach (int k in _categories[i]) if (k < _sessionShare.Length) share = Math.Max(share, _sessionShare[k]);
+                row[CandidateFeatures.SessionCategory] = share;
+            }
         }
         c.NormaliseByMax(CandidateFeatures.CoRecent);
         c.NormaliseByMax(CandidateFeatures.CoSharp);
@@ -160,6 +169,31 @@ public sealed class CandidateGenerator
         int exponent = ((bits >> 23) & 0xFF) - 127;
         float m = BitConverter.Int32BitsToSingle((bits & 0x007FFFFF) | 0x3F800000) - 1; // mantissa − 1, in [0, 1)
         return exponent + m * (1.3465f - 0.3465f * m);
+    }
+
+    /// <summary>
+    /// Sets <see cref="_sessionShare"/>[k] to the share of the session's latest items in category k (those of the last
+    /// list reset first); false when the session has no item with a known category.
+    /// </summary>
+    private bool SessionCategories(ModelStore store, string[] session)
+    {
+        foreach (int k in _sessionTouched) _sessionShare[k] = 0;
+        _sessionTouched.Clear();
+        int n = Math.Min(session.Length, Seeds);
+        if (n == 0) return false;
+        float step = 1f / n;
+        for (int j = session.Length - n; j < session.Length; j++)
+        {
+            int i = store.IndexOf(session[j]);
+            if (i < 0 || i >= _categories.Count) continue;
+            foreach (int k in _categories[i])
+            {
+                if (k >= _sessionShare.Length) Array.Resize(ref _sessionShare, Math.Max(k + 1, 2 * _sessionShare.Length));
+                if (_sessionShare[k] == 0) _sessionTouched.Add(k);
+                _sessionShare[k] += step;
+            }
+        }
+        return _sessionTouched.Count > 0;
     }
 
     /// <summary>The user's strongest categories (positive affinity), best first, into <see cref="_topCategories"/>; returns how many.</summary>
