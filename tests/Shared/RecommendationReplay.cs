@@ -14,14 +14,14 @@ internal static class RecommendationReplay
     /// <summary>
     /// Relative recall difference the tests allow between a run that was killed and an uninterrupted run of the same
     /// job over a 25,000-rating prefix. At parallelism above 1 two uninterrupted runs do not serve the same lists: the
-    /// item model's tasks take their input from several user-feature tasks in arrival order (so their ISGD steps run in
-    /// another order), and model versions reach the scoring tasks at other moments, so nearly every list differs. With
-    /// about 1,450 hits in 14,400 relevant events, sampling noise alone gives the difference of two runs a standard
-    /// deviation of about 3.7 % (relative); uninterrupted runs at parallelism 2 and 1,000 events/s measured recall
-    /// 0.0978-0.1047. 12 % is about three standard deviations; losing state on a restore (a cold model, cold users)
-    /// costs far more.
+    /// item model's tasks take their input from several user-feature tasks in arrival order, and model versions reach
+    /// the scoring tasks at other moments, so nearly every list differs. With the learned blend (about 2,500 hits in
+    /// 14,400 relevant events, recall about 0.175) killed runs measured from 4.2 % below to 0.7 % above their
+    /// uninterrupted runs (six runs, one process and three nodes; the three-node runs vary most); with the earlier
+    /// hand-set blend two clean runs differed by up to about 6 %. 8 % keeps a margin over what was measured without
+    /// making the test flaky; losing state on a restore (a cold model, cold users) costs far more.
     /// </summary>
-    public const double RecallTolerance = 0.12;
+    public const double RecallTolerance = 0.08;
 
     /// <summary>
     /// Writes the earliest <paramref name="count"/> ratings of <c>data/movielens-latest-small</c> (by timestamp, ties in
