@@ -179,11 +179,14 @@ public static class BenchCommand
     private static TimeSpan CheckpointInterval(bool quick) => quick ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(1);
 
     /// <summary>One engine run: wall seconds, process CPU seconds, completed checkpoints (the last id of a fresh job key).</summary>
-    private static async Task<(double Seconds, double CpuSeconds, long Checkpoints)> RunEngineAsync(LocalRuntime runtime, Api.Graph.JobGraph graph, TimeSpan? checkpoints, CancellationToken ct)
-    {
-        var options = checkpoints is { } interval
+    private static Task<(double Seconds, double CpuSeconds, long Checkpoints)> RunEngineAsync(LocalRuntime runtime, Api.Graph.JobGraph graph, TimeSpan? checkpoints, CancellationToken ct) =>
+        MeasureAsync(runtime, graph, checkpoints is { } interval
             ? new JobRunOptions { Checkpoints = new CheckpointOptions { Interval = interval, MinPause = TimeSpan.Zero }, JobKey = $"{graph.Name}-{Guid.NewGuid():N}" }
-            : null;
+            : null, ct);
+
+    /// <summary>Runs <paramref name="graph"/> to its end: wall seconds, process CPU seconds (all threads) and the last completed checkpoint.</summary>
+    internal static async Task<(double Seconds, double CpuSeconds, long Checkpoints)> MeasureAsync(LocalRuntime runtime, Api.Graph.JobGraph graph, JobRunOptions? options, CancellationToken ct)
+    {
         using var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
         var sw = Stopwatch.StartNew();

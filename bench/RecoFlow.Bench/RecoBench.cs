@@ -134,13 +134,8 @@ internal static class RecoBench
         RecommendationJob.Pipeline(source, () => catalog, settings).Recommendations.SinkTo(sink, "recommendations (JSON lines, counted)");
         var graph = job.Build();
         var options = new JobRunOptions { Checkpoints = new CheckpointOptions(), JobKey = $"recommendations-bench-{Guid.NewGuid():N}" };
-        using var process = Process.GetCurrentProcess();
-        var cpu = process.TotalProcessorTime;
-        var sw = Stopwatch.StartNew();
-        var result = await runtime.Submit(graph, options).WaitAsync(ct);
-        var seconds = sw.Elapsed.TotalSeconds;
-        process.Refresh();
-        return new Sample(seconds, (process.TotalProcessorTime - cpu).TotalSeconds, sink.Lists, result.LastCheckpoint ?? 0);
+        var (seconds, cpuSeconds, checkpoints) = await BenchCommand.MeasureAsync(runtime, graph, options, ct);
+        return new Sample(seconds, cpuSeconds, sink.Lists, checkpoints);
     }
 
     /// <summary>The sink's work of the job's file or Kafka sink without the I/O: each list formatted as its JSON line, counted, dropped.</summary>

@@ -44,14 +44,6 @@ public sealed class Candidates
         if (_slot.Length < storeCount) Array.Resize(ref _slot, Math.Max(storeCount, _slot.Length * 2));
     }
 
-    /// <summary>Marks item <paramref name="item"/> as never a candidate of this list.</summary>
-    public void Exclude(int item)
-    {
-        if (item < 0 || _slot[item] != 0) return;
-        _slot[item] = Excluded;
-        _marked.Add(item);
-    }
-
     /// <summary>The slot of <paramref name="item"/>, or −1 when it is not a candidate (or is excluded).</summary>
     public int SlotOf(int item) => item >= 0 && item < _slot.Length && _slot[item] > 0 ? _slot[item] - 1 : -1;
 

@@ -97,7 +97,7 @@ public sealed class ModelStore
             Pending.RemoveAt(0);
             var last = History.Count > 0 ? History[^1] : null;
             var into = last is { Applied: true } && d.CutMs <= last.CutMs
-                ? History.LastOrDefault(h => h.Applied && h.CutMs == d.CutMs && h.Kind == d.Kind) ?? (d.CutMs < last.CutMs ? last : null)
+                ? Newest(d.CutMs, d.Kind, appliedOnly: true) ?? (d.CutMs < last.CutMs ? last : null)
                 : null;
             if (into is null)
             {
@@ -131,6 +131,7 @@ public sealed class ModelStore
     /// <summary>Re-applies rolled-back versions (not those rejected automatically) and releases the hold.</summary>
     public void Resume()
     {
+        Rewinds++;
         foreach (var h in History)
             if (!h.Applied && !h.Rejected) Apply(h);
         Pinned = false;
@@ -219,7 +220,7 @@ public sealed class ModelStore
             if (newest is { } x && d.CutMs <= x.Cut)
             {
                 if (d.CutMs == x.Cut && d.Kind == x.Kind) n = x.Number;
-                else n = KeptVersion(d.CutMs, d.Kind) ?? (d.CutMs < x.Cut ? x.Number : 0);
+                else n = Newest(d.CutMs, d.Kind, appliedOnly: false)?.Version ?? (d.CutMs < x.Cut ? x.Number : 0);
             }
             if (n == 0)
             {
@@ -231,11 +232,17 @@ public sealed class ModelStore
         return numbers;
     }
 
-    /// <summary>The number of the newest kept, not rejected version of cut <paramref name="cutMs"/> and kind <paramref name="kind"/> (no allocation: called per published delta).</summary>
-    private long? KeptVersion(long cutMs, string kind)
+    /// <summary>
+    /// The newest kept version of cut <paramref name="cutMs"/> and kind <paramref name="kind"/>: applied ones only, or
+    /// any not rejected. A loop, not a lambda: it runs for every delta that arrives or is applied.
+    /// </summary>
+    private StoreVersion? Newest(long cutMs, string kind, bool appliedOnly)
     {
         for (int j = History.Count - 1; j >= 0; j--)
-            if (!History[j].Rejected && History[j].CutMs == cutMs && History[j].Kind == kind) return History[j].Version;
+        {
+            var h = History[j];
+            if ((appliedOnly ? h.Applied : !h.Rejected) && h.CutMs == cutMs && h.Kind == kind) return h;
+        }
         return null;
     }
 
@@ -268,8 +275,15 @@ public sealed class ModelStore
         SetCurrent();
     }
 
+    /// <summary>
+    /// How often the store was changed other than by applying a new version in cut order (an undone version, a
+    /// resume): what is derived from the store incrementally (<see cref="CandidateIndex"/>) must then be rebuilt.
+    /// </summary>
+    public long Rewinds { get; set; }
+
     private void Undo(StoreVersion v)
     {
+        Rewinds++;
         for (int j = v.Undo.Length - 1; j >= 0; j--)
         {
             var u = v.Undo[j];

@@ -73,6 +73,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private Candidates? _candidates;
     private CandidateIndex? _index;
     private ModelStore? _indexed;
+    private long _indexedRewinds;
     private List<int>? _touched;
     private ColdStartList? _coldStart;
     private ListBuilder? _lists;
@@ -136,7 +137,6 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         {
             if (store.Rollback(v))
             {
-                _indexed = null;
                 Runtime.Metrics.Increment("model-rollbacks");
                 Report(store, "rollback", context, context.Timestamp);
             }
@@ -145,7 +145,6 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         if (value.Resume)
         {
             store.Resume();
-            _indexed = null;
             Report(store, "resume", context, context.Timestamp);
         }
     }
@@ -227,7 +226,6 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         if (store is not null && _o.VersionReportLists > 0 && store.ServedSinceReport >= _o.VersionReportLists) Report(store, "metrics", context, e.TimestampMs);
         if (store?.CheckAutomaticRollback(_o.RollbackMargin, _o.RollbackMinLists) is long rejected)
         {
-            _indexed = null;
             Report(store, "automatic-rollback", context, e.TimestampMs);
             Runtime.Metrics.Increment("model-automatic-rollbacks");
             Runtime.DeadLetters.Report($"model version {rejected} rolled back automatically: online hit rate below its predecessor's by more than {_o.RollbackMargin}", rejected, context.Timestamp);
@@ -331,13 +329,14 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         return ([.. allItems], [.. allScores]);
     }
 
-    /// <summary>Keeps the candidate index in step with the store: rebuilt for a new (restored) store or after a rollback, else updated with the items the last versions wrote.</summary>
+    /// <summary>Keeps the candidate index in step with the store: rebuilt for a new (restored) store or after the store was rewound (<see cref="ModelStore.Rewinds"/>), else updated with the items the last versions wrote.</summary>
     private void EnsureIndex(ModelStore store)
     {
-        if (!ReferenceEquals(_indexed, store))
+        if (!ReferenceEquals(_indexed, store) || _indexedRewinds != store.Rewinds)
         {
             _index!.Rebuild(store, _categories!);
             _indexed = store;
+            _indexedRewinds = store.Rewinds;
         }
         else if (_touched!.Count > store.Count) _index!.Rebuild(store, _categories!);
         else _index!.Touch(store, _categories!, _touched!);

@@ -172,21 +172,7 @@ public sealed class HoeffdingTree
             SplitPoints = _o.SplitPoints,
             MaxDepth = _o.MaxDepth,
         };
-        foreach (HoeffdingNodeState n in _nodes)
-        {
-            s.Nodes.Add(new HoeffdingNodeState
-            {
-                IsLeaf = n.IsLeaf,
-                Attribute = n.Attribute,
-                Threshold = n.Threshold,
-                Left = n.Left,
-                Right = n.Right,
-                Depth = n.Depth,
-                ClassCounts = (double[])n.ClassCounts.Clone(),
-                WeightAtLastEval = n.WeightAtLastEval,
-                Observers = (double[])n.Observers.Clone(),
-            });
-        }
+        foreach (HoeffdingNodeState n in _nodes) s.Nodes.Add(Copy(n, n.Observers));
 
         return s;
     }
@@ -196,24 +182,24 @@ public sealed class HoeffdingTree
         ArgumentNullException.ThrowIfNull(s);
         var t = new HoeffdingTree(new HoeffdingTreeOptions(s.NumAttributes, s.NumClasses, s.GracePeriod, s.SplitConfidence, s.TieThreshold, s.SplitPoints, s.MaxDepth));
         t._nodes.Clear();
-        foreach (HoeffdingNodeState n in s.Nodes)
-        {
-            t._nodes.Add(new HoeffdingNodeState
-            {
-                IsLeaf = n.IsLeaf,
-                Attribute = n.Attribute,
-                Threshold = n.Threshold,
-                Left = n.Left,
-                Right = n.Right,
-                Depth = n.Depth,
-                ClassCounts = (double[])n.ClassCounts.Clone(),
-                WeightAtLastEval = n.WeightAtLastEval,
-                Observers = n.IsLeaf ? (double[])n.Observers.Clone() : [],
-            });
-        }
+        foreach (HoeffdingNodeState n in s.Nodes) t._nodes.Add(Copy(n, n.IsLeaf ? n.Observers : []));
 
         return t;
     }
+
+    /// <summary>A copy of node <paramref name="n"/> sharing no array with it, with (a copy of) <paramref name="observers"/> as its split statistics.</summary>
+    private static HoeffdingNodeState Copy(HoeffdingNodeState n, double[] observers) => new()
+    {
+        IsLeaf = n.IsLeaf,
+        Attribute = n.Attribute,
+        Threshold = n.Threshold,
+        Left = n.Left,
+        Right = n.Right,
+        Depth = n.Depth,
+        ClassCounts = (double[])n.ClassCounts.Clone(),
+        WeightAtLastEval = n.WeightAtLastEval,
+        Observers = (double[])observers.Clone(),
+    };
 
     private int Sort(ReadOnlySpan<double> x)
     {

@@ -8,9 +8,7 @@ public sealed class CandidatesTests
     public void Reset_forgets_the_previous_list_its_features_and_its_exclusions()
     {
         var c = new Candidates();
-        c.Reset(10);
-        c.Exclude(3);
-        c.Exclude(-1);
+        c.Reset(10, i => i == 3);
         Assert.Equal(0, c.Add(5));
         Assert.Equal(1, c.Add(7));
         Assert.Equal(0, c.Add(5));
