@@ -72,7 +72,7 @@ function Import-EnvFile([string]$Path) {
 
 # Sums the counters of every .trx file under $Dir.
 function Get-TrxSummary([string]$Dir) {
-    $sum = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0; Files = 0 }
+    $sum = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0; Files = 0; FailedTests = [System.Collections.Generic.List[string]]::new() }
     if (-not (Test-Path $Dir)) { return $sum }
     foreach ($file in Get-ChildItem -Path $Dir -Filter '*.trx' -Recurse -File) {
         try {
@@ -90,7 +90,15 @@ function Get-TrxSummary([string]$Dir) {
                 switch ($r.GetAttribute('outcome')) {
                     'Passed' { $sum.Passed += 1 }
                     { $_ -in 'NotExecuted', 'Inconclusive', 'Pending', 'Disconnected' } { $sum.Skipped += 1 }
-                    default { $sum.Failed += 1 }   # Failed, Error, Timeout, Aborted, ...
+                    default {
+                        # Failed, Error, Timeout, Aborted, ...: named with the start of its message, so the tail of a
+                        # CI log says which test failed and why.
+                        $sum.Failed += 1
+                        $message = @($r.GetElementsByTagName('Message')) | Select-Object -First 1
+                        $text = if ($message) { ($message.InnerText -replace '\s+', ' ').Trim() } else { '' }
+                        if ($text.Length -gt 400) { $text = $text.Substring(0, 400) + ' ...' }
+                        $sum.FailedTests.Add("$($r.GetAttribute('outcome')): $($r.GetAttribute('testName')): $text")
+                    }
                 }
             }
         }
@@ -189,6 +197,7 @@ function Write-TestSummary([string]$ResultsDir, [int]$TestExit) {
     if ($TestExit -ne 0 -and $s.Failed -eq 0) {
         [Console]::Error.WriteLine('build.ps1: tests did not complete (set-up, build, crash or abort): failing the run')
     }
+    foreach ($failed in $s.FailedTests) { Write-Output "  $failed" }
     $line = "$($s.Passed) passed, $($s.Failed) failed"
     if ($s.Skipped -gt 0) { $line += ", $($s.Skipped) skipped" }
     Write-Output $line
