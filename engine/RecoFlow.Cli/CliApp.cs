@@ -29,7 +29,7 @@ public static class CliApp
         return await ProgramInvocation.RunAsync(root, args, "recoflow");
     }
 
-    private static Option<string[]> ParamOption() => new("--param", "-p")
+    private static Option<string[]> ParamOption() => new("--param", "-P")
     {
         Description = "job parameter key=value (repeatable)",
         AllowMultipleArgumentsPerToken = false,
@@ -40,6 +40,7 @@ public static class CliApp
     {
         var job = new Argument<string>("job") { Description = "built-in job name (see 'recoflow jobs')" };
         var param = ParamOption();
+        var parallelism = JobRunner.ParallelismOption();
         var deadLetters = new Option<string?>("--dead-letters") { Description = "append dead letters to this JSON Lines file" };
         var stateDir = new Option<string?>("--state-dir") { Description = "directory for the job's checkpoints and savepoints; checkpointing is on with it, and a run with the same directory resumes from the latest completed checkpoint" };
         var interval = new Option<string?>("--checkpoint-interval") { Description = "time between checkpoints (default 1s; needs --state-dir)" };
@@ -48,11 +49,11 @@ public static class CliApp
         var savepointOnStop = new Option<bool>("--savepoint-on-stop") { Description = "on Ctrl+C, take a savepoint into STATE_DIR/savepoints, then stop" };
         var fromSavepoint = new Option<string?>("--from-savepoint") { Description = "start from this savepoint directory (when the state directory holds no checkpoint yet); parallelism may differ" };
         var cmd = new Command("run", "run a built-in job on the embedded runtime until it finishes (Ctrl+C cancels)")
-            { job, param, deadLetters, stateDir, interval, config, restart, savepointOnStop, fromSavepoint };
+            { job, param, parallelism, deadLetters, stateDir, interval, config, restart, savepointOnStop, fromSavepoint };
         cmd.SetAction(async (r, ct) =>
         {
             var definition = JobRunner.FindJob(r.GetValue(job)!);
-            var graph = JobRunner.BuildGraph(definition, JobRunner.ParseParams(r.GetValue(param) ?? []));
+            var graph = JobRunner.BuildGraph(definition, JobRunner.ParseParams(r.GetValue(param) ?? []), r.GetValue(parallelism));
             var run = new RunSettings
             {
                 StateDirectory = r.GetValue(stateDir),
@@ -98,10 +99,11 @@ public static class CliApp
     {
         var job = new Argument<string>("job") { Description = "built-in job name" };
         var param = ParamOption();
-        var cmd = new Command("explain", "print a job's logical graph and its execution plan (operator chains, parallelism, edges)") { job, param };
+        var parallelism = JobRunner.ParallelismOption();
+        var cmd = new Command("explain", "print a job's logical graph and its execution plan (operator chains, parallelism, edges)") { job, param, parallelism };
         cmd.SetAction(r =>
         {
-            var graph = JobRunner.BuildGraph(JobRunner.FindJob(r.GetValue(job)!), JobRunner.ParseParams(r.GetValue(param) ?? []));
+            var graph = JobRunner.BuildGraph(JobRunner.FindJob(r.GetValue(job)!), JobRunner.ParseParams(r.GetValue(param) ?? []), r.GetValue(parallelism));
             output.Write(graph.Explain());
             output.WriteLine();
             output.Write(ExecutionPlan.Create(graph).Explain());

@@ -20,17 +20,25 @@ public static class ClusterCommands
         yield return List(output);
         yield return Status(output);
         yield return Simple(output, "cancel", "cancel a job on the cluster", id => $"api/jobs/{id}/cancel", (id, _) => $"cancel requested for job {id}");
-        yield return Simple(output, "savepoint", "take a savepoint of a running job; prints the savepoint's directory", id => $"api/jobs/{id}/savepoint", (_, r) => r["savepoint"]!.GetValue<string>());
+        yield return Savepoint(output);
         yield return Stop(output);
     }
 
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static Option<string> ClusterOption() => new("--cluster")
+    /// <summary>The environment variable that gives <c>--cluster</c> its default.</summary>
+    public const string ClusterVariable = "RECOFLOW_CLUSTER";
+
+    private static Option<string?> ClusterOption() => new("--cluster")
     {
-        Description = "HTTP address of any node, e.g. http://127.0.0.1:8081",
-        Required = true,
+        Description = $"HTTP address of any node, e.g. http://127.0.0.1:8081 (default: env {ClusterVariable})",
     };
+
+    /// <summary>The --cluster value, else RECOFLOW_CLUSTER; neither is a usage error naming both.</summary>
+    private static string ClusterAddress(string? option) =>
+        !string.IsNullOrWhiteSpace(option) ? option
+        : Environment.GetEnvironmentVariable(ClusterVariable) is { Length: > 0 } fromEnv ? fromEnv
+        : throw new UsageException($"no cluster given: pass --cluster http://HOST:PORT or set {ClusterVariable}");
 
     private static Option<string?> TokenOption() => new("--token") { Description = "access token of the cluster's HTTP API (default: env RECOFLOW_TOKEN)" };
 
@@ -39,10 +47,11 @@ public static class ClusterCommands
         var job = new Argument<string>("job") { Description = "built-in job name, or a .dll built against RecoFlow.Api (with --job-class)" };
         var cluster = ClusterOption();
         var token = TokenOption();
-        var param = new Option<string[]>("--param", "-p") { Description = "job parameter key=value (repeatable); paths are read on the node that runs the job", Arity = ArgumentArity.ZeroOrMore };
+        var param = new Option<string[]>("--param", "-P") { Description = "job parameter key=value (repeatable); paths are read on the node that runs the job", Arity = ArgumentArity.ZeroOrMore };
+        var parallelism = JobRunner.ParallelismOption();
         var savepoint = new Option<string?>("--from-savepoint") { Description = "start from this savepoint (the directory printed by 'recoflow savepoint')" };
         var jobClass = new Option<string?>("--job-class") { Description = "with an assembly: full name of its IJobDefinition class" };
-        var cmd = new Command("submit", "submit a job to a cluster; prints its job ID") { job, cluster, token, param, savepoint, jobClass };
+        var cmd = new Command("submit", "submit a job to a cluster; prints its job ID") { job, cluster, token, param, parallelism, savepoint, jobClass };
         cmd.SetAction(async (r, ct) =>
         {
             var name = r.GetValue(job)!;
@@ -63,8 +72,9 @@ public static class ClusterCommands
                 ["from_savepoint"] = r.GetValue(savepoint),
                 ["assembly"] = assembly,
                 ["job_class"] = cls,
+                ["parallelism"] = r.GetValue(parallelism),
             };
-            var reply = await SendAsync(r.GetValue(cluster)!, r.GetValue(token), HttpMethod.Post, "api/jobs", body, ct);
+            var reply = await SendAsync(ClusterAddress(r.GetValue(cluster)), r.GetValue(token), HttpMethod.Post, "api/jobs", body, ct);
             output.WriteLine(reply["id"]!.GetValue<string>());
             return 0;
         });
@@ -79,7 +89,7 @@ public static class ClusterCommands
         var cmd = new Command("list", "list the cluster's jobs") { cluster, token, json };
         cmd.SetAction(async (r, ct) =>
         {
-            var reply = await SendAsync(r.GetValue(cluster)!, r.GetValue(token), HttpMethod.Get, "api/jobs", null, ct);
+            var reply = await SendAsync(ClusterAddress(r.GetValue(cluster)), r.GetValue(token), HttpMethod.Get, "api/jobs", null, ct);
             if (r.GetValue(json))
             {
                 output.WriteLine(reply.ToJsonString(Json));
@@ -103,7 +113,7 @@ public static class ClusterCommands
         cmd.SetAction(async (r, ct) =>
         {
             var jobId = r.GetValue(id)!;
-            var d = await SendAsync(r.GetValue(cluster)!, r.GetValue(token), HttpMethod.Get, $"api/jobs/{Uri.EscapeDataString(jobId)}", null, ct);
+            var d = await SendAsync(ClusterAddress(r.GetValue(cluster)), r.GetValue(token), HttpMethod.Get, $"api/jobs/{Uri.EscapeDataString(jobId)}", null, ct);
             var status = new JsonObject
             {
                 ["id"] = d["id"]?.GetValue<string>(),
@@ -128,23 +138,53 @@ public static class ClusterCommands
         return cmd;
     }
 
+    private static Command Savepoint(TextWriter output)
+    {
+        var id = new Argument<string>("id") { Description = "job ID" };
+        var target = new Argument<string?>("directory")
+        {
+            Description = "directory to write the savepoint into (a new directory inside it), readable and writable by every node; default: the job's savepoints directory in the cluster's state directory",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var cluster = ClusterOption();
+        var token = TokenOption();
+        var cmd = new Command("savepoint", "take a savepoint of a running job; prints the savepoint's directory") { id, target, cluster, token };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var path = $"api/jobs/{Uri.EscapeDataString(r.GetValue(id)!)}/savepoint{TargetQuery('?', r.GetValue(target))}";
+            var reply = await SendAsync(ClusterAddress(r.GetValue(cluster)), r.GetValue(token), HttpMethod.Post, path, null, ct);
+            output.WriteLine(reply["savepoint"]!.GetValue<string>());
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>Flink's <c>stop</c>: a savepoint, then the job stops; the savepoint's directory is the last line printed.</summary>
     private static Command Stop(TextWriter output)
     {
         var id = new Argument<string>("id") { Description = "job ID" };
         var cluster = ClusterOption();
         var token = TokenOption();
-        var savepoint = new Option<bool>("--savepoint") { Description = "take a savepoint, then stop (prints the savepoint's directory); without it the job is canceled" };
-        var cmd = new Command("stop", "stop a job on the cluster, with a savepoint to resume from") { id, cluster, token, savepoint };
+        var drain = new Option<bool>("--drain", "-d") { Description = "end event time before the savepoint, so every window and timer fires (for a job that will not be resumed)" };
+        var target = new Option<string?>("--savepoint-path") { Description = "directory to write the savepoint into (readable and writable by every node); default: the job's savepoints directory" };
+        // Earlier versions canceled without --savepoint; stop always takes one now, and the flag is kept for old scripts.
+        var savepoint = new Option<bool>("--savepoint") { Description = "(always on; kept for older scripts)", Hidden = true };
+        var cmd = new Command("stop", "take a savepoint, then stop the job (as Flink's stop); prints the savepoint's directory. 'cancel' stops without one")
+            { id, cluster, token, drain, target, savepoint };
         cmd.SetAction(async (r, ct) =>
         {
             var jobId = Uri.EscapeDataString(r.GetValue(id)!);
-            var withSavepoint = r.GetValue(savepoint);
-            var reply = await SendAsync(r.GetValue(cluster)!, r.GetValue(token), HttpMethod.Post, $"api/jobs/{jobId}/stop?savepoint={(withSavepoint ? "true" : "false")}", null, ct);
-            output.WriteLine(withSavepoint ? reply["savepoint"]!.GetValue<string>() : $"cancel requested for job {r.GetValue(id)}");
+            var path = $"api/jobs/{jobId}/stop?savepoint=true{(r.GetValue(drain) ? "&drain=true" : "")}{TargetQuery('&', r.GetValue(target))}";
+            var reply = await SendAsync(ClusterAddress(r.GetValue(cluster)), r.GetValue(token), HttpMethod.Post, path, null, ct);
+            output.WriteLine(reply["savepoint"]!.GetValue<string>());
             return 0;
         });
         return cmd;
     }
+
+    /// <summary>The target directory as a query parameter, made absolute here (where the user typed it).</summary>
+    private static string TargetQuery(char separator, string? directory) =>
+        string.IsNullOrWhiteSpace(directory) ? "" : $"{separator}target_directory={Uri.EscapeDataString(Path.GetFullPath(directory))}";
 
     private static Command Simple(TextWriter output, string name, string description, Func<string, string> path, Func<string, JsonNode, string> print)
     {
@@ -155,7 +195,7 @@ public static class ClusterCommands
         cmd.SetAction(async (r, ct) =>
         {
             var jobId = r.GetValue(id)!;
-            var reply = await SendAsync(r.GetValue(cluster)!, r.GetValue(token), HttpMethod.Post, path(Uri.EscapeDataString(jobId)), null, ct);
+            var reply = await SendAsync(ClusterAddress(r.GetValue(cluster)), r.GetValue(token), HttpMethod.Post, path(Uri.EscapeDataString(jobId)), null, ct);
             output.WriteLine(print(jobId, reply));
             return 0;
         });

@@ -14,26 +14,30 @@ public static class JobRunner
     public static IJobDefinition FindJob(string name) =>
         BuiltInJobs.Find(name) ?? throw new UsageException($"unknown job '{name}' (known: {string.Join(", ", BuiltInJobs.All.Select(j => j.Name))})");
 
+    /// <summary>Flink's <c>-p</c>: the job's default parallelism, overriding the job's own (operators that set theirs keep it).</summary>
+    public static System.CommandLine.Option<int?> ParallelismOption() => new("--parallelism", "-p")
+    {
+        Description = "default parallelism of the job's operators (overrides the job's own and its 'parallelism' parameter); job parameters are -P/--param",
+    };
+
     public static Dictionary<string, string> ParseParams(IEnumerable<string> raw)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var p in raw)
         {
             var eq = p.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0) throw new UsageException($"malformed --param '{p}': expected key=value");
+            if (eq <= 0) throw new UsageException($"malformed --param '{p}': expected key=value (-p is --parallelism; job parameters are -P/--param)");
             values[p[..eq]] = p[(eq + 1)..];
         }
         return values;
     }
 
     /// <summary>Builds and validates the job graph; parameter and validation problems become usage errors.</summary>
-    public static JobGraph BuildGraph(IJobDefinition definition, IReadOnlyDictionary<string, string> values)
+    public static JobGraph BuildGraph(IJobDefinition definition, IReadOnlyDictionary<string, string> values, int? parallelism = null)
     {
         try
         {
-            var parameters = new JobParameters(values, definition.Parameters);
-            StreamJob job = definition.Build(parameters);
-            return job.Build();
+            return definition.BuildGraph(values, parallelism);
         }
         catch (JobParameterException e) { throw new UsageException($"job '{definition.Name}': {e.Message}"); }
         catch (JobValidationException e) { throw new UsageException(e.Message); }

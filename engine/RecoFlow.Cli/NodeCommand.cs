@@ -56,7 +56,7 @@ public static class NodeCommand
             }
             await using var node = started;
             var httpOptions = NodeServerOptions.From(settings.Config) with { NodeName = settings.Address };
-            var services = new NodeServices { Jobs = node.Jobs, Operations = node.Jobs, Cluster = node.ClusterView, Modules = NodeModules.For(settings.Config, settings.StateDirectory) };
+            var services = new NodeServices { Jobs = node.Jobs, Operations = node.Jobs, JobManager = node.Jobs, Cluster = node.ClusterView, Modules = NodeModules.For(settings.Config, settings.StateDirectory) };
             await using var http = await NodeHttpServer.StartAsync(httpOptions, services, stop.Token);
             output.WriteLine($"node up: {settings.Address}, {http.Url}");
             if (httpOptions.TokenGenerated)
@@ -85,10 +85,10 @@ internal sealed class CliJobCatalog : IJobCatalog
     public LoadedJob Load(JobSubmission submission)
     {
         if (submission.Assembly is { } bytes)
-            return JobAssemblyLoader.Load(bytes, submission.JobClass ?? throw new JobSubmissionException("an assembly needs a job class"), submission.Parameters);
+            return JobAssemblyLoader.Load(bytes, submission.JobClass ?? throw new JobSubmissionException("an assembly needs a job class"), submission.Parameters, submission.Parallelism);
         try
         {
-            return new LoadedJob(JobRunner.BuildGraph(JobRunner.FindJob(submission.Job), submission.Parameters));
+            return new LoadedJob(JobRunner.BuildGraph(JobRunner.FindJob(submission.Job), submission.Parameters, submission.Parallelism));
         }
         catch (UsageException e)
         {

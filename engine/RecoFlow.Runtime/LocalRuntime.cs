@@ -135,9 +135,9 @@ public sealed class JobClient
     /// Takes a savepoint into <paramref name="directory"/> (a new <c>savepoint-ID-TIME</c> directory inside it) and
     /// returns its path; with <paramref name="stop"/> the job stops once it is written and its sinks committed.
     /// </summary>
-    public async Task<string> TriggerSavepointAsync(string directory, bool stop = false, TimeSpan? timeout = null)
+    public async Task<string> TriggerSavepointAsync(string directory, bool stop = false, TimeSpan? timeout = null, bool drain = false)
     {
-        var reply = await _master.Ask<object>(new TriggerSavepoint(Path.GetFullPath(directory), stop), timeout ?? TimeSpan.FromMinutes(5));
+        var reply = await _master.Ask<object>(new TriggerSavepoint(Path.GetFullPath(directory), stop, drain), timeout ?? TimeSpan.FromMinutes(5));
         return reply switch
         {
             SavepointDone d => d.Path,

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using RecoFlow.ControlPlane;
 using RecoFlow.Server.Api;
+using RecoFlow.Server.Health;
 using RecoFlow.Server.Jobs;
 using RecoFlow.Server.Metrics;
 using RecoFlow.Runtime.Execution;
@@ -81,6 +82,8 @@ public static class NodeHttpServerExtensions
         services.AddSingleton(node.Jobs);
         if (node.Operations is not null) services.AddSingleton(node.Operations);
         services.AddSingleton(node.Cluster ?? new SingleNodeClusterView(options.NodeName));
+        if (node.JobManager is not null) services.AddSingleton(node.JobManager);
+        services.AddNodeHealth();
         services.AddSingleton(new NodeClock());
         // One meter per server: servers sharing a process (tests) must not export, nor end, each other's instruments.
         var meterName = NodeMetrics.NextMeterName();
@@ -130,6 +133,7 @@ public static class NodeHttpServerExtensions
         }).AddEndpointFilter<AccessTokenFilter>();
 
         app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapNodeHealth();
 
         foreach (var module in app.Services.GetRequiredService<IReadOnlyList<INodeModule>>()) module.MapEndpoints(app);
         return app;

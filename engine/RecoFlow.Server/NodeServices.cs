@@ -14,6 +14,9 @@ public sealed class NodeServices
     /// <summary>Submitting and operating jobs over HTTP (POST /api/jobs, savepoint, stop); null leaves those endpoints out.</summary>
     public IJobOperations? Operations { get; init; }
 
+    /// <summary>Asks the job manager whether it answers, for <c>/health/ready</c>; null: no job manager to ask (a node alone).</summary>
+    public IJobManagerProbe? JobManager { get; init; }
+
     /// <summary>Application endpoints served beside the engine's (e.g. the recommendation edge), in order.</summary>
     public IReadOnlyList<INodeModule> Modules { get; init; } = [];
 }

@@ -35,18 +35,24 @@ public sealed class JobOperationTests(ThreeNodeCluster cluster, ITestOutputHelpe
     }
 
     [Fact]
-    public async Task Savepoint_then_stop_with_savepoint_then_resume_from_it_gives_exact_output()
+    public async Task Savepoint_into_a_directory_then_stop_then_resume_at_another_parallelism_gives_exact_output()
     {
+        // Every node turns ready (member up; on job manager nodes the singleton answers) once the cluster has formed.
+        foreach (var node in cluster.Nodes)
+            await cluster.Eventually(async () => (await cluster.GetAsync(node, "health/ready"))?["status"]?.GetValue<string>() == "Healthy", TimeSpan.FromSeconds(60), $"{node.Address} ready");
         var output = Path.Combine(cluster.Directory, "counts-savepoint");
         var id = await SubmitYsbAsync(output);
         await WaitForStateAsync(id, "RUNNING", withCheckpoint: true);
-        var url = cluster.AnyLiveNode.Http.ToString();
+        // As a Flink user would: the cluster from the environment, a savepoint directory of their choosing, stop = savepoint.
+        var env = new Dictionary<string, string> { ["RECOFLOW_CLUSTER"] = cluster.AnyLiveNode.Http.ToString() };
 
-        var savepoint = await Cli.RunAsync("savepoint", id, "--cluster", url);
+        var target = Path.Combine(cluster.Directory, "my-savepoints");
+        var savepoint = await Cli.RunAsync(env, "savepoint", id, target);
         Assert.True(savepoint.Code == 0, savepoint.Err);
         Assert.True(Directory.Exists(savepoint.Out), $"savepoint directory {savepoint.Out} missing");
+        Assert.Equal(target, Path.GetDirectoryName(savepoint.Out));
 
-        var stop = await Cli.RunAsync("stop", id, "--savepoint", "--cluster", url);
+        var stop = await Cli.RunAsync(env, "stop", id);
         Assert.True(stop.Code == 0, stop.Err);
         Assert.True(Directory.Exists(stop.Out), $"savepoint directory {stop.Out} missing");
         await WaitForStateAsync(id, "CANCELED");
@@ -54,7 +60,9 @@ public sealed class JobOperationTests(ThreeNodeCluster cluster, ITestOutputHelpe
         Assert.Equal(2, again.Code);
         Assert.Equal($"recoflow: job {id} already ended (CANCELED)", again.Err);
 
-        var resumed = await SubmitYsbAsync(output, "--from-savepoint", stop.Out);
+        var resumed = await SubmitYsbAsync(output, "--from-savepoint", stop.Out, "-p", "2");
+        var detail = await cluster.GetAsync(cluster.AnyLiveNode, $"api/jobs/{resumed}");
+        Assert.Equal(2, detail!["graph"]!["vertices"]!.AsArray().Max(v => v!["parallelism"]!.GetValue<int>()));
         await WaitForStateAsync(resumed, "FINISHED");
         cluster.AssertCommittedOutputExact(output);
     }

@@ -140,10 +140,14 @@ public static class Cli
     /// <summary>The access token the test nodes require for writes (security stays on, as outside the demo).</summary>
     public const string Token = "cluster-test-token";
 
-    public static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    public static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunAsync(null, args);
+
+    /// <summary>Runs the CLI with extra environment variables (for example RECOFLOW_CLUSTER).</summary>
+    public static async Task<(int Code, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo(NodeProcess.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment["RECOFLOW_TOKEN"] = Token;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         info.ArgumentList.Add(NodeProcess.CliDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         using var p = Process.Start(info)!;

@@ -34,6 +34,19 @@ public sealed class ApiTests(NodeFixture node)
         Assert.True(o.TryGetProperty("dead_letters", out _));
     }
 
+    [Theory]
+    [InlineData("health/live")]
+    [InlineData("health/ready")]
+    public async Task Health_probes_answer_200_healthy_for_a_node_alone_without_a_token(string path)
+    {
+        using var client = new HttpClient { BaseAddress = node.Http.BaseAddress };
+        using var r = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        var body = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Healthy", body.GetProperty("status").GetString());
+        Assert.Empty(body.GetProperty("problems").EnumerateArray());
+    }
+
     [Fact]
     public async Task Jobs_lists_the_running_job()
     {

@@ -9,7 +9,7 @@ namespace RecoFlow.Cluster.Jobs;
 /// <c>refresh</c> and after every operation, and the operations themselves, forwarded to the job manager singleton
 /// through its proxy. While the job manager moves (a node died), the list is the last one seen and operations answer 503.
 /// </summary>
-public sealed class ClusterJobRegistry : IJobRegistry, IJobOperations, IAsyncDisposable
+public sealed class ClusterJobRegistry : IJobRegistry, IJobOperations, IJobManagerProbe, IAsyncDisposable
 {
     private readonly IActorRef _jobManager;
     private readonly TimeSpan _askTimeout;
@@ -27,6 +27,8 @@ public sealed class ClusterJobRegistry : IJobRegistry, IJobOperations, IAsyncDis
     public IReadOnlyList<IJobHandle> Jobs => _jobs;
 
     public IJobHandle? Find(string jobId) => _jobs.FirstOrDefault(j => j.Id == jobId);
+
+    public Task<bool> JobManagerAnswersAsync(CancellationToken cancellationToken) => RefreshAsync(cancellationToken);
 
     /// <summary>Asks the job manager for its list now; false when it did not answer in time.</summary>
     public async Task<bool> RefreshAsync(CancellationToken cancellationToken = default)
@@ -65,7 +67,8 @@ public sealed class ClusterJobRegistry : IJobRegistry, IJobOperations, IAsyncDis
             catch (FormatException) { return new JobOperationResult(400, Error: "\"assembly\" is not valid base64"); }
             if (string.IsNullOrWhiteSpace(request.JobClass)) return new JobOperationResult(400, Error: "an assembly needs \"job_class\": the full name of its IJobDefinition class");
         }
-        var submission = new JobSubmission(request.Job ?? request.JobClass!, request.Params ?? [], request.FromSavepoint, assembly, request.JobClass);
+        if (request.Parallelism is < 1) return new JobOperationResult(400, Error: $"\"parallelism\" must be at least 1, got {request.Parallelism}");
+        var submission = new JobSubmission(request.Job ?? request.JobClass!, request.Params ?? [], request.FromSavepoint, assembly, request.JobClass, request.Parallelism);
         return await AskAsync(new SubmitJob(submission), cancellationToken, r => r switch
         {
             JobAccepted a => new JobOperationResult(201, a.JobId),
@@ -74,8 +77,13 @@ public sealed class ClusterJobRegistry : IJobRegistry, IJobOperations, IAsyncDis
         });
     }
 
-    public Task<JobOperationResult> SavepointAsync(string jobId, bool stop, CancellationToken cancellationToken) =>
-        AskAsync(new SavepointClusterJob(jobId, stop), cancellationToken, Command);
+    public Task<JobOperationResult> SavepointAsync(string jobId, SavepointCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.TargetDirectory is { } dir && !Path.IsPathFullyQualified(dir))
+            return Task.FromResult(new JobOperationResult(400, Error: $"the savepoint's target directory must be an absolute path that every node can write, got '{dir}'"));
+        return AskAsync(new SavepointClusterJob(jobId, command.Stop, command.TargetDirectory, command.Drain), cancellationToken, Command);
+    }
 
     public Task<JobOperationResult> CancelAsync(string jobId, CancellationToken cancellationToken) =>
         AskAsync(new CancelClusterJob(jobId), cancellationToken, Command);

@@ -71,7 +71,7 @@ public sealed class DispatcherActor : UntypedPersistentActor
         /// <summary>Keeps the job's code loaded while it runs (an assembly's load context).</summary>
         public JobCodeCache.Lease? Loaded { get; set; }
 
-        public JobSubmission Submission => new(Submitted.Job!, Submitted.Parameters ?? [], Submitted.FromSavepoint, Submitted.Assembly, Submitted.JobClass);
+        public JobSubmission Submission => new(Submitted.Job!, Submitted.Parameters ?? [], Submitted.FromSavepoint, Submitted.Assembly, Submitted.JobClass, Submitted.Parallelism);
     }
 
     private sealed record RunEnded(string JobId, int Attempt, JobResult? Result, string? Failure);
@@ -160,7 +160,7 @@ public sealed class DispatcherActor : UntypedPersistentActor
                 break;
             case SavepointClusterJob p:
                 if (Running(p.JobId, out var toSavepoint) is { } spError) Sender.Tell(spError);
-                else Savepoint(toSavepoint!, p.Stop, Sender);
+                else Savepoint(toSavepoint!, p, Sender);
                 break;
             case RunEnded r:
                 if (!_handingOver) Ended(r);
@@ -228,6 +228,7 @@ public sealed class DispatcherActor : UntypedPersistentActor
             Assembly = submission.Assembly,
             JobClass = submission.JobClass,
             Node = _node,
+            Parallelism = submission.Parallelism,
         };
         Persist(submitted.ToBytes(), _ =>
         {
@@ -300,10 +301,11 @@ public sealed class DispatcherActor : UntypedPersistentActor
         Persist(ended.ToBytes(), _ => Apply(ended));
     }
 
-    private void Savepoint(Entry entry, bool stop, IActorRef replyTo)
+    private void Savepoint(Entry entry, SavepointClusterJob request, IActorRef replyTo)
     {
         var id = entry.Id;
-        entry.Client!.TriggerSavepointAsync(Path.Combine(JobDirectory(id), "savepoints"), stop, _settings.SavepointTimeout)
+        var directory = request.TargetDirectory ?? Path.Combine(JobDirectory(id), "savepoints");
+        entry.Client!.TriggerSavepointAsync(directory, request.Stop, _settings.SavepointTimeout, request.Drain)
             .ContinueWith(t => t.IsCompletedSuccessfully
                 ? (object)new JobCommandDone(id, t.Result)
                 : new JobCommandFailed(t.Exception?.GetBaseException().Message ?? "savepoint canceled", NotFound: false), TaskScheduler.Default)

@@ -13,7 +13,7 @@ namespace RecoFlow.Cluster.Jobs;
 /// </summary>
 public static class JobAssemblyLoader
 {
-    public static LoadedJob Load(byte[] assembly, string jobClass, IReadOnlyDictionary<string, string> parameters)
+    public static LoadedJob Load(byte[] assembly, string jobClass, IReadOnlyDictionary<string, string> parameters, int? parallelism = null)
     {
         var context = new JobLoadContext(jobClass);
         try
@@ -29,7 +29,7 @@ public static class JobAssemblyLoader
                 throw new JobSubmissionException($"{jobClass} needs a public parameterless constructor");
             var definition = (IJobDefinition)Activator.CreateInstance(type)!;
             JobGraph graph;
-            try { graph = definition.Build(new JobParameters(parameters, definition.Parameters)).Build(); }
+            try { graph = definition.BuildGraph(parameters, parallelism); }
             catch (JobParameterException e) { throw new JobSubmissionException($"job '{definition.Name}': {e.Message}", e); }
             catch (JobValidationException e) { throw new JobSubmissionException(e.Message, e); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)

@@ -28,6 +28,8 @@ public sealed class JobManagerEvent
     [Key(11)] public string? Savepoint { get; set; }
     /// <summary>Submitted, Resubmitted: the node that runs the job from then on.</summary>
     [Key(12)] public string? Node { get; set; }
+    /// <summary>Submitted: the submitter's parallelism override (<c>submit -p</c>), if any.</summary>
+    [Key(13)] public int? Parallelism { get; set; }
 
     public byte[] ToBytes() => MessagePackSerializer.Serialize(this);
     public static JobManagerEvent FromBytes(byte[] bytes) => MessagePackSerializer.Deserialize<JobManagerEvent>(bytes);

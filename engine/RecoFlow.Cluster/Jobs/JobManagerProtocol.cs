@@ -14,7 +14,8 @@ public sealed record JobSubmission(
     IReadOnlyDictionary<string, string> Parameters,
     string? FromSavepoint = null,
     byte[]? Assembly = null,
-    string? JobClass = null);
+    string? JobClass = null,
+    int? Parallelism = null);
 
 /// <summary>Submit a job; answered with <see cref="JobAccepted"/> or <see cref="JobRejected"/> (nothing started).</summary>
 public sealed record SubmitJob(JobSubmission Submission) : IJobManagerMessage;
@@ -32,8 +33,11 @@ public sealed record JobList(IReadOnlyList<JobSnapshot> Jobs, string JobManagerN
 /// <summary>Cancel a job; answered with <see cref="JobCommandDone"/> or <see cref="JobCommandFailed"/>.</summary>
 public sealed record CancelClusterJob(string JobId) : IJobManagerMessage;
 
-/// <summary>Take a savepoint of a job (and with <see cref="Stop"/> stop it after); answered with the savepoint's path.</summary>
-public sealed record SavepointClusterJob(string JobId, bool Stop) : IJobManagerMessage;
+/// <summary>
+/// Take a savepoint of a job (and with <see cref="Stop"/> stop it after), into <see cref="TargetDirectory"/> or the
+/// job's own savepoints directory; with <see cref="Drain"/> event time ends first. Answered with the savepoint's path.
+/// </summary>
+public sealed record SavepointClusterJob(string JobId, bool Stop, string? TargetDirectory = null, bool Drain = false) : IJobManagerMessage;
 
 public sealed record JobCommandDone(string JobId, string? SavepointPath) : IJobManagerMessage;
 

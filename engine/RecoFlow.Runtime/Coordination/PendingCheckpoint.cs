@@ -5,7 +5,8 @@ using RecoFlow.Runtime.Execution;
 namespace RecoFlow.Runtime.Coordination;
 
 /// <summary>A savepoint a client asked for, and whom to answer (the asker of <see cref="TriggerSavepoint"/>).</summary>
-internal sealed record SavepointRequest(string Directory, bool Stop, IActorRef? ReplyTo);
+/// <param name="Drain">Sources emit the final watermark just before the savepoint's barrier, so every event-time timer and window fires first (Flink: <c>stop --drain</c>).</param>
+internal sealed record SavepointRequest(string Directory, bool Stop, IActorRef? ReplyTo, bool Drain = false);
 
 /// <summary>
 /// A checkpoint that was triggered and is not complete yet (Flink: PendingCheckpoint): the acknowledgements of the

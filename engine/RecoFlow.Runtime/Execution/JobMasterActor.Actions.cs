@@ -165,7 +165,7 @@ internal sealed partial class JobMasterActor
         if (pending.Savepoint is { } request) pending.SavepointTarget = SavepointLocation.ForNew(request.Directory, pending.Id);
         var directory = pending.SavepointTarget?.InProgressPath;
         foreach (var id in _deployment.SourceTasks())
-            _attempt.Tasks[id].Tell(new TriggerCheckpoint(pending.Id, now, pending.IsSavepoint, _attempt.Number, directory));
+            _attempt.Tasks[id].Tell(new TriggerCheckpoint(pending.Id, now, pending.IsSavepoint, _attempt.Number, directory, pending.Savepoint?.Drain == true));
         Timers.StartSingleTimer("checkpoint-timeout", new CheckpointExpired(pending.Id), _coordinator.Timeout);
     }
 

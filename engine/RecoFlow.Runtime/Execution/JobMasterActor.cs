@@ -164,7 +164,7 @@ internal sealed partial class JobMasterActor : UntypedActor, IWithTimers, IWithU
                 break;
             case CheckpointTick: MaybeTrigger(); break;
             case TriggerSavepoint s:
-                _coordinator.RequestSavepoint(new SavepointRequest(s.Directory, s.Stop, Sender));
+                _coordinator.RequestSavepoint(new SavepointRequest(s.Directory, s.Stop, Sender, s.Drain));
                 MaybeTrigger();
                 break;
             case AcknowledgeCheckpoint a:
@@ -194,7 +194,7 @@ internal sealed partial class JobMasterActor : UntypedActor, IWithTimers, IWithU
             case Terminated t: OnTaskTerminated(t); break;
             case TriggerSavepoint s:
                 // Triggered once the attempt runs.
-                _coordinator.RequestSavepoint(new SavepointRequest(s.Directory, s.Stop, Sender));
+                _coordinator.RequestSavepoint(new SavepointRequest(s.Directory, s.Stop, Sender, s.Drain));
                 break;
             default: Common(message); break;
         }
@@ -212,7 +212,7 @@ internal sealed partial class JobMasterActor : UntypedActor, IWithTimers, IWithU
                 if (d.Attempt == _attempt.Number && _failover.OnDelayElapsed()) Restart();
                 break;
             case TriggerSavepoint s:
-                _coordinator.RequestSavepoint(new SavepointRequest(s.Directory, s.Stop, Sender));
+                _coordinator.RequestSavepoint(new SavepointRequest(s.Directory, s.Stop, Sender, s.Drain));
                 break;
             default: Common(message); break;
         }

@@ -58,7 +58,7 @@ internal sealed record CancelJob;
 /// The coordinator asks a source task to start checkpoint <see cref="Id"/>: snapshot, then emit the barrier. For a
 /// savepoint, <see cref="SavepointDirectory"/> is where every task writes its state (carried on in the barriers).
 /// </summary>
-internal sealed record TriggerCheckpoint(long Id, long Timestamp, bool IsSavepoint, int Attempt, string? SavepointDirectory = null);
+internal sealed record TriggerCheckpoint(long Id, long Timestamp, bool IsSavepoint, int Attempt, string? SavepointDirectory = null, bool Drain = false);
 
 /// <summary>
 /// A task's state for checkpoint <see cref="Id"/> is durable (Flink: AcknowledgeCheckpoint with the task's state
@@ -78,7 +78,7 @@ internal sealed record NotifyCheckpointComplete(long Id, int Attempt, bool Final
 internal sealed record CommitDone(TaskId Task, int Attempt);
 
 /// <summary>Asks the job master for a savepoint (and optionally to stop the job after it).</summary>
-internal sealed record TriggerSavepoint(string Directory, bool Stop);
+internal sealed record TriggerSavepoint(string Directory, bool Stop, bool Drain = false);
 
 internal sealed record SavepointDone(string Path);
 

@@ -112,6 +112,8 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
                     if (t.Attempt != _attempt) return;
                     // A source task takes its part at once (it has no input to align; Flink: triggerCheckpointAsync).
                     _aligner.CheckpointTaken(t.Id);
+                    // stop --drain: event time ends before the barrier, so every window and timer fires into the savepoint's output.
+                    if (t.Drain) _chain!.Source?.EmitFinalWatermark();
                     _checkpoints!.Checkpoint(t.Id, t.IsSavepoint, t.SavepointDirectory, Stopwatch.GetTimestamp());
                     AfterStep();
                     break;

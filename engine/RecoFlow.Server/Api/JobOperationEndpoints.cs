@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using RecoFlow.ControlPlane;
 
@@ -7,7 +8,8 @@ namespace RecoFlow.Server.Api;
 
 /// <summary>
 /// Submitting and operating jobs (docs/http-api.md, docs/cluster.md): <c>POST /api/jobs</c>,
-/// <c>POST /api/jobs/{id}/cancel</c>, <c>POST /api/jobs/{id}/savepoint</c>, <c>POST /api/jobs/{id}/stop?savepoint=true</c>.
+/// <c>POST /api/jobs/{id}/cancel</c>, <c>POST /api/jobs/{id}/savepoint[?target_directory=DIR]</c>,
+/// <c>POST /api/jobs/{id}/stop[?drain=true][&amp;target_directory=DIR]</c> (<c>savepoint=false</c> cancels instead).
 /// Errors are <c>{"error": "..."}</c> naming the cause.
 /// </summary>
 internal static class JobOperationEndpoints
@@ -24,11 +26,12 @@ internal static class JobOperationEndpoints
             var r = await ops.CancelAsync(id, ct);
             return r.Status == 200 ? Results.Json(new { id, cancel = "requested" }, statusCode: StatusCodes.Status202Accepted) : Answer(r);
         }).AddEndpointFilter<AccessTokenFilter>();
-        api.MapPost("/jobs/{id}/savepoint", async (string id, IJobOperations ops, CancellationToken ct) =>
-            Answer(await ops.SavepointAsync(id, stop: false, ct))).AddEndpointFilter<AccessTokenFilter>();
-        api.MapPost("/jobs/{id}/stop", async (string id, bool? savepoint, IJobOperations ops, CancellationToken ct) =>
+        api.MapPost("/jobs/{id}/savepoint", async (string id, [FromQuery(Name = "target_directory")] string? targetDirectory, IJobOperations ops, CancellationToken ct) =>
+            Answer(await ops.SavepointAsync(id, new SavepointCommand(Stop: false, targetDirectory), ct))).AddEndpointFilter<AccessTokenFilter>();
+        // Flink's stop: a savepoint, then the job stops; savepoint=false cancels instead (the older verb's meaning).
+        api.MapPost("/jobs/{id}/stop", async (string id, bool? savepoint, bool? drain, [FromQuery(Name = "target_directory")] string? targetDirectory, IJobOperations ops, CancellationToken ct) =>
         {
-            if (savepoint == true) return Answer(await ops.SavepointAsync(id, stop: true, ct));
+            if (savepoint != false) return Answer(await ops.SavepointAsync(id, new SavepointCommand(Stop: true, targetDirectory, drain == true), ct));
             var r = await ops.CancelAsync(id, ct);
             return r.Status == 200 ? Results.Json(new { id, cancel = "requested" }, statusCode: StatusCodes.Status202Accepted) : Answer(r);
         }).AddEndpointFilter<AccessTokenFilter>();

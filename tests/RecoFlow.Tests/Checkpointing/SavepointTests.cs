@@ -1,6 +1,7 @@
 using MessagePack;
 using RecoFlow.Api.Streams;
 using RecoFlow.Api.Time;
+using RecoFlow.Api.Windows;
 using RecoFlow.Connectors;
 using RecoFlow.Connectors.Memory;
 using RecoFlow.Runtime;
@@ -61,6 +62,51 @@ public sealed class SavepointTests : IDisposable
             var last = sink.Items.GroupBy(x => x.Key).ToDictionary(g => g.Key, g => g.Max(x => x.Count));
             Assert.Equal(Keys, last.Count);
             Assert.All(last, kv => Assert.Equal(Records / Keys, kv.Value));
+        }
+    }
+
+    /// <summary>Count and smallest number in one event-time window that holds every number (event time = the number, in ms), over a paced source.</summary>
+    private static (StreamJob Job, CollectSink<(long Start, long Count, long Min)> Sink) WindowJob()
+    {
+        var job = new StreamJob("drain-window");
+        var sink = new CollectSink<(long Start, long Count, long Min)>();
+        var numbers = new CollectionSource<long>(Enumerable.Range(0, Records).Select(i => (long)i).ToList(), timestamp: i => i);
+        job.FromSource(new RateLimitedSource<long>(numbers, 8_000), WatermarkStrategy<long>.ForMonotonousTimestamps(), "numbers")
+            .Map(i => (Count: 1L, Min: i), "one").Uid("one")
+            .KeyBy(_ => 0)
+            .Window(TumblingWindows<(long Count, long Min)>.OfEventTime(TimeSpan.FromHours(1)))
+            .Reduce((a, b) => (a.Count + b.Count, Math.Min(a.Min, b.Min)), (_, w, r) => (w.Start, r.Count, r.Min), "window").Uid("window")
+            .SinkTo(sink, "out").Uid("out");
+        return (job, sink);
+    }
+
+    [Fact]
+    public async Task Stop_with_drain_fires_the_open_window_into_the_savepoint_and_the_resumed_job_counts_only_the_rest()
+    {
+        string path;
+        long firstRun;
+        await using (var runtime = LocalRuntime.Start())
+        {
+            var (job, sink) = WindowJob();
+            var client = runtime.Submit(job.Build());
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while (client.Metrics.Tasks.Sum(t => Interlocked.Read(ref t.RecordsOut)) < 2_000 && DateTime.UtcNow < deadline) await Task.Delay(20);
+            path = await client.TriggerSavepointAsync(Path.Combine(_dir, "savepoints"), stop: true, drain: true);
+            Assert.Equal(JobState.Canceled, (await client.Completion.WaitAsync(TimeSpan.FromMinutes(1))).State);
+            // The hour-long window is still open when the job stops: only the drain fires it, with every number read so far.
+            var window = Assert.Single(sink.Items);
+            Assert.Equal((0L, 0L), (window.Start, window.Min));
+            firstRun = window.Count;
+            Assert.InRange(firstRun, 1, Records - 1);
+        }
+        await using (var runtime = LocalRuntime.Start())
+        {
+            var (job, sink) = WindowJob();
+            var result = await runtime.Submit(job.Build(), new JobRunOptions { FromSavepoint = path }).Completion.WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.True(result.State == JobState.Finished, $"{result.State} {result.Failure}");
+            // Nothing read before the savepoint waits in the restored state: the window fires again with the rest only.
+            var window = Assert.Single(sink.Items);
+            Assert.Equal((0L, firstRun, Records - firstRun), (window.Start, window.Min, window.Count));
         }
     }
 
