@@ -56,7 +56,7 @@ public sealed class JobOperationTests(ThreeNodeCluster cluster, ITestOutputHelpe
         Assert.True(stop.Code == 0, stop.Err);
         Assert.True(Directory.Exists(stop.Out), $"savepoint directory {stop.Out} missing");
         await WaitForStateAsync(id, "CANCELED");
-        var again = await Cli.RunAsync("cancel", id, "--cluster", url);
+        var again = await Cli.RunAsync(env, "cancel", id);
         Assert.Equal(2, again.Code);
         Assert.Equal($"recoflow: job {id} already ended (CANCELED)", again.Err);
 
