@@ -29,6 +29,9 @@ public interface IJobHandle
     long DeadLetterCount { get; }
     /// <summary>Checkpoint history, newest last; empty when the runtime takes none.</summary>
     IReadOnlyList<CheckpointView> Checkpoints { get; }
+    /// <summary>Checkpoints completed and failed so far (for counters: the history above is bounded); null when the runtime takes none.</summary>
+    CheckpointCounts? CheckpointTotals => null;
+
     /// <summary>Current cumulative counters of every task.</summary>
     IReadOnlyList<TaskCounters> SampleTasks();
     void Cancel();

@@ -49,6 +49,8 @@ public sealed class LocalJobHandle : IJobHandle
     public long DeadLetterCount => _client.DeadLetterCount;
     public int? Restarts => _restarts?.Invoke() ?? _client.Metrics.Restarts;
 
+    public CheckpointCounts? CheckpointTotals => new(_client.Metrics.CheckpointsCompleted, _client.Metrics.CheckpointsFailed);
+
     public IReadOnlyList<CheckpointView> Checkpoints => _checkpoints?.Invoke() ?? _client.Metrics.Checkpoints
         .Select(c => new CheckpointView(c.Id, new DateTimeOffset(DateTime.SpecifyKind(c.TriggeredAt, DateTimeKind.Utc)), (long)c.DurationMs,
             c.Status == Runtime.Checkpointing.CheckpointStatus.Completed ? c.SizeBytes : null,

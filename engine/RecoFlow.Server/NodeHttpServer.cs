@@ -84,6 +84,8 @@ public static class NodeHttpServerExtensions
         services.AddSingleton(node.Cluster ?? new SingleNodeClusterView(options.NodeName));
         if (node.JobManager is not null) services.AddSingleton(node.JobManager);
         services.AddNodeHealth();
+        // The HTTP API's OpenAPI document at /openapi/v1.json, from the endpoints' own metadata.
+        services.AddOpenApi();
         services.AddSingleton(new NodeClock());
         // One meter per server: servers sharing a process (tests) must not export, nor end, each other's instruments.
         var meterName = NodeMetrics.NextMeterName();
@@ -134,6 +136,7 @@ public static class NodeHttpServerExtensions
 
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapNodeHealth();
+        app.MapOpenApi();
 
         foreach (var module in app.Services.GetRequiredService<IReadOnlyList<INodeModule>>()) module.MapEndpoints(app);
         return app;

@@ -48,6 +48,19 @@ public sealed class ApiTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task The_openapi_document_describes_the_http_api()
+    {
+        using var client = new HttpClient { BaseAddress = node.Http.BaseAddress };
+        var doc = JsonDocument.Parse(await client.GetStringAsync("openapi/v1.json")).RootElement;
+        Assert.StartsWith("3.", doc.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+        var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/api/overview", paths);
+        Assert.Contains("/api/jobs/{id}", paths);
+        Assert.Contains("/api/jobs/{id}/checkpoints", paths);
+        Assert.True(doc.GetProperty("paths").GetProperty("/api/jobs/{id}/cancel").TryGetProperty("post", out _));
+    }
+
+    [Fact]
     public async Task Jobs_lists_the_running_job()
     {
         var jobs = await Get("api/jobs");

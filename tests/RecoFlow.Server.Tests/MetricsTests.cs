@@ -87,21 +87,30 @@ public sealed class MetricsTests(NodeFixture node)
                  && p.Samples.Any(s => s.Name == "recoflow_task_records_out_total" && s.Value > 0),
             what: "latency samples and records out");
 
-        var recordsIn = samples.Where(s => s.Name == "recoflow_task_records_in_total" && s.Labels.GetValueOrDefault("job") == node.YsbJobId).ToList();
+        var recordsIn = samples.Where(s => s.Name == "recoflow_task_records_in_total" && s.Labels.GetValueOrDefault("job_id") == node.YsbJobId).ToList();
         Assert.NotEmpty(recordsIn);
         Assert.All(recordsIn, s => Assert.True(s.Labels.ContainsKey("task") && s.Labels.ContainsKey("operator")));
         Assert.Contains(recordsIn, s => s.Value > 0);
         Assert.Equal("counter", types["recoflow_task_records_in_total"]);
-        Assert.Contains(samples, s => s.Name == "recoflow_task_records_out_total" && s.Labels.GetValueOrDefault("job") == node.YsbJobId);
+        Assert.Contains(samples, s => s.Name == "recoflow_task_records_out_total" && s.Labels.GetValueOrDefault("job_id") == node.YsbJobId);
         Assert.Contains(samples, s => s.Name == "recoflow_task_busy_time_seconds_total");
-        Assert.Contains(samples, s => s.Name == "recoflow_job_dead_letters_total" && s.Labels.GetValueOrDefault("job") == node.YsbJobId);
+        Assert.Contains(samples, s => s.Name == "recoflow_job_dead_letters_total" && s.Labels.GetValueOrDefault("job_id") == node.YsbJobId);
+        // Prometheus conventions: no label named job (the scrape target's own), seconds, _total on counters.
+        Assert.DoesNotContain(samples, s => s.Labels.ContainsKey("job") || s.Labels.ContainsKey("exported_job"));
+        Assert.All(recordsIn, s => Assert.Equal("live-ysb", s.Labels["job_name"]));
+        Assert.Contains(samples, s => s.Name == "recoflow_job_restarts_total" && s.Labels.GetValueOrDefault("job_id") == node.YsbJobId && s.Value == 0);
+        Assert.Equal(["completed", "failed"], samples.Where(s => s.Name == "recoflow_job_checkpoints_total" && s.Labels.GetValueOrDefault("job_id") == node.YsbJobId)
+            .Select(s => s.Labels["status"]).Order());
+        Assert.Contains(samples, s => s.Name == "recoflow_task_watermark_lag_seconds");
 
         var histogram = types.Single(t => t.Key.StartsWith("recoflow_latency", StringComparison.Ordinal) && t.Value == "histogram").Key;
+        Assert.Equal("recoflow_latency_seconds", histogram);
         var buckets = samples.Where(s => s.Name == histogram + "_bucket").ToList();
         Assert.True(buckets.Count >= 2);
         Assert.Contains(buckets, b => b.Labels["le"] == "+Inf");
         var count = samples.Single(s => s.Name == histogram + "_count").Value;
         Assert.Equal(count, buckets.Single(b => b.Labels["le"] == "+Inf").Value);
         Assert.Contains(samples, s => s.Name == histogram + "_sum");
+        Assert.Contains(buckets, b => b.Labels["le"] == "0.1"); // buckets in seconds, not milliseconds
     }
 }

@@ -137,6 +137,7 @@ internal sealed class ClusterJobHandle(JobSnapshot s, ClusterJobRegistry registr
     public JobGraphView Graph => s.Graph ?? new JobGraphView([], []);
     public long DeadLetterCount => s.DeadLetters;
     public IReadOnlyList<CheckpointView> Checkpoints => s.Checkpoints;
+    public CheckpointCounts? CheckpointTotals => s.CheckpointTotals;
     public IReadOnlyList<TaskCounters> SampleTasks() => s.Tasks;
     public void Cancel() => registry.CancelInBackground(s.Id);
     public string? Node => s.Node;

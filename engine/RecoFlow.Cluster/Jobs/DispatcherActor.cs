@@ -336,7 +336,8 @@ public sealed class DispatcherActor : UntypedPersistentActor
             e.View?.Graph,
             e.View?.Checkpoints ?? [],
             // An ended job keeps its tasks' final figures (and where they ran), as Flink's job history does.
-            e.View?.SampleTasks() ?? []);
+            e.View?.SampleTasks() ?? [],
+            metrics is null ? null : new CheckpointCounts(metrics.CheckpointsCompleted, metrics.CheckpointsFailed));
     }
 
     private static IReadOnlyList<CheckpointView> Checkpoints(JobClient client) =>

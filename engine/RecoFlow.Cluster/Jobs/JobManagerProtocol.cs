@@ -64,4 +64,5 @@ public sealed record JobSnapshot(
     long DeadLetters,
     JobGraphView? Graph,
     IReadOnlyList<CheckpointView> Checkpoints,
-    IReadOnlyList<TaskCounters> Tasks);
+    IReadOnlyList<TaskCounters> Tasks,
+    CheckpointCounts? CheckpointTotals = null);

@@ -43,6 +43,15 @@ public sealed class JobMetrics
     public Checkpointing.CheckpointRecord? LastCheckpoint { get; internal set; }
     public string? SavepointPath { get; internal set; }
 
+    /// <summary>Checkpoints completed (the final one included) since the job started, beyond the kept history.</summary>
+    public long CheckpointsCompleted { get { lock (_lock) return _completed; } }
+
+    /// <summary>Checkpoints that failed (declined, expired, or not persisted) since the job started.</summary>
+    public long CheckpointsFailed { get { lock (_lock) return _failed; } }
+
+    private long _completed;
+    private long _failed;
+
     /// <summary>Recent checkpoints, completed and failed, oldest first.</summary>
     public IReadOnlyList<Checkpointing.CheckpointRecord> Checkpoints
     {
@@ -72,6 +81,8 @@ public sealed class JobMetrics
         {
             _checkpoints.Add(record);
             if (_checkpoints.Count > CheckpointsKept) _checkpoints.RemoveAt(0);
+            if (record.Status == Checkpointing.CheckpointStatus.Completed) _completed++;
+            else if (record.Status == Checkpointing.CheckpointStatus.Failed) _failed++;
         }
     }
 
