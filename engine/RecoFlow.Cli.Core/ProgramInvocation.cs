@@ -7,7 +7,7 @@ public static class ProgramInvocation
 {
     /// <summary>
     /// Parses and runs a command line the way every RecoFlow program does: bad usage prints one line prefixed with
-    /// <paramref name="program"/> and exits with 2, an unreachable cluster with 1; Ctrl+C cancels the command.
+    /// <paramref name="program"/> and exits with 2, as does a state directory held by another process; an unreachable cluster exits with 1; Ctrl+C cancels the command.
     /// </summary>
     public static async Task<int> RunAsync(Command root, string[] args, string program)
     {
@@ -25,6 +25,11 @@ public static class ProgramInvocation
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token);
         }
         catch (UsageException e)
+        {
+            Console.Error.WriteLine($"{program}: {e.Message}");
+            return 2;
+        }
+        catch (StateDirectoryInUseException e)
         {
             Console.Error.WriteLine($"{program}: {e.Message}");
             return 2;

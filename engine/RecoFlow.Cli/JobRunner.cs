@@ -53,6 +53,8 @@ public static class JobRunner
     /// <summary>Runs a job to its end (or Ctrl+C); with a state directory, with checkpoints, resuming where the last run stopped.</summary>
     public static async Task<int> RunAsync(JobGraph graph, RunSettings run, TextWriter output, CancellationToken cancel)
     {
+        // The state directory is this run's alone: a second process on it would write the same checkpoints and output.
+        using var stateLock = run.StateDirectory is { } dir ? StateDirectoryLock.Acquire(dir, StateDirectoryHolder.Run()) : null;
         var (runtimeConfig, options) = run.Resolve(graph.Name);
         using var logging = CliLogging.Start(runtimeConfig, run.StateDirectory, "run");
         await using var runtime = LocalRuntime.Start(logging.AkkaConfig.WithFallback(runtimeConfig));

@@ -35,13 +35,14 @@ public static class KafkaCommands
         var file = new Option<string>("--file") { Description = "JSON Lines file to produce", Required = true };
         var rate = new Option<double?>("--rate") { Description = "messages per second (default: as fast as possible)" };
         var key = new Option<string?>("--key") { Description = "JSON field whose value is the message key" };
-        var produce = new Command("produce", "produce a JSON Lines file to a topic, one message per line") { bootstrap, topic, file, rate, key };
+        var produce = new Command("produce", "produce a JSON Lines file to a topic, one message per line (keyless ones round robin over the partitions); exits with 1 when the broker dropped any of them") { bootstrap, topic, file, rate, key };
         produce.SetAction(async (r, ct) =>
         {
             var path = r.GetValue(file)!;
             if (!File.Exists(path)) throw new UsageException($"--file: file not found: {path}");
-            await KafkaTools.ProduceFileAsync(r.GetValue(bootstrap)!, r.GetValue(topic)!, path, r.GetValue(rate), r.GetValue(key), output, ct);
-            return 0;
+            var report = await KafkaTools.ProduceFileWithReportAsync(r.GetValue(bootstrap)!, r.GetValue(topic)!, path, r.GetValue(rate), r.GetValue(key), output, ct);
+            // Messages the broker dropped are lost to every reader: that is a failure, not a detail.
+            return report.Dropped > 0 ? 1 : 0;
         });
 
         var bootstrap2 = new Option<string>("--bootstrap") { Description = "bootstrap servers host:port", Required = true };

@@ -34,7 +34,10 @@ public static class NodeCommand
             NodeSettings settings;
             try { settings = NodeSettings.Resolve(file, r.GetValue(port), r.GetValue(seeds), r.GetValue(httpPort), r.GetValue(stateDir)); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
-            // Nodes may share a state directory: each writes its own files, named after its address.
+            // Nodes of one cluster may share a state directory (each writes its own files, named after its address);
+            // a `recoflow run` or a node of another cluster on it is refused (exit 2, naming the holder's pid).
+            using var stateLock = StateDirectoryLock.Acquire(settings.StateDirectory, StateDirectoryHolder.ClusterNode(settings.Address,
+                settings.Seeds.Count > 0 ? settings.Seeds : [$"{settings.Hostname}:{settings.Port}"]));
             using var logging = CliLogging.Start(settings.Config, settings.StateDirectory, $"node-{settings.Hostname}-{settings.Port}",
                 new Dictionary<string, string> { ["Node"] = settings.Address });
             settings = settings with { Config = logging.AkkaConfig.WithFallback(settings.Config) };

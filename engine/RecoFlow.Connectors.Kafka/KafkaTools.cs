@@ -10,27 +10,51 @@ namespace RecoFlow.Connectors.Kafka;
 public static class KafkaTools
 {
     /// <summary>
+    /// Produces every non-empty line of a JSON Lines file as one message to <paramref name="topic"/>; returns the
+    /// number of messages acknowledged. See <see cref="ProduceFileWithReportAsync"/>.
+    /// </summary>
+    public static async Task<long> ProduceFileAsync(string bootstrap, string topic, string file, double? ratePerSecond, string? keyField, TextWriter log, CancellationToken cancellationToken) =>
+        (await ProduceFileWithReportAsync(bootstrap, topic, file, ratePerSecond, keyField, log, cancellationToken)).Delivered;
+
+    /// <summary>
     /// Produces every non-empty line of a JSON Lines file as one message to <paramref name="topic"/>. With
     /// <paramref name="keyField"/> the message key is that top-level field of the line (strings as they are, other
-    /// values as their JSON text; a line without the field gets no key). With <paramref name="ratePerSecond"/> the
-    /// messages are paced to that rate. Prints the count and the rate achieved; returns the number of messages
-    /// acknowledged. Lines that are not JSON objects fail only when a key field is requested (they are counted and skipped).
+    /// values as their JSON text); a message without a key goes to the partitions in turn (round robin), so that
+    /// keyless data spreads evenly (librdkafka's sticky partitioner would put whole batches on one partition). With
+    /// <paramref name="ratePerSecond"/> the messages are paced to that rate. Prints the count and the rate achieved,
+    /// then, per partition, how many messages went to it and how many of the oldest of them the broker no longer has
+    /// (its low watermark beyond the first offset produced now: the development broker keeps about 5 MiB per
+    /// partition). Lines that are not JSON objects fail only when a key field is requested (they are counted and skipped).
     /// </summary>
-    public static async Task<long> ProduceFileAsync(string bootstrap, string topic, string file, double? ratePerSecond, string? keyField, TextWriter log, CancellationToken cancellationToken)
+    public static async Task<ProduceReport> ProduceFileWithReportAsync(string bootstrap, string topic, string file, double? ratePerSecond, string? keyField, TextWriter log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(log);
         if (ratePerSecond is <= 0) throw new ArgumentOutOfRangeException(nameof(ratePerSecond), "rate must be positive");
         if (!File.Exists(file)) throw new FileNotFoundException($"input file not found: {file}", file);
+        var partitions = await Task.Run(() => PartitionsOf(bootstrap, topic, cancellationToken), CancellationToken.None);
         using var producer = new ProducerBuilder<byte[], byte[]>(KafkaClientDefaults.Producer(bootstrap)).SetLogHandler((_, _) => { }).Build();
         long sent = 0, failed = 0, skipped = 0;
         string? firstError = null;
+        var produced = new long[partitions.Count];
+        var firstOffsets = Enumerable.Repeat(long.MaxValue, partitions.Count).ToArray();
+        var index = partitions.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i);
         void OnDelivery(DeliveryReport<byte[], byte[]> r)
         {
-            if (!r.Error.IsError) return;
-            Interlocked.Increment(ref failed);
-            Interlocked.CompareExchange(ref firstError, r.Error.Reason, null);
+            if (r.Error.IsError)
+            {
+                Interlocked.Increment(ref failed);
+                Interlocked.CompareExchange(ref firstError, r.Error.Reason, null);
+                return;
+            }
+            if (!index.TryGetValue(r.Partition.Value, out var i)) return;
+            lock (produced)
+            {
+                produced[i]++;
+                firstOffsets[i] = Math.Min(firstOffsets[i], r.Offset.Value);
+            }
         }
         var clock = Stopwatch.StartNew();
+        long keyless = 0;
         using (var reader = new StreamReader(file, Encoding.UTF8))
         {
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
@@ -56,11 +80,13 @@ public static class KafkaTools
                     if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, cancellationToken);
                 }
                 var message = new Message<byte[], byte[]> { Key = key!, Value = Encoding.UTF8.GetBytes(line) };
+                var target = key is null ? new TopicPartition(topic, new Partition(partitions[(int)(keyless++ % partitions.Count)])) : null;
                 while (true)
                 {
                     try
                     {
-                        producer.Produce(topic, message, OnDelivery);
+                        if (target is null) producer.Produce(topic, message, OnDelivery);
+                        else producer.Produce(target, message, OnDelivery);
                         break;
                     }
                     catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -77,7 +103,40 @@ public static class KafkaTools
         var delivered = sent - Interlocked.Read(ref failed);
         await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"produced {delivered} message(s) to {topic} in {seconds:F2} s ({delivered / seconds:F0} msg/s){(failed > 0 ? $", {failed} failed: {firstError}" : "")}{(skipped > 0 ? $", {skipped} line(s) skipped" : "")}"));
-        return delivered;
+
+        var logStarts = await Task.Run(() => LogStartsOf(bootstrap, topic, partitions, cancellationToken), CancellationToken.None);
+        var retention = new List<PartitionRetention>(partitions.Count);
+        lock (produced)
+            for (var i = 0; i < partitions.Count; i++)
+                retention.Add(new PartitionRetention(partitions[i], produced[i], produced[i] == 0 ? -1 : firstOffsets[i], logStarts[i]));
+        foreach (var p in retention) await log.WriteLineAsync(p.Describe());
+        var report = new ProduceReport(delivered, retention);
+        if (report.Dropped > 0)
+            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"the broker dropped {report.Dropped:N0} of the {delivered:N0} message(s) just produced to {topic}: produce less per partition, or to more partitions, or consume as you go"));
+        return report;
+    }
+
+    /// <summary>The partition ids of <paramref name="topic"/> (retried until it exists, up to a minute).</summary>
+    private static List<int> PartitionsOf(string bootstrap, string topic, CancellationToken cancellationToken)
+    {
+        using var admin = new AdminClientBuilder(KafkaClientDefaults.Admin(bootstrap)).SetLogHandler((_, _) => { }).Build();
+        return KafkaRetry.Run(() =>
+        {
+            var t = admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics.Find(x => x.Topic == topic);
+            if (t is null || t.Error.Code != ErrorCode.NoError || t.Partitions.Count == 0)
+                throw new KafkaRetryableStateException($"topic {topic} not found");
+            return t.Partitions.Select(p => p.PartitionId).Order().ToList();
+        }, $"partitions of {topic}", TimeSpan.FromMinutes(1), _ => { }, cancellationToken);
+    }
+
+    /// <summary>The low watermark (first offset still kept) of each of <paramref name="partitions"/>.</summary>
+    private static long[] LogStartsOf(string bootstrap, string topic, List<int> partitions, CancellationToken cancellationToken)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClientDefaults.Consumer(bootstrap, "recoflow-produce-" + Guid.NewGuid().ToString("N")))
+            .SetLogHandler((_, _) => { }).Build();
+        return partitions.Select(p => KafkaRetry.Run(() => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).Low.Value,
+            $"offsets of {topic}-{p}", TimeSpan.FromMinutes(1), _ => { }, cancellationToken)).ToArray();
     }
 
     private static byte[]? KeyOf(string line, string field)

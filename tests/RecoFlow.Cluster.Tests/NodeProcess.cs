@@ -30,6 +30,7 @@ public sealed class NodeProcess : IAsyncDisposable
     public string Protocol { get; }
     public string Address => $"{Protocol}://recoflow@127.0.0.1:{Port}";
     public bool HasExited => _process.HasExited;
+    public int Pid => _process.Id;
     public string Log { get { lock (_log) return _log.ToString(); } }
 
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "recoflow.dll");

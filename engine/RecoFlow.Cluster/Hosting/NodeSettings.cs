@@ -17,6 +17,9 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
     /// <summary>Akka address of the node, e.g. <c>akka.tcp://recoflow@127.0.0.1:4053</c> (<c>akka.ssl.tcp</c> with TLS).</summary>
     public string Address => $"{Protocol}://recoflow@{Hostname}:{Port}";
 
+    /// <summary>The state directory and checkpoint store this node advertises (<see cref="NodeStateIdentity"/>).</summary>
+    public NodeStateIdentity? StateIdentity => NodeStateIdentity.FromRoles(Config.GetStringList("akka.cluster.roles") ?? []);
+
     public TimeSpan CheckpointInterval => Config.GetTimeSpan("recoflow.cluster.job-manager.checkpoint-interval");
     public TimeSpan SavepointTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.savepoint-timeout");
     public TimeSpan HandOverTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.hand-over-timeout");
@@ -67,6 +70,10 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
         var merged = flags.WithFallback(file).WithFallback(DefaultConfig);
         var store = CheckpointStore.IsConfigured(merged) ? CheckpointStore.FromFile(merged) : CheckpointStore.Sqlite(Path.Combine(dir, "checkpoints.db")).WithFallback(merged);
         var full = store.WithFallback(RuntimeSettings.ReferenceConfig);
+        // The node says which state directory and checkpoint store it uses, as a role: the job manager compares them.
+        var roles = (full.GetStringList("akka.cluster.roles") ?? []).Where(r => !r.StartsWith(NodeStateIdentity.RolePrefix, StringComparison.Ordinal))
+            .Append(NodeStateIdentity.Of(dir, full).ToRole());
+        full = ConfigurationFactory.ParseString($"akka.cluster.roles = [{string.Join(", ", roles.Select(Quote))}]").WithFallback(full);
         return new NodeSettings(hostname, p, seedList.ToList(), h, dir, full, protocol);
     }
 

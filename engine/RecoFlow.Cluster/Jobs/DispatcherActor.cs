@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
 using RecoFlow.Runtime;
@@ -203,6 +204,7 @@ public sealed class DispatcherActor : UntypedPersistentActor
         {
             // Validate first: nothing is journaled or started for a submission that cannot run.
             ValidateSubmission(submission);
+            CheckSharedState(submission);
             using var validated = _catalog.Load(submission);
             ExecutionPlan.Create(validated.Graph);
         }
@@ -242,6 +244,19 @@ public sealed class DispatcherActor : UntypedPersistentActor
     {
         if (string.IsNullOrWhiteSpace(s.Job)) throw new JobSubmissionException("no job named: give a built-in job name (or an assembly and --job-class)");
         if (s.FromSavepoint is { } sp && !Directory.Exists(sp)) throw new JobSubmissionException($"savepoint not found: {sp}");
+    }
+
+    /// <summary>
+    /// Every job is checkpointed; its tasks and its job manager may run on any node with the worker or job-manager
+    /// role, so those must share one state directory and checkpoint store (as they advertise in their roles).
+    /// </summary>
+    private void CheckSharedState(JobSubmission submission)
+    {
+        var nodes = Akka.Cluster.Cluster.Get(Context.System).State.Members
+            .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining)
+            .Where(m => m.HasRole(Hosting.ClusterNode.WorkerRole) || m.HasRole(Hosting.ClusterNode.JobManagerRole))
+            .Select(m => (m.Address.ToString(), Hosting.NodeStateIdentity.FromRoles(m.Roles)));
+        if (SharedStateCheck.Check(submission.Job, nodes) is { } refused) throw new JobSubmissionException(refused);
     }
 
     private string JobDirectory(string id) => Path.Combine(_settings.StateDirectory, "jobs", id);

@@ -16,6 +16,8 @@ internal sealed class KafkaOffsetsInitializer(IConsumer<byte[], byte[]> consumer
     /// </summary>
     public void ResolveStartingOffsets(List<KafkaPartitionSplitState> splits)
     {
+        // A restored position below the log start would be moved by auto.offset.reset without a count: say how many are lost.
+        RaiseToLogStart(splits.FindAll(s => s.Position >= 0), "checkpointed");
         var unset = splits.FindAll(s => s.Position < 0);
         if (unset.Count == 0) return;
         var mode = options.StartFrom;
@@ -31,6 +33,7 @@ internal sealed class KafkaOffsetsInitializer(IConsumer<byte[], byte[]> consumer
                 if (c is not null && c.Offset.Value >= 0) s.Position = c.Offset.Value;
                 else fallback.Add(s);
             }
+            RaiseToLogStart(unset.FindAll(s => s.Position >= 0), "committed");
             unset = fallback;
             mode = options.CommittedFallback;
         }
@@ -53,6 +56,19 @@ internal sealed class KafkaOffsetsInitializer(IConsumer<byte[], byte[]> consumer
         {
             var w = KafkaRetry.Run(() => consumer.QueryWatermarkOffsets(s.Partition, timeout), $"offsets of {s.SplitId}", options.MetadataMaxWait, log);
             s.Position = mode == KafkaStartMode.Latest ? w.High.Value : w.Low.Value;
+            if (mode != KafkaStartMode.Latest && LogStartCheck.Earliest(s.SplitId, w.Low.Value) is { } skipped) log($"warning: {skipped}");
+        }
+    }
+
+    /// <summary>Moves every position below its partition's log start up to it, with a warning that counts what was skipped.</summary>
+    private void RaiseToLogStart(List<KafkaPartitionSplitState> positioned, string origin)
+    {
+        foreach (var s in positioned)
+        {
+            var w = KafkaRetry.Run(() => consumer.QueryWatermarkOffsets(s.Partition, options.RequestTimeout), $"offsets of {s.SplitId}", options.MetadataMaxWait, log);
+            if (LogStartCheck.Below(s.SplitId, s.Position, w.Low.Value, origin) is not { } warning) continue;
+            log($"warning: {warning}");
+            s.Position = w.Low.Value;
         }
     }
 
