@@ -31,6 +31,12 @@ public sealed class CliLogging : IDisposable
         FilePattern = file;
     }
 
+    /// <summary>
+    /// A Microsoft.Extensions.Logging provider writing into this pipeline (ASP.NET Core's lines of a node's HTTP
+    /// layer, for example), so nothing but a command's output goes to standard output.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerProvider LoggerProvider() => new Serilog.Extensions.Logging.SerilogLoggerProvider(_logger);
+
     /// <summary>HOCON to put in front of the actor system's configuration: the Serilog logger and the log level.</summary>
     public Config AkkaConfig { get; }
 

@@ -59,7 +59,7 @@ public static class NodeCommand
             }
             await using var node = started;
             var httpOptions = NodeServerOptions.From(settings.Config) with { NodeName = settings.Address };
-            var services = new NodeServices { Jobs = node.Jobs, Operations = node.Jobs, JobManager = node.Jobs, Cluster = node.ClusterView, Modules = NodeModules.For(settings.Config, settings.StateDirectory) };
+            var services = new NodeServices { Jobs = node.Jobs, Operations = node.Jobs, JobManager = node.Jobs, Cluster = node.ClusterView, Logging = logging.LoggerProvider(), Modules = NodeModules.For(settings.Config, settings.StateDirectory) };
             await using var http = await NodeHttpServer.StartAsync(httpOptions, services, stop.Token);
             output.WriteLine($"node up: {settings.Address}, {http.Url}");
             if (httpOptions.TokenGenerated)

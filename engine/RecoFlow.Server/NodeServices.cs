@@ -17,6 +17,12 @@ public sealed class NodeServices
     /// <summary>Asks the job manager whether it answers, for <c>/health/ready</c>; null: no job manager to ask (a node alone).</summary>
     public IJobManagerProbe? JobManager { get; init; }
 
+    /// <summary>
+    /// Where ASP.NET Core's own log lines go (for example the command's Serilog pipeline, so they land beside the
+    /// engine's); null: a console logger on standard error (standard output is the command's).
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerProvider? Logging { get; init; }
+
     /// <summary>Application endpoints served beside the engine's (e.g. the recommendation edge), in order.</summary>
     public IReadOnlyList<INodeModule> Modules { get; init; } = [];
 }
