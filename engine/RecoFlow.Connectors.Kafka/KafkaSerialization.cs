@@ -39,9 +39,14 @@ public static class KafkaDeserializers
     /// <summary>The raw value bytes (null values become empty arrays).</summary>
     public static Func<ConsumeResult<byte[], byte[]>, byte[]> Bytes() => r => r.Message.Value ?? [];
 
-    /// <summary>The value as UTF-8 text (null values become empty strings).</summary>
+    /// <summary>
+    /// The value as UTF-8 text (null values become empty strings). A value that is not valid UTF-8 is an error (so the
+    /// record is dead-lettered with the reason) rather than text with replacement characters.
+    /// </summary>
     public static Func<ConsumeResult<byte[], byte[]>, string> Utf8String() =>
-        r => r.Message.Value is { } v ? Encoding.UTF8.GetString(v) : "";
+        r => r.Message.Value is not { } v ? ""
+            : System.Text.Unicode.Utf8.IsValid(v) ? Encoding.UTF8.GetString(v)
+            : throw new FormatException("the record value is not valid UTF-8");
 }
 
 /// <summary>Ready-made value serializers for <see cref="KafkaSink{T}"/>.</summary>

@@ -29,6 +29,12 @@ public sealed record NodeServerOptions
     /// <summary>Serve HTTPS with this certificate (a PFX file, or <see cref="DevCertificate"/>); null: plain HTTP.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
 
+    /// <summary>
+    /// Largest <c>POST /api/jobs</c> body in bytes (the base64 of a job assembly is 4/3 of its size); larger ones answer
+    /// 413. The default, 4 MiB, matches the cluster's remote frame size, which the submission crosses to the job manager.
+    /// </summary>
+    public int MaxJobSubmitBytes { get; init; } = 4 << 20;
+
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan History { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -50,6 +56,7 @@ public sealed record NodeServerOptions
             Token = string.IsNullOrEmpty(token) ? null : token,
             TokenGenerated = generated,
             Certificate = string.IsNullOrEmpty(pfx) ? null : DevCertificate.Load(pfx, c.GetString("https-pfx-password")),
+            MaxJobSubmitBytes = c.GetInt("max-job-bytes"),
             SampleInterval = c.GetTimeSpan("sample-interval"),
             History = c.GetTimeSpan("history"),
         };
@@ -60,6 +67,7 @@ public sealed record NodeServerOptions
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new ArgumentException("recoflow.http.port must be within 0..65535");
+        if (MaxJobSubmitBytes < 1) throw new ArgumentException("recoflow.http.max-job-bytes must be positive");
         if (SampleInterval <= TimeSpan.Zero) throw new ArgumentException("recoflow.http.sample-interval must be positive");
     }
 }

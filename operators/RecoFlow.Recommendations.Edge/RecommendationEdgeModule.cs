@@ -40,7 +40,8 @@ public sealed class RecommendationEdgeModule(RecommendationEdgeOptions options, 
         services.AddSingleton(new DataMinimizer(_services.IpRegions ?? new NoIpRegionLookup()));
         services.AddSingleton(_ => new ConsentRegistry(_services.ErasureLog));
         services.AddSingleton(new PopularItems());
-        services.AddSingleton<CaptureService>();
+        services.AddSingleton(sp => new CaptureService(sp.GetRequiredService<Pseudonymizer>(), sp.GetRequiredService<DataMinimizer>(),
+            sp.GetRequiredService<ConsentRegistry>(), options.MaxCollectEvents));
         services.AddSingleton<CaptureMetrics>();
         services.AddRateLimiter(r => r.AddPolicy(CollectRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
             http.Connection.RemoteIpAddress?.ToString() ?? "unknown",

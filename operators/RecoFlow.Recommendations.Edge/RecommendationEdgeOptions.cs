@@ -17,6 +17,12 @@ public sealed record RecommendationEdgeOptions
 
     public string InteractionsTopic { get; init; } = "interactions";
     public int MaxCollectBytes { get; init; } = 1 << 20;
+
+    /// <summary>Most events in one /collect batch; more answer 413.</summary>
+    public int MaxCollectEvents { get; init; } = Capture.CaptureService.DefaultMaxEvents;
+
+    /// <summary>Largest /consent body in bytes; larger ones answer 413.</summary>
+    public int MaxConsentBytes { get; init; } = 16 * 1024;
     public int CollectRateLimit { get; init; } = 100;
     public TimeSpan CollectRateWindow { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -30,6 +36,8 @@ public sealed record RecommendationEdgeOptions
             PseudonymKey = string.IsNullOrEmpty(key) ? null : System.Text.Encoding.UTF8.GetBytes(key),
             InteractionsTopic = c.GetString("interactions-topic"),
             MaxCollectBytes = c.GetInt("max-collect-bytes"),
+            MaxCollectEvents = c.GetInt("max-collect-events"),
+            MaxConsentBytes = c.GetInt("max-consent-bytes"),
             CollectRateLimit = c.GetInt("collect-rate-limit"),
             CollectRateWindow = c.GetTimeSpan("collect-rate-window"),
         };
@@ -41,6 +49,8 @@ public sealed record RecommendationEdgeOptions
     {
         if (PseudonymKey is { Length: < 16 }) throw new ArgumentException("recoflow.http.pseudonym-key must be at least 16 bytes");
         if (MaxCollectBytes < 1) throw new ArgumentException("recoflow.http.max-collect-bytes must be positive");
+        if (MaxCollectEvents < 1) throw new ArgumentException("recoflow.http.max-collect-events must be positive");
+        if (MaxConsentBytes < 1) throw new ArgumentException("recoflow.http.max-consent-bytes must be positive");
         if (CollectRateLimit < 1) throw new ArgumentException("recoflow.http.collect-rate-limit must be at least 1");
         if (string.IsNullOrWhiteSpace(InteractionsTopic)) throw new ArgumentException("recoflow.http.interactions-topic must not be empty");
     }

@@ -21,20 +21,42 @@ public static class JobAssemblyLoader
             Assembly loaded;
             try { loaded = context.LoadFromStream(new MemoryStream(assembly, writable: false)); }
             catch (BadImageFormatException) { throw new JobSubmissionException("the submitted file is not a .NET assembly"); }
-            var type = loaded.GetType(jobClass, throwOnError: false)
-                ?? throw new JobSubmissionException($"assembly {loaded.GetName().Name} has no class {jobClass} (its public job classes: {string.Join(", ", JobClasses(loaded).DefaultIfEmpty("none"))})");
+            Type? type;
+            try { type = loaded.GetType(jobClass, throwOnError: false); }
+            catch (Exception e) when (e is TypeLoadException or FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                throw new JobSubmissionException($"class {jobClass} of assembly {loaded.GetName().Name} cannot be loaded: {e.Message}", e);
+            }
+            if (type is null)
+                throw new JobSubmissionException($"assembly {loaded.GetName().Name} has no class {jobClass} (its public job classes: {string.Join(", ", JobClasses(loaded).DefaultIfEmpty("none"))})");
             if (!typeof(IJobDefinition).IsAssignableFrom(type))
                 throw new JobSubmissionException($"{jobClass} does not implement RecoFlow.Api.IJobDefinition (was it built against this engine's RecoFlow.Api?)");
             if (type.IsAbstract || type.GetConstructor(Type.EmptyTypes) is null)
                 throw new JobSubmissionException($"{jobClass} needs a public parameterless constructor");
-            var definition = (IJobDefinition)Activator.CreateInstance(type)!;
+            // From here on the user's code runs (type initialiser, constructor, Name, Parameters, Build): whatever it
+            // throws refuses the submission with what it said, and never reaches the job manager.
+            IJobDefinition definition;
+            try { definition = (IJobDefinition)Activator.CreateInstance(type)!; }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new JobSubmissionException($"{jobClass} cannot be created: {Describe(e)}", e);
+            }
             JobGraph graph;
-            try { graph = definition.BuildGraph(parameters, parallelism); }
-            catch (JobParameterException e) { throw new JobSubmissionException($"job '{definition.Name}': {e.Message}", e); }
+            string name = jobClass;
+            try
+            {
+                name = definition.Name;
+                graph = definition.BuildGraph(parameters, parallelism);
+            }
+            catch (JobParameterException e) { throw new JobSubmissionException($"job '{name}': {e.Message}", e); }
             catch (JobValidationException e) { throw new JobSubmissionException(e.Message, e); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
             {
-                throw new JobSubmissionException($"job '{definition.Name}': {e.Message}", e);
+                throw new JobSubmissionException($"job '{name}': {e.Message}", e);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new JobSubmissionException($"job '{name}' cannot be built: {Describe(e)}", e);
             }
             return new LoadedJob(graph, context, loaded);
         }
@@ -42,6 +64,26 @@ public static class JobAssemblyLoader
         {
             context.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>What user code threw, through the reflection and type-initialiser wrappers: "its type initialiser threw X: message".</summary>
+    private static string Describe(Exception e)
+    {
+        var prefix = "";
+        while (true)
+        {
+            switch (e)
+            {
+                case TargetInvocationException { InnerException: { } inner }:
+                    e = inner;
+                    continue;
+                case TypeInitializationException { InnerException: { } inner }:
+                    prefix = $"the type initialiser of {((TypeInitializationException)e).TypeName} threw ";
+                    e = inner;
+                    continue;
+            }
+            return $"{prefix}{e.GetType().Name}: {e.Message}";
         }
     }
 

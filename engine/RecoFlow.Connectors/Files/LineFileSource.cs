@@ -1,4 +1,3 @@
-using System.Text;
 using RecoFlow.Api.Connectors;
 using RecoFlow.Api.Operators;
 
@@ -6,8 +5,9 @@ namespace RecoFlow.Connectors.Files;
 
 /// <summary>
 /// Reads text files line by line, one split per file (Flink: FileSource with a line format). Position = lines consumed,
-/// so a checkpointed run resumes at the exact line. A line that <c>parse</c> rejects (throws) goes to the dead letters
-/// with the file, the line number and the error; the source goes on.
+/// so a checkpointed run resumes at the exact line. Files are UTF-8 (a byte order mark is skipped), lines end with \n
+/// or \r\n. A line that is not UTF-8, is longer than <see cref="MaxLineBytes"/>, or that <c>parse</c> rejects (throws)
+/// goes to the dead letters with the file, the line number and the reason; the source goes on.
 /// </summary>
 public class LineFileSource<T> : ISource<T>
 {
@@ -27,6 +27,9 @@ public class LineFileSource<T> : ISource<T>
         _format = format;
     }
 
+    /// <summary>Longest line read, in bytes; a longer one is skipped (never buffered whole) and dead-lettered.</summary>
+    public int MaxLineBytes { get; init; } = 16 << 20;
+
     public Boundedness Boundedness => Boundedness.Bounded;
 
     public IReadOnlyList<SourceSplit> CreateSplits(SourceContext context) =>
@@ -41,7 +44,7 @@ public class LineFileSource<T> : ISource<T>
         private readonly Queue<SourceSplit> _queue = new();
         private readonly List<SourceSplit> _finished = [];
         private SourceSplit? _current;
-        private StreamReader? _reader;
+        private Utf8LineReader? _reader;
         private long _line;
 
         public void AddSplits(IReadOnlyList<SourceSplit> splits)
@@ -55,8 +58,7 @@ public class LineFileSource<T> : ISource<T>
             while (emitted < maxRecords)
             {
                 if (_reader is null && !OpenNext()) return PollStatus.EndOfInput;
-                var text = _reader!.ReadLine();
-                if (text is null)
+                if (!_reader!.ReadLine(out var text, out var unusable))
                 {
                     output.SplitFinished(_current!.SplitId);
                     _finished.Add(_current with { Position = _line });
@@ -66,7 +68,12 @@ public class LineFileSource<T> : ISource<T>
                     continue;
                 }
                 _line++;
-                if (_line <= source._skipHeaderLines || text.Length == 0) continue;
+                if (_line <= source._skipHeaderLines || text.Length == 0 && unusable is null) continue;
+                if (unusable is not null)
+                {
+                    deadLetters.Report($"{_current!.SplitId}:{_line}: {unusable}", text, Api.Time.Watermark.NoTimestamp);
+                    continue;
+                }
                 T value;
                 try
                 {
@@ -87,9 +94,9 @@ public class LineFileSource<T> : ISource<T>
         {
             if (!_queue.TryDequeue(out var split)) return false;
             _current = split;
-            _reader = new StreamReader(split.Descriptor!, Encoding.UTF8, true, new FileStreamOptions { BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
+            _reader = new Utf8LineReader(new FileStream(split.Descriptor!, new FileStreamOptions { BufferSize = 0, Options = FileOptions.SequentialScan }), source.MaxLineBytes);
             _line = 0;
-            while (_line < split.Position && _reader.ReadLine() is not null) _line++;
+            while (_line < split.Position && _reader.ReadLine(out _, out _)) _line++;
             return true;
         }
 

@@ -79,7 +79,7 @@ public sealed class AesGcmSnapshotCipher : ISnapshotCipher
     {
         ArgumentNullException.ThrowIfNull(stored);
         if (!IsSealed(stored)) return stored;
-        var id = KeyIdOf(stored)!;
+        var id = KeyIdOf(stored) ?? throw new CryptographicException("the encrypted snapshot is truncated (within its key id)");
         if (!_keys.TryGetValue(id, out var key)) throw new CryptographicException($"the snapshot was encrypted with key id '{id}', which is not configured");
         var header = Magic.Length + 1 + stored[Magic.Length];
         if (stored.Length < header + NonceSize + TagSize) throw new CryptographicException("the encrypted snapshot is truncated");

@@ -28,6 +28,10 @@ public sealed class TaskStateSnapshot
     /// <summary>The stored form: MessagePack, sealed by <paramref name="cipher"/> when given (encryption at rest).</summary>
     public byte[] ToBytes(ISnapshotCipher? cipher = null) => (cipher ?? PlainSnapshotCipher.Instance).Seal(MessagePackSerializer.Serialize(this, StateSerializer.Options));
 
+    /// <summary>
+    /// Reads a stored snapshot. Whatever the bytes (truncated, altered, not a snapshot at all), it returns a snapshot
+    /// whose structure is complete and whose key groups match their checksums, or throws <see cref="CorruptSnapshotException"/>.
+    /// </summary>
     public static TaskStateSnapshot FromBytes(byte[] bytes, long checkpointId, string persistenceId, ISnapshotCipher? cipher = null)
     {
         TaskStateSnapshot s;
@@ -43,14 +47,40 @@ public sealed class TaskStateSnapshot
         {
             throw new CorruptSnapshotException(checkpointId, $"the state of task {persistenceId} cannot be read: {e.Message}", e);
         }
+        if (s is null) throw new CorruptSnapshotException(checkpointId, $"the state of task {persistenceId} is empty (nil)");
         if (s.Version > CurrentVersion)
             throw new CorruptSnapshotException(checkpointId, $"the state of task {persistenceId} was written by a newer format (v{s.Version}); this engine reads up to v{CurrentVersion}");
+        if (Malformed(s) is { } part)
+            throw new CorruptSnapshotException(checkpointId, $"the state of task {persistenceId} is malformed: {part}");
         foreach (var (opId, op) in s.Operators)
             if (op.Keyed is not null)
                 foreach (var kg in op.Keyed.KeyGroups)
                     if (kg.Verify() is { } bad)
                         throw new CorruptSnapshotException(checkpointId, $"key group {kg.KeyGroup} of operator {opId} (task {persistenceId}): state '{bad}' fails its checksum");
         return s;
+    }
+
+    /// <summary>The first part that MessagePack read as nil where the format has a value, or null when there is none.</summary>
+    private static string? Malformed(TaskStateSnapshot s)
+    {
+        if (s.VertexUid is null) return "no vertex uid";
+        if (s.Operators is null) return "no operator map";
+        if (s.Splits is not null && s.Splits.Any(x => x is null)) return "a nil source split";
+        foreach (var (opId, op) in s.Operators)
+        {
+            if (op is null) return $"operator {opId} is nil";
+            if (op.Operator is { } list && (list.States is null || list.States.Values.Any(v => v is null || v.Any(b => b is null))))
+                return $"the operator state of operator {opId} has a nil entry";
+            if (op.Keyed is not { } keyed) continue;
+            if (keyed.KeyGroups is null) return $"operator {opId} has no key group list";
+            foreach (var kg in keyed.KeyGroups)
+            {
+                if (kg?.States is null) return $"operator {opId} has a nil key group";
+                foreach (var (name, bytes) in kg.States)
+                    if (bytes is null) return $"state '{name}' of key group {kg.KeyGroup} of operator {opId} is nil";
+            }
+        }
+        return null;
     }
 }
 

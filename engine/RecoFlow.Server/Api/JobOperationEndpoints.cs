@@ -10,15 +10,16 @@ namespace RecoFlow.Server.Api;
 /// Submitting and operating jobs (docs/http-api.md, docs/cluster.md): <c>POST /api/jobs</c>,
 /// <c>POST /api/jobs/{id}/cancel</c>, <c>POST /api/jobs/{id}/savepoint[?target_directory=DIR]</c>,
 /// <c>POST /api/jobs/{id}/stop[?drain=true][&amp;target_directory=DIR]</c> (<c>savepoint=false</c> cancels instead).
-/// Errors are <c>{"error": "..."}</c> naming the cause.
+/// Errors are <c>{"error": "..."}</c> naming the cause. A submission's body is read by <see cref="JobSubmitRequestReader"/>.
 /// </summary>
 internal static class JobOperationEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapPost("/jobs", async (JobSubmitRequest? request, IJobOperations ops, CancellationToken ct) =>
+        api.MapPost("/jobs", async (HttpContext http, NodeServerOptions options, IJobOperations ops, CancellationToken ct) =>
         {
-            if (request is null) return Answer(new JobOperationResult(400, Error: "the body must be a JSON object with at least \"job\""));
+            var (request, status, error) = await JobSubmitRequestReader.ReadAsync(http.Request, options.MaxJobSubmitBytes, ct);
+            if (request is null) return Answer(new JobOperationResult(status, Error: error));
             return Answer(await ops.SubmitAsync(request, ct));
         }).AddEndpointFilter<AccessTokenFilter>();
         api.MapPost("/jobs/{id}/cancel", async (string id, IJobOperations ops, CancellationToken ct) =>

@@ -11,10 +11,11 @@ namespace RecoFlow.Recommendations.Edge.Capture;
 public sealed record CaptureError(int Index, string Kind, string Field, string Reason);
 
 /// <summary>Outcome of one /collect body.</summary>
-/// <param name="BodyError">Set when the body as a whole is unusable (not UTF-8, not JSON, empty batch): nothing was accepted.</param>
-public sealed record CaptureResult(int Accepted, int NotForwarded, IReadOnlyList<CaptureError> Errors, string? BodyError, IReadOnlyList<CapturedEvent> Events)
+/// <param name="BodyError">Set when the body as a whole is unusable (not UTF-8, not JSON, nested too deep, empty batch, too many events): nothing was accepted.</param>
+/// <param name="TooLarge">With <paramref name="BodyError"/>: the batch has more events than allowed (the endpoint answers 413).</param>
+public sealed record CaptureResult(int Accepted, int NotForwarded, IReadOnlyList<CaptureError> Errors, string? BodyError, IReadOnlyList<CapturedEvent> Events, bool TooLarge = false)
 {
-    public static CaptureResult Invalid(string reason) => new(0, 0, [], reason, []);
+    public static CaptureResult Invalid(string reason, bool tooLarge = false) => new(0, 0, [], reason, [], tooLarge);
 }
 
 /// <summary>
@@ -22,11 +23,20 @@ public sealed record CaptureResult(int Accepted, int NotForwarded, IReadOnlyList
 /// events without personalisation consent (or of users who opted out) out of the interactions topic, minimises the context
 /// (<see cref="DataMinimizer"/>: no raw IP, coordinates or user agent leave this node) and replaces the user id by its
 /// pseudonym (<see cref="Pseudonymizer"/>). The output is JSON in the parser's own schema, so the job parses it with
-/// the same parser.
+/// the same parser. A body may nest JSON at most <see cref="MaxBodyDepth"/> levels deep and hold at most
+/// <paramref name="maxEvents"/> events.
 /// </summary>
-public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer minimizer, Consent.ConsentRegistry? consent = null)
+public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer minimizer, Consent.ConsentRegistry? consent = null,
+    int maxEvents = CaptureService.DefaultMaxEvents)
 {
+    public const int DefaultMaxEvents = 1000;
+
+    /// <summary>An array of events, each nested at most <see cref="InteractionParser.MaxDepth"/> deep.</summary>
+    public const int MaxBodyDepth = InteractionParser.MaxDepth + 1;
+
     private readonly InteractionParser _parser = new();
+
+    public int MaxEvents { get; } = maxEvents > 0 ? maxEvents : throw new ArgumentOutOfRangeException(nameof(maxEvents), "at least 1");
 
     /// <summary>Validates and transforms a body: one JSON event object or a JSON array of them.</summary>
     public CaptureResult Process(ReadOnlySpan<byte> body)
@@ -35,10 +45,11 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Disallow });
+            doc = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxBodyDepth });
         }
         catch (JsonException e)
         {
+            // Nesting beyond MaxBodyDepth is reported here too ("The maximum configured depth of 9 has been exceeded").
             return CaptureResult.Invalid($"body is not JSON: {e.Message}");
         }
         using (doc)
@@ -50,6 +61,8 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
                     return Process([root]);
                 case JsonValueKind.Array when root.GetArrayLength() == 0:
                     return CaptureResult.Invalid("the batch is empty");
+                case JsonValueKind.Array when root.GetArrayLength() > MaxEvents:
+                    return CaptureResult.Invalid($"the batch has {root.GetArrayLength()} events; at most {MaxEvents} are accepted in one request", tooLarge: true);
                 case JsonValueKind.Array:
                     return Process(root.EnumerateArray().ToList());
                 default:

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-
+using RecoFlow.Server.Api;
 
 namespace RecoFlow.Recommendations.Edge.Capture;
 
@@ -11,15 +11,14 @@ internal static class CollectEndpoint
     public static async Task<IResult> Handle(HttpContext http, CaptureService capture, IEventPublisher publisher, CaptureMetrics metrics, RecommendationEdgeOptions options, Delivery.PopularItems popular)
     {
         var max = options.MaxCollectBytes;
-        if (http.Request.ContentLength > max) return TooLarge(max);
-        var body = await ReadBounded(http.Request.Body, max, http.RequestAborted);
+        var body = await BoundedBody.ReadAsync(http.Request, max, http.RequestAborted);
         if (body is null) return TooLarge(max);
 
         var result = capture.Process(body);
         if (result.BodyError is { } bodyError)
         {
             metrics.Collected("rejected", 1);
-            return Results.BadRequest(new { error = bodyError });
+            return result.TooLarge ? Results.Json(new { error = bodyError }, statusCode: StatusCodes.Status413PayloadTooLarge) : Results.BadRequest(new { error = bodyError });
         }
         if (result.Events.Count > 0) await publisher.PublishAsync(options.InteractionsTopic, result.Events, http.RequestAborted);
         foreach (var e in result.Events) if (e.ItemId is { } item) popular.Add(item);
@@ -39,25 +38,4 @@ internal static class CollectEndpoint
 
     private static IResult TooLarge(int max) =>
         Results.Json(new { error = $"body exceeds {max} bytes" }, statusCode: StatusCodes.Status413PayloadTooLarge);
-
-    /// <summary>The body, or null when it is longer than <paramref name="max"/> bytes.</summary>
-    private static async Task<byte[]?> ReadBounded(Stream body, int max, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int n;
-        try
-        {
-            while ((n = await body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (buffer.Length + n > max) return null;
-                buffer.Write(chunk, 0, n);
-            }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return null;
-        }
-        return buffer.ToArray();
-    }
 }

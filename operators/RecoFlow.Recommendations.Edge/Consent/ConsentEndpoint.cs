@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using RecoFlow.Server.Api;
 using RecoFlow.Recommendations.Privacy;
 using RecoFlow.Recommendations.Edge.Capture;
 using RecoFlow.Recommendations.Edge.Delivery;
@@ -12,7 +12,8 @@ namespace RecoFlow.Recommendations.Edge.Consent;
 /// non-personalised popular list instead of the job's) and on every node that follows the same log, and sends an
 /// erasure control event through the interactions topic, keyed like the user's events so it follows them: the job
 /// clears the user's keyed state and its next checkpoint no longer holds it. Opting in again (also logged) lets new
-/// events through; nothing erased comes back.
+/// events through; nothing erased comes back. The body is bounded (<see cref="RecommendationEdgeOptions.MaxConsentBytes"/>)
+/// and validated by <see cref="ConsentRequest"/>.
 /// </summary>
 internal static class ConsentEndpoint
 {
@@ -21,24 +22,12 @@ internal static class ConsentEndpoint
     public static async Task<IResult> Handle(HttpContext http, ConsentRegistry consent, Pseudonymizer pseudonymizer, IEventPublisher publisher,
         IRecommendationFeed feed, PopularItems popular, RecommendationEdgeOptions options)
     {
-        string? user;
-        bool personalization;
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return Bad("body must be a JSON object");
-            if (!root.TryGetProperty("user_id", out var u) || u.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(u.GetString()))
-                return Bad("user_id (a non-empty string) is required");
-            if (!root.TryGetProperty("personalization", out var p) || p.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                return Bad("personalization (true or false) is required");
-            user = u.GetString()!;
-            personalization = p.GetBoolean();
-        }
-        catch (JsonException e)
-        {
-            return Bad($"body is not JSON: {e.Message}");
-        }
+        var max = options.MaxConsentBytes;
+        var body = await BoundedBody.ReadAsync(http.Request, max, http.RequestAborted);
+        if (body is null) return Results.Json(new { error = $"body exceeds {max} bytes" }, statusCode: StatusCodes.Status413PayloadTooLarge);
+        var (parsed, error) = ConsentRequest.Parse(body);
+        if (parsed is null) return Bad(error!);
+        var (user, personalization) = (parsed.UserId, parsed.Personalization);
 
         var pseudonym = pseudonymizer.Pseudonymize(user);
         if (personalization)

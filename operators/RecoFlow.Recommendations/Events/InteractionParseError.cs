@@ -3,7 +3,7 @@ namespace RecoFlow.Recommendations.Events;
 /// <summary>Why a raw event was rejected; drives dead-letter routing.</summary>
 public enum ParseErrorKind
 {
-    /// <summary>Not valid JSON, or the top level is not an object.</summary>
+    /// <summary>Not valid JSON (or not UTF-8, or nested deeper than <see cref="InteractionParser.MaxDepth"/>), or the top level is not an object.</summary>
     MalformedJson,
     /// <summary>A required field is absent or null.</summary>
     MissingField,
@@ -17,6 +17,8 @@ public enum ParseErrorKind
     BadTimestamp,
     /// <summary>A field that the schema does not define (only when unknown fields are disallowed).</summary>
     UnknownField,
+    /// <summary>The event is larger than <see cref="InteractionParser.MaxEventBytes"/>.</summary>
+    TooLarge,
 }
 
 /// <summary>A precise rejection: the kind, the JSON path of the offending field, and a human-readable message.</summary>

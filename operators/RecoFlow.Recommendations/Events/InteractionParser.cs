@@ -16,26 +16,47 @@ namespace RecoFlow.Recommendations.Events;
 /// <item><c>context</c>: optional object; strings timezone, country, region, ip, device_type, os, browser, user_agent; numbers lat (−90..90), lon (−180..180).</item>
 /// <item><c>consent</c>: optional object <c>{"personalization": bool}</c>; absent means no personalisation consent.</item>
 /// <item>Duplicate keys are malformed; unknown keys are rejected unless <see cref="AllowUnknownFields"/>.</item>
+/// <item>Bounds: at most <see cref="MaxEventBytes"/> bytes of UTF-8 (else too_large) and <see cref="MaxDepth"/> levels of
+/// nesting; text that is not UTF-8 (or holds lone surrogates) is malformed.</item>
 /// </list>
-/// The first violation found is reported.
+/// The first violation found is reported. The parser never throws on its input: every rejection is an
+/// <see cref="InteractionParseError"/>.
 /// </summary>
 public sealed class InteractionParser
 {
     private const long MaxEpochMs = 32_503_680_000_000L;
     private const double MaxDwellSeconds = 86_400;
 
+    /// <summary>The largest event accepted, in bytes of UTF-8: a real event is a few hundred bytes.</summary>
+    public const int MaxEventBytes = 64 * 1024;
+
+    /// <summary>The deepest nesting accepted: the schema needs 2 (the event, its context or consent).</summary>
+    public const int MaxDepth = 8;
+
     public InteractionParser(bool allowUnknownFields = false) => AllowUnknownFields = allowUnknownFields;
 
     public bool AllowUnknownFields { get; }
 
-    public InteractionParseResult Parse(string json) => Parse(Encoding.UTF8.GetBytes(json));
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public InteractionParseResult Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (json.Length > MaxEventBytes) return TooLarge(json.Length);
+        byte[] utf8;
+        try { utf8 = StrictUtf8.GetBytes(json); }
+        catch (EncoderFallbackException) { return InteractionParseResult.Fail(ParseErrorKind.MalformedJson, "$", "text holds a lone surrogate (not encodable as UTF-8)"); }
+        return Parse(utf8);
+    }
 
     public InteractionParseResult Parse(ReadOnlySpan<byte> utf8Json)
     {
+        if (utf8Json.Length > MaxEventBytes) return TooLarge(utf8Json.Length);
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json)) return InteractionParseResult.Fail(ParseErrorKind.MalformedJson, "$", "not valid UTF-8");
         JsonDocument doc;
         try
         {
-            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxDepth });
             if (!JsonDocument.TryParseValue(ref reader, out JsonDocument? parsed))
             {
                 return InteractionParseResult.Fail(ParseErrorKind.MalformedJson, "$", "empty input");
@@ -55,9 +76,20 @@ public sealed class InteractionParser
 
         using (doc)
         {
-            return ParseRoot(doc.RootElement);
+            try
+            {
+                return ParseRoot(doc.RootElement);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // Strings that are valid UTF-8 but not valid JSON text once unescaped (e.g. an escaped lone surrogate).
+                return InteractionParseResult.Fail(ParseErrorKind.MalformedJson, "$", ex.Message);
+            }
         }
     }
+
+    private static InteractionParseResult TooLarge(int size) =>
+        InteractionParseResult.Fail(ParseErrorKind.TooLarge, "$", $"{size} bytes; an event may have at most {MaxEventBytes}");
 
     private InteractionParseResult ParseRoot(JsonElement root)
     {
