@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using RecoFlow.Recommendations.Privacy;
 using RecoFlow.Recommendations.Edge.Capture;
 using RecoFlow.Recommendations.Edge.Delivery;
+using RecoFlow.Server.Security;
 
 namespace RecoFlow.Recommendations.Edge.Consent;
 
@@ -19,10 +20,11 @@ internal static class ConsentEndpoint
     public const int PopularListLength = 10;
 
     public static async Task<IResult> Handle(HttpContext http, ConsentRegistry consent, Pseudonymizer pseudonymizer, IEventPublisher publisher,
-        IRecommendationFeed feed, PopularItems popular, RecommendationEdgeOptions options)
+        IRecommendationFeed feed, PopularItems popular, RecommendationEdgeOptions options, AccessKeys keys)
     {
         string? user;
         bool personalization;
+        string? userToken;
         try
         {
             using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
@@ -34,11 +36,15 @@ internal static class ConsentEndpoint
                 return Bad("personalization (true or false) is required");
             user = u.GetString()!;
             personalization = p.GetBoolean();
+            userToken = root.TryGetProperty(UserTokens.Field, out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         }
         catch (JsonException e)
         {
             return Bad($"body is not JSON: {e.Message}");
         }
+
+        // Only the user (or the site's backend, with the admin token) changes a user's consent.
+        if (keys.CheckUser(http.Request, user, userToken).Denial is { } denied) return denied;
 
         var pseudonym = pseudonymizer.Pseudonymize(user);
         if (personalization)
