@@ -50,6 +50,7 @@ public sealed class AccessTests(AccessNode node) : IClassFixture<AccessNode>
         {
             var ok = route == Latest ? 200 : 101;
             rows.Add(route, "none", 401);
+            rows.Add(route, "wrong key", 401);
             rows.Add(route, "collect key", 401);
             rows.Add(route, "other user's token", 403);
             rows.Add(route, "expired user token", 403);
@@ -87,6 +88,17 @@ public sealed class AccessTests(AccessNode node) : IClassFixture<AccessNode>
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal(2, body["accepted"]!.GetValue<int>());
         Assert.Equal(["server-a", "server-b"], PublishedIds("server-").Order());
+    }
+
+    [Fact]
+    public async Task With_anonymous_writes_the_collect_key_is_still_no_admin_key()
+    {
+        await using var open = await NodeHttpServer.StartAsync(new NodeServerOptions { Port = 0, CollectKey = AccessNode.CollectKey }, new NodeServices { Jobs = new RecoFlow.ControlPlane.LocalJobRegistry() });
+        using var http = new HttpClient { BaseAddress = open.Url };
+        using (var r = await http.SendAsync(Request(HttpMethod.Post, "api/jobs/nope/cancel", "collect key")))
+            Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+        using (var r = await http.SendAsync(Request(HttpMethod.Post, "api/jobs/nope/cancel", "none")))
+            Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
     }
 
     [Fact]
