@@ -45,6 +45,8 @@ public static class DeliveryBench
         for (int u = 0; u < Users; u++)
         {
             var ws = new ClientWebSocket();
+            // The bench plays the shop's backend: the admin token reads and writes in any user's name.
+            ws.Options.SetRequestHeader("Authorization", "Bearer " + host.AdminToken);
             await ws.ConnectAsync(new Uri(wsBase, $"ws/recommendations?user=bench-{u}"), cancellationToken);
             sockets.Add(ws);
             readers.Add(Task.Run(async () =>
@@ -69,7 +71,7 @@ public static class DeliveryBench
             }));
         }
 
-        using var http = new HttpClient { BaseAddress = host.Server.Url };
+        using var http = new HttpClient { BaseAddress = host.Server.Url, DefaultRequestHeaders = { Authorization = new("Bearer", host.AdminToken) } };
         var rng = new Random(7);
         long n = 0, sentMeasured = 0;
         var start = Stopwatch.GetTimestamp();

@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(NodeCommand.Create(output));
         foreach (var c in ClusterCommands.Create(output)) root.Subcommands.Add(c);
         root.Subcommands.Add(DevCertCommand.Create(output));
+        root.Subcommands.Add(UserTokenCommand.Create(output));
 
         return await ProgramInvocation.RunAsync(root, args, "recoflow");
     }

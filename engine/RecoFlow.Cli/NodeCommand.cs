@@ -63,7 +63,9 @@ public static class NodeCommand
             await using var http = await NodeHttpServer.StartAsync(httpOptions, services, stop.Token);
             output.WriteLine($"node up: {settings.Address}, {http.Url}");
             if (httpOptions.TokenGenerated)
-                output.WriteLine($"access token for writes (generated; set RECOFLOW_TOKEN or recoflow.http.token to choose one): {httpOptions.Token}");
+                output.WriteLine($"admin token for job writes (generated; set RECOFLOW_TOKEN or recoflow.http.token to choose one): {httpOptions.Token}");
+            if (httpOptions.CollectKeyGenerated)
+                output.WriteLine($"collect key for /collect and /consent, publishable (generated; set RECOFLOW_COLLECT_KEY or recoflow.http.collect-key to choose one): {httpOptions.CollectKey}");
             output.Flush();
             try { await node.Terminated.WaitAsync(stop.Token); }
             catch (OperationCanceledException) { }

@@ -15,6 +15,7 @@ using RecoFlow.Server.Api;
 using RecoFlow.Server.Health;
 using RecoFlow.Server.Jobs;
 using RecoFlow.Server.Metrics;
+using RecoFlow.Server.Security;
 using RecoFlow.Runtime.Execution;
 using RecoFlow.Runtime;
 
@@ -98,7 +99,9 @@ public static class NodeHttpServerExtensions
         services.AddSingleton(sp => new NodeMetrics(sp.GetRequiredService<IJobRegistry>(), meterName));
         services.AddSingleton(sp => new JobMetricsSampler(sp.GetRequiredService<IJobRegistry>(), options.SampleInterval, options.History));
         services.AddHostedService<SamplerService>();
+        services.AddSingleton(new AccessKeys(options));
         services.AddSingleton<AccessTokenFilter>();
+        services.AddSingleton<CollectKeyFilter>();
         services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -116,6 +119,9 @@ public static class NodeHttpServerExtensions
     /// <summary>Maps every endpoint of the node (see docs/http-api.md), then the modules'.</summary>
     public static WebApplication MapRecoFlowNode(this WebApplication app)
     {
+        // First, so the rate limiter and everything after it see the client a trusted proxy names.
+        var proxies = app.Services.GetRequiredService<NodeServerOptions>().TrustedProxies;
+        if (proxies.Count > 0) app.UseForwardedHeaders(TrustedProxies.Options(proxies));
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseCors();
         app.UseRateLimiter();

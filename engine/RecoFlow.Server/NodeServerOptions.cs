@@ -26,6 +26,21 @@ public sealed record NodeServerOptions
     /// <summary>True when <see cref="From"/> generated <see cref="Token"/> because none was configured; the host should print it.</summary>
     public bool TokenGenerated { get; init; }
 
+    /// <summary>
+    /// The publishable collect key: accepted by POST /collect and POST /consent only, never by an admin write. Null with
+    /// no admin token either: capture is open.
+    /// </summary>
+    public string? CollectKey { get; init; }
+
+    /// <summary>True when <see cref="From"/> generated <see cref="CollectKey"/> because none was configured; the host should print it.</summary>
+    public bool CollectKeyGenerated { get; init; }
+
+    /// <summary>Secret of the user tokens (<see cref="Security.UserTokens"/>); null: user ids are taken as the client gives them.</summary>
+    public string? UserSecret { get; init; }
+
+    /// <summary>Addresses and CIDR networks of the reverse proxies whose X-Forwarded-For is honoured (<see cref="Security.TrustedProxies"/>).</summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
     /// <summary>Serve HTTPS with this certificate (a PFX file, or <see cref="DevCertificate"/>); null: plain HTTP.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
 
@@ -45,9 +60,16 @@ public sealed record NodeServerOptions
     {
         var c = (config ?? Config.Empty).WithFallback(DefaultConfig).GetConfig("recoflow.http");
         // RECOFLOW_TOKEN (which the CLI's cluster commands send too) overrides the configured token.
-        var token = Environment.GetEnvironmentVariable("RECOFLOW_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment : c.GetString("token");
+        var token = Setting("RECOFLOW_TOKEN", c.GetString("token"));
         var generated = string.IsNullOrEmpty(token) && !c.GetBoolean("allow-anonymous-writes");
-        if (generated) token = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+        if (generated) token = RandomKey();
+        var collectKey = Setting("RECOFLOW_COLLECT_KEY", c.GetString("collect-key"));
+        // With security on, capture needs a key too: a publishable one, so pages never carry the admin token.
+        var collectGenerated = string.IsNullOrEmpty(collectKey) && !string.IsNullOrEmpty(token);
+        if (collectGenerated) collectKey = RandomKey();
+        var proxies = Environment.GetEnvironmentVariable("RECOFLOW_TRUSTED_PROXIES") is { Length: > 0 } list
+            ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : c.GetStringList("trusted-proxies") ?? [];
         var pfx = c.GetString("https-pfx");
         var o = new NodeServerOptions
         {
@@ -55,6 +77,10 @@ public sealed record NodeServerOptions
             Port = c.GetInt("port"),
             Token = string.IsNullOrEmpty(token) ? null : token,
             TokenGenerated = generated,
+            CollectKey = string.IsNullOrEmpty(collectKey) ? null : collectKey,
+            CollectKeyGenerated = collectGenerated,
+            UserSecret = Setting("RECOFLOW_USER_SECRET", c.GetString("user-secret")) is { Length: > 0 } secret ? secret : null,
+            TrustedProxies = [.. proxies],
             Certificate = string.IsNullOrEmpty(pfx) ? null : DevCertificate.Load(pfx, c.GetString("https-pfx-password")),
             MaxJobSubmitBytes = c.GetInt("max-job-bytes"),
             SampleInterval = c.GetTimeSpan("sample-interval"),
@@ -69,5 +95,17 @@ public sealed record NodeServerOptions
         if (Port is < 0 or > 65535) throw new ArgumentException("recoflow.http.port must be within 0..65535");
         if (MaxJobSubmitBytes < 1) throw new ArgumentException("recoflow.http.max-job-bytes must be positive");
         if (SampleInterval <= TimeSpan.Zero) throw new ArgumentException("recoflow.http.sample-interval must be positive");
+        if (!string.IsNullOrEmpty(CollectKey) && CollectKey == Token)
+            throw new ArgumentException("recoflow.http.collect-key must differ from recoflow.http.token: the collect key is published in web pages");
+        if (UserSecret is { } secret && System.Text.Encoding.UTF8.GetByteCount(secret) < Security.UserTokens.MinSecretBytes)
+            throw new ArgumentException($"recoflow.http.user-secret must be at least {Security.UserTokens.MinSecretBytes} bytes");
+        Security.TrustedProxies.Parse(TrustedProxies);
     }
+
+    /// <summary>The environment variable when set, else the configured value.</summary>
+    private static string Setting(string environmentVariable, string configured) =>
+        Environment.GetEnvironmentVariable(environmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : configured;
+
+    private static string RandomKey() =>
+        Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 }

@@ -46,7 +46,7 @@ public static class DemoCommand
             var url = host.Server.Url;
             if (host.PortFallback) output.WriteLine($"port {DemoHost.DefaultPort} is taken; using {url.Port} instead (choose with --http-port)");
             output.WriteLine($"Shop:      {url}shop");
-            output.WriteLine($"Dashboard: {url}");
+            output.WriteLine($"Dashboard: {url} (admin token for its actions: {host.AdminToken})");
             output.WriteLine($"Kafka:     {host.Broker.BootstrapServers} (topics interactions, recommendations)");
             output.WriteLine($"State:     {host.StateDirectory}");
             output.WriteLine(eventsPerSecond > 0

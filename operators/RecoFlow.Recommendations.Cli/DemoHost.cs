@@ -16,6 +16,7 @@ using RecoFlow.Recommendations.Edge.Delivery;
 using RecoFlow.Recommendations.Edge.Models;
 using RecoFlow.Server;
 using RecoFlow.ControlPlane;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace RecoFlow.Recommendations.Cli;
 
@@ -117,14 +118,16 @@ public sealed class DemoHost : IAsyncDisposable
             publisher = new CountingPublisher(new KafkaEventPublisher(broker.BootstrapServers));
             var jobs = new LocalJobRegistry();
             var models = new DemoModelVersions();
-            // The demo runs on a laptop: no access token, a random pseudonym key, loopback only.
+            // The demo's keys are random per run, like its pseudonym key: the admin token stays in this process (the simulated
+            // shoppers are server-side collection); the shop page gets the collect key and a user token for its visitor.
             var edge = new RecommendationEdgeModule(
                 RecommendationEdgeOptions.From(null) with { CollectRateLimit = options.CollectRateLimit },
                 new RecommendationEdgeServices { Publisher = publisher, Feed = new InMemoryRecommendationFeed(), Shop = catalog, ErasureLog = erasureLog, Models = models });
             var services = new NodeServices { Jobs = jobs, Modules = [edge] };
             var http = NodeServerOptions.From(null) with
             {
-                NodeName = "demo", Token = null, TokenGenerated = false, Certificate = options.Certificate,
+                NodeName = "demo", Token = RandomKey(), TokenGenerated = false, CollectKey = RandomKey(), CollectKeyGenerated = false,
+                UserSecret = RandomKey(), Certificate = options.Certificate,
                 Port = options.HttpPort ?? DefaultPort,
             };
             NodeHttpServer server;
@@ -142,7 +145,7 @@ public sealed class DemoHost : IAsyncDisposable
             host.SubmitJob(catalogFile, erasureLog.Path, options);
             if (options.Rate > 0)
             {
-                var client = new HttpClient { BaseAddress = server.Url };
+                var client = new HttpClient { BaseAddress = server.Url, DefaultRequestHeaders = { Authorization = new("Bearer", http.Token) } };
                 host.Traffic = new TrafficGenerator(client, catalog, options.Rate);
                 host._traffic = Task.Run(async () =>
                 {
@@ -159,6 +162,11 @@ public sealed class DemoHost : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The admin token of this run: job actions on the dashboard, and /collect or delivery in any user's name.</summary>
+    public string AdminToken => Server.Services.GetRequiredService<NodeServerOptions>().Token!;
+
+    private static string RandomKey() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
 
     private static bool IsAddressInUse(Exception e) =>
         e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase);

@@ -12,6 +12,7 @@ using RecoFlow.Recommendations.Edge.Models;
 using RecoFlow.Recommendations.Edge.Shop;
 using RecoFlow.Server;
 using RecoFlow.Server.Api;
+using RecoFlow.Server.Security;
 using RecoFlow.Runtime;
 
 namespace RecoFlow.Recommendations.Edge;
@@ -20,6 +21,8 @@ namespace RecoFlow.Recommendations.Edge;
 /// The recommendation product's edge as a module of a node's HTTP layer (docs/http-api.md): event capture
 /// (POST /collect, /tracker.js), consent (POST /consent), delivery (GET /recommendations/{user}, the WebSocket
 /// /ws/recommendations), the model versions the dashboard lists (GET /api/models) and, with a catalogue, the demo shop.
+/// Capture takes the collect key or the admin token (<see cref="CollectKeyFilter"/>); with a user secret, capture,
+/// consent and delivery also need the user's token (<see cref="AccessKeys.UserCheck"/>).
 /// </summary>
 public sealed class RecommendationEdgeModule(RecommendationEdgeOptions options, RecommendationEdgeServices? services = null) : INodeModule
 {
@@ -61,19 +64,20 @@ public sealed class RecommendationEdgeModule(RecommendationEdgeOptions options, 
         app.MapGet("/api/models", (IModelVersions models) => Results.Json(ModelsEndpoint.Versions(models)));
 
         app.MapPost("/collect", CollectEndpoint.Handle)
-            .AddEndpointFilter<AccessTokenFilter>()
+            .AddEndpointFilter<CollectKeyFilter>()
             .RequireRateLimiting(CollectRateLimit)
             .RequireCors(CollectCors);
 
         app.MapPost("/consent", ConsentEndpoint.Handle)
-            .AddEndpointFilter<AccessTokenFilter>()
+            .AddEndpointFilter<CollectKeyFilter>()
             .RequireRateLimiting(CollectRateLimit)
             .RequireCors(CollectCors);
 
         if (_services.Shop is { } shop)
         {
-            var page = EmbeddedResources.ReadText(assembly, "RecoFlow.Recommendations.Edge.Web.shop.html");
-            app.MapGet("/shop", () => Results.Content(page, "text/html; charset=utf-8"));
+            var page = new ShopPage(EmbeddedResources.ReadText(assembly, "RecoFlow.Recommendations.Edge.Web.shop.html"),
+                app.Services.GetRequiredService<AccessKeys>(), app.Services.GetRequiredService<NodeServerOptions>());
+            app.MapGet("/shop", page.Serve);
             app.MapGet("/shop/catalog.json", () => Results.Text(shop.Json, "application/json"));
         }
 

@@ -32,13 +32,16 @@ public sealed class ShopTests : IAsyncLifetime
         var page = await chromium.NewPageAsync(errors, width: 1280);
         await page.GotoAsync(new Uri(_host.Server.Url, "shop").ToString());
         await page.WaitForSelectorAsync("body[data-ready='true'][data-ws='open'][data-tracker='ready']", new() { Timeout = 20_000 });
+        // The node signed the visitor in: the page holds the collect key and a user token, never the admin token.
+        Assert.DoesNotContain(_host.AdminToken, await page.ContentAsync(), StringComparison.Ordinal);
+        var collectUrl = page.WaitForRequestAsync(r => r.Url.Contains("/collect?", StringComparison.Ordinal));
 
         const string category = "Pets";
         await page.ClickAsync($"#categories button[data-cat='{category}']");
         var items = page.Locator($"#grid .item[data-category='{category}']");
         for (int i = 0; i < 3; i++)
         {
-            var posted = page.WaitForResponseAsync(r => r.Url.EndsWith("/collect", StringComparison.Ordinal) && r.Request.Method == "POST");
+            var posted = page.WaitForResponseAsync(r => new Uri(r.Url).AbsolutePath == "/collect" && r.Request.Method == "POST");
             await items.Nth(i * 5).ClickAsync();
             Assert.Equal(202, (await posted).Status);
         }
@@ -56,6 +59,9 @@ public sealed class ShopTests : IAsyncLifetime
             var shown = await page.Locator("#recs li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.category)");
             Assert.Fail($"after 1 s the list is [{string.Join(", ", shown)}]; status: {await page.Locator("#rec-status").TextContentAsync()}");
         }
+        var sent = new Uri((await collectUrl).Url).Query;
+        Assert.Contains("key=", sent, StringComparison.Ordinal);
+        Assert.Contains("user_token=", sent, StringComparison.Ordinal);
         var listed = await page.Locator("#recs li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.category)");
         Assert.True(listed.Count(c => c == category) * 2 > listed.Length, string.Join(", ", listed));
         Assert.Equal("true", await page.Locator("#recs").GetAttributeAsync("data-personalized"));
@@ -69,9 +75,9 @@ public sealed class ShopTests : IAsyncLifetime
         Assert.Equal("Popular right now", await page.Locator("#rec-title").TextContentAsync());
 
         // Further clicks are not forwarded for personalisation, and no personalised list reaches the page.
-        var user = await page.EvaluateAsync<string>("() => localStorage.getItem('recoflow-demo-user')");
+        var user = await page.EvaluateAsync<string>("() => document.body.dataset.user");
         var pseudonym = _host.Server.Pseudonymizer.Pseudonymize(user);
-        var after = page.WaitForResponseAsync(r => r.Url.EndsWith("/collect", StringComparison.Ordinal) && r.Request.Method == "POST");
+        var after = page.WaitForResponseAsync(r => new Uri(r.Url).AbsolutePath == "/collect" && r.Request.Method == "POST");
         await items.Nth(1).ClickAsync();
         var response = await after;
         Assert.Contains("\"not_forwarded\":1", await response.TextAsync(), StringComparison.Ordinal);

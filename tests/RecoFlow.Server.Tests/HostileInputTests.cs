@@ -127,7 +127,7 @@ public sealed class HostileInputTests(NodeFixture node)
             (new ByteArrayContent(new byte[10 << 20]), HttpStatusCode.RequestEntityTooLarge, "body exceeds 16384 bytes"),
             (new StringContent("""{"user_id":5,"personalization":true}"""), HttpStatusCode.BadRequest, "user_id (a non-empty string) is required"),
             (new StringContent("""{"user_id":"carol","personalization":"no"}"""), HttpStatusCode.BadRequest, "personalization (true or false) is required"),
-            (new StringContent("""{"user_id":"carol","personalization":true,"admin":true}"""), HttpStatusCode.BadRequest, "unknown field 'admin': the body has user_id and personalization only"),
+            (new StringContent("""{"user_id":"carol","personalization":true,"admin":true}"""), HttpStatusCode.BadRequest, "unknown field 'admin': the body has user_id, personalization and user_token only"),
             (new StringContent("""{"user_id":"carol","user_id":"dave","personalization":true}"""), HttpStatusCode.BadRequest, "duplicate field 'user_id'"),
             (new StringContent("[]"), HttpStatusCode.BadRequest, "body must be a JSON object"),
         };

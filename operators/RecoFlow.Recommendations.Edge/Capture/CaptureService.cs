@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using RecoFlow.Recommendations.Events;
 using RecoFlow.Recommendations.Privacy;
+using RecoFlow.Server.Security;
 
 namespace RecoFlow.Recommendations.Edge.Capture;
 
@@ -38,8 +39,14 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
 
     public int MaxEvents { get; } = maxEvents > 0 ? maxEvents : throw new ArgumentOutOfRangeException(nameof(maxEvents), "at least 1");
 
-    /// <summary>Validates and transforms a body: one JSON event object or a JSON array of them.</summary>
-    public CaptureResult Process(ReadOnlySpan<byte> body)
+    /// <summary>Error kinds of events refused because the sender did not prove their user (401 and 403 when every event is).</summary>
+    public const string NoUserToken = "no_user_token", BadUserToken = "bad_user_token";
+
+    /// <summary>
+    /// Validates and transforms a body: one JSON event object or a JSON array of them. With <paramref name="users"/>
+    /// (<see cref="AccessKeys.UserCheck"/>), each event's user_id must be proven (its user_token, or the request's).
+    /// </summary>
+    public CaptureResult Process(ReadOnlySpan<byte> body, Func<string, string?, UserAccess>? users = null)
     {
         if (!Utf8.IsValid(body)) return CaptureResult.Invalid("body is not valid UTF-8");
         JsonDocument doc;
@@ -58,20 +65,20 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
             switch (root.ValueKind)
             {
                 case JsonValueKind.Object:
-                    return Process([root]);
+                    return Process([root], users);
                 case JsonValueKind.Array when root.GetArrayLength() == 0:
                     return CaptureResult.Invalid("the batch is empty");
                 case JsonValueKind.Array when root.GetArrayLength() > MaxEvents:
                     return CaptureResult.Invalid($"the batch has {root.GetArrayLength()} events; at most {MaxEvents} are accepted in one request", tooLarge: true);
                 case JsonValueKind.Array:
-                    return Process(root.EnumerateArray().ToList());
+                    return Process(root.EnumerateArray().ToList(), users);
                 default:
                     return CaptureResult.Invalid("body must be a JSON event object or an array of them");
             }
         }
     }
 
-    private CaptureResult Process(IReadOnlyList<JsonElement> items)
+    private CaptureResult Process(IReadOnlyList<JsonElement> items, Func<string, string?, UserAccess>? users)
     {
         var events = new List<CapturedEvent>(items.Count);
         var errors = new List<CaptureError>();
@@ -85,6 +92,11 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
                 continue;
             }
             var e = parsed.Event!;
+            if (users?.Invoke(e.UserId, UserToken(items[i])) is { IsAllowed: false } denied)
+            {
+                errors.Add(new CaptureError(i, denied.Status == 401 ? NoUserToken : BadUserToken, UserTokens.Field, denied.Error!));
+                continue;
+            }
             var pseudonym = pseudonymizer.Pseudonymize(e.UserId);
             // The event's own flag, and the user's opt-out on POST /consent: either keeps it out of personalisation.
             if (!e.Consent.Personalization || consent?.IsOptedOut(pseudonym) == true)
@@ -97,6 +109,9 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
         }
         return new CaptureResult(events.Count, notForwarded, errors, null, events);
     }
+
+    private static string? UserToken(JsonElement item) =>
+        item.TryGetProperty(UserTokens.Field, out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
 
     /// <summary>The event in <see cref="InteractionParser"/>'s schema.</summary>
     public static byte[] ToJson(Interaction e)

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using RecoFlow.Server.Api;
+using RecoFlow.Server.Security;
+
 
 namespace RecoFlow.Recommendations.Edge.Capture;
 
@@ -8,13 +10,13 @@ internal static class CollectEndpoint
 {
     private const string NoConsentNote = "events without personalization consent are not forwarded for personalisation";
 
-    public static async Task<IResult> Handle(HttpContext http, CaptureService capture, IEventPublisher publisher, CaptureMetrics metrics, RecommendationEdgeOptions options, Delivery.PopularItems popular)
+    public static async Task<IResult> Handle(HttpContext http, CaptureService capture, IEventPublisher publisher, CaptureMetrics metrics, RecommendationEdgeOptions options, Delivery.PopularItems popular, AccessKeys keys)
     {
         var max = options.MaxCollectBytes;
         var body = await BoundedBody.ReadAsync(http.Request, max, http.RequestAborted);
         if (body is null) return TooLarge(max);
 
-        var result = capture.Process(body);
+        var result = capture.Process(body, keys.UserCheck(http.Request));
         if (result.BodyError is { } bodyError)
         {
             metrics.Collected("rejected", 1);
@@ -33,7 +35,15 @@ internal static class CollectEndpoint
             note = result.NotForwarded > 0 ? NoConsentNote : null,
             errors = result.Errors,
         };
+        if (result.Errors.Count > 0 && UserRefusal(result) is { } refused) return Results.Json(response, statusCode: refused);
         return result.Errors.Count > 0 ? Results.BadRequest(response) : Results.Json(response, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>401 (no proof) or 403 (a bad one) when every event was refused because its user was not proven; else null.</summary>
+    private static int? UserRefusal(CaptureResult result)
+    {
+        if (result.Accepted > 0 || result.NotForwarded > 0 || !result.Errors.All(e => e.Kind is CaptureService.NoUserToken or CaptureService.BadUserToken)) return null;
+        return result.Errors.All(e => e.Kind == CaptureService.NoUserToken) ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
     }
 
     private static IResult TooLarge(int max) =>

@@ -3,6 +3,7 @@ using RecoFlow.Server.Api;
 using RecoFlow.Recommendations.Privacy;
 using RecoFlow.Recommendations.Edge.Capture;
 using RecoFlow.Recommendations.Edge.Delivery;
+using RecoFlow.Server.Security;
 
 namespace RecoFlow.Recommendations.Edge.Consent;
 
@@ -20,14 +21,17 @@ internal static class ConsentEndpoint
     public const int PopularListLength = 10;
 
     public static async Task<IResult> Handle(HttpContext http, ConsentRegistry consent, Pseudonymizer pseudonymizer, IEventPublisher publisher,
-        IRecommendationFeed feed, PopularItems popular, RecommendationEdgeOptions options)
+        IRecommendationFeed feed, PopularItems popular, RecommendationEdgeOptions options, AccessKeys keys)
     {
         var max = options.MaxConsentBytes;
         var body = await BoundedBody.ReadAsync(http.Request, max, http.RequestAborted);
         if (body is null) return Results.Json(new { error = $"body exceeds {max} bytes" }, statusCode: StatusCodes.Status413PayloadTooLarge);
         var (parsed, error) = ConsentRequest.Parse(body);
         if (parsed is null) return Bad(error!);
-        var (user, personalization) = (parsed.UserId, parsed.Personalization);
+        var (user, personalization, userToken) = (parsed.UserId, parsed.Personalization, parsed.UserToken);
+
+        // Only the user (or the site's backend, with the admin token) changes a user's consent.
+        if (keys.CheckUser(http.Request, user, userToken).Denial is { } denied) return denied;
 
         var pseudonym = pseudonymizer.Pseudonymize(user);
         if (personalization)

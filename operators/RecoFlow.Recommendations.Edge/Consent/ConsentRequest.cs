@@ -5,10 +5,10 @@ namespace RecoFlow.Recommendations.Edge.Consent;
 
 /// <summary>
 /// The body of POST /consent, validated strictly: UTF-8 JSON, an object nested at most <see cref="MaxDepth"/> deep with
-/// exactly the fields <c>user_id</c> (a non-empty string) and <c>personalization</c> (a boolean); any other field is
-/// refused. <see cref="Parse"/> never throws on its input: it returns the request or the error to answer.
+/// the fields <c>user_id</c> (a non-empty string), <c>personalization</c> (a boolean) and optionally
+/// <c>user_token</c> (a string: the user's proof, see <c>UserTokens</c>); any other field is refused. <see cref="Parse"/> never throws on its input: it returns the request or the error to answer.
 /// </summary>
-public sealed record ConsentRequest(string UserId, bool Personalization)
+public sealed record ConsentRequest(string UserId, bool Personalization, string? UserToken = null)
 {
     public const int MaxDepth = 4;
 
@@ -23,6 +23,7 @@ public sealed record ConsentRequest(string UserId, bool Personalization)
             if (root.ValueKind != JsonValueKind.Object) return (null, "body must be a JSON object");
             string? user = null;
             bool? personalization = null;
+            string? token = null;
             foreach (var p in root.EnumerateObject())
             {
                 switch (p.Name)
@@ -41,13 +42,19 @@ public sealed record ConsentRequest(string UserId, bool Personalization)
                             return (null, "personalization (true or false) is required");
                         personalization = p.Value.GetBoolean();
                         break;
+                    case "user_token" when token is not null:
+                        return (null, "duplicate field 'user_token'");
+                    case "user_token":
+                        if (p.Value.ValueKind != JsonValueKind.String) return (null, "user_token must be a string");
+                        token = p.Value.GetString();
+                        break;
                     default:
-                        return (null, $"unknown field '{p.Name}': the body has user_id and personalization only");
+                        return (null, $"unknown field '{p.Name}': the body has user_id, personalization and user_token only");
                 }
             }
             if (user is null) return (null, "user_id (a non-empty string) is required");
             if (personalization is null) return (null, "personalization (true or false) is required");
-            return (new ConsentRequest(user, personalization.Value), null);
+            return (new ConsentRequest(user, personalization.Value, token), null);
         }
         catch (JsonException e)
         {

@@ -2,18 +2,26 @@ using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using RecoFlow.Recommendations.Privacy;
+using RecoFlow.Server.Security;
 
 namespace RecoFlow.Recommendations.Edge.Delivery;
 
-/// <summary>GET /recommendations/{user} and the WebSocket GET /ws/recommendations?user=ID.</summary>
+/// <summary>
+/// GET /recommendations/{user} and the WebSocket GET /ws/recommendations?user=ID. With a user secret, both need the
+/// user's token (header X-RecoFlow-User-Token or query user_token; 401 without, 403 for another user's or an expired
+/// one), or the admin token.
+/// </summary>
 internal static class RecommendationEndpoints
 {
-    public static IResult Latest(string user, IRecommendationFeed feed, Pseudonymizer pseudonymizer) =>
-        feed.Latest(pseudonymizer.Pseudonymize(user)) is { } json
+    public static IResult Latest(string user, HttpContext http, AccessKeys keys, IRecommendationFeed feed, Pseudonymizer pseudonymizer)
+    {
+        if (keys.CheckUser(http.Request, user).Denial is { } denied) return denied;
+        return feed.Latest(pseudonymizer.Pseudonymize(user)) is { } json
             ? Results.Text(json, "application/json", Encoding.UTF8)
             : Results.NotFound(new { error = "no recommendations for this user yet" });
+    }
 
-    public static async Task Stream(HttpContext http, IRecommendationFeed feed, Pseudonymizer pseudonymizer)
+    public static async Task Stream(HttpContext http, IRecommendationFeed feed, Pseudonymizer pseudonymizer, AccessKeys keys)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
@@ -24,6 +32,11 @@ internal static class RecommendationEndpoints
         if (string.IsNullOrEmpty(user))
         {
             await Results.BadRequest(new { error = "query parameter 'user' is required" }).ExecuteAsync(http);
+            return;
+        }
+        if (keys.CheckUser(http.Request, user).Denial is { } denied)
+        {
+            await denied.ExecuteAsync(http);
             return;
         }
         using var socket = await http.WebSockets.AcceptWebSocketAsync();

@@ -1,13 +1,17 @@
 /* RecoFlow tracker: sends views, clicks, dwell time and scroll depth to the node's /collect.
- * <script src="http://NODE/tracker.js" data-user="USER" data-item="ITEM" data-consent="true" [data-token="TOKEN"]></script>
- * Elements with data-rf-item="ITEM" report clicks. window.recoflow.track(type, item, value) sends any other event;
- * recoflow.setUser(id) and recoflow.setConsent(bool) change who is tracked and whether personalisation is allowed. */
+ * <script src="http://NODE/tracker.js" data-key="COLLECT_KEY" data-user="USER" data-user-token="USER_TOKEN"
+ *         data-item="ITEM" data-consent="true"></script>
+ * data-key is the node's publishable collect key (never its admin token); data-user-token is the user's signed token,
+ * issued by the site's backend, needed when the node has a user secret. Both travel in the query string, so every
+ * request is a simple cross-origin POST and sendBeacon works. Elements with data-rf-item="ITEM" report clicks.
+ * window.recoflow.track(type, item, value) sends any other event; recoflow.setUser(id, token) and
+ * recoflow.setConsent(bool) change who is tracked and whether personalisation is allowed. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var ds = (script && script.dataset) || {};
-  var endpoint = new URL("/collect", script && script.src ? script.src : location.href).href;
-  var state = { user: ds.user || null, item: ds.item || null, consent: ds.consent === "true", token: ds.token || null };
+  var base = new URL("/collect", script && script.src ? script.src : location.href).href;
+  var state = { user: ds.user || null, item: ds.item || null, consent: ds.consent === "true", key: ds.key || null, userToken: ds.userToken || null };
   var queue = [], seq = 0, started = Date.now(), maxScroll = 0, reported = false;
 
   function context() {
@@ -33,14 +37,19 @@
     if (queue.length >= 20) flush(false);
   }
 
+  function endpoint() {
+    var url = new URL(base);
+    if (state.key) url.searchParams.set("key", state.key);
+    if (state.userToken) url.searchParams.set("user_token", state.userToken);
+    return url.href;
+  }
+
   function flush(leaving) {
     if (!queue.length) return;
     var body = JSON.stringify(queue);
     queue = [];
-    if (leaving && !state.token && navigator.sendBeacon && navigator.sendBeacon(endpoint, new Blob([body], { type: "text/plain" }))) return;
-    var headers = { "Content-Type": "text/plain" };
-    if (state.token) headers.Authorization = "Bearer " + state.token;
-    fetch(endpoint, { method: "POST", body: body, headers: headers, keepalive: true, mode: "cors" }).catch(function () { /* best effort */ });
+    if (leaving && navigator.sendBeacon && navigator.sendBeacon(endpoint(), new Blob([body], { type: "text/plain" }))) return;
+    fetch(endpoint(), { method: "POST", body: body, headers: { "Content-Type": "text/plain" }, keepalive: true, mode: "cors" }).catch(function () { /* best effort */ });
   }
 
   function scrollDepth() {
@@ -73,7 +82,8 @@
   window.recoflow = {
     track: track,
     flush: function () { flush(false); },
-    setUser: function (u) { state.user = u; },
+    // The queued events are the previous user's: they leave with that user's token.
+    setUser: function (u, token) { flush(false); state.user = u; state.userToken = token || null; },
     setConsent: function (c) { state.consent = !!c; },
     setItem: function (i) { state.item = i; started = Date.now(); maxScroll = 0; reported = false; if (i) track("view", i); }
   };

@@ -117,6 +117,8 @@ public sealed class InteractionParser
                 case "ts": ts = p.Value; break;
                 case "context": context = p.Value; break;
                 case "consent": consent = p.Value; break;
+                // The sender's proof of user_id (checked at capture; see docs/http-api.md): not part of the event.
+                case "user_token": break;
                 default:
                     if (!AllowUnknownFields)
                     {
