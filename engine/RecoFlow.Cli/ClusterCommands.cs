@@ -222,7 +222,8 @@ public static class ClusterCommands
             try { reply = text.Length > 0 ? JsonNode.Parse(text) : null; }
             catch (JsonException) { }
             if (response.IsSuccessStatusCode) return reply ?? new JsonObject();
-            var error = reply is JsonObject o && o["error"] is JsonValue v ? v.GetValue<string>() : $"{(int)response.StatusCode} {response.ReasonPhrase}";
+            // Problem details (RFC 9457): the detail names the cause; "error" is the older shape's field.
+            var error = reply is JsonObject o && (o["detail"] ?? o["error"]) is JsonValue v ? v.GetValue<string>() : $"{(int)response.StatusCode} {response.ReasonPhrase}";
             if (response.StatusCode is HttpStatusCode.ServiceUnavailable or >= HttpStatusCode.InternalServerError)
                 throw new ClusterUnreachableException(error);
             throw new UsageException(error);

@@ -109,7 +109,13 @@ public static class NodeHttpServerExtensions
         });
         services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(meterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         // The middlewares are the node's; the policies (if any) are the modules'.
-        services.AddRateLimiter(r => r.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
+        services.AddRateLimiter(r =>
+        {
+            r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            r.OnRejected = (context, _) => new ValueTask(ApiProblem.Of(StatusCodes.Status429TooManyRequests,
+                "too many requests from this client; retry later").ExecuteAsync(context.HttpContext));
+        });
+        services.AddProblemDetails();
         services.AddCors();
         services.AddSingleton(node.Modules);
         foreach (var module in node.Modules) module.AddServices(services, options);
@@ -141,7 +147,7 @@ public static class NodeHttpServerExtensions
         {
             if (jobs.Find(id) is not { } j) return NotFound(id);
             if (j.Status is JobState.Finished or JobState.Failed or JobState.Canceled)
-                return Results.Conflict(new { error = $"job {id} already ended ({j.Status.ToString().ToUpperInvariant()})" });
+                return ApiProblem.Of(StatusCodes.Status409Conflict, $"job {id} already ended ({j.Status.ToString().ToUpperInvariant()})");
             j.Cancel();
             return Results.Json(new { id, cancel = "requested" }, statusCode: StatusCodes.Status202Accepted);
         }).AddEndpointFilter<AccessTokenFilter>();
@@ -154,7 +160,7 @@ public static class NodeHttpServerExtensions
         return app;
     }
 
-    private static IResult NotFound(string id) => Results.NotFound(new { error = $"no job {id}" });
+    private static IResult NotFound(string id) => ApiProblem.NotFound($"no job {id}");
 }
 
 /// <summary>Drives <see cref="JobMetricsSampler"/> once per sample interval and rotates the latency window with it.</summary>

@@ -46,7 +46,7 @@ public sealed class AccessNode : IAsyncLifetime
     private sealed class AcceptingJobOperations : IJobOperations
     {
         public Task<JobOperationResult> SubmitAsync(JobSubmitRequest request, CancellationToken cancellationToken) => Task.FromResult(new JobOperationResult(201, JobId: "job-1"));
-        public Task<JobOperationResult> SavepointAsync(string jobId, bool stop, CancellationToken cancellationToken) => Task.FromResult(new JobOperationResult(200, jobId, Savepoint: "sp"));
+        public Task<JobOperationResult> SavepointAsync(string jobId, SavepointCommand command, CancellationToken cancellationToken) => Task.FromResult(new JobOperationResult(200, jobId, Savepoint: "sp"));
         public Task<JobOperationResult> CancelAsync(string jobId, CancellationToken cancellationToken) => Task.FromResult(new JobOperationResult(200, jobId));
     }
 

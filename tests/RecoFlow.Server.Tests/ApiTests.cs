@@ -61,6 +61,20 @@ public sealed class ApiTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task Errors_are_rfc_9457_problem_details_that_keep_the_error_field()
+    {
+        using var r = await node.Http.GetAsync("api/jobs/no-such-job");
+        Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(404, problem.GetProperty("status").GetInt32());
+        Assert.Equal("Not Found", problem.GetProperty("title").GetString());
+        Assert.StartsWith("https://", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal("no job no-such-job", problem.GetProperty("detail").GetString());
+        Assert.Equal("no job no-such-job", problem.GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task Jobs_lists_the_running_job()
     {
         var jobs = await Get("api/jobs");

@@ -18,13 +18,12 @@ public sealed class AccessTokenFilter(AccessKeys keys) : IEndpointFilter
             case Credential.Admin:
                 return next(context);
             case Credential.Collect:
-                return ValueTask.FromResult<object?>(Results.Json(
-                    new { error = "the collect key only sends events (POST /collect, POST /consent); this needs the admin token" },
-                    statusCode: StatusCodes.Status403Forbidden));
+                return ValueTask.FromResult<object?>(ApiProblem.Of(StatusCodes.Status403Forbidden,
+                    "the collect key only sends events (POST /collect, POST /consent); this needs the admin token"));
             default:
                 if (!keys.AdminRequired) return next(context);
                 http.Response.Headers.WWWAuthenticate = "Bearer";
-                return ValueTask.FromResult<object?>(Results.Json(new { error = "a valid access token is required (Authorization: Bearer ...)" }, statusCode: StatusCodes.Status401Unauthorized));
+                return ValueTask.FromResult<object?>(ApiProblem.Of(StatusCodes.Status401Unauthorized, "a valid access token is required (Authorization: Bearer ...)"));
         }
     }
 }
@@ -41,7 +40,6 @@ public sealed class CollectKeyFilter(AccessKeys keys) : IEndpointFilter
         var http = context.HttpContext;
         if (!keys.CollectRequired || keys.Identify(http.Request) is Credential.Admin or Credential.Collect) return next(context);
         http.Response.Headers.WWWAuthenticate = "Bearer";
-        return ValueTask.FromResult<object?>(Results.Json(
-            new { error = "a valid collect key is required (Authorization: Bearer KEY, or key=KEY in the query)" }, statusCode: StatusCodes.Status401Unauthorized));
+        return ValueTask.FromResult<object?>(ApiProblem.Of(StatusCodes.Status401Unauthorized, "a valid collect key is required (Authorization: Bearer KEY, or key=KEY in the query)"));
     }
 }

@@ -42,6 +42,6 @@ internal static class JobOperationEndpoints
     {
         201 => Results.Json(new { id = r.JobId }, statusCode: 201),
         200 => Results.Json(new { id = r.JobId, savepoint = r.Savepoint }),
-        _ => Results.Json(new { error = r.Error }, statusCode: r.Status),
+        _ => ApiProblem.Of(r.Status, r.Error ?? $"the job operation failed ({r.Status})"),
     };
 }

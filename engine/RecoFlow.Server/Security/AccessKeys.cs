@@ -27,7 +27,7 @@ public readonly record struct UserAccess(int Status, string? Error)
     public bool IsAllowed => Status == StatusCodes.Status200OK;
 
     /// <summary>The answer to a refused request (<c>{"error": ...}</c> with 401 or 403), or null when allowed.</summary>
-    public IResult? Denial => IsAllowed ? null : Results.Json(new { error = Error }, statusCode: Status);
+    public IResult? Denial => IsAllowed ? null : Api.ApiProblem.Of(Status, Error!);
 }
 
 /// <summary>

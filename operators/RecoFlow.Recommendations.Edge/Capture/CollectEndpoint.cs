@@ -20,7 +20,7 @@ internal static class CollectEndpoint
         if (result.BodyError is { } bodyError)
         {
             metrics.Collected("rejected", 1);
-            return result.TooLarge ? Results.Json(new { error = bodyError }, statusCode: StatusCodes.Status413PayloadTooLarge) : Results.BadRequest(new { error = bodyError });
+            return result.TooLarge ? ApiProblem.TooLarge(bodyError) : ApiProblem.BadRequest(bodyError);
         }
         if (result.Events.Count > 0) await publisher.PublishAsync(options.InteractionsTopic, result.Events, http.RequestAborted);
         foreach (var e in result.Events) if (e.ItemId is { } item) popular.Add(item);
@@ -47,5 +47,5 @@ internal static class CollectEndpoint
     }
 
     private static IResult TooLarge(int max) =>
-        Results.Json(new { error = $"body exceeds {max} bytes" }, statusCode: StatusCodes.Status413PayloadTooLarge);
+        ApiProblem.TooLarge($"body exceeds {max} bytes");
 }

@@ -25,7 +25,7 @@ internal static class ConsentEndpoint
     {
         var max = options.MaxConsentBytes;
         var body = await BoundedBody.ReadAsync(http.Request, max, http.RequestAborted);
-        if (body is null) return Results.Json(new { error = $"body exceeds {max} bytes" }, statusCode: StatusCodes.Status413PayloadTooLarge);
+        if (body is null) return ApiProblem.TooLarge($"body exceeds {max} bytes");
         var (parsed, error) = ConsentRequest.Parse(body);
         if (parsed is null) return Bad(error!);
         var (user, personalization, userToken) = (parsed.UserId, parsed.Personalization, parsed.UserToken);
@@ -46,5 +46,5 @@ internal static class ConsentEndpoint
         return Results.Json(new { user_id = user, personalization = false, erasure = "requested" }, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static IResult Bad(string error) => Results.BadRequest(new { error });
+    private static IResult Bad(string error) => ApiProblem.BadRequest(error);
 }

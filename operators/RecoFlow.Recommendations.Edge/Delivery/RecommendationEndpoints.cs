@@ -1,3 +1,4 @@
+using RecoFlow.Server.Api;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -18,20 +19,20 @@ internal static class RecommendationEndpoints
         if (keys.CheckUser(http.Request, user).Denial is { } denied) return denied;
         return feed.Latest(pseudonymizer.Pseudonymize(user)) is { } json
             ? Results.Text(json, "application/json", Encoding.UTF8)
-            : Results.NotFound(new { error = "no recommendations for this user yet" });
+            : ApiProblem.NotFound("no recommendations for this user yet");
     }
 
     public static async Task Stream(HttpContext http, IRecommendationFeed feed, Pseudonymizer pseudonymizer, AccessKeys keys)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
-            await Results.BadRequest(new { error = "WebSocket upgrade expected" }).ExecuteAsync(http);
+            await ApiProblem.BadRequest("WebSocket upgrade expected").ExecuteAsync(http);
             return;
         }
         var user = http.Request.Query["user"].ToString();
         if (string.IsNullOrEmpty(user))
         {
-            await Results.BadRequest(new { error = "query parameter 'user' is required" }).ExecuteAsync(http);
+            await ApiProblem.BadRequest("query parameter 'user' is required").ExecuteAsync(http);
             return;
         }
         if (keys.CheckUser(http.Request, user).Denial is { } denied)
