@@ -87,7 +87,11 @@ public static class NodeHttpServerExtensions
     {
         services.AddSingleton(options);
         services.AddSingleton(node.Jobs);
-        if (node.Operations is not null) services.AddSingleton(node.Operations);
+        if (node.Operations is not null)
+        {
+            services.AddSingleton(node.Operations);
+            services.AddSingleton(new SavepointTriggers(node.Operations));
+        }
         services.AddSingleton(node.Cluster ?? new SingleNodeClusterView(options.NodeName));
         if (node.JobManager is not null) services.AddSingleton(node.JobManager);
         services.AddNodeHealth();

@@ -29,6 +29,16 @@ internal static class JobOperationEndpoints
         }).AddEndpointFilter<AccessTokenFilter>();
         api.MapPost("/jobs/{id}/savepoint", async (string id, [FromQuery(Name = "target_directory")] string? targetDirectory, IJobOperations ops, CancellationToken ct) =>
             Answer(await ops.SavepointAsync(id, new SavepointCommand(Stop: false, targetDirectory), ct))).AddEndpointFilter<AccessTokenFilter>();
+        // Flink's asynchronous trigger: 202 with a request id at once, then GET .../savepoints/{request_id} until it ends.
+        api.MapPost("/jobs/{id}/savepoints", (string id, [FromQuery(Name = "target_directory")] string? targetDirectory, bool? stop, bool? drain, SavepointTriggers triggers) =>
+        {
+            var requestId = triggers.Trigger(id, new SavepointCommand(stop == true, targetDirectory, drain == true));
+            return Results.Json(new { request_id = requestId }, statusCode: StatusCodes.Status202Accepted);
+        }).AddEndpointFilter<AccessTokenFilter>();
+        api.MapGet("/jobs/{id}/savepoints/{requestId}", (string id, string requestId, SavepointTriggers triggers) =>
+            triggers.Find(id, requestId) is { } t
+                ? Results.Json(new { request_id = t.RequestId, id = t.JobId, status = t.Status, savepoint = t.Savepoint, error = t.Error })
+                : ApiProblem.NotFound($"no savepoint trigger {requestId} for job {id} on this node"));
         // Flink's stop: a savepoint, then the job stops; savepoint=false cancels instead (the older verb's meaning).
         api.MapPost("/jobs/{id}/stop", async (string id, bool? savepoint, bool? drain, [FromQuery(Name = "target_directory")] string? targetDirectory, IJobOperations ops, CancellationToken ct) =>
         {
