@@ -46,7 +46,7 @@ public static class CliApp
         var stateDir = new Option<string?>("--state-dir") { Description = "directory for the job's checkpoints and savepoints; checkpointing is on with it, and a run with the same directory resumes from the latest completed checkpoint" };
         var interval = new Option<string?>("--checkpoint-interval") { Description = "time between checkpoints (default 1s; needs --state-dir)" };
         var config = new Option<string?>("--config") { Description = "HOCON file overriding the runtime's configuration (for example cluster-config/persistence-postgres.conf for a PostgreSQL checkpoint store)" };
-        var restart = new Option<string?>("--restart-strategy") { Description = "none | fixed-delay:ATTEMPTS:DELAY | exponential:INITIAL:MAX | failure-rate:MAX:INTERVAL:DELAY (default with checkpoints: exponential:200ms:30s)" };
+        var restart = new Option<string?>("--restart-strategy") { Description = "none | fixed-delay:ATTEMPTS:DELAY | exponential:INITIAL:MAX[:JITTER] | failure-rate:MAX:INTERVAL:DELAY (default with checkpoints: exponential:200ms:30s, jitter 0.1)" };
         var savepointOnStop = new Option<bool>("--savepoint-on-stop") { Description = "on Ctrl+C, take a savepoint into STATE_DIR/savepoints, then stop" };
         var fromSavepoint = new Option<string?>("--from-savepoint") { Description = "start from this savepoint directory (when the state directory holds no checkpoint yet); parallelism may differ" };
         var cmd = new Command("run", "run a built-in job on the embedded runtime until it finishes (Ctrl+C cancels)")

@@ -20,7 +20,7 @@ internal static class KafkaRetry
     /// <summary>
     /// Runs <paramref name="operation"/> until it returns; on a <see cref="KafkaException"/> that is not fatal (or a
     /// <see cref="KafkaRetryableStateException"/>) it logs what it waits for and retries after 100 ms, 200 ms, … up to 5 s
-    /// between attempts. Throws a <see cref="TimeoutException"/> with the last error after <paramref name="maxWait"/>.
+    /// between attempts, each wait spread by ±20 % at random. Throws a <see cref="TimeoutException"/> with the last error after <paramref name="maxWait"/>.
     /// </summary>
     public static TResult Run<TResult>(Func<TResult> operation, string waitingFor, TimeSpan maxWait, Action<string> log, CancellationToken cancellationToken = default)
     {
@@ -45,8 +45,10 @@ internal static class KafkaRetry
             }
             if (clock.Elapsed + delay > maxWait)
                 throw new TimeoutException($"gave up after {clock.Elapsed.TotalSeconds:F1} s and {attempt} attempts: {waitingFor}: {error.Message}", error);
-            log($"waiting for Kafka: {waitingFor} (attempt {attempt} failed: {error.Message}; retrying in {delay.TotalMilliseconds:F0} ms)");
-            if (cancellationToken.WaitHandle.WaitOne(delay)) cancellationToken.ThrowIfCancellationRequested();
+            // ±20 % at random, so the clients a broker outage stopped do not all retry at the same instant.
+            var wait = TimeSpan.FromTicks((long)(delay.Ticks * (0.8 + 0.4 * Random.Shared.NextDouble())));
+            log($"waiting for Kafka: {waitingFor} (attempt {attempt} failed: {error.Message}; retrying in {wait.TotalMilliseconds:F0} ms)");
+            if (cancellationToken.WaitHandle.WaitOne(wait)) cancellationToken.ThrowIfCancellationRequested();
             delay = TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, delay.Ticks * 2));
         }
     }

@@ -44,13 +44,21 @@ public abstract class RestartStrategy
 
     public static RestartStrategy FixedDelay(int attempts, TimeSpan delay) => new FixedDelayRestart(attempts, delay);
 
-    public static RestartStrategy ExponentialBackoff(TimeSpan initial, TimeSpan max, double multiplier = 2, TimeSpan? resetAfter = null, int maxAttempts = int.MaxValue) =>
-        new ExponentialBackoffRestart(initial, max, multiplier, resetAfter ?? TimeSpan.FromMinutes(1), maxAttempts);
+    /// <summary>
+    /// Delays of <paramref name="initial"/>, times <paramref name="multiplier"/> after each failure, up to
+    /// <paramref name="max"/>; each one spread at random by ±<paramref name="jitter"/> of itself (Flink's jitter factor,
+    /// 0.1 by default), so the jobs a shared outage failed do not all restart at the same instant.
+    /// </summary>
+    public static RestartStrategy ExponentialBackoff(TimeSpan initial, TimeSpan max, double multiplier = 2, TimeSpan? resetAfter = null, int maxAttempts = int.MaxValue, double jitter = 0.1)
+    {
+        if (jitter is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(jitter), "jitter must be within 0..1");
+        return new ExponentialBackoffRestart(initial, max, multiplier, resetAfter ?? TimeSpan.FromMinutes(1), maxAttempts, jitter);
+    }
 
     public static RestartStrategy FailureRate(int maxFailures, TimeSpan interval, TimeSpan delay) => new FailureRateRestart(maxFailures, interval, delay);
 
     /// <summary>
-    /// Parses <c>none</c>, <c>fixed-delay:ATTEMPTS:DELAY</c>, <c>exponential:INITIAL:MAX</c> or
+    /// Parses <c>none</c>, <c>fixed-delay:ATTEMPTS:DELAY</c>, <c>exponential:INITIAL:MAX[:JITTER]</c> or
     /// <c>failure-rate:MAX_FAILURES:INTERVAL:DELAY</c> (durations like <c>500ms</c>, <c>2s</c>, <c>1m</c>).
     /// </summary>
     public static RestartStrategy Parse(string text)
@@ -63,13 +71,19 @@ public abstract class RestartStrategy
                 "none" when parts.Length == 1 => None,
                 "fixed-delay" when parts.Length == 3 => FixedDelay(int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), Durations.Parse(parts[2])),
                 "exponential" when parts.Length == 3 => ExponentialBackoff(Durations.Parse(parts[1]), Durations.Parse(parts[2])),
+                "exponential" when parts.Length == 4 => ExponentialBackoff(Durations.Parse(parts[1]), Durations.Parse(parts[2]),
+                    jitter: double.Parse(parts[3], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture)),
                 "failure-rate" when parts.Length == 4 => FailureRate(int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), Durations.Parse(parts[2]), Durations.Parse(parts[3])),
                 _ => throw new FormatException(),
             };
         }
         catch (FormatException)
         {
-            throw new ArgumentException($"restart strategy '{text}' is not one of none, fixed-delay:ATTEMPTS:DELAY, exponential:INITIAL:MAX, failure-rate:MAX_FAILURES:INTERVAL:DELAY");
+            throw new ArgumentException($"restart strategy '{text}' is not one of none, fixed-delay:ATTEMPTS:DELAY, exponential:INITIAL:MAX[:JITTER], failure-rate:MAX_FAILURES:INTERVAL:DELAY");
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new ArgumentException($"restart strategy '{text}': {e.Message}", e);
         }
     }
 
@@ -88,7 +102,7 @@ public abstract class RestartStrategy
         public override RestartStrategy Fresh() => new FixedDelayRestart(attempts, delay);
     }
 
-    private sealed class ExponentialBackoffRestart(TimeSpan initialDelay, TimeSpan max, double multiplier, TimeSpan resetAfter, int maxAttempts) : RestartStrategy
+    private sealed class ExponentialBackoffRestart(TimeSpan initialDelay, TimeSpan max, double multiplier, TimeSpan resetAfter, int maxAttempts, double jitter) : RestartStrategy
     {
         private readonly TimeSpan _initial = initialDelay;
         private TimeSpan _next = initialDelay;
@@ -99,7 +113,8 @@ public abstract class RestartStrategy
             if (++_attempts > maxAttempts) return null;
             var d = _next;
             _next = TimeSpan.FromTicks(Math.Min(max.Ticks, (long)(_next.Ticks * multiplier)));
-            return d;
+            var spread = 1 + jitter * (2 * Random.Shared.NextDouble() - 1);
+            return TimeSpan.FromTicks(Math.Min(max.Ticks, (long)(d.Ticks * spread)));
         }
 
         public override void OnRunning(DateTime since)
@@ -107,8 +122,8 @@ public abstract class RestartStrategy
             if (DateTime.UtcNow - since >= resetAfter) { _next = _initial; _attempts = 0; }
         }
 
-        public override string Describe() => $"exponential backoff {_initial.TotalMilliseconds:0} ms to {max.TotalMilliseconds:0} ms";
-        public override RestartStrategy Fresh() => new ExponentialBackoffRestart(_initial, max, multiplier, resetAfter, maxAttempts);
+        public override string Describe() => $"exponential backoff {_initial.TotalMilliseconds:0} ms to {max.TotalMilliseconds:0} ms" + (jitter > 0 ? $", jitter {jitter:0.##}" : "");
+        public override RestartStrategy Fresh() => new ExponentialBackoffRestart(_initial, max, multiplier, resetAfter, maxAttempts, jitter);
     }
 
     private sealed class FailureRateRestart(int maxFailures, TimeSpan interval, TimeSpan delay) : RestartStrategy

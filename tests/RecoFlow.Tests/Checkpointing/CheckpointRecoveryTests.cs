@@ -168,9 +168,17 @@ public sealed class CheckpointRecoveryTests(YsbFixture ysb) : IClassFixture<YsbF
         Assert.Null(s.OnFailure(t.AddSeconds(20)));
         var spaced = RestartStrategy.FailureRate(2, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(5)).Fresh();
         for (var i = 0; i < 10; i++) Assert.NotNull(spaced.OnFailure(t.AddMinutes(i * 2)));
-        var exp = RestartStrategy.ExponentialBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(350)).Fresh();
+        var exp = RestartStrategy.ExponentialBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(350), jitter: 0).Fresh();
         Assert.Equal([100, 200, 350, 350], Enumerable.Range(0, 4).Select(_ => exp.OnFailure(t)!.Value.TotalMilliseconds));
-        Assert.Equal("exponential backoff 100 ms to 350 ms", RestartStrategy.Parse("exponential:100ms:350ms").Describe());
+        Assert.Equal("exponential backoff 100 ms to 350 ms, jitter 0.1", RestartStrategy.Parse("exponential:100ms:350ms").Describe());
+        Assert.Equal("exponential backoff 100 ms to 350 ms", RestartStrategy.Parse("exponential:100ms:350ms:0").Describe());
+        Assert.Throws<ArgumentException>(() => RestartStrategy.Parse("exponential:100ms:350ms:2"));
+        // With jitter (0.1 by default) each delay is spread by up to ±10 % of itself, never beyond the maximum.
+        var firsts = Enumerable.Range(0, 200).Select(_ => RestartStrategy.ExponentialBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)).Fresh().OnFailure(t)!.Value.TotalMilliseconds).ToList();
+        Assert.All(firsts, d => Assert.InRange(d, 90, 110));
+        Assert.True(firsts.Distinct().Count() > 50, "jittered delays should differ");
+        var capped = RestartStrategy.ExponentialBackoff(TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(400)).Fresh();
+        Assert.All(Enumerable.Range(0, 50), _ => Assert.InRange(capped.OnFailure(t)!.Value.TotalMilliseconds, 360, 400));
         Assert.Throws<ArgumentException>(() => RestartStrategy.Parse("sometimes"));
     }
 
