@@ -36,7 +36,7 @@ internal sealed class KafkaTransactionCoordinator : IDisposable
     private readonly List<KafkaRecord> _held = [];
     private readonly List<string> _fenced = [];
 
-    /// <param name="markerPartitions">The partition count of <paramref name="markerTopic"/>; asked once, at the first marker.</param>
+    /// <param name="markerPartitions">The partition count of <paramref name="markerTopic"/>; asked once, at <see cref="Recover"/> or the first marker.</param>
     public KafkaTransactionCoordinator(string topic, string prefix, int subtask, int parallelism, int poolSize, TransactionalProducerFactory producers,
         IKafkaCommitMarkerReader markers, string markerTopic, Func<int> markerPartitions, Action<string> log, string name)
     {
@@ -157,6 +157,8 @@ internal sealed class KafkaTransactionCoordinator : IDisposable
         }
         if (others.Count > 0) _log($"{_name}: fenced the transactional ids of a previous run: {string.Join(", ", others)}");
         Recovered = KafkaTransactionRecovery.Run(mine, _prefix, _topic, _producers, _markers, _log, _name);
+        // The marker topic's partitions are looked up (and the topic created) now, not at the first barrier.
+        _ = _markerPartition.Value;
     }
 
     public void Flush(bool endOfInput)
