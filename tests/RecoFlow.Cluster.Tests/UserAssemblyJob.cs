@@ -54,8 +54,8 @@ public static class UserAssemblyJob
         }
         """;
 
-    /// <summary>Writes and builds the project; returns the path of MyJobs.dll.</summary>
-    public static async Task<string> BuildAsync(string directory)
+    /// <summary>Writes and builds the project (with <paramref name="source"/> as its code, default the click counts); returns the path of MyJobs.dll.</summary>
+    public static async Task<string> BuildAsync(string directory, string source = Source)
     {
         Directory.CreateDirectory(directory);
         var bin = AppContext.BaseDirectory;
@@ -76,7 +76,7 @@ public static class UserAssemblyJob
               </ItemGroup>
             </Project>
             """);
-        await File.WriteAllTextAsync(Path.Combine(directory, "ClickCounts.cs"), Source);
+        await File.WriteAllTextAsync(Path.Combine(directory, "Job.cs"), source);
         var info = new ProcessStartInfo(NodeProcess.Dotnet) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "build", "-nologo", "-c", "Release", "-o", Path.Combine(directory, "out") }) info.ArgumentList.Add(a);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";

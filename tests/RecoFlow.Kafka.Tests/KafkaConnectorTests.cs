@@ -221,7 +221,9 @@ public sealed class KafkaConnectorTests
             writer.Recover([]);
             foreach (var v in Named("a", 10)) writer.Write(v, Watermark.NoTimestamp);
             var h1 = KafkaTransactionHandle.FromBytes(writer.PrepareCommit(1));
-            Assert.Equal(new KafkaTransactionHandle("test-tx-0-0", 1, Subtask: 0, PoolSize: 3), h1);
+            Assert.Equal(("test-tx-0-0", 1L, 0, 3), (h1.TransactionalId, h1.Epoch, h1.Subtask, h1.PoolSize));
+            Assert.Equal(Named("a", 10), h1.Records.Select(r => Encoding.UTF8.GetString(r.Value)));
+            Assert.Equal("test-tx.commits", h1.Marker!.Topic);
             // Checkpoint 1 has not completed: the next records go into a transaction on the next producer right away.
             foreach (var v in Named("b", 5)) writer.Write(v, Watermark.NoTimestamp);
             Assert.Equal(0, writer.HeldRecords);

@@ -32,6 +32,14 @@ public sealed record KafkaSinkOptions
     /// </summary>
     public int TransactionalProducerPoolSize { get; init; } = 3;
 
+    /// <summary>
+    /// ExactlyOnce: the topic of the commit markers (one small record per checkpoint epoch and subtask, written in the
+    /// epoch's transaction, read back on recovery to learn whether the transaction committed); default
+    /// "{transactional id prefix}.commits". Created with one partition per subtask when missing (if the brokers allow).
+    /// Its retention bounds how old a restored checkpoint may be for its output not to be written twice.
+    /// </summary>
+    public string? CommitMarkerTopic { get; init; }
+
     /// <summary>Write the record's event timestamp as the Kafka message timestamp (otherwise the producer's clock).</summary>
     public bool WriteTimestamps { get; init; } = true;
 

@@ -16,13 +16,14 @@ internal abstract class KafkaWriterBase<T> : IDisposable
     protected readonly Action<string> Log;
     protected readonly ThrottledLog Throttled;
     protected readonly string Name;
-    protected readonly IProducer<byte[], byte[]> Producer;
+    private readonly IProducer<byte[], byte[]>? _producer;
     private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
     private readonly int _partitions;
     private Error? _asyncError;
     private long _failed;
 
-    protected KafkaWriterBase(KafkaSink<T> sink, SinkContext context, Action<ProducerConfig>? configure)
+    /// <param name="buildProducer">False: the writer builds its own producers (<see cref="BuildProducer"/>) and has no <see cref="Producer"/>.</param>
+    protected KafkaWriterBase(KafkaSink<T> sink, SinkContext context, Action<ProducerConfig>? configure, bool buildProducer = true)
     {
         Sink = sink;
         Options = sink.Options;
@@ -30,9 +31,15 @@ internal abstract class KafkaWriterBase<T> : IDisposable
         Throttled = new ThrottledLog(Log, TimeSpan.FromSeconds(10));
         Name = $"Kafka sink {Options.Topic} subtask {context.SubtaskIndex}/{context.Parallelism}";
         _onDelivery = OnDelivery;
-        Producer = BuildProducer(context, configure);
+        if (buildProducer) _producer = BuildProducer(context, configure);
         if (sink.Partitioner is not null) _partitions = PartitionCount();
     }
+
+    /// <summary>The writer's producer (built by the constructor unless told otherwise).</summary>
+    protected IProducer<byte[], byte[]> Producer => _producer ?? throw new InvalidOperationException($"{Name}: this writer has no producer of its own");
+
+    /// <summary>The partition the sink's partitioner chooses for <paramref name="value"/>; -1 without a partitioner (the producer's key hash).</summary>
+    protected int PartitionOf(T value, byte[]? key) => Sink.Partitioner is { } partitioner ? partitioner(value, key, _partitions) : -1;
 
     protected IProducer<byte[], byte[]> BuildProducer(SinkContext context, Action<ProducerConfig>? configure)
     {
@@ -153,5 +160,5 @@ internal abstract class KafkaWriterBase<T> : IDisposable
 
     private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(1);
 
-    public virtual void Dispose() => Producer.Dispose();
+    public virtual void Dispose() => _producer?.Dispose();
 }

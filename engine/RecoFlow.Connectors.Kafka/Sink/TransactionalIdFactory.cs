@@ -17,6 +17,19 @@ internal static class TransactionalIdFactory
     /// <summary>The id of pool slot <paramref name="slot"/> of subtask <paramref name="subtask"/>.</summary>
     public static string Of(string prefix, int subtask, int slot) => $"{prefix}-{subtask}-{slot}";
 
+    /// <summary>
+    /// The id recovery sends the kept records of epoch <paramref name="checkpointId"/> of <paramref name="subtask"/>
+    /// again with: derived from both, so a recovery that died half-way is fenced by the next one.
+    /// </summary>
+    public static string Recovery(string prefix, int subtask, long checkpointId) => $"{prefix}-{subtask}-cp{checkpointId}";
+
+    /// <summary>The default commit marker topic of a sink: its prefix with ".commits", made a legal topic name.</summary>
+    public static string MarkerTopicOf(string prefix)
+    {
+        var name = string.Concat(prefix.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_')) + ".commits";
+        return name.Length <= 249 ? name : name[^249..];
+    }
+
     /// <summary>The one id of a subtask's writer from before the pool (handles with Subtask -1 name it).</summary>
     public static string SingleProducerId(string prefix, int subtask) => $"{prefix}-{subtask}";
 

@@ -1,5 +1,3 @@
-using Confluent.Kafka;
-
 namespace RecoFlow.Connectors.Kafka;
 
 /// <summary>
@@ -8,22 +6,21 @@ namespace RecoFlow.Connectors.Kafka;
 /// transactional.id, so the pool holds <see cref="KafkaSinkOptions.TransactionalProducerPoolSize"/> producers: one is
 /// <see cref="Current"/> (takes the records of the current epoch), the prepared ones wait for their checkpoint in
 /// epoch order, the rest are free. Which records go where (and holding them when no producer is free) is the
-/// writer's; the pool keeps the slots' states consistent. Slot 0's producer belongs to the writer base.
+/// <see cref="KafkaTransactionCoordinator"/>'s; the pool keeps the slots' states consistent and owns the producers.
 /// </summary>
 internal sealed class TransactionalProducerPool : IDisposable
 {
-    internal sealed class Slot(int index, string transactionalId, IProducer<byte[], byte[]> producer)
+    internal sealed class Slot(int index, ITransactionalKafkaProducer producer)
     {
         public readonly int Index = index;
-        public readonly string TransactionalId = transactionalId;
-        public readonly IProducer<byte[], byte[]> Producer = producer;
+        public readonly string TransactionalId = producer.TransactionalId;
+        public readonly ITransactionalKafkaProducer Producer = producer;
         public bool Initialized;
         public bool InTransaction;
         /// <summary>The epoch of the prepared transaction; -1 while the slot is free or being written.</summary>
         public long Epoch = -1;
     }
 
-    private readonly KafkaSinkOptions _options;
     private readonly Action<string> _log;
     private readonly string _name;
     private readonly Slot[] _slots;
@@ -31,21 +28,14 @@ internal sealed class TransactionalProducerPool : IDisposable
     /// <summary>Prepared transactions waiting for their checkpoint, in epoch order.</summary>
     private readonly List<Slot> _prepared = [];
 
-    /// <param name="first">Slot 0's producer (built by the writer base, which disposes it).</param>
-    /// <param name="build">Builds the producer of slot n ≥ 1 with the given transactional id.</param>
-    public TransactionalProducerPool(string prefix, int subtask, IProducer<byte[], byte[]> first, Func<string, int, IProducer<byte[], byte[]>> build,
-        KafkaSinkOptions options, Action<string> log, string name)
+    /// <param name="producers">One producer per slot, slot 0 first (transactional ids "{prefix}-{subtask}-{slot}").</param>
+    public TransactionalProducerPool(IReadOnlyList<ITransactionalKafkaProducer> producers, Action<string> log, string name)
     {
-        _options = options;
+        if (producers.Count == 0) throw new ArgumentException("the pool needs at least one producer", nameof(producers));
         _log = log;
         _name = name;
-        _slots = new Slot[options.TransactionalProducerPoolSize];
-        _slots[0] = new Slot(0, TransactionalIdFactory.Of(prefix, subtask, 0), first);
-        for (var i = 1; i < _slots.Length; i++)
-        {
-            var id = TransactionalIdFactory.Of(prefix, subtask, i);
-            _slots[i] = new Slot(i, id, build(id, i));
-        }
+        _slots = new Slot[producers.Count];
+        for (var i = 0; i < _slots.Length; i++) _slots[i] = new Slot(i, producers[i]);
         Current = _slots[0];
         for (var i = 1; i < _slots.Length; i++) _free.Enqueue(_slots[i]);
     }
@@ -62,8 +52,7 @@ internal sealed class TransactionalProducerPool : IDisposable
     public void EnsureInitialized(Slot slot)
     {
         if (slot.Initialized) return;
-        KafkaRetry.Run(() => { slot.Producer.InitTransactions(_options.RequestTimeout); return 0; },
-            $"init transactions of {slot.TransactionalId}", _options.MaxWait, _log);
+        slot.Producer.InitTransactions();
         slot.Initialized = true;
     }
 
@@ -109,8 +98,7 @@ internal sealed class TransactionalProducerPool : IDisposable
         slot = null!;
         if (_prepared.Count == 0 || _prepared[0].Epoch > checkpointId) return false;
         var s = slot = _prepared[0];
-        KafkaRetry.Run(() => { s.Producer.CommitTransaction(_options.RequestTimeout); return 0; },
-            $"commit transaction {s.TransactionalId} epoch {s.Epoch}", _options.MaxWait, _log);
+        s.Producer.CommitTransaction();
         _prepared.RemoveAt(0);
         s.InTransaction = false;
         s.Epoch = -1;
@@ -129,7 +117,7 @@ internal sealed class TransactionalProducerPool : IDisposable
         return false;
     }
 
-    /// <summary>Aborts open transactions and disposes the producers of slots 1 ..; slot 0's producer is the writer base's.</summary>
+    /// <summary>Aborts open transactions and disposes the producers.</summary>
     public void Dispose()
     {
         foreach (var slot in _slots)
@@ -138,14 +126,14 @@ internal sealed class TransactionalProducerPool : IDisposable
             {
                 try
                 {
-                    slot.Producer.AbortTransaction(_options.RequestTimeout);
+                    slot.Producer.AbortTransaction();
                 }
-                catch (KafkaException e)
+                catch (Exception e) when (e is Confluent.Kafka.KafkaException or TimeoutException or InvalidOperationException)
                 {
                     _log($"{_name}: abort of {slot.TransactionalId} on close failed: {e.Message}");
                 }
             }
-            if (slot.Index > 0) slot.Producer.Dispose();
+            slot.Producer.Dispose();
         }
     }
 }

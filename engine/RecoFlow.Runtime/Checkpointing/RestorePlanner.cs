@@ -14,13 +14,7 @@ internal static class RestorePlanner
 {
     public static Dictionary<TaskId, TaskRestore> Plan(ExecutionPlan plan, IReadOnlyList<TaskStateSnapshot> snapshots, long checkpointId)
     {
-        var byOperator = new Dictionary<string, List<(int Subtask, int Parallelism, OperatorSnapshot State)>>(StringComparer.Ordinal);
-        foreach (var t in snapshots)
-            foreach (var (opId, state) in t.Operators)
-            {
-                if (!byOperator.TryGetValue(opId, out var list)) byOperator[opId] = list = [];
-                list.Add((t.Subtask, t.Parallelism, state));
-            }
+        var byOperator = ByOperator(snapshots);
         var known = plan.Vertices.SelectMany(v => v.Nodes).Select(n => n.OperatorId).ToHashSet(StringComparer.Ordinal);
         var unknown = byOperator.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList();
         if (unknown.Count > 0)
@@ -28,35 +22,61 @@ internal static class RestorePlanner
 
         var result = new Dictionary<TaskId, TaskRestore>();
         foreach (var v in plan.Vertices)
-        {
-            var oldSplits = snapshots.Where(s => s.VertexUid == v.Uid && s.Splits is not null).ToList();
             for (var i = 0; i < v.Parallelism; i++)
-            {
-                var ops = new Dictionary<string, OperatorSnapshot>(StringComparer.Ordinal);
-                foreach (var node in v.Nodes)
-                    if (byOperator.TryGetValue(node.OperatorId, out var parts))
-                        ops[node.OperatorId] = Merge(parts, i, v.Parallelism);
-                IReadOnlyList<SourceSplit>? splits = null;
-                if (v.IsSource && oldSplits.Count > 0)
-                {
-                    splits = oldSplits.All(s => s.Parallelism == v.Parallelism)
-                        ? oldSplits.Where(s => s.Subtask == i).SelectMany(s => s.Splits!).ToList()
-                        : oldSplits.SelectMany(s => s.Splits!).OrderBy(s => s.SplitId, StringComparer.Ordinal).Where((_, k) => k % v.Parallelism == i).ToList();
-                }
-                Dictionary<string, long>? watermarks = null;
-                if (splits is not null)
-                {
-                    var ids = splits.Select(s => s.SplitId).ToHashSet(StringComparer.Ordinal);
-                    watermarks = new Dictionary<string, long>(StringComparer.Ordinal);
-                    foreach (var old in oldSplits)
-                        if (old.SplitWatermarks is not null)
-                            foreach (var (id, w) in old.SplitWatermarks)
-                                if (ids.Contains(id)) watermarks[id] = w;
-                }
-                result[new TaskId(v.Id, i)] = new TaskRestore(checkpointId, ops, splits, watermarks);
-            }
-        }
+                result[new TaskId(v.Id, i)] = PlanTask(v, i, byOperator, snapshots, checkpointId);
         return result;
+    }
+
+    /// <summary>
+    /// What subtask <paramref name="subtask"/> of <paramref name="v"/> restores, from the snapshots that hold state of
+    /// its operators or splits of its vertex (others are ignored): how a task away from its job master takes its part
+    /// after reading its <see cref="TaskRestoreHandles"/>. Gives what <see cref="Plan"/> gives that task.
+    /// </summary>
+    public static TaskRestore PlanTask(JobVertex v, int subtask, IReadOnlyList<TaskStateSnapshot> snapshots, long checkpointId) =>
+        PlanTask(v, subtask, ByOperator(snapshots), snapshots, checkpointId);
+
+    /// <summary>Whether <paramref name="snapshot"/> holds state that a task of <paramref name="v"/> (whose operator ids are <paramref name="operators"/>) restores.</summary>
+    public static bool Contributes(JobVertex v, IReadOnlySet<string> operators, TaskStateSnapshot snapshot) =>
+        (snapshot.VertexUid == v.Uid && snapshot.Splits is not null) || snapshot.Operators.Keys.Any(operators.Contains);
+
+    private static Dictionary<string, List<(int Subtask, int Parallelism, OperatorSnapshot State)>> ByOperator(IReadOnlyList<TaskStateSnapshot> snapshots)
+    {
+        var byOperator = new Dictionary<string, List<(int Subtask, int Parallelism, OperatorSnapshot State)>>(StringComparer.Ordinal);
+        foreach (var t in snapshots)
+            foreach (var (opId, state) in t.Operators)
+            {
+                if (!byOperator.TryGetValue(opId, out var list)) byOperator[opId] = list = [];
+                list.Add((t.Subtask, t.Parallelism, state));
+            }
+        return byOperator;
+    }
+
+    private static TaskRestore PlanTask(JobVertex v, int i, Dictionary<string, List<(int Subtask, int Parallelism, OperatorSnapshot State)>> byOperator,
+        IReadOnlyList<TaskStateSnapshot> snapshots, long checkpointId)
+    {
+        var oldSplits = snapshots.Where(s => s.VertexUid == v.Uid && s.Splits is not null).ToList();
+        var ops = new Dictionary<string, OperatorSnapshot>(StringComparer.Ordinal);
+        foreach (var node in v.Nodes)
+            if (byOperator.TryGetValue(node.OperatorId, out var parts))
+                ops[node.OperatorId] = Merge(parts, i, v.Parallelism);
+        IReadOnlyList<SourceSplit>? splits = null;
+        if (v.IsSource && oldSplits.Count > 0)
+        {
+            splits = oldSplits.All(s => s.Parallelism == v.Parallelism)
+                ? oldSplits.Where(s => s.Subtask == i).SelectMany(s => s.Splits!).ToList()
+                : oldSplits.SelectMany(s => s.Splits!).OrderBy(s => s.SplitId, StringComparer.Ordinal).Where((_, k) => k % v.Parallelism == i).ToList();
+        }
+        Dictionary<string, long>? watermarks = null;
+        if (splits is not null)
+        {
+            var ids = splits.Select(s => s.SplitId).ToHashSet(StringComparer.Ordinal);
+            watermarks = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var old in oldSplits)
+                if (old.SplitWatermarks is not null)
+                    foreach (var (id, w) in old.SplitWatermarks)
+                        if (ids.Contains(id)) watermarks[id] = w;
+        }
+        return new TaskRestore(checkpointId, ops, splits, watermarks);
     }
 
     private static OperatorSnapshot Merge(List<(int Subtask, int Parallelism, OperatorSnapshot State)> parts, int subtask, int parallelism)

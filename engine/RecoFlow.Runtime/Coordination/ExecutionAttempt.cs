@@ -1,4 +1,5 @@
 using Akka.Actor;
+using RecoFlow.Runtime.Checkpointing;
 using RecoFlow.Runtime.Execution;
 
 namespace RecoFlow.Runtime.Coordination;
@@ -28,6 +29,9 @@ internal sealed class ExecutionAttempt
 
     /// <summary>What the attempt restores, kept while its remote tasks are being placed.</summary>
     public Dictionary<TaskId, TaskRestore>? Restore { get; set; }
+
+    /// <summary>Where <see cref="Restore"/> was read from: remote tasks get its handles instead of their state.</summary>
+    public RestoreSource? RestoreSource { get; set; }
 
     public Dictionary<TaskId, TaskFinished> Finished { get; } = [];
 

@@ -64,7 +64,8 @@ internal sealed partial class JobMasterActor
 
     // ---- deployment ----
 
-    private void StartAttempt(IReadOnlyList<TaskStateSnapshot>? snapshots, long checkpointId)
+    /// <param name="source">Where <paramref name="snapshots"/> were read from (their handles), for the tasks away from the job master.</param>
+    private void StartAttempt(IReadOnlyList<TaskStateSnapshot>? snapshots, long checkpointId, RestoreSource? source = null)
     {
         Dictionary<TaskId, TaskRestore>? restore = null;
         if (snapshots is not null)
@@ -79,7 +80,7 @@ internal sealed partial class JobMasterActor
                 return;
             }
         }
-        _attempt = new ExecutionAttempt(_attempt.Number + 1) { Restore = restore };
+        _attempt = new ExecutionAttempt(_attempt.Number + 1) { Restore = restore, RestoreSource = restore is null ? null : source };
         _coordinator.StartAttempt(_attempt.Number);
         Become(Deploying);
         var placement = _settings.Placement;
@@ -137,9 +138,18 @@ internal sealed partial class JobMasterActor
     private void DeployAll()
     {
         var restore = _attempt.Restore;
+        var source = _attempt.RestoreSource;
         _attempt.Restore = null;
+        _attempt.RestoreSource = null;
+        var vertices = _plan.Vertices.ToDictionary(v => v.Id);
         foreach (var (id, deploy) in _deployment.Deployments(_attempt.Number, _attempt.Tasks, restore))
-            _attempt.Tasks[id].Tell(deploy);
+        {
+            // A remote task gets the handles of its state and reads it itself: remote frames are limited in size.
+            var d = deploy.Restore is { } r && source is not null && _attempt.Remote.Contains(id)
+                ? deploy with { Restore = null, RestoreHandles = source.For(vertices[id.Vertex], r.CheckpointId) }
+                : deploy;
+            _attempt.Tasks[id].Tell(d);
+        }
     }
 
     private void StartTasks()
@@ -307,7 +317,7 @@ internal sealed partial class JobMasterActor
     {
         Become(Restoring);
         if (_coordinator.LastCompleted is { } last && _store is not null) _store.Tell(new LoadCheckpoint(last));
-        else if (_savepointState is not null) StartAttempt(_savepointState, _restoredFrom ?? 0);
+        else if (_savepointState is not null) StartAttempt(_savepointState, _restoredFrom ?? 0, _savepointSource);
         else StartAttempt(null, 0);
     }
 

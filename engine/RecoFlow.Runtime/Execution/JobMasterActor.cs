@@ -79,6 +79,7 @@ internal sealed partial class JobMasterActor : UntypedActor, IWithTimers, IWithU
     private ExecutionAttempt _attempt = new(0);
     private IActorRef? _store;
     private IReadOnlyList<TaskStateSnapshot>? _savepointState;
+    private RestoreSource? _savepointSource;
     private long? _restoredFrom;
     private bool _restoredFinal;
     private DateTime _runningSince;
@@ -133,7 +134,7 @@ internal sealed partial class JobMasterActor : UntypedActor, IWithTimers, IWithU
             case CheckpointLoaded l:
                 _restoredFrom ??= l.Record.Id;
                 _restoredFinal = l.Record.IsFinal;
-                StartAttempt(l.Tasks, l.Record.Id);
+                StartAttempt(l.Tasks, l.Record.Id, new RestoreSource(null, l.Record.Tasks, l.Tasks));
                 break;
             default: Active(message); break;
         }
@@ -275,12 +276,13 @@ internal sealed partial class JobMasterActor : UntypedActor, IWithTimers, IWithU
             case SavepointRead r:
                 Stash.UnstashAll();
                 _savepointState = r.Tasks;
+                _savepointSource = new RestoreSource(Path.GetFullPath(_settings.FromSavepoint!), r.Record.Tasks, r.Tasks);
                 _coordinator.RestoredFromSavepoint(r.Record.Id);
                 _restoredFrom = r.Record.Id;
                 Become(Restoring);
                 try
                 {
-                    StartAttempt(r.Tasks, r.Record.Id);
+                    StartAttempt(r.Tasks, r.Record.Id, _savepointSource);
                 }
                 catch (Exception e)
                 {

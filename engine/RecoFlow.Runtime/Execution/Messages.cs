@@ -17,13 +17,18 @@ internal sealed record TaskRestore(long CheckpointId, IReadOnlyDictionary<string
 /// <summary>What a task needs to take part in checkpoints; null when the job runs without them.</summary>
 internal sealed record TaskCheckpointing(string PersistenceId);
 
-/// <summary>Wires a task: where each of its writers' channels go, where its input channels come from, what to read, what to restore.</summary>
+/// <summary>
+/// Wires a task: where each of its writers' channels go, where its input channels come from, what to read, what to
+/// restore: <see cref="Restore"/> itself for a task beside its job master, <see cref="RestoreHandles"/> (read by the
+/// task) for one away from it, so that no state travels in a remote message.
+/// </summary>
 internal sealed record DeployTask(
     int Attempt,
     IReadOnlyList<IReadOnlyList<ChannelTarget>> WriterTargets,
     IReadOnlyList<ChannelSource> Inputs,
     TaskRestore? Restore,
-    TaskCheckpointing? Checkpointing);
+    TaskCheckpointing? Checkpointing,
+    TaskRestoreHandles? RestoreHandles = null);
 
 internal sealed record TaskReady(TaskId Task);
 

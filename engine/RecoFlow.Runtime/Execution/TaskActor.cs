@@ -31,6 +31,9 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         public static readonly ReportMetrics Instance = new();
     }
 
+    /// <summary>The state a deployment's <see cref="DeployTask.RestoreHandles"/> point to is read (or could not be).</summary>
+    private sealed record RestoreRead(DeployTask Deploy, TaskRestore? Restore, Exception? Failure);
+
     public ITimerScheduler Timers { get; set; } = null!;
 
     private readonly TaskId _id;
@@ -148,7 +151,12 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
                     AfterStep();
                     break;
                 case DeployTask d:
-                    Deploy(d);
+                    if (d.RestoreHandles is { } handles) ReadRestoreAsync(d, handles).PipeTo(Self);
+                    else Deploy(d, d.Restore);
+                    break;
+                case RestoreRead r:
+                    if (r.Failure is not null) throw r.Failure;
+                    Deploy(r.Deploy, r.Restore);
                     break;
                 case DrainPending:
                     Unblocked();
@@ -195,7 +203,27 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     {
     }
 
-    private void Deploy(DeployTask d)
+    /// <summary>
+    /// Reads the task snapshots the handles name (off the task's thread) and takes this task's part of them, as the
+    /// job master would have (Flink: a task restoring from the state handles of its deployment descriptor).
+    /// </summary>
+    private async Task<RestoreRead> ReadRestoreAsync(DeployTask d, TaskRestoreHandles handles)
+    {
+        try
+        {
+            var storage = handles.Storage(() => SnapshotStoreStorage.For(Context.System));
+            var cipher = SnapshotEncryption.For(Context.System);
+            var reads = handles.Handles.Select(h => storage.ReadSnapshotAsync(handles.CheckpointId, h, cipher));
+            var snapshots = await Task.WhenAll(reads).ConfigureAwait(false);
+            return new RestoreRead(d, RestorePlanner.PlanTask(_vertex, _id.Subtask, snapshots, handles.CheckpointId), null);
+        }
+        catch (Exception e)
+        {
+            return new RestoreRead(d, null, new InvalidOperationException($"task {_id} ({_vertex.Name}) could not read its state of checkpoint {handles.CheckpointId}: {e.Message}", e));
+        }
+    }
+
+    private void Deploy(DeployTask d, TaskRestore? restore)
     {
         _metrics.State = TaskState.Deploying;
         _attempt = d.Attempt;
@@ -204,8 +232,8 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         _valve = new WatermarkValve(_gate.ChannelCount);
         _aligner = new BarrierAligner(_gate);
         _checkpoints!.Deploy(d.Attempt, d.Checkpointing, d.Checkpointing is null ? null : SnapshotStoreStorage.For(Context.System));
-        if (d.Restore is not null) _aligner.CheckpointTaken(d.Restore.CheckpointId);
-        _chain!.InitializeStateAndOpen(d.Restore);
+        if (restore is not null) _aligner.CheckpointTaken(restore.CheckpointId);
+        _chain!.InitializeStateAndOpen(restore);
         _master.Tell(new TaskReady(_id));
     }
 

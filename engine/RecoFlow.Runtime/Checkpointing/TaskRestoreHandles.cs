@@ -1,0 +1,35 @@
+using RecoFlow.Runtime.Execution;
+
+namespace RecoFlow.Runtime.Checkpointing;
+
+/// <summary>
+/// What a task away from its job master restores from, as handles (Flink: the <c>JobManagerTaskRestore</c> of a
+/// TaskDeploymentDescriptor, which carries state handles, never state): the task snapshots of checkpoint
+/// <paramref name="CheckpointId"/> that hold state of the task's operators or splits of its vertex, read from the
+/// savepoint directory <paramref name="SavepointDirectory"/> or, when that is null, from the checkpoint store. The task
+/// reads them itself and takes its part (<see cref="RestorePlanner.PlanTask"/>), so a restore of any size fits in a
+/// remote message (frames are limited to a few MiB).
+/// </summary>
+internal sealed record TaskRestoreHandles(long CheckpointId, string? SavepointDirectory, IReadOnlyList<TaskStateRef> Handles)
+{
+    /// <summary>The storage the handles point into, as the reading task sees it.</summary>
+    public ICheckpointStorage Storage(Func<ICheckpointStorage> checkpointStore) =>
+        SavepointDirectory is { } directory ? new SavepointLocation(directory) : checkpointStore();
+}
+
+/// <summary>
+/// Where an attempt's restore was read from: the savepoint directory (null: the checkpoint store) and the handles of the
+/// checkpoint's record, in the order of the snapshots read from them.
+/// </summary>
+internal sealed record RestoreSource(string? SavepointDirectory, IReadOnlyList<TaskStateRef> Handles, IReadOnlyList<TaskStateSnapshot> Snapshots)
+{
+    /// <summary>The handles vertex <paramref name="vertex"/>'s tasks need: snapshots with state of its operators, or of its own vertex (splits).</summary>
+    public TaskRestoreHandles For(JobVertex vertex, long checkpointId)
+    {
+        var operators = vertex.Nodes.Select(n => n.OperatorId).ToHashSet(StringComparer.Ordinal);
+        var handles = new List<TaskStateRef>();
+        for (var i = 0; i < Snapshots.Count; i++)
+            if (RestorePlanner.Contributes(vertex, operators, Snapshots[i])) handles.Add(Handles[i]);
+        return new TaskRestoreHandles(checkpointId, SavepointDirectory, handles);
+    }
+}
