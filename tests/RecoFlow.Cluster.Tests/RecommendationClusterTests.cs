@@ -10,7 +10,7 @@ namespace RecoFlow.Cluster.Tests;
 /// model and scoring tasks spread over the nodes. After a short warm-up run, an uninterrupted run; then a run in which a worker that
 /// hosts scoring tasks (neither the seed nor the job manager's node) is killed with kill -9 mid-stream. The job
 /// restarts from its last completed checkpoint on the survivors and finishes; both runs commit exactly one list per
-/// rating, and the killed run's recall@10 matches the uninterrupted one's (<see cref="RecommendationReplay.RecallTolerance"/>).
+/// rating, and the killed run's recall@10 stays within <see cref="RecommendationReplay.RecallLossGuard"/> of the uninterrupted one's.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class RecommendationClusterTests(BareThreeNodeCluster cluster, ITestOutputHelper log) : IClassFixture<BareThreeNodeCluster>
@@ -72,8 +72,8 @@ public sealed class RecommendationClusterTests(BareThreeNodeCluster cluster, ITe
 
         var recall = CheckExactlyOnce(events, output);
         log.WriteLine($"uninterrupted: {referenceRecall}; with a worker killed: {recall}");
-        Assert.True(recall.RelativeDifference(referenceRecall) <= RecommendationReplay.RecallTolerance,
-            $"{recall} with a worker killed differs from the uninterrupted run's {referenceRecall} by more than {RecommendationReplay.RecallTolerance:P0}");
+        Assert.True(RecommendationReplay.WithinLossGuard(recall, referenceRecall),
+            $"{recall} with a worker killed is more than {RecommendationReplay.RecallLossGuard:P0} below the uninterrupted run's {referenceRecall}: did a restore lose learned state?");
     }
 
     private async Task<string> SubmitAsync(params string[] parameters)
