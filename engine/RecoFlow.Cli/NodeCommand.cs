@@ -57,6 +57,10 @@ public static class NodeCommand
                 Console.Error.WriteLine($"recoflow: {e.Message}");
                 return 1;
             }
+            catch (NodeRefusedException e)
+            {
+                throw new UsageException(e.Message);
+            }
             await using var node = started;
             var httpOptions = NodeServerOptions.From(settings.Config) with { NodeName = settings.Address };
             var services = new NodeServices { Jobs = node.Jobs, Operations = node.Jobs, JobManager = node.Jobs, Cluster = node.ClusterView, Logging = logging.LoggerProvider(), Modules = NodeModules.For(settings.Config, settings.StateDirectory) };

@@ -22,6 +22,18 @@ public sealed class SharedStateCheckTests : IDisposable
     }
 
     [Fact]
+    public void A_joining_node_whose_state_differs_from_any_members_is_refused_naming_them()
+    {
+        Assert.Null(SharedStateCheck.CheckJoin("me", Id("1"), [("me", Id("1")), ("a", Id("1", dir: "/elsewhere")), ("b", null)]));
+        Assert.Null(SharedStateCheck.CheckJoin("me", null, [("a", Id("2"))]));
+        var message = SharedStateCheck.CheckJoin("me", Id("bbbbbbbbbbbb", dir: "/b"), [("me", Id("bbbbbbbbbbbb", dir: "/b")), ("x", Id("aaaaaaaaaaaa", dir: "/a")), ("y", Id("aaaaaaaaaaaa", dir: "/a"))]);
+        Assert.NotNull(message);
+        Assert.Contains("node me refused to join: it uses state directory /b (id bbbbbbbb", message);
+        Assert.Contains("x, y use state directory /a (id aaaaaaaa", message);
+        Assert.Contains("--state-dir", message);
+    }
+
+    [Fact]
     public void Nodes_with_their_own_directory_or_store_are_refused_naming_them_and_the_settings()
     {
         var message = SharedStateCheck.Check("ysb", [

@@ -50,30 +50,25 @@ public sealed class StateDirectoryRefusalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Nodes_with_their_own_state_directories_refuse_a_job_naming_the_nodes_and_the_setting()
+    public async Task A_node_with_its_own_state_directory_refuses_to_join_naming_the_nodes_and_the_setting()
     {
         var seedPort = NodeProcess.FreePort();
         _nodes.Add(await NodeProcess.StartAsync(Path.Combine(_dir, "state-a"), seedPort, null, TimeSpan.FromSeconds(60)));
-        _nodes.Add(await NodeProcess.StartAsync(Path.Combine(_dir, "state-b"), NodeProcess.FreePort(), seedPort, TimeSpan.FromSeconds(60)));
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            NodeProcess.StartAsync(Path.Combine(_dir, "state-b"), NodeProcess.FreePort(), seedPort, TimeSpan.FromSeconds(60)));
+        Assert.Contains("exited with 2", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("refused to join: it uses state directory " + Path.Combine(_dir, "state-b"), refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"{_nodes[0].Address} uses state directory {Path.Combine(_dir, "state-a")}", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("--state-dir", refused.Message, StringComparison.Ordinal);
+
+        // The refused node left: the cluster is the first node alone again, and it runs no job.
         await Polling.UntilAsync(async () =>
         {
             using var response = await _http.GetAsync(new Uri(_nodes[0].Http, "api/overview"));
             var members = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["cluster"]!["members"]!.AsArray();
-            return members.Count == 2 && members.All(m => m!["status"]!.GetValue<string>() == "up");
-        }, TimeSpan.FromSeconds(60), "two members up", e => e is HttpRequestException or TaskCanceledException or NullReferenceException, () => Task.FromResult(Logs()));
-        var (input, campaigns) = YsbInput();
-
-        var submit = await Cli.RunAsync("submit", "ysb", "--cluster", _nodes[1].Http.ToString(), "--param", $"input={input}",
-            "--param", $"campaigns={campaigns}", "--param", $"output={Path.Combine(_dir, "out")}");
-        Assert.True(submit.Code == 2, $"exit {submit.Code}: {submit.Out} {submit.Err}");
-        Assert.Contains("do not share one checkpoint store and state directory", submit.Err, StringComparison.Ordinal);
-        Assert.Contains($"{_nodes[0].Address} uses state directory {Path.Combine(_dir, "state-a")}", submit.Err, StringComparison.Ordinal);
-        Assert.Contains($"{_nodes[1].Address} uses state directory {Path.Combine(_dir, "state-b")}", submit.Err, StringComparison.Ordinal);
-        Assert.Contains("--state-dir", submit.Err, StringComparison.Ordinal);
-
-        // Nothing was journaled or started.
-        using var jobs = await _http.GetAsync(new Uri(_nodes[0].Http, "api/jobs"));
-        Assert.Empty(JsonNode.Parse(await jobs.Content.ReadAsStringAsync())!.AsArray());
+            return members.Count == 1;
+        }, TimeSpan.FromSeconds(60), "the refused node gone", e => e is HttpRequestException or TaskCanceledException or NullReferenceException, () => Task.FromResult(Logs()));
+        Assert.False(_nodes[0].HasExited);
     }
 
     public async Task DisposeAsync()

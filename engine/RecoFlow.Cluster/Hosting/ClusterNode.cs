@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Hosting;
@@ -71,6 +72,20 @@ public sealed class ClusterNode : IAsyncDisposable
             throw new TimeoutException($"node {settings.Address} did not join the cluster within {joinTimeout.TotalSeconds:F0} s (seeds: {string.Join(", ", settings.Seeds.DefaultIfEmpty("itself"))})");
         }
 
+        // A node whose state differs from the cluster's leaves before it hosts a task or the job manager (the job manager
+        // checks again at each submission, for nodes that joined at the same moment).
+        if (JoinRefusal(system, settings) is { } refusal)
+        {
+            using (var leaving = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            {
+                try { await Akka.Cluster.Cluster.Get(system).LeaveAsync(leaving.Token); }
+                catch (OperationCanceledException) { }
+            }
+            await host.StopAsync(CancellationToken.None);
+            host.Dispose();
+            throw new NodeRefusedException(refusal);
+        }
+
         var runtime = LocalRuntime.Attach(system);
         var code = new JobCodeCache(catalog);
         var jobManager = new JobManagerSettings(settings.StateDirectory, settings.CheckpointInterval, settings.SavepointTimeout, settings.HandOverTimeout)
@@ -116,4 +131,22 @@ public sealed class ClusterNode : IAsyncDisposable
         await LeaveAsync();
         _host.Dispose();
     }
+
+    private static string? JoinRefusal(ActorSystem system, NodeSettings settings)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var members = cluster.State.Members
+            .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining)
+            .Where(m => m.HasRole(WorkerRole) || m.HasRole(JobManagerRole))
+            .Select(m => (m.Address.ToString(), NodeStateIdentity.FromRoles(m.Roles)));
+        return SharedStateCheck.CheckJoin(cluster.SelfAddress.ToString(), settings.StateIdentity, members);
+    }
+}
+
+/// <summary>The node may not stay in the cluster it joined (its state is not the cluster's); the message names the nodes and the setting to fix.</summary>
+public sealed class NodeRefusedException : Exception
+{
+    public NodeRefusedException(string message) : base(message) { }
+    public NodeRefusedException() { }
+    public NodeRefusedException(string message, Exception inner) : base(message, inner) { }
 }

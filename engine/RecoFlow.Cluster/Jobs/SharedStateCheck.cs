@@ -31,4 +31,23 @@ public static class SharedStateCheck
                ". Give every node the same --state-dir (recoflow.cluster.state-directory) on one machine; across machines, a --state-dir on a shared file system " +
                "and one checkpoint store (--config cluster-config/persistence-postgres.conf with RECOFLOW_PERSISTENCE_CONNECTION). See docs/cluster.md";
     }
+
+    /// <summary>
+    /// Null when every node of <paramref name="members"/> that says which state it uses shares <paramref name="self"/>'s;
+    /// otherwise why the joining node <paramref name="node"/> must not stay in the cluster (it could host tasks of a
+    /// checkpointed job whose state the others could not restore, or the other way round).
+    /// </summary>
+    public static string? CheckJoin(string node, NodeStateIdentity? self, IEnumerable<(string Node, NodeStateIdentity? Identity)> members)
+    {
+        if (self is null) return null;
+        var others = members.Where(m => m.Node != node && m.Identity is not null && !m.Identity.Shares(self))
+            .OrderBy(m => m.Node, StringComparer.Ordinal).ToList();
+        if (others.Count == 0) return null;
+        var uses = others.GroupBy(m => (m.Identity!.Directory, m.Identity.StateId, m.Identity.Store))
+            .Select(g => $"{string.Join(", ", g.Select(m => m.Node))} use{(g.Count() == 1 ? "s" : "")} state directory {g.Key.Directory} (id {g.Key.StateId[..Math.Min(8, g.Key.StateId.Length)]}, checkpoint store {g.Key.Store})");
+        return $"node {node} refused to join: it uses state directory {self.Directory} (id {self.StateId[..Math.Min(8, self.StateId.Length)]}, checkpoint store {self.Store}), " +
+               $"but {string.Join("; ", uses)}. The nodes of a cluster must share one checkpoint store and state directory, or a checkpointed job could not restore its tasks. " +
+               "Give every node the same --state-dir (recoflow.cluster.state-directory) on one machine; across machines, a --state-dir on a shared file system " +
+               "and one checkpoint store (--config cluster-config/persistence-postgres.conf with RECOFLOW_PERSISTENCE_CONNECTION). See docs/cluster.md";
+    }
 }
