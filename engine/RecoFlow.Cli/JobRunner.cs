@@ -58,7 +58,13 @@ public static class JobRunner
         var (runtimeConfig, options) = run.Resolve(graph.Name);
         using var logging = CliLogging.Start(runtimeConfig, run.StateDirectory, "run");
         await using var runtime = LocalRuntime.Start(logging.AkkaConfig.WithFallback(runtimeConfig));
-        return await FollowAsync(runtime.Submit(graph, options), output, cancel, run);
+        var client = runtime.Submit(graph, options);
+        // The job's instruments on meter RecoFlow.Run, for dotnet-counters (or any MeterListener) to watch the run.
+        var jobs = new ControlPlane.LocalJobRegistry();
+        jobs.Add(client);
+        using var meter = new System.Diagnostics.Metrics.Meter(ControlPlane.JobInstruments.RunMeterName);
+        ControlPlane.JobInstruments.Register(meter, jobs);
+        return await FollowAsync(client, output, cancel, run);
     }
 
     /// <summary>

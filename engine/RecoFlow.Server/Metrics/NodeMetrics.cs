@@ -51,17 +51,7 @@ public sealed class NodeMetrics : ILatencyRecorder, IDisposable
         // since a label "job" would collide with the scrape target's own and be renamed exported_job.
         _latency = _meter.CreateHistogram("recoflow.latency", "s", "End-to-end latency: wall clock at the sink minus the event time the result stands for",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
-        _meter.CreateObservableCounter("recoflow.task.records_in", () => PerTask(jobs, c => c.RecordsIn), "{record}", "Records a task received (over channels, or from its source)");
-        _meter.CreateObservableCounter("recoflow.task.records_out", () => PerTask(jobs, c => c.RecordsOut), "{record}", "Records a task emitted (over channels, or into its sinks)");
-        _meter.CreateObservableCounter("recoflow.task.busy_time", () => PerTask(jobs, c => c.Busy.TotalSeconds), "s", "Time a task spent processing");
-        _meter.CreateObservableCounter("recoflow.task.backpressured_time", () => PerTask(jobs, c => c.Backpressured.TotalSeconds), "s", "Time a task waited for output credit");
-        _meter.CreateObservableGauge("recoflow.task.watermark_lag", () => WatermarkLags(jobs), "s", "Wall clock minus the task's current watermark");
-        _meter.CreateObservableCounter("recoflow.job.dead_letters", () => PerJob(jobs, j => j.DeadLetterCount), "{record}", "Records an operator could not process");
-        _meter.CreateObservableGauge("recoflow.job.running", () => PerJob(jobs, j => j.Status == JobState.Running ? 1 : 0), null, "1 while the job runs");
-        _meter.CreateObservableCounter("recoflow.job.restarts", () => PerJob(jobs, j => j.Restarts ?? 0), "{restart}", "Restarts of the job (and resubmissions after its job manager moved)");
-        _meter.CreateObservableCounter("recoflow.job.checkpoints", () => CheckpointCounts(jobs), "{checkpoint}", "Checkpoints since the job (its current submission) started, by status: completed, failed");
-        _meter.CreateObservableGauge("recoflow.job.checkpoint.last_duration", () => LastCheckpoint(jobs, c => c.DurationMs / 1000.0), "s", "Duration of the newest completed checkpoint, trigger to completion");
-        _meter.CreateObservableGauge("recoflow.job.checkpoint.last_size", () => LastCheckpoint(jobs, c => c.SizeBytes), "By", "Bytes the newest completed checkpoint wrote");
+        JobInstruments.Register(_meter, jobs);
     }
 
     /// <summary>Latency buckets in seconds, 1 ms to a minute (OpenTelemetry's defaults are meant for milliseconds).</summary>
@@ -95,49 +85,6 @@ public sealed class NodeMetrics : ILatencyRecorder, IDisposable
         return new LatencyPercentiles(sum.TotalCount, Ms(sum.GetValueAtPercentile(50)), Ms(sum.GetValueAtPercentile(95)),
             Ms(sum.GetValueAtPercentile(99)), Ms(sum.GetValueAtPercentile(99.9)), Ms(sum.GetMaxValue()));
     }
-
-    private static IEnumerable<Measurement<T>> PerTask<T>(IJobRegistry jobs, Func<TaskCounters, T> value) where T : struct
-    {
-        foreach (var j in jobs.Jobs)
-            foreach (var c in j.SampleTasks())
-                yield return new Measurement<T>(value(c), Tags(j, c));
-    }
-
-    private static IEnumerable<Measurement<double>> WatermarkLags(IJobRegistry jobs)
-    {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var j in jobs.Jobs)
-            foreach (var c in j.SampleTasks())
-                if (JobMetricsSampler.Lag(c.Watermark, now) is { } lag)
-                    yield return new Measurement<double>(lag / 1000.0, Tags(j, c));
-    }
-
-    private static IEnumerable<Measurement<long>> PerJob(IJobRegistry jobs, Func<IJobHandle, long> value) =>
-        jobs.Jobs.Select(j => new Measurement<long>(value(j), Tags(j)));
-
-    private static IEnumerable<Measurement<long>> CheckpointCounts(IJobRegistry jobs)
-    {
-        foreach (var j in jobs.Jobs)
-        {
-            if (j.CheckpointTotals is not { } totals) continue;
-            yield return new Measurement<long>(totals.Completed, [.. Tags(j), new("status", "completed")]);
-            yield return new Measurement<long>(totals.Failed, [.. Tags(j), new("status", "failed")]);
-        }
-    }
-
-    private static IEnumerable<Measurement<double>> LastCheckpoint(IJobRegistry jobs, Func<CheckpointView, double?> value)
-    {
-        foreach (var j in jobs.Jobs)
-            if (j.Checkpoints.LastOrDefault(c => c.Status.StartsWith("COMPLETED", StringComparison.Ordinal)) is { } last && value(last) is { } v)
-                yield return new Measurement<double>(v, Tags(j));
-    }
-
-    private static KeyValuePair<string, object?>[] Tags(IJobHandle j) => [new("job_id", j.Id), new("job_name", j.Name)];
-
-    private static KeyValuePair<string, object?>[] Tags(IJobHandle j, TaskCounters c) =>
-    [
-        new("job_id", j.Id), new("job_name", j.Name), new("task", c.TaskId), new("operator", c.Name),
-    ];
 
     public void Dispose() => _meter.Dispose();
 }
