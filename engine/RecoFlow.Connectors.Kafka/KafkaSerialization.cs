@@ -47,11 +47,63 @@ public static class KafkaDeserializers
         r => r.Message.Value is not { } v ? ""
             : System.Text.Unicode.Utf8.IsValid(v) ? Encoding.UTF8.GetString(v)
             : throw new FormatException("the record value is not valid UTF-8");
+
+    /// <summary>
+    /// A Confluent deserializer (<c>Deserializers.Utf8</c>, or a Schema Registry Avro, JSON or Protobuf one), with the
+    /// record's topic and headers as its context. <paramref name="create"/> runs once in each subtask, at its first
+    /// record, so every subtask has its own instance (and its own Schema Registry client); what it throws dead-letters
+    /// the record.
+    /// </summary>
+    public static Func<ConsumeResult<byte[], byte[]>, T> Confluent<T>(Func<IDeserializer<T>> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        var instance = new PerSubtask<IDeserializer<T>>(create);
+        return r => instance.Get().Deserialize(r.Message.Value, r.Message.Value is null,
+            new SerializationContext(MessageComponentType.Value, r.Topic, r.Message.Headers));
+    }
+
+    /// <summary>An asynchronous Confluent deserializer (the Schema Registry ones are), run synchronously on the source's thread; see <see cref="Confluent{T}"/>.</summary>
+    public static Func<ConsumeResult<byte[], byte[]>, T> ConfluentAsync<T>(Func<IAsyncDeserializer<T>> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        return Confluent(() => global::Confluent.Kafka.SyncOverAsync.SyncOverAsyncDeserializerExtensionMethods.AsSyncOverAsync(create()));
+    }
+}
+
+/// <summary>
+/// An object a connector creates in each subtask on first use: the job's copy holds none yet, so every subtask's copy
+/// (see <c>SubtaskCopy</c>) creates its own.
+/// </summary>
+internal sealed class PerSubtask<T>(Func<T> create) where T : class
+{
+    private T? _instance;
+
+    public T Get() => _instance ??= create();
 }
 
 /// <summary>Ready-made value serializers for <see cref="KafkaSink{T}"/>.</summary>
 public static class KafkaSerializers
 {
+    /// <summary>
+    /// A Confluent serializer (<c>Serializers.Utf8</c>, or a Schema Registry Avro, JSON or Protobuf one) for the values
+    /// written to <paramref name="topic"/> (the subject's topic). <paramref name="create"/> runs once in each subtask,
+    /// at its first record, so every subtask has its own instance.
+    /// </summary>
+    public static Func<T, byte[]> Confluent<T>(Func<ISerializer<T>> create, string topic)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        var instance = new PerSubtask<ISerializer<T>>(create);
+        return v => instance.Get().Serialize(v, new SerializationContext(MessageComponentType.Value, topic)) ?? [];
+    }
+
+    /// <summary>An asynchronous Confluent serializer (the Schema Registry ones are), run synchronously on the sink's thread; see <see cref="Confluent{T}"/>.</summary>
+    public static Func<T, byte[]> ConfluentAsync<T>(Func<IAsyncSerializer<T>> create, string topic)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        return Confluent(() => global::Confluent.Kafka.SyncOverAsync.SyncOverAsyncSerializerExtensionMethods.AsSyncOverAsync(create()), topic);
+    }
+
     public static Func<T, byte[]> Json<T>(JsonSerializerOptions? options = null)
     {
         var o = options ?? KafkaJson.Options;
