@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using RecoFlow.ControlPlane;
 using RecoFlow.Server.Api;
 using RecoFlow.Server.Health;
@@ -111,7 +112,11 @@ public static class NodeHttpServerExtensions
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
         });
-        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(meterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        var telemetry = services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(meterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        // Traces (the engine's spans: submit, deploy, checkpoint, failover) go to an OTLP collector when one is configured
+        // with OpenTelemetry's standard variable OTEL_EXPORTER_OTLP_ENDPOINT (and OTEL_EXPORTER_OTLP_PROTOCOL, ...).
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+            telemetry.WithTracing(t => t.AddSource(RecoFlow.Runtime.Observability.RecoFlowTracing.SourceName).AddOtlpExporter());
         // The middlewares are the node's; the policies (if any) are the modules'.
         services.AddRateLimiter(r =>
         {

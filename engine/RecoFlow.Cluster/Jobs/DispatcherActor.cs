@@ -200,6 +200,9 @@ public sealed class DispatcherActor : UntypedPersistentActor
     private void Submit(JobSubmission submission)
     {
         var replyTo = Sender;
+        var started = DateTime.UtcNow;
+        void Span(string? id, string? refused) => Runtime.Observability.RecoFlowTracing.Record("job.submit", started, DateTime.UtcNow,
+            [new("recoflow.job.name", submission.Job), new("recoflow.job.id", id), new("recoflow.parallelism", submission.Parallelism), new("recoflow.from_savepoint", submission.FromSavepoint)], refused);
         try
         {
             // Validate first: nothing is journaled or started for a submission that cannot run.
@@ -210,11 +213,13 @@ public sealed class DispatcherActor : UntypedPersistentActor
         }
         catch (JobSubmissionException e)
         {
+            Span(null, e.Message);
             replyTo.Tell(new JobRejected(e.Message));
             return;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
         {
+            Span(null, e.Message);
             replyTo.Tell(new JobRejected($"job '{submission.Job}': {e.Message}"));
             return;
         }
@@ -236,6 +241,7 @@ public sealed class DispatcherActor : UntypedPersistentActor
         {
             Apply(submitted);
             StartRun(_jobs[id]);
+            Span(id, null);
             replyTo.Tell(new JobAccepted(id));
         });
     }

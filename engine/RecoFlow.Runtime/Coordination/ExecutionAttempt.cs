@@ -18,6 +18,12 @@ internal sealed class ExecutionAttempt
 
     public int Number { get; }
 
+    /// <summary>When the attempt began (restore read, deployment started), for its <c>job.deploy</c> span.</summary>
+    public DateTime StartedAt { get; } = DateTime.UtcNow;
+
+    /// <summary>The checkpoint or savepoint the attempt restores; null when it starts empty.</summary>
+    public long? RestoredFrom { get; init; }
+
     /// <summary>The task actors of the attempt, local and remote (once placed).</summary>
     public Dictionary<TaskId, IActorRef> Tasks { get; } = [];
 

@@ -1,3 +1,4 @@
+using RecoFlow.Runtime.Observability;
 using Akka.Actor;
 using Akka.Event;
 using RecoFlow.Runtime.Checkpointing;
@@ -80,7 +81,7 @@ internal sealed partial class JobMasterActor
                 return;
             }
         }
-        _attempt = new ExecutionAttempt(_attempt.Number + 1) { Restore = restore, RestoreSource = restore is null ? null : source };
+        _attempt = new ExecutionAttempt(_attempt.Number + 1) { Restore = restore, RestoreSource = restore is null ? null : source, RestoredFrom = restore is null ? null : checkpointId };
         _coordinator.StartAttempt(_attempt.Number);
         Become(Deploying);
         var placement = _settings.Placement;
@@ -156,6 +157,11 @@ internal sealed partial class JobMasterActor
     {
         Become(Running);
         _runningSince = DateTime.UtcNow;
+        RecoFlowTracing.Record("job.deploy", _attempt.StartedAt, _runningSince,
+        [
+            new("recoflow.job.id", _settings.JobKey), new("recoflow.job.name", _plan.Graph.Name), new("recoflow.attempt", _attempt.Number),
+            new("recoflow.tasks", _attempt.Tasks.Count), new("recoflow.tasks.remote", _attempt.Remote.Count), new("recoflow.restored_from", _attempt.RestoredFrom),
+        ]);
         _metrics.State = JobState.Running;
         foreach (var t in _attempt.Tasks.Values) t.Tell(new StartTask());
         if (Checkpointing)
@@ -188,6 +194,12 @@ internal sealed partial class JobMasterActor
     private void OnRecordPersisted(CheckpointRecord record)
     {
         _metrics.AddCheckpoint(record);
+        RecoFlowTracing.Record("checkpoint", record.TriggeredAt, record.TriggeredAt.AddMilliseconds(Math.Max(0, record.DurationMs)),
+        [
+            new("recoflow.job.id", _settings.JobKey), new("recoflow.job.name", _plan.Graph.Name), new("recoflow.checkpoint.id", record.Id),
+            new("recoflow.checkpoint.status", record.Status.ToString()), new("recoflow.checkpoint.size_bytes", record.SizeBytes),
+            new("recoflow.checkpoint.final", record.IsFinal), new("recoflow.attempt", _attempt.Number),
+        ], record.Status == CheckpointStatus.Completed ? null : record.FailureCause ?? "failed");
         if (record.Status != CheckpointStatus.Completed) return;
         var completed = _coordinator.OnCompleted(record);
         _metrics.LastCheckpoint = record;
@@ -276,6 +288,12 @@ internal sealed partial class JobMasterActor
         _log.Warning("job {JobId}: attempt {Attempt} failed: {Cause}", _settings.JobKey, _attempt.Number, cause.Message);
         _metrics.AddFailure(cause);
         var decision = _failover.OnFailure(cause, DateTime.UtcNow, _attempt.Tasks.Count);
+        var now = DateTime.UtcNow;
+        RecoFlowTracing.Record("job.failover", now, now,
+        [
+            new("recoflow.job.id", _settings.JobKey), new("recoflow.job.name", _plan.Graph.Name), new("recoflow.attempt", _attempt.Number),
+            new("recoflow.restart", decision.CanRestart), new("recoflow.restart_delay_ms", decision.RestartDelay?.TotalMilliseconds),
+        ], cause.Message);
         if (!decision.CanRestart)
         {
             Complete(JobState.Failed, decision.Failure);
