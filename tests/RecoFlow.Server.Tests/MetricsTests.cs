@@ -113,4 +113,21 @@ public sealed class MetricsTests(NodeFixture node)
         Assert.Contains(samples, s => s.Name == histogram + "_sum");
         Assert.Contains(buckets, b => b.Labels["le"] == "0.1"); // buckets in seconds, not milliseconds
     }
+
+    [Fact]
+    public void The_grafana_dashboard_queries_only_series_the_docs_list()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "RecoFlow.sln"))) root = root.Parent;
+        Assert.NotNull(root);
+        var dashboard = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(root.FullName, "cluster-config", "grafana", "recoflow-dashboard.json"))).RootElement;
+        var exprs = dashboard.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("expr").GetString()!)).ToList();
+        Assert.NotEmpty(exprs);
+        var used = exprs.SelectMany(e => Regex.Matches(e, "recoflow_[a-z_]+").Select(m => m.Value))
+            .Select(n => n.EndsWith("_bucket", StringComparison.Ordinal) ? n[..^"_bucket".Length] : n).ToHashSet();
+        var documented = Regex.Matches(File.ReadAllText(Path.Combine(root.FullName, "docs", "http-api.md")), "`(recoflow_[a-z_]+)`").Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.All(used, n => Assert.Contains(n, documented));
+        Assert.Contains("recoflow_latency_seconds", used);
+    }
 }
