@@ -44,7 +44,7 @@ public static class ClusterCommands
 
     private static Command Submit(TextWriter output)
     {
-        var job = new Argument<string>("job") { Description = "built-in job name, or a .dll built against RecoFlow.Api (with --job-class)" };
+        var job = new Argument<string>("job") { Description = "built-in job name; or, with --job-class, a .dll built against RecoFlow.Api, or the folder 'dotnet publish' wrote for the job's project (or a zip of it) when the job has dependencies of its own" };
         var cluster = ClusterOption();
         var token = TokenOption();
         var param = new Option<string[]>("--param", "-P") { Description = "job parameter key=value (repeatable); paths are read on the node that runs the job", Arity = ArgumentArity.ZeroOrMore };
@@ -58,13 +58,12 @@ public static class ClusterCommands
             var parameters = JobRunner.ParseParams(r.GetValue(param) ?? []);
             string? assembly = null;
             var cls = r.GetValue(jobClass);
-            if (name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            if (name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) || Directory.Exists(name))
             {
-                if (!File.Exists(name)) throw new UsageException($"assembly not found: {name}");
-                if (cls is null) throw new UsageException("an assembly needs --job-class (the full name of its IJobDefinition class)");
-                assembly = Convert.ToBase64String(await File.ReadAllBytesAsync(name, ct));
+                if (cls is null) throw new UsageException("an assembly or a package needs --job-class (the full name of its IJobDefinition class)");
+                assembly = Convert.ToBase64String(await JobPackage.ReadAsync(name, ct));
             }
-            else if (cls is not null) throw new UsageException("--job-class needs an assembly (.dll) instead of a built-in job name");
+            else if (cls is not null) throw new UsageException("--job-class needs an assembly (.dll), a published folder or a zip of one instead of a built-in job name");
             var body = new JsonObject
             {
                 ["job"] = assembly is null ? name : cls,

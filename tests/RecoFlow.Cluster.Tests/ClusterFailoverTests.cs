@@ -134,4 +134,30 @@ public sealed class ClusterFailoverTests(ThreeNodeCluster cluster, ITestOutputHe
         var actual = RecoFlow.Connectors.Files.CommittedFiles.ReadLines(output).Select(l => l.Split(',')).ToDictionary(f => $"{f[0]},{f[1]}", f => long.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(expected.OrderBy(kv => kv.Key, StringComparer.Ordinal), actual.OrderBy(kv => kv.Key, StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task A_job_with_a_dependency_of_its_own_is_submitted_as_its_output_folder_and_runs_on_every_node()
+    {
+        var folder = await UserAssemblyJob.BuildWithDependencyAsync(Path.Combine(cluster.Directory, "packaged"));
+        Assert.True(File.Exists(Path.Combine(folder, "MyFormats.dll")), "the dependency is beside the job's assembly");
+        var input = Path.Combine(cluster.Directory, "packaged-clicks.csv");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 600).Select(i => $"user-{i % 3},{1_700_000_000_000L + i * 1_000L}"));
+        var output = Path.Combine(cluster.Directory, "packaged-counts");
+        var live = cluster.Nodes.Count(n => !n.HasExited);
+
+        var submit = await Cli.RunAsync("submit", folder, "--job-class", UserAssemblyJob.JobClass, "--cluster", cluster.AnyLiveNode.Http.ToString(),
+            "--param", $"input={input}", "--param", $"output={output}", "--param", $"parallelism={live}");
+        Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
+        await cluster.Eventually(async () =>
+        {
+            var r = await Cli.RunAsync("status", submit.Out, "--cluster", cluster.AnyLiveNode.Http.ToString(), "--json");
+            var s = r.Code == 0 ? JsonNode.Parse(r.Out)?["state"]?.GetValue<string>() : null;
+            Assert.True(s != "FAILED", r.Out);
+            return s == "FINISHED";
+        }, TimeSpan.FromSeconds(60), "the packaged job FINISHED");
+        // Each line written by MyFormats.Lines.Count: user,window start,count per event-time minute.
+        var expected = Enumerable.Range(0, 600).Select(i => (User: $"user-{i % 3}", Time: 1_700_000_000_000L + i * 1_000L))
+            .GroupBy(c => $"{c.User},{c.Time - c.Time % 60_000}").Select(g => $"{g.Key},{g.Count()}").Order(StringComparer.Ordinal);
+        Assert.Equal(expected, RecoFlow.Connectors.Files.CommittedFiles.ReadLines(output).Order(StringComparer.Ordinal));
+    }
 }

@@ -100,7 +100,7 @@ public sealed class JobSubmissionHostileInputTests : IAsyncLifetime
     {
         var random = new byte[64 * 1024];
         new Random(17).NextBytes(random);
-        Assert.Equal((HttpStatusCode.BadRequest, "the submitted file is not a .NET assembly"), await SubmitAsync(WithAssembly(random, "MyJobs.Job")));
+        Assert.Equal((HttpStatusCode.BadRequest, "the submitted file is neither a .NET assembly nor a zip of a published folder"), await SubmitAsync(WithAssembly(random, "MyJobs.Job")));
 
         var hostile = HostileAssemblies.Emit();
         var initialiser = await SubmitAsync(WithAssembly(hostile, HostileAssemblies.ThrowingInitialiser));

@@ -54,8 +54,29 @@ public static class UserAssemblyJob
         }
         """;
 
+    /// <summary>
+    /// The click counts with their line format in a library of their own (MyFormats, a project reference): the node has
+    /// no such assembly, so the job runs only if the package's own dependencies load. Returns the output folder.
+    /// </summary>
+    public static async Task<string> BuildWithDependencyAsync(string directory)
+    {
+        var library = Path.Combine(directory, "MyFormats");
+        Directory.CreateDirectory(library);
+        await File.WriteAllTextAsync(Path.Combine(library, "Directory.Build.props"), "<Project />");
+        await File.WriteAllTextAsync(Path.Combine(library, "Directory.Packages.props"), "<Project />");
+        await File.WriteAllTextAsync(Path.Combine(library, "MyFormats.csproj"),
+            "<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable></PropertyGroup></Project>");
+        await File.WriteAllTextAsync(Path.Combine(library, "Lines.cs"),
+            "namespace MyFormats;\npublic static class Lines\n{\n    public static string Count(string user, long windowStart, long count) => $\"{user},{windowStart},{count}\";\n}\n");
+        const string Inline = "(user, w, n) => $\"{user},{w.Start},{n}\"";
+        Assert.Contains(Inline, Source, StringComparison.Ordinal);
+        var source = Source.Replace(Inline, "(user, w, n) => MyFormats.Lines.Count(user, w.Start, n)", StringComparison.Ordinal);
+        var dll = await BuildAsync(Path.Combine(directory, "MyJobs"), source, "<ProjectReference Include=\"../MyFormats/MyFormats.csproj\" />");
+        return Path.GetDirectoryName(dll)!;
+    }
+
     /// <summary>Writes and builds the project (with <paramref name="source"/> as its code, default the click counts); returns the path of MyJobs.dll.</summary>
-    public static async Task<string> BuildAsync(string directory, string source = Source)
+    public static async Task<string> BuildAsync(string directory, string source = Source, string extraItems = "")
     {
         Directory.CreateDirectory(directory);
         var bin = AppContext.BaseDirectory;
@@ -73,6 +94,7 @@ public static class UserAssemblyJob
                 <Reference Include="RecoFlow.Api" HintPath="{Path.Combine(bin, "RecoFlow.Api.dll")}" Private="false" />
                 <Reference Include="RecoFlow.Connectors" HintPath="{Path.Combine(bin, "RecoFlow.Connectors.dll")}" Private="false" />
                 <Reference Include="MessagePack.Annotations" HintPath="{Path.Combine(bin, "MessagePack.Annotations.dll")}" Private="false" />
+                {extraItems}
               </ItemGroup>
             </Project>
             """);

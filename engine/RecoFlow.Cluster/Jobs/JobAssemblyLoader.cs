@@ -6,21 +6,30 @@ using RecoFlow.Api.Graph;
 namespace RecoFlow.Cluster.Jobs;
 
 /// <summary>
-/// Loads a job class from a user's assembly (built against RecoFlow.Api) into its own collectible
-/// <see cref="AssemblyLoadContext"/>. The engine's assemblies (RecoFlow.Api, connectors, operators and their
-/// dependencies) come from the node, so the job's types and the engine's agree; only the user's assembly is private to
-/// the context. Disposing the returned owner unloads the context once the job's objects are gone.
+/// Loads a job class from a user's assembly (built against RecoFlow.Api), or from a package (a zip of the job project's
+/// published folder, with its own dependencies), into its own collectible context (<see cref="JobLoadContext"/>). The
+/// engine's assemblies (RecoFlow.Api, connectors, operators and their dependencies) come from the node, so the job's
+/// types and the engine's agree. Disposing the returned owner unloads the context once the job's objects are gone.
 /// </summary>
 public static class JobAssemblyLoader
 {
     public static LoadedJob Load(byte[] assembly, string jobClass, IReadOnlyDictionary<string, string> parameters, int? parallelism = null)
     {
-        var context = new JobLoadContext(jobClass);
+        JobLoadContext context;
+        Assembly loaded;
+        if (JobLoadContext.IsPackage(assembly)) (context, loaded) = JobLoadContext.ForPackage(jobClass, assembly);
+        else
+        {
+            context = JobLoadContext.ForAssembly(jobClass);
+            try { loaded = context.LoadFromStream(new MemoryStream(assembly, writable: false)); }
+            catch (BadImageFormatException)
+            {
+                context.Dispose();
+                throw new JobSubmissionException("the submitted file is neither a .NET assembly nor a zip of a published folder");
+            }
+        }
         try
         {
-            Assembly loaded;
-            try { loaded = context.LoadFromStream(new MemoryStream(assembly, writable: false)); }
-            catch (BadImageFormatException) { throw new JobSubmissionException("the submitted file is not a .NET assembly"); }
             Type? type;
             try { type = loaded.GetType(jobClass, throwOnError: false); }
             catch (Exception e) when (e is TypeLoadException or FileNotFoundException or FileLoadException or BadImageFormatException)
@@ -91,13 +100,5 @@ public static class JobAssemblyLoader
     {
         try { return a.GetExportedTypes().Where(t => typeof(IJobDefinition).IsAssignableFrom(t) && !t.IsAbstract).Select(t => t.FullName!); }
         catch (ReflectionTypeLoadException) { return []; }
-    }
-
-    /// <summary>Resolves nothing itself: every dependency falls back to the node's default context.</summary>
-    private sealed class JobLoadContext(string name) : AssemblyLoadContext($"job:{name}", isCollectible: true), IDisposable
-    {
-        protected override Assembly? Load(AssemblyName assemblyName) => null;
-
-        public void Dispose() => Unload();
     }
 }
