@@ -116,9 +116,12 @@ public class LineFileSource<T> : ISource<T>
 public sealed class JsonLinesFileSource<T>(IReadOnlyList<string> paths, Func<string, T>? parse = null)
     : LineFileSource<T>(paths, parse ?? (line => System.Text.Json.JsonSerializer.Deserialize<T>(line, JsonDefaults.Options) ?? throw new FormatException("null record")), 0, "JSON Lines");
 
-/// <summary>CSV files with a header line; <c>parse</c> gets the fields of a row (no quoting support: fields must not contain commas).</summary>
+/// <summary>
+/// CSV files (RFC 4180 quoting: quoted fields may hold commas and doubled quotes, see <see cref="CsvFields"/>), one
+/// record a line, with a header line unless <paramref name="hasHeader"/> is false; <c>parse</c> gets the fields of a row.
+/// </summary>
 public sealed class CsvFileSource<T>(IReadOnlyList<string> paths, Func<string[], T> parse, bool hasHeader = true)
-    : LineFileSource<T>(paths, line => parse(line.Split(',')), hasHeader ? 1 : 0, "CSV");
+    : LineFileSource<T>(paths, line => parse(CsvFields.Split(line)), hasHeader ? 1 : 0, "CSV");
 
 /// <summary>JSON settings for file connectors: snake_case names, as the event formats use.</summary>
 public static class JsonDefaults
