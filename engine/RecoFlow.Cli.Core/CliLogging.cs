@@ -37,6 +37,9 @@ public sealed class CliLogging : IDisposable
     /// </summary>
     public Microsoft.Extensions.Logging.ILoggerProvider LoggerProvider() => new Serilog.Extensions.Logging.SerilogLoggerProvider(_logger);
 
+    /// <summary>A Microsoft.Extensions.Logging factory writing into this pipeline (for the connectors' logs).</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory() => new Serilog.Extensions.Logging.SerilogLoggerFactory(_logger);
+
     /// <summary>HOCON to put in front of the actor system's configuration: the Serilog logger and the log level.</summary>
     public Config AkkaConfig { get; }
 

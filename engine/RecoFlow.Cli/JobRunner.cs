@@ -57,6 +57,7 @@ public static class JobRunner
         using var stateLock = run.StateDirectory is { } dir ? StateDirectoryLock.Acquire(dir, StateDirectoryHolder.Run()) : null;
         var (runtimeConfig, options) = run.Resolve(graph.Name);
         using var logging = CliLogging.Start(runtimeConfig, run.StateDirectory, "run");
+        using var kafkaLog = KafkaLogging.To(logging);
         await using var runtime = LocalRuntime.Start(logging.AkkaConfig.WithFallback(runtimeConfig));
         var client = runtime.Submit(graph, options);
         // The job's instruments on meter RecoFlow.Run, for dotnet-counters (or any MeterListener) to watch the run.

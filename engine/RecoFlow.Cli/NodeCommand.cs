@@ -40,6 +40,7 @@ public static class NodeCommand
                 settings.Seeds.Count > 0 ? settings.Seeds : [$"{settings.Hostname}:{settings.Port}"]));
             using var logging = CliLogging.Start(settings.Config, settings.StateDirectory, $"node-{settings.Hostname}-{settings.Port}",
                 new Dictionary<string, string> { ["Node"] = settings.Address });
+            using var kafkaLog = KafkaLogging.To(logging);
             settings = settings with { Config = logging.AkkaConfig.WithFallback(settings.Config) };
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -1,14 +1,45 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 
 namespace RecoFlow.Connectors.Kafka;
 
-/// <summary>Where the Kafka connectors write their operational log lines (waiting for brokers, errors, dead letters).</summary>
+/// <summary>
+/// Where the Kafka connectors write their operational log lines (waiting for brokers, errors, dead letters): through
+/// Microsoft.Extensions.Logging, category <see cref="Category"/>, once the host sets <see cref="LoggerFactory"/> (a
+/// <c>recoflow</c> command sets its Serilog pipeline, so the lines land with the engine's, in its files too); until
+/// then, to standard error. A connector's <c>Log</c> option overrides both.
+/// </summary>
 public static class KafkaLog
 {
-    /// <summary>The default: one line to standard error, with a UTC time stamp.</summary>
+    public const string Category = "RecoFlow.Connectors.Kafka";
+
+    private static volatile ILogger? _logger;
+
+    /// <summary>The host's logger factory; null (the default) writes the lines to standard error.</summary>
+    public static ILoggerFactory? LoggerFactory
+    {
+        get;
+        set
+        {
+            field = value;
+            _logger = value?.CreateLogger(Category);
+        }
+    }
+
+    /// <summary>The default log: the host's logger (a line starting with "warning" or "error" at that level), else standard error.</summary>
     public static Action<string> Default { get; } = message =>
-        Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} [kafka] {message}");
+    {
+        if (_logger is not { } logger)
+        {
+            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} [kafka] {message}");
+            return;
+        }
+        var level = message.StartsWith("error", StringComparison.OrdinalIgnoreCase) ? LogLevel.Error
+            : message.StartsWith("warning", StringComparison.OrdinalIgnoreCase) ? LogLevel.Warning
+            : LogLevel.Information;
+        logger.Log(level, "{Line}", message);
+    };
 }
 
 /// <summary>Retries a blocking Kafka call with exponential backoff until it succeeds or a deadline passes.</summary>
