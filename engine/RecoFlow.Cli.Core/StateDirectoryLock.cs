@@ -19,7 +19,12 @@ public sealed record StateDirectoryHolder(
     public const string RunCommand = "run";
     public const string NodeCommand = "node";
 
+    public const string DemoCommand = "demo";
+
     public static StateDirectoryHolder Run() => new(Environment.ProcessId, Environment.MachineName, RunCommand);
+
+    /// <summary><c>recoflow demo</c> with a state directory: its alone, as a run's.</summary>
+    public static StateDirectoryHolder Demo() => new(Environment.ProcessId, Environment.MachineName, DemoCommand);
 
     public static StateDirectoryHolder ClusterNode(string address, IReadOnlyList<string> seeds) =>
         new(Environment.ProcessId, Environment.MachineName, NodeCommand, address, seeds);

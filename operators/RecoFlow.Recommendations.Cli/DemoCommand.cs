@@ -40,6 +40,8 @@ public static class DemoCommand
             else if (r.GetValue(https)) cert = DevCertificate.CreateSelfSigned();
 
             output.WriteLine("starting: development Kafka broker, embedded runtime (checkpoints in SQLite), HTTP server, recommendation job ...");
+            // A state directory is the demo's alone, as a run's: a second process on it would write the same checkpoints.
+            using var stateLock = r.GetValue(dir) is { } stateDir ? StateDirectoryLock.Acquire(stateDir, StateDirectoryHolder.Demo()) : null;
             // Log files only with --state-dir: the temporary directory is deleted at exit.
             using var logging = CliLogging.Start(Akka.Configuration.Config.Empty, r.GetValue(dir), "demo");
             await using var host = await DemoHost.StartAsync(new DemoOptions { HttpPort = port, Rate = eventsPerSecond, StateDirectory = r.GetValue(dir), Certificate = cert, RuntimeConfig = logging.AkkaConfig }, ct);

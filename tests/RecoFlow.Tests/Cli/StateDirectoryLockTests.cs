@@ -26,6 +26,15 @@ public sealed class StateDirectoryLockTests : IDisposable
     }
 
     [Fact]
+    public void A_demo_holds_its_directory_as_a_run_does()
+    {
+        using var demo = StateDirectoryLock.Acquire(_dir, new StateDirectoryHolder(41005, Environment.MachineName, StateDirectoryHolder.DemoCommand));
+        var e = Assert.Throws<StateDirectoryInUseException>(() => StateDirectoryLock.Acquire(_dir, Run(41006)));
+        Assert.Contains("process 41005 (recoflow demo)", e.Message);
+        Assert.Throws<StateDirectoryInUseException>(() => StateDirectoryLock.Acquire(_dir, new StateDirectoryHolder(41007, Environment.MachineName, StateDirectoryHolder.DemoCommand)));
+    }
+
+    [Fact]
     public void A_node_is_refused_on_a_runs_directory_and_a_run_on_a_nodes()
     {
         using (StateDirectoryLock.Acquire(_dir, Run(41001)))
