@@ -205,7 +205,10 @@ public sealed class DemoHost : IAsyncDisposable
     private void Published(Recommendation r)
     {
         Interlocked.Increment(ref _lists);
-        Latency.Record(TimeSpan.FromMilliseconds(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - r.EventTimestampMs)));
+        var latency = TimeSpan.FromMilliseconds(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - r.EventTimestampMs));
+        Latency.Record(latency);
+        // The node's figures too: the dashboard's latency, /api/overview's latency_ms and recoflow_latency_seconds.
+        Server.Metrics.Record(latency);
         OnList?.Invoke(r);
     }
 
