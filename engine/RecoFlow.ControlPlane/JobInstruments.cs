@@ -45,9 +45,13 @@ public static class JobInstruments
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var j in jobs.Jobs)
             foreach (var c in j.SampleTasks())
-                if (c.Watermark is { } w && w != Api.Time.Watermark.MaxWatermark)
-                    yield return new Measurement<double>((now - w) / 1000.0, Tags(j, c));
+                if (WatermarkLagMs(c.Watermark, now) is { } lag)
+                    yield return new Measurement<double>(lag / 1000.0, Tags(j, c));
     }
+
+    /// <summary>Wall clock minus a task's watermark, in ms; null without one (or after its input ended).</summary>
+    public static long? WatermarkLagMs(long? watermark, long nowMs) =>
+        watermark is { } w && w != Api.Time.Watermark.MaxWatermark ? nowMs - w : null;
 
     private static IEnumerable<Measurement<long>> PerJob(IJobRegistry jobs, Func<IJobHandle, long> value) =>
         jobs.Jobs.Select(j => new Measurement<long>(value(j), Tags(j)));

@@ -135,11 +135,7 @@ public sealed class ClusterNode : IAsyncDisposable
     private static string? JoinRefusal(ActorSystem system, NodeSettings settings)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
-        var members = cluster.State.Members
-            .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining)
-            .Where(m => m.HasRole(WorkerRole) || m.HasRole(JobManagerRole))
-            .Select(m => (m.Address.ToString(), NodeStateIdentity.FromRoles(m.Roles)));
-        return SharedStateCheck.CheckJoin(cluster.SelfAddress.ToString(), settings.StateIdentity, members);
+        return SharedStateCheck.CheckJoin(cluster.SelfAddress.ToString(), settings.StateIdentity, SharedStateCheck.Members(cluster.State));
     }
 }
 

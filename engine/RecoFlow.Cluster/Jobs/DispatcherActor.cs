@@ -258,10 +258,7 @@ public sealed class DispatcherActor : UntypedPersistentActor
     /// </summary>
     private void CheckSharedState(JobSubmission submission)
     {
-        var nodes = Akka.Cluster.Cluster.Get(Context.System).State.Members
-            .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining)
-            .Where(m => m.HasRole(Hosting.ClusterNode.WorkerRole) || m.HasRole(Hosting.ClusterNode.JobManagerRole))
-            .Select(m => (m.Address.ToString(), Hosting.NodeStateIdentity.FromRoles(m.Roles)));
+        var nodes = SharedStateCheck.Members(Akka.Cluster.Cluster.Get(Context.System).State);
         if (SharedStateCheck.Check(submission.Job, nodes) is { } refused) throw new JobSubmissionException(refused);
     }
 

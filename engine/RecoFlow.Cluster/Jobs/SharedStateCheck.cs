@@ -1,3 +1,4 @@
+using Akka.Cluster;
 using RecoFlow.Cluster.Hosting;
 
 namespace RecoFlow.Cluster.Jobs;
@@ -9,6 +10,13 @@ namespace RecoFlow.Cluster.Jobs;
 /// </summary>
 public static class SharedStateCheck
 {
+    /// <summary>The members that may run a job's tasks or its job manager (up or joining, worker or job-manager role), with the state each advertises.</summary>
+    public static IEnumerable<(string Node, NodeStateIdentity? Identity)> Members(ClusterEvent.CurrentClusterState state) =>
+        state.Members
+            .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining)
+            .Where(m => m.HasRole(ClusterNode.WorkerRole) || m.HasRole(ClusterNode.JobManagerRole))
+            .Select(m => (m.Address.ToString(), NodeStateIdentity.FromRoles(m.Roles)));
+
     /// <summary>
     /// Null when every node of <paramref name="nodes"/> that says which state it uses uses the same; otherwise the
     /// reason to refuse <paramref name="job"/>.
@@ -25,11 +33,9 @@ public static class SharedStateCheck
             else groups.Add((identity!, [node]));
         }
         if (groups.Count == 1) return null;
-        var uses = groups.Select(g => $"{string.Join(", ", g.Nodes)} use{(g.Nodes.Count == 1 ? "s" : "")} state directory {g.Identity.Directory} (id {g.Identity.StateId[..Math.Min(8, g.Identity.StateId.Length)]}, checkpoint store {g.Identity.Store})");
+        var uses = groups.Select(g => Uses(g.Nodes, g.Identity));
         return $"job '{job}' refused: its checkpoints could not be restored, because the nodes do not share one checkpoint store and state directory: " +
-               string.Join("; ", uses) +
-               ". Give every node the same --state-dir (recoflow.cluster.state-directory) on one machine; across machines, a --state-dir on a shared file system " +
-               "and one checkpoint store (--config cluster-config/persistence-postgres.conf with RECOFLOW_PERSISTENCE_CONNECTION). See docs/cluster.md";
+               string.Join("; ", uses) + ". " + Advice;
     }
 
     /// <summary>
@@ -43,11 +49,18 @@ public static class SharedStateCheck
         var others = members.Where(m => m.Node != node && m.Identity is not null && !m.Identity.Shares(self))
             .OrderBy(m => m.Node, StringComparer.Ordinal).ToList();
         if (others.Count == 0) return null;
-        var uses = others.GroupBy(m => (m.Identity!.Directory, m.Identity.StateId, m.Identity.Store))
-            .Select(g => $"{string.Join(", ", g.Select(m => m.Node))} use{(g.Count() == 1 ? "s" : "")} state directory {g.Key.Directory} (id {g.Key.StateId[..Math.Min(8, g.Key.StateId.Length)]}, checkpoint store {g.Key.Store})");
-        return $"node {node} refused to join: it uses state directory {self.Directory} (id {self.StateId[..Math.Min(8, self.StateId.Length)]}, checkpoint store {self.Store}), " +
-               $"but {string.Join("; ", uses)}. The nodes of a cluster must share one checkpoint store and state directory, or a checkpointed job could not restore its tasks. " +
-               "Give every node the same --state-dir (recoflow.cluster.state-directory) on one machine; across machines, a --state-dir on a shared file system " +
-               "and one checkpoint store (--config cluster-config/persistence-postgres.conf with RECOFLOW_PERSISTENCE_CONNECTION). See docs/cluster.md";
+        var uses = others.GroupBy(m => m.Identity!).Select(g => Uses(g.Select(m => m.Node).ToList(), g.Key));
+        return $"node {node} refused to join: it uses {Describe(self)}, " +
+               $"but {string.Join("; ", uses)}. The nodes of a cluster must share one checkpoint store and state directory, or a checkpointed job could not restore its tasks. " + Advice;
     }
+
+    private const string Advice =
+        "Give every node the same --state-dir (recoflow.cluster.state-directory) on one machine; across machines, a --state-dir on a shared file system " +
+        "and one checkpoint store (--config cluster-config/persistence-postgres.conf with RECOFLOW_PERSISTENCE_CONNECTION). See docs/cluster.md";
+
+    private static string Uses(IReadOnlyList<string> nodes, NodeStateIdentity identity) =>
+        $"{string.Join(", ", nodes)} use{(nodes.Count == 1 ? "s" : "")} {Describe(identity)}";
+
+    private static string Describe(NodeStateIdentity identity) =>
+        $"state directory {identity.Directory} (id {identity.StateId[..Math.Min(8, identity.StateId.Length)]}, checkpoint store {identity.Store})";
 }

@@ -52,13 +52,11 @@ public sealed class JobMetricsSampler
     {
         if (_jobs.TryGetValue(job.Id, out var s) && s.Latest is { } latest) return latest;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        return job.SampleTasks().Select(c => new TaskRates(c, 0, 0, 0, 0, 0, Lag(c.Watermark, now))).ToList();
+        return job.SampleTasks().Select(c => new TaskRates(c, 0, 0, 0, 0, 0, JobInstruments.WatermarkLagMs(c.Watermark, now))).ToList();
     }
 
     public IReadOnlyList<ThroughputPoint> History(string jobId) => _jobs.TryGetValue(jobId, out var s) ? s.History : [];
 
-    internal static long? Lag(long? watermark, long nowMs) =>
-        watermark is { } w && w != RecoFlow.Api.Time.Watermark.MaxWatermark ? nowMs - w : null;
 
     private sealed class JobSamples(int historyLength)
     {
@@ -81,14 +79,14 @@ public sealed class JobMetricsSampler
                 {
                     if (!_previous.TryGetValue(c.TaskId, out var p))
                     {
-                        rates.Add(new TaskRates(c, 0, 0, 0, 0, 0, Lag(c.Watermark, nowMs)));
+                        rates.Add(new TaskRates(c, 0, 0, 0, 0, 0, JobInstruments.WatermarkLagMs(c.Watermark, nowMs)));
                         continue;
                     }
                     any = true;
                     var dt = (c.Running - p.Running).TotalSeconds;
                     if (dt <= 0)
                     {
-                        rates.Add(new TaskRates(c, 0, 0, 0, 0, 0, Lag(c.Watermark, nowMs)));
+                        rates.Add(new TaskRates(c, 0, 0, 0, 0, 0, JobInstruments.WatermarkLagMs(c.Watermark, nowMs)));
                         continue;
                     }
                     // Backpressured time is booked when the block ends, so one interval can carry more than it lasted.
@@ -96,7 +94,7 @@ public sealed class JobMetricsSampler
                     var bp = Math.Clamp((c.Backpressured - p.Backpressured).TotalMilliseconds / dt, 0, 1000 - busy);
                     var r = new TaskRates(c,
                         (c.RecordsIn - p.RecordsIn) / dt, (c.RecordsOut - p.RecordsOut) / dt,
-                        busy, 1000 - busy - bp, bp, Lag(c.Watermark, nowMs));
+                        busy, 1000 - busy - bp, bp, JobInstruments.WatermarkLagMs(c.Watermark, nowMs));
                     rates.Add(r);
                     read += (c.RecordsRead - p.RecordsRead) / dt;
                     written += (c.RecordsWritten - p.RecordsWritten) / dt;
