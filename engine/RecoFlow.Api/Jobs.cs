@@ -69,7 +69,7 @@ public sealed class JobParameters
         bool.TryParse(GetString(name), out var v) ? v : throw new JobParameterException($"parameter '{name}' must be true or false, got '{Raw(name)}'");
 
     /// <summary>A duration such as <c>10s</c>, <c>500ms</c>, <c>5m</c>, <c>1h</c>, or plain milliseconds.</summary>
-    public TimeSpan GetDuration(string name) => ParseDuration(GetString(name)) ?? throw new JobParameterException($"parameter '{name}' must be a duration like 10s, 500ms, 5m or 1h, got '{Raw(name)}'");
+    public TimeSpan GetDuration(string name) => ParseDuration(GetString(name)) ?? throw new JobParameterException($"parameter '{name}' must be a duration like 10s, 500ms, 5m, 1h or 7d, got '{Raw(name)}'");
 
     public static TimeSpan? ParseDuration(string text)
     {
@@ -80,6 +80,7 @@ public sealed class JobParameters
             _ when text.EndsWith('s') => (text[..^1], 1000.0),
             _ when text.EndsWith('m') => (text[..^1], 60_000.0),
             _ when text.EndsWith('h') => (text[..^1], 3_600_000.0),
+            _ when text.EndsWith('d') => (text[..^1], 86_400_000.0),
             _ => (text, 1.0),
         };
         return double.TryParse(num, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0

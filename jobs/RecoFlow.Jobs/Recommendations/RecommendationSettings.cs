@@ -60,6 +60,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("rollback-min-lists", "lists each version must serve before the rollback rule compares them", "200"),
         new("history-window", "sliding window of the user's recent history", "24h"),
         new("session-gap", "gap that closes a user session", "30m"),
+        new("user-ttl", "event time without an event after which a user is forgotten: their features and scoring state are removed (0 = never)", "30d"),
         new("pseudonym-key", "secret for the keyed hash of user ids (at least 16 characters)"),
         new("pseudonymize", "pseudonymise user ids (false when they were pseudonymised at capture)", "true"),
         new("erasure-log", "erasure log (JSON Lines of user_key, erased_at) applied at start and on every restore (optional)"),
@@ -101,9 +102,10 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         var key = p.GetOptionalString("pseudonym-key") is { } text ? System.Text.Encoding.UTF8.GetBytes(text) : DefaultKey;
         if (key.Length < 16) throw new JobParameterException("parameter 'pseudonym-key' must be at least 16 bytes");
         return new RecommendationSettings(
-            new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap")),
+            new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap"),
+                StateTimeToLive: p.GetDuration("user-ttl")),
             new ItemModelOptions(PublishInterval: interval, RetrainInterval: retrain, RetrainWindow: retrainWindow,
-                RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs),
+                RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs, UserTimeToLive: p.GetDuration("user-ttl")),
             new ScoringOptions(K: k, DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),
                 DppRelevance: relevance, DppKernel: kernel, DppPool: dppPool, DppPerGenre: perGenre, DppShrink: shrink, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
                 TreeRescoring: rescore.Contains("tree", StringComparison.Ordinal), SerendipityShare: share,

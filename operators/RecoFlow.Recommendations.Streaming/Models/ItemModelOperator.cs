@@ -79,6 +79,8 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
             }
         }
         _s.MaxTimestampMs = Math.Max(_s.MaxTimestampMs, t);
+        if (UserFactorExpiry.Sweep(_s, t, (long)_o.EffectiveUserTimeToLive.TotalMilliseconds) is > 0 and var expired)
+            Context.Metrics.Increment("users-expired", expired);
 
         var item = Load(value.ItemId);
         if (value.EdgeOnly)
@@ -105,6 +107,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
         if (value.IsPositive)
         {
             if (_o.RetrainEnabled) Remember(value.UserKey, value.ItemId, t);
+            UserFactorExpiry.Touch(_s, value.UserKey, t);
             Step(value.UserKey, value.ItemId);
             if (_o.ReplaySteps > 0)
             {

@@ -10,6 +10,7 @@ namespace RecoFlow.Recommendations.Streaming.Models;
 /// <param name="RetrainWindow">Event time of positive interactions the refit learns from.</param>
 /// <param name="RetrainMaxInteractions">Cap on the interactions kept for the refit (the oldest are dropped first).</param>
 /// <param name="RetrainEpochs">ISGD passes over the window per refit, oldest interaction first.</param>
+/// <param name="UserTimeToLive">The training copy of a user's factors is removed after this much event time without a positive event of theirs (zero: never).</param>
 public sealed record ItemModelOptions(
     int Factors = 16,
     float LearnRate = 0.1f,
@@ -27,8 +28,10 @@ public sealed record ItemModelOptions(
     TimeSpan? RetrainInterval = null,
     TimeSpan? RetrainWindow = null,
     int RetrainMaxInteractions = 200_000,
-    int RetrainEpochs = 3)
+    int RetrainEpochs = 3,
+    TimeSpan? UserTimeToLive = null)
 {
+    public TimeSpan EffectiveUserTimeToLive => UserTimeToLive ?? TimeSpan.FromDays(30);
     public bool RetrainEnabled => RetrainInterval is { } r && r > TimeSpan.Zero;
     public TimeSpan EffectiveRetrainWindow => RetrainWindow ?? TimeSpan.FromHours(24);
     public TimeSpan EffectivePublishInterval => PublishInterval ?? TimeSpan.FromMinutes(1);

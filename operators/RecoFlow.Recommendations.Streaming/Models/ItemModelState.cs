@@ -18,6 +18,9 @@ public sealed class ItemTrainerState
 {
     /// <summary>This subtask's training copy of the user factors (the scoring tasks fold in their own).</summary>
     public Dictionary<string, float[]> UserFactors { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Event time of each user's latest positive event here (<see cref="UserFactorExpiry"/>).</summary>
+    public Dictionary<string, long> UserSeenMs { get; set; } = new(StringComparer.Ordinal);
+    public long NextUserSweepMs { get; set; } = long.MinValue;
     /// <summary>Items of this subtask that have factors, in order of first appearance (negative sampling).</summary>
     public List<string> KnownItems { get; set; } = [];
     public List<string> DirtyItems { get; set; } = [];

@@ -19,7 +19,9 @@ public sealed record ContextFeatures(
 /// <see cref="Weight"/> is the implicit-signal weight (negative for dislikes); <see cref="IngestTicks"/> is the UTC
 /// time (ticks) at which the job accepted the event, used for the event-to-recommendation latency. A request
 /// (<see cref="IsRequest"/>) asks for the user's current list and changes no state; an erasure
-/// (<see cref="IsErasure"/>) clears all keyed state of the user (opt-out) and carries the erasure time as its timestamp.
+/// (<see cref="IsErasure"/>) clears all keyed state of the user (opt-out) and carries the erasure time as its timestamp;
+/// an expiry (<see cref="IsExpiry"/>) tells scoring that user features forgot an inactive user, so it forgets them too
+/// (no list is emitted for it).
 /// </summary>
 public sealed record UserEvent(
     string EventId,
@@ -33,11 +35,16 @@ public sealed record UserEvent(
     ContextFeatures Context,
     long IngestTicks,
     bool IsRequest = false,
-    bool IsErasure = false)
+    bool IsErasure = false,
+    bool IsExpiry = false)
 {
     /// <summary>The erasure of <paramref name="userKey"/>'s keyed state, as of <paramref name="erasedAtMs"/>.</summary>
     public static UserEvent Erasure(string userKey, long erasedAtMs) =>
         new($"erase-{userKey}-{erasedAtMs}", userKey, "", InteractionType.View, null, erasedAtMs, 0, false, ContextFeatures.None, DateTime.UtcNow.Ticks, false, true);
+
+    /// <summary>The expiry of <paramref name="userKey"/>'s keyed state after inactivity, at event time <paramref name="atMs"/>.</summary>
+    public static UserEvent Expiry(string userKey, long atMs) =>
+        new($"expire-{userKey}-{atMs}", userKey, "", InteractionType.View, null, atMs, 0, false, ContextFeatures.None, DateTime.UtcNow.Ticks, IsExpiry: true);
 
     /// <summary>A request for the user's list at <paramref name="timestampMs"/>, outside any interaction.</summary>
     public static UserEvent Request(string userKey, long timestampMs) =>

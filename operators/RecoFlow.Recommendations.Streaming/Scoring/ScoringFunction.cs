@@ -35,7 +35,8 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// user's next positive event before that event is learned by anything (user factors, the calibrator's context).</para>
 /// <para>Erasure: an <see cref="UserEvent.IsErasure"/> event clears all keyed state of its user and emits an empty list
 /// with <see cref="ListTrigger.Erased"/>; the erasures in <paramref name="erasedUsers"/> (the erasure log) are cleared whenever the
-/// function opens, after the state was restored.</para>
+/// function opens, after the state was restored. An <see cref="UserEvent.IsExpiry"/> event (user features forgot an
+/// inactive user) clears the user's keyed state here too and emits nothing.</para>
 /// <para>State: <see cref="UserScoringState"/> per user; the latest list per user (<see cref="LatestDescriptor"/>);
 /// the model store, the re-scorers' models and the calibrator's weights (<see cref="HitCalibratorState"/>) in
 /// broadcast state; the calibrator's per-user context and pending list in <see cref="UserScoringState.Calibration"/>.</para>
@@ -162,6 +163,12 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     public override void ProcessElement(ProfiledEvent value, IKeyedBroadcastReadContext<string> context, ICollector<Recommendation> output)
     {
         var e = value.Event;
+        if (e.IsExpiry)
+        {
+            _user!.Clear();
+            _latest!.Clear();
+            return;
+        }
         var store = context.GetBroadcastState(ModelDescriptor).TryGetValue(StoreKey, out var s) ? s : null;
         if (e.IsErasure)
         {
@@ -235,9 +242,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private void Learn(ModelStore? store, UserScoringState st, ProfiledEvent value)
     {
         var e = value.Event;
-        st.Seen.Add(e.ItemId);
+        st.Remember(e.ItemId, e.IsPositive, _o.MaxSeenItems);
         if (!e.IsPositive) return;
-        st.Positives.Add(e.ItemId);
         _coldStart!.Count(e.ItemId);
         if (store is null || store.Factors == 0) return;
         int item = store.IndexOf(e.ItemId);

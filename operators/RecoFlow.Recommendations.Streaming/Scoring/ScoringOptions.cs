@@ -26,6 +26,7 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// <param name="CategoryCandidates">How many of the most popular items of each of the user's two strongest categories join the candidates.</param>
 /// <param name="OlderSeedNeighbours">How many of its strongest co-visitation neighbours each seed older than the third contributes (the latest three contribute all).</param>
 /// <param name="BlendLearnRate">AdaGrad step of the learned blend.</param>
+/// <param name="MaxSeenItems">How many of the user's latest distinct items scoring remembers for exclusion (older ones may be recommended again): bounds the state of heavy users.</param>
 /// <param name="VersionReportLists">Report the versions' online metrics on the versions output every this many lists counted (0: only when versions change).</param>
 public sealed record ScoringOptions(
     int K = 10,
@@ -56,4 +57,5 @@ public sealed record ScoringOptions(
     int PopularCandidates = 100,
     int CategoryCandidates = 30,
     int OlderSeedNeighbours = 30,
-    float BlendLearnRate = 0.05f);
+    float BlendLearnRate = 0.05f,
+    int MaxSeenItems = 2_000);

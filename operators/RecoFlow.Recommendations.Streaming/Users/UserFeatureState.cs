@@ -15,4 +15,6 @@ public sealed class UserFeatureState
     /// <summary>Items of the latest basket (the interactions at <see cref="BasketTimestampMs"/>), oldest first.</summary>
     public List<string> BasketItems { get; set; } = [];
     public long BasketTimestampMs { get; set; }
+    /// <summary>The event time of the user's pending expiry timer; 0: none (<see cref="UserFeatureOptions.StateTimeToLive"/>).</summary>
+    public long ExpiryTimerMs { get; set; }
 }

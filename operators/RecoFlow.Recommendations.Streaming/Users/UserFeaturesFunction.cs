@@ -20,6 +20,10 @@ namespace RecoFlow.Recommendations.Streaming.Users;
 /// on (so scoring clears too); later events of that user timestamped at or before the erasure are dropped (counter
 /// <c>erased-dropped</c>), which covers replays after a restore. <paramref name="erasedUsers"/> gives the erasures
 /// recorded so far (the erasure log); they are applied whenever the function opens, after the state was restored.</para>
+/// <para>Expiry: a user with no event for <see cref="UserFeatureOptions.StateTimeToLive"/> of event time (30 days by
+/// default) is forgotten: one event-time timer per user (re-armed when it finds the user active since) clears the
+/// user's state here and sends an <see cref="UserEvent.IsExpiry"/> record on, so scoring forgets the user too. The
+/// end of a bounded input (the watermark at its maximum) expires no one, so a final checkpoint keeps every user.</para>
 /// <para>State: one <see cref="UserFeatureState"/> per user. Windows are kept as bounded lists in keyed state rather
 /// than as window operators because every event needs the features at that instant, not when a window fires.</para>
 /// </summary>
@@ -139,8 +143,37 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
             context.Output(ItemFeedbackOutput, new ItemFeedback(value.ItemId, value.UserKey, value.Weight, false, t, [], [], false));
         }
 
+        ArmExpiry(s, context.Timers);
         _state.Update(s);
         output.Collect(new ProfiledEvent(value, before, Features(s)));
+    }
+
+    private long TimeToLiveMs => (long)_o.EffectiveStateTimeToLive.TotalMilliseconds;
+
+    private void ArmExpiry(UserFeatureState s, ITimerRegistry timers)
+    {
+        if (TimeToLiveMs <= 0 || s.ExpiryTimerMs != 0) return;
+        s.ExpiryTimerMs = s.LastEventMs + TimeToLiveMs;
+        timers.RegisterEventTimeTimer(s.ExpiryTimerMs);
+    }
+
+    public override void OnTimer(long timestamp, IOnTimerContext<string> context, ICollector<ProfiledEvent> output)
+    {
+        // A timer of an earlier life of this user's state (before an erasure or expiry) is not the pending one.
+        if (context.Domain != TimeDomain.EventTime || _state!.Value is not { } s || s.ExpiryTimerMs != timestamp) return;
+        if (context.CurrentWatermark == Api.Time.Watermark.MaxWatermark) return;
+        if (s.LastEventMs + TimeToLiveMs > timestamp)
+        {
+            s.ExpiryTimerMs = 0;
+            ArmExpiry(s, context.Timers);
+            _state.Update(s);
+            return;
+        }
+        // The state alone: ClearKey would also scan every pending timer of the subtask for the user's.
+        _state.Clear();
+        Runtime.Metrics.Increment("users-expired");
+        var expiry = UserEvent.Expiry(context.CurrentKey, timestamp);
+        output.Collect(new ProfiledEvent(expiry, UserFeatures.Empty, UserFeatures.Empty));
     }
 
     private void Evict(UserFeatureState s, long now)

@@ -17,7 +17,9 @@ namespace RecoFlow.Recommendations.Events;
 /// <item><c>consent</c>: optional object <c>{"personalization": bool}</c>; absent means no personalisation consent.</item>
 /// <item>Duplicate keys are malformed; unknown keys are rejected unless <see cref="AllowUnknownFields"/>.</item>
 /// <item>Bounds: at most <see cref="MaxEventBytes"/> bytes of UTF-8 (else too_large) and <see cref="MaxDepth"/> levels of
-/// nesting; text that is not UTF-8 (or holds lone surrogates) is malformed.</item>
+/// nesting; text that is not UTF-8 (or holds lone surrogates) is malformed; ids (<c>event_id</c>, <c>user_id</c>,
+/// <c>item_id</c>) of at most <see cref="MaxIdLength"/> characters (else value_out_of_range), which bounds the bytes the
+/// job's per-user and per-item state holds per remembered id.</item>
 /// </list>
 /// The first violation found is reported. The parser never throws on its input: every rejection is an
 /// <see cref="InteractionParseError"/>.
@@ -29,6 +31,9 @@ public sealed class InteractionParser
 
     /// <summary>The largest event accepted, in bytes of UTF-8: a real event is a few hundred bytes.</summary>
     public const int MaxEventBytes = 64 * 1024;
+
+    /// <summary>The longest id accepted, in characters (UTF-16 code units).</summary>
+    public const int MaxIdLength = 256;
 
     /// <summary>The deepest nesting accepted: the schema needs 2 (the event, its context or consent).</summary>
     public const int MaxDepth = 8;
@@ -219,6 +224,8 @@ public sealed class InteractionParser
         {
             id = e.GetString();
             if (string.IsNullOrEmpty(id)) return InteractionParseResult.Fail(ParseErrorKind.MissingField, field, "must not be empty");
+            if (id.Length > MaxIdLength)
+                return InteractionParseResult.Fail(ParseErrorKind.ValueOutOfRange, field, $"must be at most {MaxIdLength} characters, got {id.Length}");
             return null;
         }
 
