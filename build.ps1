@@ -1,7 +1,7 @@
 #!/usr/bin/env pwsh
 # RecoFlow build entry point. Run through the local tool:
 #   dotnet tool restore && dotnet pwsh -NoProfile ./build.ps1 <target> [args...]
-# Targets: build, test [--fast], demo, bench, publish, help. See docs/building.md.
+# Targets: build, test [--fast], demo, bench, publish, geo, help. See docs/building.md.
 param(
     [string]$Target = 'build',
     [Parameter(ValueFromRemainingArguments)]$Rest
@@ -47,6 +47,28 @@ function Invoke-Checked {
         [Console]::Error.WriteLine("build.ps1: '$Exe $($Arguments -join ' ')' failed with exit code $code")
         exit $code
     }
+}
+
+# The IP-to-country database (MaxMind format, CC BY 4.0 by the NRO) of the npm package
+# @ip-location-db/geo-whois-asn-country-mmdb, into artifacts/geo: the node's and the job's IP location
+# (recoflow.http.geo-database, job parameter geo-database, recoflow geo). Installed once; nothing is fetched at run time.
+$GeoPackage = '@ip-location-db/geo-whois-asn-country-mmdb@2.3.2026061719'
+function Install-GeoDatabase {
+    $geo = Join-Path $Artifacts 'geo'
+    $db = Join-Path $geo 'geo-whois-asn-country.mmdb'
+    if (Test-Path $db) { return }
+    Write-Step "npm pack $GeoPackage (IP location database into artifacts/geo)"
+    New-Item -ItemType Directory -Force -Path $geo | Out-Null
+    $tmp = Join-Path $geo 'download'
+    if (Test-Path $tmp) { Remove-Item -Recurse -Force $tmp }
+    New-Item -ItemType Directory -Force -Path $tmp | Out-Null
+    Invoke-Checked npm @('pack', $GeoPackage, '--pack-destination', $tmp, '--silent')
+    $tgz = Get-ChildItem -Path $tmp -Filter '*.tgz' | Select-Object -First 1
+    Invoke-Checked tar @('-xzf', $tgz.FullName, '-C', $tmp)
+    foreach ($f in @('geo-whois-asn-country.mmdb', 'NRO_LICENSE', 'README.md')) {
+        Move-Item -Force (Join-Path $tmp "package/$f") (Join-Path $geo $f)
+    }
+    Remove-Item -Recurse -Force $tmp
 }
 
 function Invoke-Build {
@@ -123,6 +145,7 @@ function Invoke-Test {
 
     $testExit = 1
     try {
+        Install-GeoDatabase
         Write-Step 'scripts/setup-test-deps.sh'
         Invoke-Native bash @((Join-Path $Root 'scripts/setup-test-deps.sh'))
         if ($LASTEXITCODE -ne 0) {
@@ -242,12 +265,13 @@ switch ($Target) {
     # The benchmarks' own executable (recoflow-bench), not the CLI's thin `bench` entry that would start it.
     'bench' { Invoke-Run -Project $BenchProject }
     'publish' { Invoke-Publish; exit 0 }
+    'geo' { Install-GeoDatabase; Write-Host "IP location database: $(Join-Path $Artifacts 'geo/geo-whois-asn-country.mmdb')"; exit 0 }
     { $_ -in 'help', '-h', '--help' } {
-        Write-Output 'usage: dotnet pwsh -NoProfile ./build.ps1 [build|test [--fast]|demo|bench|publish|help] [args...]'
+        Write-Output 'usage: dotnet pwsh -NoProfile ./build.ps1 [build|test [--fast]|demo|bench|publish|geo|help] [args...]'
         exit 0
     }
     default {
-        [Console]::Error.WriteLine("build.ps1: unknown target '$Target' (expected build, test, demo, bench, publish or help)")
+        [Console]::Error.WriteLine("build.ps1: unknown target '$Target' (expected build, test, demo, bench, publish, geo or help)")
         exit 2
     }
 }

@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(BenchEntry.Create(output));
         root.Subcommands.Add(EvaluateCommand.Create(output));
         root.Subcommands.Add(ModelsCommand.Create(output));
+        root.Subcommands.Add(GeoCommand.Create(output));
         foreach (var c in KafkaCommands.Create(output)) root.Subcommands.Add(c);
         root.Subcommands.Add(NodeCommand.Create(output));
         foreach (var c in ClusterCommands.Create(output)) root.Subcommands.Add(c);

@@ -40,7 +40,8 @@ public sealed class RecommendationEdgeModule(RecommendationEdgeOptions options, 
         services.AddSingleton(_services.Models ?? new NoModelVersions());
         if (_services.Shop is not null) services.AddSingleton(_services.Shop);
         services.AddSingleton(new Pseudonymizer(options.PseudonymKey ?? RandomNumberGenerator.GetBytes(32)));
-        services.AddSingleton(new DataMinimizer(_services.IpRegions ?? new NoIpRegionLookup()));
+        services.AddSingleton(new DataMinimizer(_services.IpRegions
+            ?? (options.GeoDatabase is { } geo ? new MmdbIpRegionLookup(geo, options.GeoRegions) : new NoIpRegionLookup())));
         services.AddSingleton(_ => new ConsentRegistry(_services.ErasureLog));
         services.AddSingleton(new PopularItems());
         services.AddSingleton(sp => new CaptureService(sp.GetRequiredService<Pseudonymizer>(), sp.GetRequiredService<DataMinimizer>(),

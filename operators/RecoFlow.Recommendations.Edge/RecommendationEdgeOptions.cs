@@ -26,6 +26,15 @@ public sealed record RecommendationEdgeOptions
     public int CollectRateLimit { get; init; } = 100;
     public TimeSpan CollectRateWindow { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The IP location database (.mmdb), or null for none (<c>recoflow.http.geo-database</c>, <c>RECOFLOW_GEO_DATABASE</c>).</summary>
+    public string? GeoDatabase { get; init; }
+
+    /// <summary>Country → region (<c>recoflow.http.geo-regions</c>).</summary>
+    public IReadOnlyDictionary<string, string> GeoRegions { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The environment variable that overrides <c>recoflow.http.geo-database</c>.</summary>
+    public const string GeoDatabaseVariable = "RECOFLOW_GEO_DATABASE";
+
     /// <summary>Reads <c>recoflow.http</c> from <paramref name="config"/>, falling back to the embedded defaults.</summary>
     public static RecommendationEdgeOptions From(Config? config)
     {
@@ -40,13 +49,30 @@ public sealed record RecommendationEdgeOptions
             MaxConsentBytes = c.GetInt("max-consent-bytes"),
             CollectRateLimit = c.GetInt("collect-rate-limit"),
             CollectRateWindow = c.GetTimeSpan("collect-rate-window"),
+            GeoDatabase = NonEmpty(Environment.GetEnvironmentVariable(GeoDatabaseVariable)) ?? NonEmpty(c.GetString("geo-database")),
+            GeoRegions = Regions(c.GetConfig("geo-regions")),
         };
         o.Validate();
         return o;
     }
 
+    private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    private static Dictionary<string, string> Regions(Config? c)
+    {
+        var regions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (c is null || c.IsEmpty) return regions;
+        foreach (var (country, value) in c.AsEnumerable())
+            regions[country] = value.GetString();
+        return regions;
+    }
+
     public void Validate()
     {
+        if (GeoDatabase is { } geo && !File.Exists(geo))
+            throw new ArgumentException($"recoflow.http.geo-database ({GeoDatabaseVariable}): {geo} does not exist; install one with 'build.ps1 geo' or leave it empty");
+        foreach (var country in GeoRegions.Keys)
+            if (country.Length != 2) throw new ArgumentException($"recoflow.http.geo-regions: '{country}' is not a two-letter country code");
         if (PseudonymKey is { Length: < 16 }) throw new ArgumentException("recoflow.http.pseudonym-key must be at least 16 bytes");
         if (MaxCollectBytes < 1) throw new ArgumentException("recoflow.http.max-collect-bytes must be positive");
         if (MaxCollectEvents < 1) throw new ArgumentException("recoflow.http.max-collect-events must be positive");

@@ -61,7 +61,7 @@ public class PrivacyTests
     public void MinimizerKeepsOwnCountryAndWorksWithoutLookup()
     {
         var ctx = new InteractionContext(Country: "DE", Ip: "198.51.100.1");
-        var e = new Interaction("e", "u", "i", InteractionType.View, null, 1, ctx, Consent.Denied);
+        var e = new Interaction("e", "u", "i", InteractionType.View, null, 1, ctx, Consent.Of(personalization: false, location: true));
         (Interaction minimized, MinimizedContext m) = new DataMinimizer(new NoIpRegionLookup()).Minimize(e);
         Assert.Equal("DE", m.Country);
         Assert.Null(m.GridCell);

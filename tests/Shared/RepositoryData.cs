@@ -22,4 +22,12 @@ internal static class RepositoryData
         if (!File.Exists(Path.Combine(path, "ratings.csv"))) throw new DirectoryNotFoundException("MovieLens data not found at " + path);
         return path;
     }
+
+    /// <summary>The IP location database <c>build.ps1 geo</c> (and <c>build.ps1 test</c>) installs under <c>artifacts/geo</c>.</summary>
+    public static string GeoDatabase()
+    {
+        string path = Path.Combine(Root(), "artifacts", "geo", "geo-whois-asn-country.mmdb");
+        if (!File.Exists(path)) throw new FileNotFoundException($"IP location database not found at {path}: install it with 'dotnet pwsh -NoProfile ./build.ps1 geo'", path);
+        return path;
+    }
 }

@@ -165,7 +165,7 @@ public sealed class RecommendationJob : IJobDefinition
     {
         ArgumentNullException.ThrowIfNull(interactions);
         ArgumentNullException.ThrowIfNull(settings);
-        var events = interactions.Process(new PrivacyAndContext(settings.PseudonymKey, pseudonymize: settings.PseudonymizeUsers), "consent, minimise, pseudonymise, context")
+        var events = interactions.Process(new PrivacyAndContext(settings.PseudonymKey, pseudonymize: settings.PseudonymizeUsers, geoDatabase: settings.GeoDatabase), "consent, minimise, pseudonymise, context")
             .Uid("privacy-context").SetParallelism(ParallelismOf(interactions));
         if (erasures is not null)
             events = events.Union(erasures.Map(e => UserEvent.Erasure(settings.UserKey(e.UserKey), e.ErasedAtMs), "erasure").SetParallelism(ParallelismOf(erasures)));

@@ -15,6 +15,9 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
     /// <summary>The erasure log (<see cref="RecoFlow.Recommendations.Privacy.ErasureLog"/>) applied whenever the keyed operators open; null: none.</summary>
     public string? ErasureLog { get; init; }
 
+    /// <summary>The IP location database the job's privacy step opens; null: none.</summary>
+    public string? GeoDatabase { get; init; }
+
     /// <summary>The key the job's state uses for a user id of the input.</summary>
     public string UserKey(string inputUserId) =>
         PseudonymizeUsers ? new RecoFlow.Recommendations.Privacy.Pseudonymizer(PseudonymKey).Pseudonymize(inputUserId) : inputUserId;
@@ -63,6 +66,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("user-ttl", "event time without an event after which a user is forgotten: their features and scoring state are removed (0 = never)", "30d"),
         new("pseudonym-key", "secret for the keyed hash of user ids (at least 16 characters)"),
         new("pseudonymize", "pseudonymise user ids (false when they were pseudonymised at capture)", "true"),
+        new("geo-database", "IP location database (MaxMind format, .mmdb) for events that carry an IP and location consent (optional; build.ps1 geo installs one under artifacts/geo)"),
         new("erasure-log", "erasure log (JSON Lines of user_key, erased_at) applied at start and on every restore (optional)"),
     ];
 
@@ -115,6 +119,9 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         {
             PseudonymizeUsers = p.GetBool("pseudonymize"),
             ErasureLog = p.GetOptionalString("erasure-log"),
+            GeoDatabase = p.GetOptionalString("geo-database") is { } geo
+                ? (File.Exists(geo) ? geo : throw new JobParameterException($"parameter 'geo-database': {geo} does not exist"))
+                : null,
         };
     }
 }

@@ -45,8 +45,10 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
     /// <summary>
     /// Validates and transforms a body: one JSON event object or a JSON array of them. With <paramref name="users"/>
     /// (<see cref="AccessKeys.UserCheck"/>), each event's user_id must be proven (its user_token, or the request's).
+    /// <paramref name="clientIp"/> (the sender's address, as the trusted proxies name it) stands in for the IP of an
+    /// event with location consent that carries neither an IP nor a country: minimisation looks it up and drops it.
     /// </summary>
-    public CaptureResult Process(ReadOnlySpan<byte> body, Func<string, string?, UserAccess>? users = null)
+    public CaptureResult Process(ReadOnlySpan<byte> body, Func<string, string?, UserAccess>? users = null, string? clientIp = null)
     {
         if (!Utf8.IsValid(body)) return CaptureResult.Invalid("body is not valid UTF-8");
         JsonDocument doc;
@@ -65,20 +67,20 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
             switch (root.ValueKind)
             {
                 case JsonValueKind.Object:
-                    return Process([root], users);
+                    return Process([root], users, clientIp);
                 case JsonValueKind.Array when root.GetArrayLength() == 0:
                     return CaptureResult.Invalid("the batch is empty");
                 case JsonValueKind.Array when root.GetArrayLength() > MaxEvents:
                     return CaptureResult.Invalid($"the batch has {root.GetArrayLength()} events; at most {MaxEvents} are accepted in one request", tooLarge: true);
                 case JsonValueKind.Array:
-                    return Process(root.EnumerateArray().ToList(), users);
+                    return Process(root.EnumerateArray().ToList(), users, clientIp);
                 default:
                     return CaptureResult.Invalid("body must be a JSON event object or an array of them");
             }
         }
     }
 
-    private CaptureResult Process(IReadOnlyList<JsonElement> items, Func<string, string?, UserAccess>? users)
+    private CaptureResult Process(IReadOnlyList<JsonElement> items, Func<string, string?, UserAccess>? users, string? clientIp)
     {
         var events = new List<CapturedEvent>(items.Count);
         var errors = new List<CaptureError>();
@@ -104,6 +106,8 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
                 notForwarded++;
                 continue;
             }
+            if (clientIp is not null && e.Consent.Location && e.Context.Ip is null && e.Context.Country is null)
+                e = e with { Context = e.Context with { Ip = clientIp } };
             var (minimized, _) = minimizer.Minimize(e);
             events.Add(new CapturedEvent(pseudonym, ToJson(minimized with { UserId = pseudonym }), e.ItemId));
         }
@@ -141,6 +145,7 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
             w.WriteEndObject();
             w.WriteStartObject("consent");
             w.WriteBoolean("personalization", e.Consent.Personalization);
+            if (e.Consent.Location) w.WriteBoolean("location", true);
             w.WriteEndObject();
             w.WriteEndObject();
         }

@@ -16,7 +16,7 @@ internal static class CollectEndpoint
         var body = await BoundedBody.ReadAsync(http.Request, max, http.RequestAborted);
         if (body is null) return TooLarge(max);
 
-        var result = capture.Process(body, keys.UserCheck(http.Request));
+        var result = capture.Process(body, keys.UserCheck(http.Request), http.Connection.RemoteIpAddress?.ToString());
         if (result.BodyError is { } bodyError)
         {
             metrics.Collected("rejected", 1);

@@ -1,17 +1,18 @@
 /* RecoFlow tracker: sends views, clicks, dwell time and scroll depth to the node's /collect.
  * <script src="http://NODE/tracker.js" data-key="COLLECT_KEY" data-user="USER" data-user-token="USER_TOKEN"
- *         data-item="ITEM" data-consent="true"></script>
+ *         data-item="ITEM" data-consent="true" data-location-consent="false"></script>
  * data-key is the node's publishable collect key (never its admin token); data-user-token is the user's signed token,
  * issued by the site's backend, needed when the node has a user secret. Both travel in the query string, so every
  * request is a simple cross-origin POST and sendBeacon works. Elements with data-rf-item="ITEM" report clicks.
  * window.recoflow.track(type, item, value) sends any other event; recoflow.setUser(id, token) and
- * recoflow.setConsent(bool) change who is tracked and whether personalisation is allowed. */
+ * recoflow.setConsent(bool[, bool]) change who is tracked and whether personalisation (and location: the node then
+ * looks the sender's IP up for a country and drops it) is allowed. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var ds = (script && script.dataset) || {};
   var base = new URL("/collect", script && script.src ? script.src : location.href).href;
-  var state = { user: ds.user || null, item: ds.item || null, consent: ds.consent === "true", key: ds.key || null, userToken: ds.userToken || null };
+  var state = { user: ds.user || null, item: ds.item || null, consent: ds.consent === "true", locationConsent: ds.locationConsent === "true", key: ds.key || null, userToken: ds.userToken || null };
   var queue = [], seq = 0, started = Date.now(), maxScroll = 0, reported = false;
 
   function context() {
@@ -31,7 +32,7 @@
 
   function track(type, item, value) {
     if (!state.user || !item) return;
-    var e = { event_id: id(), user_id: state.user, item_id: String(item), type: type, ts: Date.now(), context: context(), consent: { personalization: state.consent } };
+    var e = { event_id: id(), user_id: state.user, item_id: String(item), type: type, ts: Date.now(), context: context(), consent: { personalization: state.consent, location: state.locationConsent } };
     if (value !== undefined && value !== null) e.value = value;
     queue.push(e);
     if (queue.length >= 20) flush(false);
@@ -84,7 +85,7 @@
     flush: function () { flush(false); },
     // The queued events are the previous user's: they leave with that user's token.
     setUser: function (u, token) { flush(false); state.user = u; state.userToken = token || null; },
-    setConsent: function (c) { state.consent = !!c; },
+    setConsent: function (c, loc) { state.consent = !!c; if (loc !== undefined) state.locationConsent = !!loc; },
     setItem: function (i) { state.item = i; started = Date.now(); maxScroll = 0; reported = false; if (i) track("view", i); }
   };
   scrollDepth();

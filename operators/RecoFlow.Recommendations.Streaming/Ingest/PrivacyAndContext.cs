@@ -13,9 +13,11 @@ namespace RecoFlow.Recommendations.Streaming.Ingest;
 /// hash (<see cref="Pseudonymizer"/>); (4) context features: hour and weekday as sine/cosine in the event's time zone
 /// (UTC when absent or unknown), location zone, device profile; (5) the implicit-signal weight. Stateless; the
 /// pseudonymisation key is configuration. With <paramref name="pseudonymize"/> off, step (3) is skipped: for input
-/// whose user ids were already pseudonymised at capture (the node's /collect does that).
+/// whose user ids were already pseudonymised at capture (the node's /collect does that). With
+/// <paramref name="geoDatabase"/> (a MaxMind-format file), each subtask opens it for the IP lookup of step (2).
 /// </summary>
-public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights? weights = null, IIpRegionLookup? ipLookup = null, bool pseudonymize = true)
+public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights? weights = null, IIpRegionLookup? ipLookup = null, bool pseudonymize = true,
+    string? geoDatabase = null)
     : ProcessFunction<Interaction, UserEvent>
 {
     private Pseudonymizer? _pseudonymizer;
@@ -27,6 +29,7 @@ public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights
     // hash runs once per user and subtask, not once per event.
     private const int PseudonymCacheSize = 100_000;
     private Dictionary<string, string>? _pseudonyms;
+    private MmdbIpRegionLookup? _geo;
     // By value: the enum's values are 0, 1, 2, … in declaration order.
     private static readonly string[] DeviceTypeNames = [.. Enum.GetValues<DeviceType>().OrderBy(t => (int)t).Select(t => t.ToString().ToLowerInvariant())];
 
@@ -34,7 +37,8 @@ public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights
     {
         _pseudonymizer = new Pseudonymizer(pseudonymKey);
         _pseudonyms = new Dictionary<string, string>(StringComparer.Ordinal);
-        _minimizer = new DataMinimizer(ipLookup ?? new NoIpRegionLookup());
+        _geo = ipLookup is null && geoDatabase is not null ? new MmdbIpRegionLookup(geoDatabase) : null;
+        _minimizer = new DataMinimizer(ipLookup ?? _geo ?? (IIpRegionLookup)new NoIpRegionLookup());
         _time = new TimeFeatures();
         _weights = weights ?? new ImplicitSignalWeights();
     }
@@ -53,6 +57,12 @@ public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights
             DeviceTypeName(min.Device.Type), min.Device.OsFamily, min.Device.BrowserFamily);
         output.Collect(new UserEvent(value.EventId, pseudonymize ? Pseudonym(value.UserId) : value.UserId, value.ItemId, value.Type, value.Value,
             value.TimestampMs, _weights.Weight(value.Type, value.Value), value.IsPositive, features, DateTime.UtcNow.Ticks));
+    }
+
+    public override void Close()
+    {
+        _geo?.Dispose();
+        _geo = null;
     }
 
     private string Pseudonym(string userId)

@@ -16,11 +16,23 @@ public sealed record InteractionContext(
     public static InteractionContext Empty { get; } = new();
 }
 
-/// <summary>What the user agreed to. Without personalisation consent, an event must not feed per-user models.</summary>
-public sealed record Consent(bool Personalization)
+/// <summary>
+/// What the user agreed to. Without personalisation consent, an event must not feed per-user models; without location
+/// consent, no location is derived from it (no country or region from its IP or its own fields, no grid cell from its
+/// coordinates).
+/// </summary>
+public sealed record Consent(bool Personalization, bool Location = false)
 {
-    public static Consent Granted { get; } = new(true);
-    public static Consent Denied { get; } = new(false);
+    /// <summary>Personalisation and location.</summary>
+    public static Consent Granted { get; } = new(true, true);
+    public static Consent Denied { get; } = new(false, false);
+    /// <summary>Personalisation without location.</summary>
+    public static Consent PersonalizationOnly { get; } = new(true, false);
+    private static readonly Consent LocationOnly = new(false, true);
+
+    /// <summary>One shared instance per combination.</summary>
+    public static Consent Of(bool personalization, bool location) =>
+        personalization ? (location ? Granted : PersonalizationOnly) : (location ? LocationOnly : Denied);
 }
 
 /// <summary>

@@ -14,7 +14,7 @@ namespace RecoFlow.Recommendations.Events;
 /// <item><c>value</c>: required for rating (0.5–5), dwell (seconds, 0–86,400) and scroll (depth 0–1); optional finite number otherwise.</item>
 /// <item><c>ts</c>: required; integer epoch milliseconds in [0, 32,503,680,000,000) (before year 3000) or an ISO-8601 string with an offset or Z.</item>
 /// <item><c>context</c>: optional object; strings timezone, country, region, ip, device_type, os, browser, user_agent; numbers lat (−90..90), lon (−180..180).</item>
-/// <item><c>consent</c>: optional object <c>{"personalization": bool}</c>; absent means no personalisation consent.</item>
+/// <item><c>consent</c>: optional object <c>{"personalization": bool, "location": bool}</c> (location optional, false when absent); absent means no consent.</item>
 /// <item>Duplicate keys are malformed; unknown keys are rejected unless <see cref="AllowUnknownFields"/>.</item>
 /// <item>Bounds: at most <see cref="MaxEventBytes"/> bytes of UTF-8 (else too_large) and <see cref="MaxDepth"/> levels of
 /// nesting; text that is not UTF-8 (or holds lone surrogates) is malformed; ids (<c>event_id</c>, <c>user_id</c>,
@@ -190,6 +190,7 @@ public sealed class InteractionParser
         {
             if (consent.ValueKind != JsonValueKind.Object) return InteractionParseResult.Fail(ParseErrorKind.WrongType, "consent", "must be an object");
             bool? personalization = null;
+            bool location = false;
             foreach (JsonProperty p in consent.EnumerateObject())
             {
                 if (p.Name == "personalization")
@@ -201,6 +202,12 @@ public sealed class InteractionParser
 
                     personalization = p.Value.GetBoolean();
                 }
+                else if (p.Name == "location")
+                {
+                    if (p.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                        return InteractionParseResult.Fail(ParseErrorKind.WrongType, "consent.location", "must be a boolean");
+                    location = p.Value.GetBoolean();
+                }
                 else if (!AllowUnknownFields)
                 {
                     return InteractionParseResult.Fail(ParseErrorKind.UnknownField, "consent." + p.Name, "field is not part of the schema");
@@ -208,7 +215,7 @@ public sealed class InteractionParser
             }
 
             if (personalization is null) return InteractionParseResult.Fail(ParseErrorKind.MissingField, "consent.personalization", "required when consent is given");
-            cons = personalization.Value ? Consent.Granted : Consent.Denied;
+            cons = Consent.Of(personalization.Value, location);
         }
 
         return InteractionParseResult.Ok(new Interaction(eid!, uid!, iid!, kind, val, tsMs, ctx, cons));

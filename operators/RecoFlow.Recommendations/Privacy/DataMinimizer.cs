@@ -17,11 +17,12 @@ public sealed class NoIpRegionLookup : IIpRegionLookup
 }
 
 /// <summary>
-/// Data minimisation of an interaction's context: the IP is turned into country/region through an
-/// <see cref="IIpRegionLookup"/> (only when the event carries no country of its own), precise lat/lon become a coarse
-/// grid cell (<see cref="MinimizedContext.GridCell"/>, see <see cref="LocationFeatures.GridCell"/>), and the raw IP,
-/// latitude, longitude and user-agent string are dropped from the event (the user agent is reduced to device type,
-/// OS family and browser family).
+/// Data minimisation of an interaction's context. With location consent (<see cref="Consent.Location"/>) the IP is
+/// turned into country/region through an <see cref="IIpRegionLookup"/> (only when the event carries no country of its
+/// own) and precise lat/lon become a coarse grid cell (<see cref="MinimizedContext.GridCell"/>, see
+/// <see cref="LocationFeatures.GridCell"/>); without it the event keeps no location at all (its own country and
+/// region are dropped too). Either way the raw IP, latitude, longitude and user-agent string are dropped from the
+/// event (the user agent is reduced to device type, OS family and browser family).
 /// </summary>
 public sealed class DataMinimizer
 {
@@ -40,14 +41,15 @@ public sealed class DataMinimizer
     {
         ArgumentNullException.ThrowIfNull(e);
         InteractionContext c = e.Context;
-        string? country = c.Country, region = c.Region;
-        if (country is null && c.Ip is not null && _lookup.Lookup(c.Ip) is { } hit)
+        bool located = e.Consent.Location;
+        string? country = located ? c.Country : null, region = located ? c.Region : null;
+        if (located && country is null && c.Ip is not null && _lookup.Lookup(c.Ip) is { } hit)
         {
             country = hit.Country;
             region = hit.Region;
         }
 
-        string? cell = c.Lat is double lat && c.Lon is double lon ? _location.GridCell(lat, lon) : null;
+        string? cell = located && c.Lat is double lat && c.Lon is double lon ? _location.GridCell(lat, lon) : null;
         DeviceProfile device = c.UserAgent is not null ? _devices.Profile(c.UserAgent) : new DeviceProfile(
             Parse(c.DeviceType), c.Os ?? "other", c.Browser ?? "other");
         var min = new MinimizedContext(c.Timezone, country, region, cell, device);
