@@ -14,6 +14,9 @@ public sealed record SinkContext(int SubtaskIndex, int Parallelism, string Opera
     /// barrier, commit when the checkpoint completes), so that readers of its committed output see every record once.
     /// </summary>
     public bool CheckpointingEnabled { get; init; }
+
+    /// <summary>Where the sink reports records it gives up on (the job's dead letters); null outside a running job.</summary>
+    public Operators.IDeadLetterOutput? DeadLetters { get; init; }
 }
 
 /// <summary>Writes the records of one sink subtask. Called by one thread at a time.</summary>

@@ -40,6 +40,7 @@ public sealed class SinkOperator<T>(ISink<T> sink, string? stateDirectory, bool 
         _writer = sink.CreateWriter(new SinkContext(Context.SubtaskIndex, Context.Parallelism, Context.OperatorId, Context.JobParameters, stateDirectory)
         {
             CheckpointingEnabled = checkpointing,
+            DeadLetters = Context.DeadLetters,
         });
         if (_writer is ITwoPhaseCommitSinkWriter<T> tpc) tpc.Recover(_restored.Select(c => c.Handle).ToList());
         _restored = [];

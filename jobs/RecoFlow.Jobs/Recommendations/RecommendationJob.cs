@@ -7,6 +7,7 @@ using RecoFlow.Api.Streams;
 using RecoFlow.Api.Time;
 using RecoFlow.Connectors;
 using RecoFlow.Connectors.Files;
+using RecoFlow.Connectors.Http;
 using RecoFlow.Connectors.Kafka;
 using RecoFlow.Recommendations.Events;
 using RecoFlow.Recommendations.Privacy;
@@ -59,6 +60,8 @@ public sealed class RecommendationJob : IJobDefinition
         new("control-topic", "Kafka topic of model commands (optional)"),
         new("parallelism", "parallel tasks of user features and scoring (keyed by user) and of the item model (keyed by item); a file source and the file sinks stay at 1", "1"),
         new("rate", "replay the input at this many events per second (0: as fast as possible)", "0"),
+        new("webhook-url", "also POST each list (its JSON line) to this http(s) URL, signed with HMAC-SHA256, at least once, dead-lettered after 5 tries (optional; docs/connectors.md)"),
+        new("webhook-secret", "secret of the webhook's signature (at least 16 characters; required with webhook-url)"),
         .. RecommendationSettings.Parameters,
     ];
 
@@ -140,6 +143,8 @@ public sealed class RecommendationJob : IJobDefinition
             streams.Recommendations.SinkTo(new KafkaSink<Recommendation>(new KafkaSinkOptions { BootstrapServers = bootstrap, Topic = p.GetString("output-topic") },
                 r => Encoding.UTF8.GetBytes(ToJson(r)), r => r.UserKey), "recommendations topic");
         else throw new JobParameterException("give 'output' (file) or 'bootstrap' (Kafka) for the recommendations");
+        if (Webhook(p) is { } webhook)
+            streams.Recommendations.SinkTo(webhook, "recommendations webhook");
         if (p.GetOptionalString("versions-output") is { } versionsFile)
             streams.VersionRecords.SinkTo(new FileSink<ModelVersionRecord>(versionsFile, ToJson, "JSON Lines"), "model versions file").SetParallelism(1);
         if (p.GetOptionalString("versions-topic") is { } versionsTopic)
@@ -225,4 +230,16 @@ public sealed class RecommendationJob : IJobDefinition
     });
 
     public static string ToJson(Recommendation r) => RecommendationJson.Output(r);
+
+    /// <summary>The webhook sink of <c>webhook-url</c> and <c>webhook-secret</c>, or null without a URL.</summary>
+    private static WebhookSink<Recommendation>? Webhook(JobParameters p)
+    {
+        if (p.GetOptionalString("webhook-url") is not { } url) return null;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new JobParameterException($"parameter 'webhook-url' must be an absolute http or https URL, got '{url}'");
+        var secret = p.GetOptionalString("webhook-secret") is { } s ? Encoding.UTF8.GetBytes(s)
+            : throw new JobParameterException("parameter 'webhook-secret' is required with 'webhook-url' (the receiver checks the signature)");
+        if (secret.Length < 16) throw new JobParameterException("parameter 'webhook-secret' must be at least 16 bytes");
+        return new WebhookSink<Recommendation>(uri, r => Encoding.UTF8.GetBytes(ToJson(r)), r => r.EventId, secret);
+    }
 }
