@@ -67,4 +67,21 @@ public class PrivacyTests
         Assert.Null(m.GridCell);
         Assert.Null(minimized.Context.Ip);
     }
+    [Fact]
+    public void MinimizedContextAloneEqualsTheOneMinimizeReturns()
+    {
+        InteractionContext[] contexts =
+        [
+            new(Timezone: "Europe/Paris", Lat: 48.8566, Lon: 2.3522, Ip: "203.0.113.7",
+                UserAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile Safari/604.1"),
+            new(Country: "DE", Ip: "198.51.100.1", DeviceType: "Tablet", Os: "android"),
+            InteractionContext.Empty,
+        ];
+        var minimizer = new DataMinimizer(new FakeLookup());
+        foreach (var ctx in contexts)
+        {
+            var e = new Interaction("e", "u", "i", InteractionType.Click, null, 1, ctx, Consent.Granted);
+            Assert.Equal(minimizer.Minimize(e).Context, minimizer.MinimizeContext(ctx, e.Consent.Location));
+        }
+    }
 }

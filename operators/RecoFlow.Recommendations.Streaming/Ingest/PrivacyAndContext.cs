@@ -50,7 +50,7 @@ public sealed class PrivacyAndContext(byte[] pseudonymKey, ImplicitSignalWeights
             Runtime.Metrics.Increment("no-consent");
             return;
         }
-        var (_, min) = _minimizer!.Minimize(value);
+        var min = _minimizer!.MinimizeContext(value.Context, value.Consent.Location);
         var t = _time!.Compute(value.TimestampMs, min.Timezone);
         var features = new ContextFeatures(t.HourSin, t.HourCos, t.DaySin, t.DayCos,
             min.Country is null ? null : LocationFeatures.Zone(min.Country, min.Region), min.GridCell,

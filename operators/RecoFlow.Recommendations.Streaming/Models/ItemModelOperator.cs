@@ -85,8 +85,9 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
         var item = Load(value.ItemId);
         if (value.EdgeOnly)
         {
-            for (int j = 0; j < value.CoItems.Length; j++) AddEdge(item, value.CoItems[j], value.CoWeights[j], t);
-            Store(value.ItemId, item, NeighboursDirty);
+            bool linked = false;
+            for (int j = 0; j < value.CoItems.Length; j++) linked |= AddEdge(item, value.CoItems[j], value.CoWeights[j], t);
+            Store(value.ItemId, item, linked ? NeighboursDirty : (byte)0);
             return;
         }
 
@@ -98,10 +99,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
             dirty |= PopularityDirty;
         }
         for (int j = 0; j < value.CoItems.Length; j++)
-        {
-            AddEdge(item, value.CoItems[j], value.CoWeights[j], t);
-            dirty |= NeighboursDirty;
-        }
+            if (AddEdge(item, value.CoItems[j], value.CoWeights[j], t)) dirty |= NeighboursDirty;
         Store(value.ItemId, item, dirty);
 
         if (value.IsPositive)
@@ -267,29 +265,77 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
         return v;
     }
 
-    private void AddEdge(ItemModelState item, string other, float weight, long t)
+    /// <summary>Adds a co-visitation edge; false when the list is full of stronger links and stays unchanged.</summary>
+    private bool AddEdge(ItemModelState item, string other, float weight, long t)
     {
         double lw = LogDecay.Term(weight, t, _o.CoVisitationHalfLifeDays * 86_400_000.0);
         int at = item.Neighbours.IndexOf(other);
         if (at >= 0)
         {
             item.NeighbourLogWeights[at] = LogDecay.Add(item.NeighbourLogWeights[at], lw);
-            return;
+            Changed(item, other);
+            return true;
         }
         if (item.Neighbours.Count < _o.MaxNeighbours)
         {
             item.Neighbours.Add(other);
             item.NeighbourLogWeights.Add(lw);
-            return;
+            Changed(item, other);
+            return true;
         }
         int min = 0;
         for (int j = 1; j < item.NeighbourLogWeights.Count; j++)
             if (item.NeighbourLogWeights[j] < item.NeighbourLogWeights[min]) min = j;
         if (lw > item.NeighbourLogWeights[min])
         {
+            item.RemovedNeighbours.Add(item.Neighbours[min]);
             item.Neighbours[min] = other;
             item.NeighbourLogWeights[min] = lw;
+            Changed(item, other);
+            return true;
         }
+        return false;
+    }
+
+    /// <summary>Notes a neighbour whose weight the next version publishes (the list is short: a user links to at most a few items per event).</summary>
+    private static void Changed(ItemModelState item, string neighbour)
+    {
+        if (!item.ChangedNeighbours.Contains(neighbour)) item.ChangedNeighbours.Add(neighbour);
+    }
+
+    /// <summary>
+    /// The item's neighbour part of a version: the change since its previous version (removals, then the neighbours
+    /// added or strengthened with their weights now), or the whole list for state written before changes were noted.
+    /// </summary>
+    private static void PublishNeighbours(ItemModelState item, ItemEntry entry)
+    {
+        if (item.ChangedNeighbours.Count == 0 && item.RemovedNeighbours.Count == 0)
+        {
+            entry.Neighbours = [.. item.Neighbours];
+            entry.NeighbourLogWeights = [.. item.NeighbourLogWeights];
+            return;
+        }
+        int present = 0;
+        var changed = item.ChangedNeighbours;
+        var at = new int[changed.Count];
+        for (int j = 0; j < changed.Count; j++)
+        {
+            at[j] = item.Neighbours.IndexOf(changed[j]);
+            if (at[j] >= 0) present++;
+        }
+        var ids = new string[present];
+        var ws = new double[present];
+        for (int j = 0, n = 0; j < changed.Count; j++)
+        {
+            if (at[j] < 0) continue;
+            ids[n] = changed[j];
+            ws[n++] = item.NeighbourLogWeights[at[j]];
+        }
+        entry.NeighbourUpdates = ids;
+        entry.NeighbourUpdateLogWeights = ws;
+        if (item.RemovedNeighbours.Count > 0) entry.NeighbourRemovals = [.. item.RemovedNeighbours];
+        changed.Clear();
+        item.RemovedNeighbours.Clear();
     }
 
     private ItemModelState Load(string itemId)
@@ -319,9 +365,8 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
                 ItemId = id,
                 Factors = (item.Dirty & FactorsDirty) != 0 && item.Factors is not null ? (float[])item.Factors.Clone() : null,
                 LogPopularity = (item.Dirty & PopularityDirty) != 0 ? item.LogPopularity : null,
-                Neighbours = (item.Dirty & NeighboursDirty) != 0 ? [.. item.Neighbours] : null,
-                NeighbourLogWeights = (item.Dirty & NeighboursDirty) != 0 ? [.. item.NeighbourLogWeights] : null,
             };
+            if ((item.Dirty & NeighboursDirty) != 0) PublishNeighbours(item, entries[j]);
             item.Dirty = 0;
             _items!.Update(item);
         }

@@ -9,6 +9,10 @@ public sealed class ItemModelState
     public List<string> Neighbours { get; set; } = [];
     /// <summary>log₂ of the forward-decayed co-visitation weights, aligned with <see cref="Neighbours"/>.</summary>
     public List<double> NeighbourLogWeights { get; set; } = [];
+    /// <summary>Neighbours added or strengthened since the last published version (each once).</summary>
+    public List<string> ChangedNeighbours { get; set; } = [];
+    /// <summary>Neighbours dropped from <see cref="Neighbours"/> since the last published version.</summary>
+    public List<string> RemovedNeighbours { get; set; } = [];
     /// <summary>Which parts changed since the last published version (<see cref="ItemModelOperator"/> flags).</summary>
     public byte Dirty { get; set; }
 }

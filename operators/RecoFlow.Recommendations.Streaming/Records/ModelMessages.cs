@@ -3,14 +3,30 @@ namespace RecoFlow.Recommendations.Streaming.Records;
 /// <summary>
 /// The published state of one item in a model version. Popularity and co-visitation weights are in the log₂ domain
 /// of forward decay (log₂ Σ w·2^(t/h)), so they never overflow and compare directly; absent parts are unchanged.
+/// Co-visitation neighbours come either as the whole list (<see cref="Neighbours"/>) or as a change to the list the
+/// item's previous version left (<see cref="NeighbourRemovals"/> first, then <see cref="NeighbourUpdates"/>): the item
+/// model publishes the change, so a version costs in proportion to the links it changed, not to the lists' length.
 /// </summary>
 public sealed class ItemEntry
 {
     public string ItemId { get; set; } = "";
     public float[]? Factors { get; set; }
     public double? LogPopularity { get; set; }
+
+    /// <summary>The whole neighbour list (replaces the previous one); aligned with <see cref="NeighbourLogWeights"/>.</summary>
     public string[]? Neighbours { get; set; }
     public double[]? NeighbourLogWeights { get; set; }
+
+    /// <summary>Neighbours added or strengthened since the previous version, with their log₂ weights now (aligned with <see cref="NeighbourUpdateLogWeights"/>).</summary>
+    public string[]? NeighbourUpdates { get; set; }
+    public double[]? NeighbourUpdateLogWeights { get; set; }
+
+    /// <summary>Neighbours dropped from the list since the previous version (replaced by stronger ones); applied before the updates.</summary>
+    public string[]? NeighbourRemovals { get; set; }
+
+    /// <summary>True when the entry changes the item's neighbours (a whole list or a change to it).</summary>
+    [System.Runtime.Serialization.IgnoreDataMember]
+    public bool TouchesNeighbours => Neighbours is not null || NeighbourUpdates is not null || NeighbourRemovals is not null;
 }
 
 /// <summary>

@@ -2,32 +2,6 @@ using RecoFlow.Recommendations.Streaming.Records;
 
 namespace RecoFlow.Recommendations.Streaming.Scoring;
 
-/// <summary>The exact values of one item before a version overwrote them (absent parts were not touched).</summary>
-public sealed class UndoEntry
-{
-    public int Index { get; set; }
-    public bool FactorsTouched { get; set; }
-    public float[]? Factors { get; set; }
-    public double? Popularity { get; set; }
-    public int[]? NeighbourIndex { get; set; }
-    public double[]? NeighbourWeights { get; set; }
-}
-
-/// <summary>One applied (or rolled-back) version in a <see cref="ModelStore"/>: what it changed, how to undo it, and its online hit rate.</summary>
-public sealed class StoreVersion
-{
-    public long Version { get; set; }
-    public long CutMs { get; set; }
-    public string Kind { get; set; } = ModelDelta.OnlineKind;
-    public long ActivatedMs { get; set; }
-    public ItemEntry[] Redo { get; set; } = [];
-    public UndoEntry[] Undo { get; set; } = [];
-    public bool Applied { get; set; }
-    public bool Rejected { get; set; }
-    public long Lists { get; set; }
-    public long Hits { get; set; }
-}
-
 /// <summary>
 /// The item model as a scoring task serves it, in dense arrays indexed by item position (assigned on first sight).
 /// Versions arrive as deltas and are queued; <see cref="AdvanceTo"/> applies those whose cut is at or before the
@@ -258,7 +232,7 @@ public sealed class ModelStore
         for (int j = 0; j < redo.Length; j++)
         {
             undo[j] = Capture(redo[j]);
-            Write(redo[j]);
+            Write(redo[j], undo[j]);
             touched?.Add(undo[j].Index);
         }
         if (replace || v.Redo.Length == 0)
@@ -294,6 +268,7 @@ public sealed class ModelStore
                 NeighbourIndex[u.Index] = u.NeighbourIndex;
                 NeighbourWeights[u.Index] = u.NeighbourWeights!;
             }
+            if (u.NeighbourSteps is not null) NeighbourSteps.Undo(this, u);
         }
         v.Applied = false;
     }
@@ -340,6 +315,24 @@ public sealed class ModelStore
         };
     }
 
+    /// <summary>Writes <paramref name="e"/> into the store, noting in <paramref name="undo"/> what a neighbour change did.</summary>
+    private void Write(ItemEntry e, UndoEntry undo)
+    {
+        Write(e);
+        if (e.Neighbours is null && (e.NeighbourUpdates is not null || e.NeighbourRemovals is not null)) NeighbourSteps.Apply(this, undo.Index, e, undo);
+    }
+
+    /// <summary>The linear weight of a published log₂ neighbour weight (rebasing the reference when it drifts).</summary>
+    internal double NeighbourWeight(double logWeight)
+    {
+        if (double.IsNaN(NeighbourReference)) NeighbourReference = logWeight;
+        if (logWeight - NeighbourReference > RebaseAt) RebaseNeighbours(logWeight);
+        return Math.Pow(2, logWeight - NeighbourReference);
+    }
+
+    /// <summary>The store index of <paramref name="item"/>, created empty when new.</summary>
+    internal int IndexOrAdd(string item) => Ensure(item);
+
     private void Write(ItemEntry e)
     {
         int i = Ensure(e.ItemId);
@@ -365,10 +358,7 @@ public sealed class ModelStore
             for (int j = 0; j < ids.Length; j++)
             {
                 ids[j] = Ensure(e.Neighbours[j]);
-                double lw = e.NeighbourLogWeights![j];
-                if (double.IsNaN(NeighbourReference)) NeighbourReference = lw;
-                if (lw - NeighbourReference > RebaseAt) RebaseNeighbours(lw);
-                ws[j] = Math.Pow(2, lw - NeighbourReference);
+                ws[j] = NeighbourWeight(e.NeighbourLogWeights![j]);
             }
             // Strongest first: candidate generation reads only the head of an older seed's list.
             Array.Sort(ws, ids, DescendingWeight);

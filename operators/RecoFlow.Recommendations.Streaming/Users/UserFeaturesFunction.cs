@@ -124,16 +124,14 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
         {
             int window = Math.Min(_o.CoVisitationWindow, s.RecentPositives.Count);
             var co = new string[window];
-            var w = new float[window];
-            for (int d = 0; d < window; d++)
-            {
-                co[d] = s.RecentPositives[s.RecentPositives.Count - 1 - d];
-                w[d] = 1f / (1 + d);
-            }
+            var w = LinkWeights(window);
+            for (int d = 0; d < window; d++) co[d] = s.RecentPositives[s.RecentPositives.Count - 1 - d];
             context.Output(ItemFeedbackOutput, new ItemFeedback(value.ItemId, value.UserKey, value.Weight, true, t, co, w, false));
+            // The reverse edges share one array of the event's item and the weights' one-element arrays (records never change them).
+            string[]? self = null;
             for (int d = 0; d < window; d++)
                 if (co[d] != value.ItemId)
-                    context.Output(ItemFeedbackOutput, new ItemFeedback(co[d], value.UserKey, 0, true, t, [value.ItemId], [w[d]], true));
+                    context.Output(ItemFeedbackOutput, new ItemFeedback(co[d], value.UserKey, 0, true, t, self ??= [value.ItemId], LinkWeight(d), true));
             s.RecentPositives.Add(value.ItemId);
             int keep = Math.Max(_o.RecentPositives, _o.CoVisitationWindow);
             if (s.RecentPositives.Count > keep) s.RecentPositives.RemoveRange(0, s.RecentPositives.Count - keep);
@@ -175,6 +173,16 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
         var expiry = UserEvent.Expiry(context.CurrentKey, timestamp);
         output.Collect(new ProfiledEvent(expiry, UserFeatures.Empty, UserFeatures.Empty));
     }
+
+    // Link weights 1/(1 + distance): the same arrays for every record (read only downstream).
+    private static readonly float[][] Prefixes = [.. Enumerable.Range(0, 33).Select(n => Enumerable.Range(0, n).Select(d => 1f / (1 + d)).ToArray())];
+    private static readonly float[][] Singles = [.. Enumerable.Range(0, 32).Select(d => new[] { 1f / (1 + d) })];
+
+    /// <summary>The weights of links to the <paramref name="window"/> latest positives, nearest first.</summary>
+    private static float[] LinkWeights(int window) =>
+        window < Prefixes.Length ? Prefixes[window] : [.. Enumerable.Range(0, window).Select(d => 1f / (1 + d))];
+
+    private static float[] LinkWeight(int distance) => distance < Singles.Length ? Singles[distance] : [1f / (1 + distance)];
 
     private void Evict(UserFeatureState s, long now)
     {

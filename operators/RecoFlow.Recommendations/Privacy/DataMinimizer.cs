@@ -49,10 +49,8 @@ public sealed class DataMinimizer
             region = hit.Region;
         }
 
-        string? cell = located && c.Lat is double lat && c.Lon is double lon ? _location.GridCell(lat, lon) : null;
-        DeviceProfile device = c.UserAgent is not null ? _devices.Profile(c.UserAgent) : new DeviceProfile(
-            Parse(c.DeviceType), c.Os ?? "other", c.Browser ?? "other");
-        var min = new MinimizedContext(c.Timezone, country, region, cell, device);
+        var min = Derive(c, country, region, located);
+        var device = min.Device;
         var stripped = c with
         {
             Country = country,
@@ -66,6 +64,35 @@ public sealed class DataMinimizer
             Browser = device.BrowserFamily,
         };
         return (e with { Context = stripped }, min);
+    }
+
+    /// <summary>
+    /// The minimised context of <paramref name="c"/> alone (what <see cref="Minimize"/> returns second), without the
+    /// stripped copy of the event: for a caller that passes on only the derived features. <paramref name="located"/>:
+    /// the event has location consent (<see cref="Consent.Location"/>).
+    /// </summary>
+    public MinimizedContext MinimizeContext(InteractionContext c, bool located)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        string? country = located ? c.Country : null, region = located ? c.Region : null;
+        if (located && country is null && c.Ip is not null && _lookup.Lookup(c.Ip) is { } hit)
+        {
+            country = hit.Country;
+            region = hit.Region;
+        }
+        return Derive(c, country, region, located);
+    }
+
+    // A context without any device information is common (files, server-side events): its profile is always the same.
+    private static readonly DeviceProfile NoDevice = new(DeviceType.Unknown, "other", "other");
+
+    private MinimizedContext Derive(InteractionContext c, string? country, string? region, bool located)
+    {
+        string? cell = located && c.Lat is double lat && c.Lon is double lon ? _location.GridCell(lat, lon) : null;
+        DeviceProfile device = c.UserAgent is not null ? _devices.Profile(c.UserAgent)
+            : c.DeviceType is null && c.Os is null && c.Browser is null ? NoDevice
+            : new DeviceProfile(Parse(c.DeviceType), c.Os ?? "other", c.Browser ?? "other");
+        return new MinimizedContext(c.Timezone, country, region, cell, device);
     }
 
     private static DeviceType Parse(string? s) => s?.ToLowerInvariant() switch

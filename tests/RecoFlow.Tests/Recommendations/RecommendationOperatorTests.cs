@@ -116,7 +116,7 @@ public sealed class RecommendationOperatorTests
     }
 
     private static string Describe(ModelDelta d) =>
-        $"{d.Version}@{d.CutMs}:" + string.Join(";", d.Items.Select(e => $"{e.ItemId}|{e.LogPopularity}|{string.Join(",", e.Factors ?? [])}|{string.Join(",", e.Neighbours ?? [])}"));
+        $"{d.Version}@{d.CutMs}:" + string.Join(";", d.Items.Select(e => $"{e.ItemId}|{e.LogPopularity}|{string.Join(",", e.Factors ?? [])}|{string.Join(",", e.Neighbours ?? [])}|{string.Join(",", e.NeighbourUpdates ?? [])}|{string.Join(",", e.NeighbourUpdateLogWeights ?? [])}|{string.Join(",", e.NeighbourRemovals ?? [])}"));
 
     [Fact]
     public void Model_store_rolls_back_a_version_whose_online_hit_rate_drops_by_more_than_the_margin()

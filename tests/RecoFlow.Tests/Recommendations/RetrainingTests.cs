@@ -31,7 +31,7 @@ public sealed class RetrainingTests
     }
 
     private static string Describe(ModelDelta d) =>
-        $"{d.Version}/{d.Kind}@{d.CutMs}:" + string.Join(";", d.Items.Select(e => $"{e.ItemId}|{e.LogPopularity}|{string.Join(",", e.Factors ?? [])}|{string.Join(",", e.Neighbours ?? [])}"));
+        $"{d.Version}/{d.Kind}@{d.CutMs}:" + string.Join(";", d.Items.Select(e => $"{e.ItemId}|{e.LogPopularity}|{string.Join(",", e.Factors ?? [])}|{string.Join(",", e.Neighbours ?? [])}|{string.Join(",", e.NeighbourUpdates ?? [])}|{string.Join(",", e.NeighbourUpdateLogWeights ?? [])}|{string.Join(",", e.NeighbourRemovals ?? [])}"));
 
     [Fact]
     public void Item_model_publishes_a_refit_version_every_retrain_interval_and_its_window_survives_a_snapshot()

@@ -18,6 +18,15 @@ internal static class Deltas
         NeighbourLogWeights = [.. neighbours.Select(n => n.LogWeight)],
     };
 
+    /// <summary>A change to the item's neighbour list: <paramref name="removed"/> dropped, then <paramref name="updates"/> set to their log₂ weights.</summary>
+    public static ItemEntry LinkChanges(string item, string[] removed, params (string Item, double LogWeight)[] updates) => new()
+    {
+        ItemId = item,
+        NeighbourRemovals = removed.Length > 0 ? removed : null,
+        NeighbourUpdates = [.. updates.Select(n => n.Item)],
+        NeighbourUpdateLogWeights = [.. updates.Select(n => n.LogWeight)],
+    };
+
     /// <summary>A delta as one item-model subtask publishes it (its own version number, which the store does not use).</summary>
     public static ModelDelta Delta(long cutMs, int subtask, params ItemEntry[] items) =>
         new() { CutMs = cutMs, Subtask = subtask, Version = 1000 + subtask, Items = items };
