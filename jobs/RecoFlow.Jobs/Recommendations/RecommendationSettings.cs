@@ -60,6 +60,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("rollback-min-lists", "lists each version must serve before the rollback rule compares them", "200"),
         new("history-window", "sliding window of the user's recent history", "24h"),
         new("session-gap", "gap that closes a user session", "30m"),
+        new("order", "arrival (score each event as it comes) or event-time (item model and scoring take their input in event-time order behind the watermark, so that a replay at parallelism above 1 serves the same lists in every run; file source with format=movielens)", "arrival"),
         new("pseudonym-key", "secret for the keyed hash of user ids (at least 16 characters)"),
         new("pseudonymize", "pseudonymise user ids (false when they were pseudonymised at capture)", "true"),
         new("erasure-log", "erasure log (JSON Lines of user_key, erased_at) applied at start and on every restore (optional)"),
@@ -98,17 +99,20 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         if (retrainMax < 1) throw new JobParameterException("parameter 'retrain-max-interactions' must be at least 1");
         if (retrainEpochs < 1) throw new JobParameterException("parameter 'retrain-epochs' must be at least 1");
         if (p.GetLong("versions-report-lists") < 0) throw new JobParameterException("parameter 'versions-report-lists' must not be negative");
+        var order = p.GetString("order");
+        if (order is not ("arrival" or "event-time")) throw new JobParameterException("parameter 'order' must be arrival or event-time");
+        bool eventTime = order == "event-time";
         var key = p.GetOptionalString("pseudonym-key") is { } text ? System.Text.Encoding.UTF8.GetBytes(text) : DefaultKey;
         if (key.Length < 16) throw new JobParameterException("parameter 'pseudonym-key' must be at least 16 bytes");
         return new RecommendationSettings(
             new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap")),
             new ItemModelOptions(PublishInterval: interval, RetrainInterval: retrain, RetrainWindow: retrainWindow,
-                RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs),
+                RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs, EventTimeOrder: eventTime),
             new ScoringOptions(K: k, DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),
                 DppRelevance: relevance, DppKernel: kernel, DppPool: dppPool, DppPerGenre: perGenre, DppShrink: shrink, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
                 TreeRescoring: rescore.Contains("tree", StringComparison.Ordinal), SerendipityShare: share,
                 VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists"),
-                VersionReportLists: p.GetLong("versions-report-lists")),
+                VersionReportLists: p.GetLong("versions-report-lists"), EventTimeOrder: eventTime),
             key)
         {
             PseudonymizeUsers = p.GetBool("pseudonymize"),
