@@ -10,7 +10,8 @@ namespace RecoFlow.Cluster.Tests;
 /// model and scoring tasks spread over the nodes. After a short warm-up run, an uninterrupted run; then a run in which a worker that
 /// hosts scoring tasks (neither the seed nor the job manager's node) is killed with kill -9 mid-stream. The job
 /// restarts from its last completed checkpoint on the survivors and finishes; both runs commit exactly one list per
-/// rating, and the killed run's recall@10 stays within <see cref="RecommendationReplay.RecallLossGuard"/> of the uninterrupted one's.
+/// rating, and the killed run's recall@10 is within <see cref="RecommendationReplay.RecallTolerance"/> (3 %) of the
+/// uninterrupted one's. The runs use <see cref="RecommendationReplay.EventTimeOrder"/>, which makes the lists reproducible.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class RecommendationClusterTests(BareThreeNodeCluster cluster, ITestOutputHelper log) : IClassFixture<BareThreeNodeCluster>
@@ -26,7 +27,8 @@ public sealed class RecommendationClusterTests(BareThreeNodeCluster cluster, ITe
         // 25 s of input: the kill lands mid-stream. A version every hour of event time rather than every minute: each
         // version is broadcast to every scoring task, across nodes, and three nodes on two shared cores keep up with less.
         Task<string> Submit(string output, string ratings, int rate) => SubmitAsync("--param", $"input={ratings}", "--param", "format=movielens",
-            "--param", $"catalog={catalog}", "--param", $"output={output}", "--param", "parallelism=3", "--param", $"rate={rate}", "--param", "publish-interval=1h");
+            "--param", $"catalog={catalog}", "--param", $"output={output}", "--param", "parallelism=3", "--param", $"rate={rate}", "--param", "publish-interval=1h",
+            "--param", RecommendationReplay.EventTimeOrder);
 
         // A short run first loads the job's code on every node and warms it up: a cold first run falls behind its rate,
         // which makes the model lag the events it scores (and its recall lower) for reasons that are not under test.
@@ -72,8 +74,8 @@ public sealed class RecommendationClusterTests(BareThreeNodeCluster cluster, ITe
 
         var recall = CheckExactlyOnce(events, output);
         log.WriteLine($"uninterrupted: {referenceRecall}; with a worker killed: {recall}");
-        Assert.True(RecommendationReplay.WithinLossGuard(recall, referenceRecall),
-            $"{recall} with a worker killed is more than {RecommendationReplay.RecallLossGuard:P0} below the uninterrupted run's {referenceRecall}: did a restore lose learned state?");
+        Assert.True(RecommendationReplay.WithinTolerance(recall, referenceRecall),
+            $"{recall} with a worker killed is not within {RecommendationReplay.RecallTolerance:P0} of the uninterrupted run's {referenceRecall}: did a restore lose learned state?");
     }
 
     private async Task<string> SubmitAsync(params string[] parameters)

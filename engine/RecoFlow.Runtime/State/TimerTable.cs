@@ -28,8 +28,16 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
     : ITimerTable<TKey>, ITimerService<TKey, TNamespace>
     where TKey : notnull where TNamespace : notnull
 {
-    private readonly PriorityQueue<TimerEntry<TKey, TNamespace>, long> _eventQueue = new();
-    private readonly PriorityQueue<TimerEntry<TKey, TNamespace>, long> _processingQueue = new();
+    // Timers of one time fire in key order (ordinal for strings; keys that cannot be compared tie), not in the heap's
+    // order of insertion: a replay that registers the same timers in another order fires them in the same order.
+    private static readonly bool KeysCompare = typeof(IComparable<TKey>).IsAssignableFrom(typeof(TKey)) || typeof(IComparable).IsAssignableFrom(typeof(TKey));
+    private static readonly IComparer<(long Time, TKey Key)> FiringOrder = Comparer<(long Time, TKey Key)>.Create((a, b) =>
+        a.Time != b.Time ? a.Time.CompareTo(b.Time)
+        : a.Key is string x && b.Key is string y ? string.CompareOrdinal(x, y)
+        : KeysCompare ? Comparer<TKey>.Default.Compare(a.Key, b.Key) : 0);
+
+    private readonly PriorityQueue<TimerEntry<TKey, TNamespace>, (long Time, TKey Key)> _eventQueue = new(FiringOrder);
+    private readonly PriorityQueue<TimerEntry<TKey, TNamespace>, (long Time, TKey Key)> _processingQueue = new(FiringOrder);
     private readonly HashSet<TimerEntry<TKey, TNamespace>> _live = [];
     private long _nextProcessingWakeUp = long.MaxValue;
 
@@ -40,7 +48,7 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
     public void RegisterEventTimeTimer(TNamespace ns, long time)
     {
         var e = new TimerEntry<TKey, TNamespace>(backend.CurrentKey, ns, time, true);
-        if (_live.Add(e)) _eventQueue.Enqueue(e, time);
+        if (_live.Add(e)) _eventQueue.Enqueue(e, (time, e.Key));
     }
 
     public void DeleteEventTimeTimer(TNamespace ns, long time) => _live.Remove(new(backend.CurrentKey, ns, time, true));
@@ -49,7 +57,7 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
     {
         var e = new TimerEntry<TKey, TNamespace>(backend.CurrentKey, ns, time, false);
         if (!_live.Add(e)) return;
-        _processingQueue.Enqueue(e, time);
+        _processingQueue.Enqueue(e, (time, e.Key));
         ScheduleWakeUp(time);
     }
 
@@ -64,7 +72,7 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
 
     public void AdvanceWatermark(long watermark)
     {
-        while (_eventQueue.TryPeek(out var e, out var t) && t <= watermark)
+        while (_eventQueue.TryPeek(out var e, out var p) && p.Time <= watermark)
         {
             _eventQueue.Dequeue();
             if (!_live.Remove(e)) continue;
@@ -76,15 +84,15 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
     public void FireProcessingTimers(long now)
     {
         if (now >= _nextProcessingWakeUp) _nextProcessingWakeUp = long.MaxValue;
-        while (_processingQueue.TryPeek(out var e, out var t) && t <= now)
+        while (_processingQueue.TryPeek(out var e, out var p) && p.Time <= now)
         {
             _processingQueue.Dequeue();
             if (!_live.Remove(e)) continue;
             backend.CurrentKey = e.Key;
             callback.OnProcessingTime(e.Key, e.Namespace, e.Time);
         }
-        while (_processingQueue.TryPeek(out var e, out var t) && !_live.Contains(e)) _processingQueue.Dequeue();
-        if (_processingQueue.TryPeek(out _, out var next)) ScheduleWakeUp(next);
+        while (_processingQueue.TryPeek(out var e, out _) && !_live.Contains(e)) _processingQueue.Dequeue();
+        if (_processingQueue.TryPeek(out _, out var next)) ScheduleWakeUp(next.Time);
     }
 
     public void RemoveKey(TKey key) => _live.RemoveWhere(e => EqualityComparer<TKey>.Default.Equals(e.Key, key));
@@ -106,10 +114,10 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
         foreach (var e in StateSerializer.Deserialize<List<TimerEntry<TKey, TNamespace>>>(bytes))
         {
             if (!_live.Add(e)) continue;
-            if (e.EventTime) _eventQueue.Enqueue(e, e.Time);
+            if (e.EventTime) _eventQueue.Enqueue(e, (e.Time, e.Key));
             else
             {
-                _processingQueue.Enqueue(e, e.Time);
+                _processingQueue.Enqueue(e, (e.Time, e.Key));
                 ScheduleWakeUp(e.Time);
             }
         }

@@ -81,6 +81,10 @@ public sealed class RecommendationJob : IJobDefinition
         int rate = p.GetInt("rate");
         if (rate < 0) throw new JobParameterException("parameter 'rate' must not be negative");
         var job = new StreamJob(Name, p.Values).WithDefaultParallelism(parallelism);
+        if (settings.Scoring.EventTimeOrder && (source != "file" || p.GetString("format") != "movielens"))
+            throw new JobParameterException("parameter 'order' event-time needs source=file with format=movielens (the other inputs carry no watermarks yet)");
+        if (settings.Scoring.EventTimeOrder && p.GetOptionalString("control") is not null && p.GetString("control-follow") == "true")
+            throw new JobParameterException("parameter 'order' event-time does not go with control-follow=true: a followed control file never ends and carries no watermarks, so it would hold the scoring back");
 
         DataStream<Interaction> interactions;
         DataStream<ModelMessage>? control = null;
@@ -95,7 +99,11 @@ public sealed class RecommendationJob : IJobDefinition
             var format = p.GetString("format");
             if (format == "movielens")
             {
-                interactions = job.FromSource(Paced(new CsvFileSource<Interaction>([input], ParseMovieLens), rate), WatermarkStrategy<Interaction>.NoWatermarks(), "ratings").SetParallelism(1);
+                // With order=event-time the ratings' own times drive the watermark (the file is in time order).
+                var watermarks = settings.Scoring.EventTimeOrder
+                    ? WatermarkStrategy<Interaction>.ForMonotonousTimestamps().WithTimestampAssigner(i => i.TimestampMs)
+                    : WatermarkStrategy<Interaction>.NoWatermarks();
+                interactions = job.FromSource(Paced(new CsvFileSource<Interaction>([input], ParseMovieLens), rate), watermarks, "ratings").SetParallelism(1);
             }
             else if (format == "events")
             {

@@ -64,6 +64,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("history-window", "sliding window of the user's recent history", "24h"),
         new("session-gap", "gap that closes a user session", "30m"),
         new("user-ttl", "event time without an event after which a user is forgotten: their features and scoring state are removed (0 = never)", "30d"),
+        new("order", "arrival (score each event as it comes) or event-time (item model and scoring take their input in event-time order behind the watermark, so that a replay at parallelism above 1 serves the same lists in every run; file source with format=movielens)", "arrival"),
         new("pseudonym-key", "secret for the keyed hash of user ids (at least 16 characters)"),
         new("pseudonymize", "pseudonymise user ids (false when they were pseudonymised at capture)", "true"),
         new("geo-database", "IP location database (MaxMind format, .mmdb) for events that carry an IP and location consent (optional; build.ps1 geo installs one under artifacts/geo)"),
@@ -103,18 +104,21 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         if (retrainMax < 1) throw new JobParameterException("parameter 'retrain-max-interactions' must be at least 1");
         if (retrainEpochs < 1) throw new JobParameterException("parameter 'retrain-epochs' must be at least 1");
         if (p.GetLong("versions-report-lists") < 0) throw new JobParameterException("parameter 'versions-report-lists' must not be negative");
+        var order = p.GetString("order");
+        if (order is not ("arrival" or "event-time")) throw new JobParameterException("parameter 'order' must be arrival or event-time");
+        bool eventTime = order == "event-time";
         var key = p.GetOptionalString("pseudonym-key") is { } text ? System.Text.Encoding.UTF8.GetBytes(text) : DefaultKey;
         if (key.Length < 16) throw new JobParameterException("parameter 'pseudonym-key' must be at least 16 bytes");
         return new RecommendationSettings(
             new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap"),
                 StateTimeToLive: p.GetDuration("user-ttl")),
             new ItemModelOptions(PublishInterval: interval, RetrainInterval: retrain, RetrainWindow: retrainWindow,
-                RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs, UserTimeToLive: p.GetDuration("user-ttl")),
+                RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs, UserTimeToLive: p.GetDuration("user-ttl"), EventTimeOrder: eventTime),
             new ScoringOptions(K: k, DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),
                 DppRelevance: relevance, DppKernel: kernel, DppPool: dppPool, DppPerGenre: perGenre, DppShrink: shrink, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
                 TreeRescoring: rescore.Contains("tree", StringComparison.Ordinal), SerendipityShare: share,
                 VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists"),
-                VersionReportLists: p.GetLong("versions-report-lists")),
+                VersionReportLists: p.GetLong("versions-report-lists"), EventTimeOrder: eventTime),
             key)
         {
             PseudonymizeUsers = p.GetBool("pseudonymize"),

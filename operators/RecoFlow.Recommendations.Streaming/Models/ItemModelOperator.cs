@@ -23,6 +23,9 @@ namespace RecoFlow.Recommendations.Streaming.Models;
 /// starting from the current factors, and every item whose factors changed is published as a version of kind
 /// <see cref="ModelDelta.RefitKind"/> with the same cut. Warm-started passes keep the factors in the latent space of
 /// the user factors the scoring tasks have folded in; a batch factorisation from scratch would not.</para>
+/// <para><b>Event-time order</b> (<see cref="ItemModelOptions.EventTimeOrder"/>): records wait in the subtask's state
+/// until the watermark passes them, then are learned by (time, user), and versions are cut at the first boundary after
+/// their records, so the versions of a replay do not depend on how the upstream tasks' records interleaved.</para>
 /// <para><b>State</b>: <see cref="ItemModelState"/> per item (keyed); <see cref="ItemTrainerState"/> per subtask
 /// (operator list state with one element).</para>
 /// </summary>
@@ -62,11 +65,27 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
 
     public override void ProcessElement(ItemFeedback value, long timestamp)
     {
+        if (_o.EventTimeOrder) _s.Waiting.Add(value);
+        else Learn(value);
+    }
+
+    /// <summary>With <see cref="ItemModelOptions.EventTimeOrder"/>: learns the waiting records at or before <paramref name="watermark"/> in the order of <see cref="EventTimeQueue"/>.</summary>
+    private void LearnUpTo(long watermark)
+    {
+        if (_s.Waiting.Count == 0) return;
+        var (due, rest) = EventTimeQueue.Split(_s.Waiting, watermark, f => f.TimestampMs, f => f.UserKey);
+        _s.Waiting = rest;
+        foreach (var f in due) Learn(f);
+    }
+
+    private void Learn(ItemFeedback value)
+    {
         long t = value.TimestampMs;
         if (_s.NextBoundaryMs == long.MinValue) _s.NextBoundaryMs = Align(t) + IntervalMs;
         if (t >= _s.NextBoundaryMs)
         {
-            Publish(Align(t));
+            // In event-time order the pending changes all precede the boundary: cut there, whatever watermark came first.
+            Publish(_o.EventTimeOrder ? _s.NextBoundaryMs : Align(t));
             _s.NextBoundaryMs = Align(t) + IntervalMs;
         }
         if (_o.RetrainEnabled)
@@ -126,6 +145,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
 
     protected override void OnWatermark(long watermark)
     {
+        if (_o.EventTimeOrder) LearnUpTo(watermark);
         if (watermark == long.MaxValue) return;
         if (_o.RetrainEnabled && _s.NextRefitMs != long.MinValue)
         {
@@ -137,8 +157,8 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
             }
         }
         if (_s.DirtyItems.Count == 0) return;
-        long cut = Align(watermark + 1);
-        if (cut >= _s.NextBoundaryMs && _s.MaxTimestampMs < cut)
+        long cut = _o.EventTimeOrder ? _s.NextBoundaryMs : Align(watermark + 1);
+        if (cut <= watermark + 1 && cut >= _s.NextBoundaryMs && _s.MaxTimestampMs < cut)
         {
             Publish(cut);
             _s.NextBoundaryMs = cut + IntervalMs;
@@ -147,6 +167,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
 
     public override void Finish()
     {
+        if (_o.EventTimeOrder) LearnUpTo(long.MaxValue);
         if (_s.DirtyItems.Count > 0) Publish(_s.MaxTimestampMs + 1);
     }
 

@@ -11,6 +11,10 @@ namespace RecoFlow.Recommendations.Streaming.Models;
 /// <param name="RetrainMaxInteractions">Cap on the interactions kept for the refit (the oldest are dropped first).</param>
 /// <param name="RetrainEpochs">ISGD passes over the window per refit, oldest interaction first.</param>
 /// <param name="UserTimeToLive">The training copy of a user's factors is removed after this much event time without a positive event of theirs (zero: never).</param>
+/// <param name="EventTimeOrder">Learn the input in event-time order rather than in arrival order: records wait (in the
+/// subtask's state) until the watermark passes them and are then learned by time, then user; a version is cut at the
+/// first publish boundary after its records. A replay then trains the same model in every run, whatever the
+/// interleaving of the upstream tasks, at the cost of the watermark's delay. Needs watermarks on the input.</param>
 public sealed record ItemModelOptions(
     int Factors = 16,
     float LearnRate = 0.1f,
@@ -29,7 +33,8 @@ public sealed record ItemModelOptions(
     TimeSpan? RetrainWindow = null,
     int RetrainMaxInteractions = 200_000,
     int RetrainEpochs = 3,
-    TimeSpan? UserTimeToLive = null)
+    TimeSpan? UserTimeToLive = null,
+    bool EventTimeOrder = false)
 {
     public TimeSpan EffectiveUserTimeToLive => UserTimeToLive ?? TimeSpan.FromDays(30);
     public bool RetrainEnabled => RetrainInterval is { } r && r > TimeSpan.Zero;

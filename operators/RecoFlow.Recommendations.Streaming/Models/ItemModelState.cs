@@ -1,3 +1,5 @@
+using RecoFlow.Recommendations.Streaming.Records;
+
 namespace RecoFlow.Recommendations.Streaming.Models;
 
 /// <summary>Keyed state of one item in <see cref="ItemModelOperator"/> (MessagePack, contractless).</summary>
@@ -43,6 +45,9 @@ public sealed class ItemTrainerState
     public int WindowStart { get; set; }
     public long NextRefitMs { get; set; } = long.MinValue;
     public long Refits { get; set; }
+
+    /// <summary>With <see cref="ItemModelOptions.EventTimeOrder"/>: the records that wait for the watermark, in arrival order.</summary>
+    public List<ItemFeedback> Waiting { get; set; } = [];
 
     /// <summary>Interactions in the retraining window.</summary>
     public int WindowCount => WindowUsers.Count - WindowStart;

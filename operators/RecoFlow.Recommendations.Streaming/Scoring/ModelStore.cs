@@ -38,7 +38,8 @@ public sealed class ModelStore
 
     /// <summary>
     /// Queues a published version, in cut order; within a cut the online deltas come before the refits (as each
-    /// subtask publishes them), so that the deltas of one cut and kind are adjacent whatever the subtasks' interleaving.
+    /// subtask publishes them), so that the deltas of one cut and kind are adjacent whatever the subtasks' interleaving;
+    /// those in subtask order, so that the items they bring get the same store indices whatever order they arrived in.
     /// </summary>
     public void Enqueue(ModelDelta delta)
     {
@@ -49,7 +50,7 @@ public sealed class ModelStore
     }
 
     private static bool After(ModelDelta a, ModelDelta b) =>
-        a.CutMs > b.CutMs || (a.CutMs == b.CutMs && a.Kind == ModelDelta.RefitKind && b.Kind != ModelDelta.RefitKind);
+        a.CutMs > b.CutMs || (a.CutMs == b.CutMs && (a.Kind == b.Kind ? a.Subtask > b.Subtask : a.Kind == ModelDelta.RefitKind));
 
     /// <summary>
     /// Applies every queued version with a cut at or before <paramref name="timestampMs"/> (unless pinned by a rollback).

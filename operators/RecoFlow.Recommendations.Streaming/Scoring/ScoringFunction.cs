@@ -33,6 +33,11 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// hit probability from the subtask's <see cref="HitCalibrator"/>, learned prequentially: the features of the list
 /// served to a user (a probe, an interaction list or a request) are kept in the user's keyed state and labelled by the
 /// user's next positive event before that event is learned by anything (user factors, the calibrator's context).</para>
+/// <para>Event-time order (<see cref="ScoringOptions.EventTimeOrder"/>): events wait in their user's state
+/// (<see cref="WaitingDescriptor"/>) until the watermark of both inputs reaches their time, then go through the steps
+/// above by time, user key (the timers' order) and arrival, so that each is scored with every version cut at or before
+/// its time, however late it arrived, and the subtask's shared learners (blend, cold-start counts, version hit rates)
+/// see the events in one order in every run.</para>
 /// <para>Erasure: an <see cref="UserEvent.IsErasure"/> event clears all keyed state of its user and emits an empty list
 /// with <see cref="ListTrigger.Erased"/>; the erasures in <paramref name="erasedUsers"/> (the erasure log) are cleared whenever the
 /// function opens, after the state was restored. An <see cref="UserEvent.IsExpiry"/> event (user features forgot an
@@ -52,6 +57,9 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     public static readonly ValueStateDescriptor<UserScoringState> UserDescriptor = new("user-scoring");
     public static readonly ValueStateDescriptor<Recommendation> LatestDescriptor = new("latest-recommendations");
 
+    /// <summary>With <see cref="ScoringOptions.EventTimeOrder"/>: the user's events that wait for the watermark, in arrival order.</summary>
+    public static readonly ListStateDescriptor<ProfiledEvent> WaitingDescriptor = new("waiting-events");
+
     /// <summary>The kept model versions and their online metrics, reported when they change and every <see cref="ScoringOptions.VersionReportLists"/> lists served.</summary>
     public static readonly OutputTag<ModelVersionRecord> VersionsOutput = new("model-versions");
 
@@ -61,6 +69,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private readonly ScoringOptions _o = options ?? new ScoringOptions();
     private IValueState<UserScoringState>? _user;
     private IValueState<Recommendation>? _latest;
+    private IListState<ProfiledEvent>? _waiting;
     private IKeyedStateBackend<string>? _backend;
 
     // Per subtask, all created in Open from the subtask's catalogue (each subtask runs its own deep copy of the
@@ -84,6 +93,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         _backend = state;
         _user = state.GetValueState(UserDescriptor);
         _latest = state.GetValueState(LatestDescriptor);
+        _waiting = state.GetListState(WaitingDescriptor);
     }
 
     public override void Open()
@@ -161,6 +171,32 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     }
 
     public override void ProcessElement(ProfiledEvent value, IKeyedBroadcastReadContext<string> context, ICollector<Recommendation> output)
+    {
+        if (!_o.EventTimeOrder)
+        {
+            Score(value, context, output);
+            return;
+        }
+        // At a watermark at the event's time every event of that time and every version cut at or before it has arrived.
+        _waiting!.Add(value);
+        context.Timers.RegisterEventTimeTimer(value.Event.TimestampMs);
+    }
+
+    /// <summary>With <see cref="ScoringOptions.EventTimeOrder"/>: scores the user's waiting events the watermark has passed, in arrival order.</summary>
+    public override void OnTimer(long timestamp, IOnTimerContext<string> context, ICollector<Recommendation> output)
+    {
+        if (context is not IKeyedBroadcastReadContext<string> read) throw new InvalidOperationException("the scoring function's timers need the broadcast state");
+        var waiting = _waiting!.Get();
+        if (waiting.Count == 0) return;
+        var (due, rest) = EventTimeQueue.Split([.. waiting], timestamp, p => p.Event.TimestampMs, p => p.Event.UserKey);
+        if (due.Count == 0) return;
+        foreach (var p in due) Score(p, read, output);
+        // Written after scoring: an erasure among the due events clears the user's state, timers included.
+        _waiting.Update(rest);
+        foreach (var p in rest) context.Timers.RegisterEventTimeTimer(p.Event.TimestampMs);
+    }
+
+    private void Score(ProfiledEvent value, IKeyedBroadcastReadContext<string> context, ICollector<Recommendation> output)
     {
         var e = value.Event;
         if (e.IsExpiry)

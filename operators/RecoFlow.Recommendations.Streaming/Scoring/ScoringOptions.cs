@@ -28,6 +28,10 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// <param name="BlendLearnRate">AdaGrad step of the learned blend.</param>
 /// <param name="MaxSeenItems">How many of the user's latest distinct items scoring remembers for exclusion (older ones may be recommended again): bounds the state of heavy users.</param>
 /// <param name="VersionReportLists">Report the versions' online metrics on the versions output every this many lists counted (0: only when versions change).</param>
+/// <param name="EventTimeOrder">Score the events in event-time order against the model versions of their time: each event
+/// waits in its user's state until the watermark of both inputs (events and model versions) reaches its time, when every
+/// event of that time and every version cut at or before it has arrived; events of one time go by user key. A replay then serves the same lists in every run, at the
+/// cost of the watermark's delay per list. Needs watermarks on both inputs.</param>
 public sealed record ScoringOptions(
     int K = 10,
     bool ExcludeSeen = true,
@@ -58,4 +62,5 @@ public sealed record ScoringOptions(
     int CategoryCandidates = 30,
     int OlderSeedNeighbours = 30,
     float BlendLearnRate = 0.05f,
-    int MaxSeenItems = 2_000);
+    int MaxSeenItems = 2_000,
+    bool EventTimeOrder = false);

@@ -101,6 +101,25 @@ public sealed class ModelStoreVersionTests
     }
 
     [Fact]
+    public void The_deltas_of_one_cut_give_their_items_the_same_store_indices_in_any_arrival_order()
+    {
+        // Subtasks 0 and 1 publish a part of the cuts 100 and 200 each; the scoring tasks receive them interleaved as
+        // the network delivers them. The store applies each cut's parts in subtask order, so every order gives one store.
+        ModelDelta a = Delta(100, 0, Popularity("a", 1), Factors("a", 1, 0)), b = Delta(100, 1, Popularity("b", 2), Factors("b", 0, 1));
+        ModelDelta c = Delta(200, 1, Popularity("c", 3)), d = Delta(200, 0, Popularity("d", 4), Links("d", ("b", 1)));
+        ModelDelta[][] orders = [[a, b, c, d], [b, a, d, c], [c, b, d, a], [d, c, b, a]];
+        var stores = orders.Select(order =>
+        {
+            var store = new ModelStore();
+            foreach (var delta in order) store.Enqueue(delta);
+            store.AdvanceTo(200);
+            return string.Join(",", store.Ids) + "\n" + Describe(store);
+        }).ToList();
+        Assert.Equal("a,b,d,c", stores[0].Split('\n')[0]);
+        Assert.All(stores, s => Assert.Equal(stores[0], s));
+    }
+
+    [Fact]
     public void Queued_deltas_are_reported_with_the_numbers_they_get_when_applied()
     {
         var store = new ModelStore();
