@@ -8,13 +8,16 @@ namespace RecoFlow.Runtime.Execution;
 /// last row, and what the handle of a row lists: the earlier rows a restore reads (kept by retention) and their size.
 /// A full row comes first, then at most <c>fullEvery - 1</c> deltas, and a full one as soon as the deltas written
 /// outgrow the full row, so a restore reads at most about twice the state. Runs on the task's thread.
+/// The state a row restores (<see cref="TaskStateRef.FullSizeBytes"/>) is the keyed bytes of its chain plus its own
+/// operator state and splits, which every row holds whole: an upper bound, as an entry overwritten later counts in
+/// each delta that wrote it.
 /// </summary>
 internal sealed class IncrementalChainTracker
 {
-    private readonly List<(long Id, long Bytes)> _rows = [];
+    private readonly List<(long Id, long Bytes, long KeyedBytes)> _rows = [];
 
-    /// <summary>The rows of the current chain that are written, the full one first.</summary>
-    public IReadOnlyList<(long Id, long Bytes)> Rows => _rows;
+    /// <summary>The rows of the current chain that are written, the full one first: their size and that of their keyed state.</summary>
+    public IReadOnlyList<(long Id, long Bytes, long KeyedBytes)> Rows => _rows;
 
     /// <summary>Forgets the chain: the next checkpoint is full (after a deployment, or when a write failed).</summary>
     public void Reset() => _rows.Clear();
@@ -29,8 +32,9 @@ internal sealed class IncrementalChainTracker
         return deltas > _rows[0].Bytes ? null : _rows[^1].Id;
     }
 
-    /// <summary>Completes the handle of a row about to be written: the chain it builds on (when <paramref name="deltaOf"/> is set) and what a restore reads.</summary>
-    public TaskStateRef Handle(TaskStateRef task, long? deltaOf)
+    /// <summary>Completes the handle of a row about to be written: the chain it builds on (when <paramref name="deltaOf"/> is set) and the state it restores.</summary>
+    /// <param name="keyedBytes">The bytes of the row's keyed state (the rest is operator state and splits, whole in every row).</param>
+    public TaskStateRef Handle(TaskStateRef task, long? deltaOf, long keyedBytes)
     {
         ArgumentNullException.ThrowIfNull(task);
         if (deltaOf is null || _rows.Count == 0 || _rows[^1].Id != deltaOf)
@@ -41,12 +45,12 @@ internal sealed class IncrementalChainTracker
             return task;
         }
         task.Chain = _rows.Select(r => r.Id).ToList();
-        task.FullSizeBytes = _rows.Sum(r => r.Bytes) + task.SizeBytes;
+        task.FullSizeBytes = _rows.Sum(r => r.KeyedBytes) + task.SizeBytes;
         return task;
     }
 
-    /// <summary>Row <paramref name="checkpointId"/> is written, with handle <paramref name="state"/>.</summary>
-    public void Written(long checkpointId, TaskStateRef state)
+    /// <summary>Row <paramref name="checkpointId"/> is written, with handle <paramref name="state"/> and <paramref name="keyedBytes"/> of keyed state.</summary>
+    public void Written(long checkpointId, TaskStateRef state, long keyedBytes)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.Chain is not { Count: > 0 } chain) _rows.Clear();
@@ -56,6 +60,6 @@ internal sealed class IncrementalChainTracker
             _rows.Clear();
             return;
         }
-        _rows.Add((checkpointId, state.SizeBytes));
+        _rows.Add((checkpointId, state.SizeBytes, Math.Min(keyedBytes, state.SizeBytes)));
     }
 }

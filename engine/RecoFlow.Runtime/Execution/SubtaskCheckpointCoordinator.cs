@@ -24,7 +24,7 @@ internal sealed record TaskStateWriteFailed(long CheckpointId, Exception Cause);
 /// the writes' outcomes come back to the task as <see cref="TaskStateWritten"/> / <see cref="TaskStateWriteFailed"/>.</remarks>
 internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, TaskChain chain, IClock clock, IActorRef master, IActorRef self, ActorSystem system)
 {
-    private readonly Dictionary<long, (double AlignmentMs, double SyncMs)> _writing = [];
+    private readonly Dictionary<long, (double AlignmentMs, double SyncMs, long KeyedBytes)> _writing = [];
     private readonly IncrementalChainTracker _chain = new();
     private TaskCheckpointing? _checkpointing;
     private ICheckpointStorage? _storage;
@@ -67,9 +67,10 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
             return;
         }
         var syncMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        var keyedBytes = snapshot.Operators.Values.Sum(o => o.Keyed?.SizeBytes ?? 0);
         var task = _chain.Handle(new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing?.PersistenceId ?? "", SizeBytes = bytes.Length },
-            snapshot.DeltaOf);
-        _writing[checkpointId] = (alignMs, syncMs);
+            snapshot.DeltaOf, keyedBytes);
+        _writing[checkpointId] = (alignMs, syncMs, keyedBytes);
         WriteAsync(checkpointId, task, bytes, savepoint ? savepointDirectory : null).PipeTo(self);
     }
 
@@ -97,7 +98,7 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
     public void OnWritten(TaskStateWritten written)
     {
         if (!_writing.Remove(written.CheckpointId, out var times)) return;
-        _chain.Written(written.CheckpointId, written.State);
+        _chain.Written(written.CheckpointId, written.State, times.KeyedBytes);
         master.Tell(new AcknowledgeCheckpoint(id, _attempt, written.CheckpointId, written.State, times.AlignmentMs, times.SyncMs, written.Savepoint), self);
     }
 
@@ -121,7 +122,7 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
     {
         if (_checkpointing is null || _finalState is not { } bytes) return;
         var task = new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing.PersistenceId, SizeBytes = bytes.Length };
-        _writing[checkpointId] = (0, 0);
+        _writing[checkpointId] = (0, 0, 0);
         WriteAsync(checkpointId, task, bytes, savepointDirectory: null).PipeTo(self);
     }
 

@@ -28,10 +28,10 @@ public sealed class IncrementalChainTests : IDisposable
         for (long id = 1; id <= n; id++)
         {
             var deltaOf = tracker.NextDeltaOf(fullEvery);
-            var handle = tracker.Handle(Ref(size(id)), deltaOf);
+            var handle = tracker.Handle(Ref(size(id)), deltaOf, size(id));
             if (deltaOf is null) full.Add(id);
             else Assert.Equal(deltaOf, handle.Chain![^1]);
-            tracker.Written(id, handle);
+            tracker.Written(id, handle, size(id));
         }
         return full;
     }
@@ -55,14 +55,16 @@ public sealed class IncrementalChainTests : IDisposable
     }
 
     [Fact]
-    public void The_handle_lists_the_chain_and_what_a_restore_reads()
+    public void The_handle_lists_the_chain_and_the_state_it_restores()
     {
+        // Rows of 1,000 keyed bytes (full) and 10 / 20 (deltas), each with 500 bytes of operator state, written whole every time.
         var tracker = new IncrementalChainTracker();
-        tracker.Written(7, tracker.Handle(Ref(1_000), null));
-        tracker.Written(8, tracker.Handle(Ref(10), 7));
-        var handle = tracker.Handle(Ref(20), tracker.NextDeltaOf(10));
+        tracker.Written(7, tracker.Handle(Ref(1_500), null, 1_000), 1_000);
+        tracker.Written(8, tracker.Handle(Ref(510), 7, 10), 10);
+        var handle = tracker.Handle(Ref(520), tracker.NextDeltaOf(10), 20);
         Assert.Equal([7, 8], handle.Chain!);
-        Assert.Equal(1_030, handle.FullSizeBytes);
+        // The chain's keyed bytes (1,000 + 10 + 20) and this row's operator state (500), once.
+        Assert.Equal(1_530, handle.FullSizeBytes);
         Assert.Equal(7, handle.OldestRowNeeded(9));
 
         // A failed write forgets the chain: the next row is full.
