@@ -63,6 +63,8 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
         }
         catch (Exception e)
         {
+            // The backends may have forgotten the changes of a snapshot that is never written: the next one is whole.
+            _chain.Reset();
             master.Tell(new DeclineCheckpoint(id, _attempt, checkpointId, e), self);
             return;
         }
