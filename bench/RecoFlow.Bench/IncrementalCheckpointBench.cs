@@ -137,7 +137,7 @@ public static class IncrementalCheckpointBench
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine("| checkpoints of a job with many keys, few changing | keys | updates/s | bytes written per checkpoint (mean) | bytes a restore reads (mean) | written / restore | synchronous part (median) | duration (median) | checkpoints |");
+        sb.AppendLine("| checkpoints of a job with many keys, few changing | keys | updates/s | bytes written per checkpoint (mean) | state it restores (full_size_bytes, mean) | written / restored | synchronous part (median) | duration (median) | checkpoints |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var j in r.Jobs)
             sb.AppendLine(string.Create(inv, $"| {j.Mode} | {j.Keys:N0} | {j.UpdatesPerSecond:N0} | {j.WrittenBytes / 1024.0:N0} KiB | {j.RestoreBytes / 1024.0:N0} KiB | {j.WrittenBytes / j.RestoreBytes * 100:F1}% | {j.SyncMs:F1} ms | {j.DurationMs:F0} ms | {j.Checkpoints} |"));
