@@ -24,7 +24,11 @@ public static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "fewer events and runs" };
         var doc = new Option<string?>("--doc") { Description = "markdown file to rewrite with the results", DefaultValueFactory = _ => "docs/benchmarks.md" };
         var kafkaOnly = new Option<bool>("--kafka-only") { Description = "run only the Kafka row (dev broker); prints it, leaves the doc alone" };
-        var checkpointsOnly = new Option<bool>("--checkpoints-only") { Description = "run only the checkpoint rows; rewrites their section of the doc" };
+        var checkpointsOnly = new Option<bool>("--checkpoints-only") { Description = "run only the checkpoint rows (with the incremental ones); rewrites their sections of the doc" };
+        var incrementalOnly = new Option<bool>("--incremental-only")
+        {
+            Description = "run only the incremental checkpoint rows (bytes written incremental vs full, the synchronous pause at 1M and 10M keys); rewrites their section of the doc",
+        };
         var delivery = new Option<bool>("--delivery") { Description = "run only the event-to-screen rows (POST /collect to WebSocket push at 1,000 to 10,000 events/s, and the highest rate whose p99 stays under 100 ms); rewrites their section of the doc" };
         var only = new Option<string?>("--only")
         {
@@ -38,7 +42,7 @@ public static class BenchCommand
         {
             Description = "with --only engine: events per engine row (default 2,000,000; 500,000 with --quick); more events amortise each run's job start",
         };
-        var cmd = new RootCommand("recoflow-bench: benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, delivery, only, engineRows, engineEvents };
+        var cmd = new RootCommand("recoflow-bench: benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, incrementalOnly, delivery, only, engineRows, engineEvents };
         cmd.Subcommands.Add(MemoryBench.PointCommand(output));
         cmd.SetAction(async (r, ct) =>
         {
@@ -73,11 +77,24 @@ public static class BenchCommand
                 output.WriteLine(RenderKafka(await KafkaBench.RunAsync(isQuick, ct)));
                 return 0;
             }
+            if (r.GetValue(incrementalOnly))
+            {
+                var incremental = IncrementalCheckpointBench.Render(await IncrementalCheckpointBench.RunAsync(isQuick, ct));
+                output.WriteLine(incremental);
+                if (r.GetValue(doc) is { } incrementalDoc) WriteIncrementalSection(incrementalDoc, incremental, "recoflow bench --incremental-only" + (isQuick ? " --quick" : ""));
+                return 0;
+            }
             if (r.GetValue(checkpointsOnly))
             {
                 var only = CheckpointBench.Render(await CheckpointBench.RunAsync(isQuick, ct));
                 output.WriteLine(only);
-                if (r.GetValue(doc) is { } checkpointDoc) WriteCheckpointSection(checkpointDoc, only, "recoflow bench --checkpoints-only" + (isQuick ? " --quick" : ""));
+                var incremental = IncrementalCheckpointBench.Render(await IncrementalCheckpointBench.RunAsync(isQuick, ct));
+                output.WriteLine(incremental);
+                if (r.GetValue(doc) is { } checkpointDoc)
+                {
+                    WriteCheckpointSection(checkpointDoc, only, "recoflow bench --checkpoints-only" + (isQuick ? " --quick" : ""));
+                    WriteIncrementalSection(checkpointDoc, incremental, "recoflow bench --checkpoints-only" + (isQuick ? " --quick" : ""));
+                }
                 return 0;
             }
             if (r.GetValue(engineRows) is not null || r.GetValue(engineEvents) is not null) throw new UsageException("--rows and --events need --only engine");
@@ -306,6 +323,12 @@ public static class BenchCommand
         BenchDoc.WriteSection(path, "checkpoints",
             $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores; medians after one warm-up run, checkpoints on and off alternating in one process):\n\n{table}",
             "The cost of exactly-once: checkpoints on and off");
+
+    /// <summary>The incremental checkpoint tables: bytes written incremental against full, and the synchronous pause.</summary>
+    private static void WriteIncrementalSection(string path, string table, string command) =>
+        BenchDoc.WriteSection(path, "incremental-checkpoints",
+            $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores; the two jobs one after the other in one process, SQLite store, checkpoints every second; the pauses on the heap backend directly, on the same thread):\n\n{table}",
+            "Incremental checkpoints: bytes written and the synchronous pause");
 
     private static void WriteDoc(string path, string table, bool quick) =>
         BenchDoc.WriteSection(path, "bench",

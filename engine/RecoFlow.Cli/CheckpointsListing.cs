@@ -26,7 +26,7 @@ public static class CheckpointsListing
                 {
                     ["id"] = r.Id, ["status"] = r.Status.ToString().ToUpperInvariant(), ["final"] = r.IsFinal,
                     ["triggered_at"] = r.TriggeredAt.ToString("O", CultureInfo.InvariantCulture), ["duration_ms"] = Math.Round(r.DurationMs, 1),
-                    ["size_bytes"] = r.SizeBytes, ["alignment_ms"] = Math.Round(r.AlignmentMs, 1), ["sync_ms"] = Math.Round(r.SyncMs, 1),
+                    ["size_bytes"] = r.SizeBytes, ["full_size_bytes"] = Math.Max(r.FullSizeBytes, r.SizeBytes), ["alignment_ms"] = Math.Round(r.AlignmentMs, 1), ["sync_ms"] = Math.Round(r.SyncMs, 1),
                     ["tasks"] = r.Tasks.Count, ["failure"] = r.FailureCause,
                 }));
             return 0;

@@ -13,7 +13,7 @@ public sealed record EdgeView(int From, int To, string Partitioning);
 
 /// <summary>One checkpoint (Flink's checkpoint history entry).</summary>
 /// <param name="Status">IN_PROGRESS, COMPLETED or FAILED.</param>
-public sealed record CheckpointView(long Id, DateTimeOffset TriggerTime, long? DurationMs, long? SizeBytes, long? AlignmentMs, string Status, string? FailureCause);
+public sealed record CheckpointView(long Id, DateTimeOffset TriggerTime, long? DurationMs, long? SizeBytes, long? AlignmentMs, string Status, string? FailureCause, long? FullSizeBytes = null);
 
 /// <summary>How many checkpoints a job completed and failed since it (this attempt of its submission) started.</summary>
 public sealed record CheckpointCounts(long Completed, long Failed);

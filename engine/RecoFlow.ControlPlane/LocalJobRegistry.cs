@@ -55,7 +55,8 @@ public sealed class LocalJobHandle : IJobHandle
         .Select(c => new CheckpointView(c.Id, new DateTimeOffset(DateTime.SpecifyKind(c.TriggeredAt, DateTimeKind.Utc)), (long)c.DurationMs,
             c.Status == Runtime.Checkpointing.CheckpointStatus.Completed ? c.SizeBytes : null,
             c.Status == Runtime.Checkpointing.CheckpointStatus.Completed ? (long)Math.Round(c.AlignmentMs) : null,
-            c.IsFinal ? "COMPLETED (final)" : c.Status.ToString().ToUpperInvariant(), c.FailureCause))
+            c.IsFinal ? "COMPLETED (final)" : c.Status.ToString().ToUpperInvariant(), c.FailureCause,
+            c.Status == Runtime.Checkpointing.CheckpointStatus.Completed ? Math.Max(c.FullSizeBytes, c.SizeBytes) : null))
         .ToList();
 
     public JobState Status

@@ -79,6 +79,30 @@ public sealed class OperatorHarness<TIn, TOut> : IDisposable
         return Context.Snapshot();
     }
 
+    /// <summary>
+    /// A snapshot as an incremental checkpoint takes it: the keyed state holds only what changed since the previous
+    /// snapshot (of either kind), unless more changed than a delta is worth (then it is full; see
+    /// <see cref="Runtime.State.KeyedStateSnapshot.IsIncremental"/>).
+    /// </summary>
+    public OperatorSnapshot SnapshotIncremental()
+    {
+        Operator.SnapshotState(1);
+        return Context.Snapshot(incremental: true);
+    }
+
+    /// <summary>
+    /// Opens a fresh instance restored from a chain of snapshots (a full one, then incremental ones, oldest first), each
+    /// round-tripped through bytes, as a restore of an incremental checkpoint reads it.
+    /// </summary>
+    public OperatorHarness<TIn, TOut> OpenFromChain(IReadOnlyList<OperatorSnapshot> chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        return Open(Runtime.Checkpointing.IncrementalChain.Flatten(chain.Select(RoundTrip).ToList()));
+    }
+
+    private static OperatorSnapshot RoundTrip(OperatorSnapshot snapshot) =>
+        MessagePack.MessagePackSerializer.Deserialize<OperatorSnapshot>(MessagePack.MessagePackSerializer.Serialize(snapshot, Runtime.State.StateSerializer.Options), Runtime.State.StateSerializer.Options);
+
     /// <summary>Snapshot, dispose, and open a fresh instance restored from the snapshot (Flink's "snapshot, close and restore again").</summary>
     public OperatorSnapshot SnapshotAndRestore()
     {

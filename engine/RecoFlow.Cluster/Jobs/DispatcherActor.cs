@@ -366,7 +366,8 @@ public sealed class DispatcherActor : UntypedPersistentActor
             c.SizeBytes,
             (long)c.AlignmentMs,
             c.Status == CheckpointStatus.Completed ? "COMPLETED" : "FAILED",
-            c.FailureCause)).ToList();
+            c.FailureCause,
+            c.Status == CheckpointStatus.Completed ? Math.Max(c.FullSizeBytes, c.SizeBytes) : null)).ToList();
 
     protected override void PostStop()
     {

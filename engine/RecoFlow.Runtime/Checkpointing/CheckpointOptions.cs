@@ -15,8 +15,21 @@ public sealed record CheckpointOptions
     /// <summary>Completed checkpoints kept in the store; older ones are deleted.</summary>
     public int Retained { get; init; } = 3;
 
+    /// <summary>
+    /// Incremental checkpoints (the default): a task writes the keyed state that changed since its previous checkpoint
+    /// and refers to that one's row; false writes the whole state every time.
+    /// </summary>
+    public bool Incremental { get; init; } = true;
+
+    /// <summary>
+    /// With <see cref="Incremental"/>: a task writes its whole state at least every this many checkpoints (and sooner
+    /// when the changes written since its last full one outgrow it), so a restore reads a bounded chain.
+    /// </summary>
+    public int FullEvery { get; init; } = 20;
+
     public void Validate()
     {
+        if (FullEvery < 1) throw new ArgumentException("full checkpoints must come at least every 1 checkpoint (full-every >= 1)");
         if (Interval <= TimeSpan.Zero) throw new ArgumentException("checkpoint interval must be positive");
         if (Timeout <= TimeSpan.Zero) throw new ArgumentException("checkpoint timeout must be positive");
         if (MinPause < TimeSpan.Zero) throw new ArgumentException("checkpoint minimum pause must not be negative");

@@ -167,15 +167,17 @@ internal sealed class CheckpointStoreActor : UntypedPersistentActor
         }
     }
 
-    /// <summary>Deletes the task snapshots of checkpoints older than the retained ones (failed checkpoints' leftovers included).</summary>
+    /// <summary>
+    /// Deletes the task rows that no retained checkpoint reads: per task, every row older than the oldest row a
+    /// retained checkpoint's chain starts at (incremental checkpoints share earlier rows; a full row starts a chain),
+    /// failed checkpoints' leftovers included.
+    /// </summary>
     private void Trim()
     {
         var completed = _history.Where(h => h.Status == CheckpointStatus.Completed).ToList();
         if (completed.Count <= _retained) return;
-        var oldestKept = completed[^_retained].Id;
-        var pids = completed.SelectMany(c => c.Tasks).Select(t => t.PersistenceId).Distinct(StringComparer.Ordinal);
-        foreach (var pid in pids)
-            _snapshots.Tell(new DeleteSnapshots(pid, new SnapshotSelectionCriteria(oldestKept - 1)), Self);
+        foreach (var (pid, keepFrom) in RetentionPlan.OldestRowsKept(completed, _retained))
+            _snapshots.Tell(new DeleteSnapshots(pid, new SnapshotSelectionCriteria(keepFrom - 1)), Self);
     }
 
     private async Task<object> LoadAsync(CheckpointRecord record)

@@ -27,12 +27,37 @@ public interface ICheckpointStorage
 
 public static class CheckpointStorageExtensions
 {
-    /// <summary>Reads and decodes the task snapshot <paramref name="handle"/> points to (Flink: restoring a task from its handle).</summary>
+    /// <summary>
+    /// Reads and decodes the task snapshot <paramref name="handle"/> points to (Flink: restoring a task from its handle).
+    /// A row of an incremental checkpoint is read with the earlier rows it builds on (<see cref="TaskStateSnapshot.DeltaOf"/>)
+    /// and returned as one snapshot (<see cref="IncrementalChain.Flatten"/>); any of them missing or unreadable throws
+    /// <see cref="CorruptSnapshotException"/> for <paramref name="checkpointId"/>, naming the row that failed.
+    /// </summary>
     public static async Task<TaskStateSnapshot> ReadSnapshotAsync(this ICheckpointStorage storage, long checkpointId, TaskStateRef handle, ISnapshotCipher? cipher = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(handle);
         var bytes = await storage.ReadAsync(checkpointId, handle, cancel).ConfigureAwait(false);
-        return TaskStateSnapshot.FromBytes(bytes, checkpointId, handle.PersistenceId, cipher);
+        var newest = TaskStateSnapshot.FromBytes(bytes, checkpointId, handle.PersistenceId, cipher);
+        if (newest.DeltaOf is null) return newest;
+        var chain = new List<TaskStateSnapshot> { newest };
+        var rowId = checkpointId;
+        while (chain[^1].DeltaOf is { } baseId)
+        {
+            if (baseId >= rowId || chain.Count > IncrementalChain.MaxLength)
+                throw new CorruptSnapshotException(checkpointId, $"the state of task {handle.PersistenceId} has a malformed chain (row {rowId} builds on {baseId})");
+            try
+            {
+                var baseBytes = await storage.ReadAsync(baseId, handle, cancel).ConfigureAwait(false);
+                chain.Add(TaskStateSnapshot.FromBytes(baseBytes, baseId, handle.PersistenceId, cipher));
+            }
+            catch (CorruptSnapshotException e)
+            {
+                throw new CorruptSnapshotException(checkpointId, $"the state of task {handle.PersistenceId} builds on checkpoint {baseId}, which cannot be read: {e.Message}", e);
+            }
+            rowId = baseId;
+        }
+        chain.Reverse();
+        return IncrementalChain.Flatten(chain);
     }
 }

@@ -48,7 +48,7 @@ public sealed class SavepointLocation : ICheckpointStorage
         Directory.CreateDirectory(DirectoryPath);
         var file = StateFileOf(task.VertexUid, task.Subtask);
         File.WriteAllBytes(Path.Combine(DirectoryPath, file), state);
-        return Task.FromResult(new TaskStateRef { VertexUid = task.VertexUid, Subtask = task.Subtask, Parallelism = task.Parallelism, PersistenceId = file, SizeBytes = state.Length });
+        return Task.FromResult(new TaskStateRef { VertexUid = task.VertexUid, Subtask = task.Subtask, Parallelism = task.Parallelism, PersistenceId = file, SizeBytes = state.Length, FullSizeBytes = state.Length });
     }
 
     public Task<byte[]> ReadAsync(long checkpointId, TaskStateRef handle, CancellationToken cancel = default) => Task.FromResult(Read(checkpointId, handle));
@@ -85,7 +85,7 @@ public sealed class SavepointLocation : ICheckpointStorage
         var saved = new CheckpointRecord
         {
             Id = record.Id, Status = record.Status, TriggeredAt = record.TriggeredAt, CompletedAt = record.CompletedAt,
-            SizeBytes = record.SizeBytes, AlignmentMs = record.AlignmentMs, SyncMs = record.SyncMs, Attempt = record.Attempt,
+            SizeBytes = record.SizeBytes, FullSizeBytes = record.FullSizeBytes, AlignmentMs = record.AlignmentMs, SyncMs = record.SyncMs, Attempt = record.Attempt,
         };
         saved.Tasks.AddRange(handles);
         File.WriteAllBytes(Path.Combine(DirectoryPath, MetadataFile), saved.ToBytes());

@@ -45,5 +45,9 @@ public sealed class SnapshotStoreStorage(IActorRef snapshotStore, TimeSpan? time
     }
 
     private static TaskStateRef Handle(TaskStateRef task, long size) =>
-        new() { VertexUid = task.VertexUid, Subtask = task.Subtask, Parallelism = task.Parallelism, PersistenceId = task.PersistenceId, SizeBytes = size };
+        new()
+        {
+            VertexUid = task.VertexUid, Subtask = task.Subtask, Parallelism = task.Parallelism, PersistenceId = task.PersistenceId, SizeBytes = size,
+            FullSizeBytes = Math.Max(task.FullSizeBytes, size), Chain = task.Chain,
+        };
 }

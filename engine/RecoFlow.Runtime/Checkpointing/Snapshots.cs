@@ -12,7 +12,8 @@ namespace RecoFlow.Runtime.Checkpointing;
 [MessagePackObject]
 public sealed class TaskStateSnapshot
 {
-    public const int CurrentVersion = 1;
+    /// <summary>v1: splits, operators, split watermarks. v2 adds <see cref="DeltaOf"/> (incremental checkpoints).</summary>
+    public const int CurrentVersion = 2;
 
     [Key(0)] public int Version { get; set; } = CurrentVersion;
     [Key(1)] public long CheckpointId { get; set; }
@@ -24,6 +25,13 @@ public sealed class TaskStateSnapshot
 
     /// <summary>The watermark of each source split (source tasks only).</summary>
     [Key(7)] public Dictionary<string, long>? SplitWatermarks { get; set; }
+
+    /// <summary>
+    /// Incremental checkpoints: the checkpoint whose row of the same task this one builds on (its keyed state with
+    /// <see cref="State.KeyedStateSnapshot.IsIncremental"/> holds only the changes since that row); null when the row
+    /// is self-contained. Splits and operator state are always whole. Never set in a savepoint.
+    /// </summary>
+    [Key(8)] public long? DeltaOf { get; set; }
 
     /// <summary>The stored form: MessagePack, sealed by <paramref name="cipher"/> when given (encryption at rest).</summary>
     public byte[] ToBytes(ISnapshotCipher? cipher = null) => (cipher ?? PlainSnapshotCipher.Instance).Seal(MessagePackSerializer.Serialize(this, StateSerializer.Options));
@@ -78,6 +86,9 @@ public sealed class TaskStateSnapshot
                 if (kg?.States is null) return $"operator {opId} has a nil key group";
                 foreach (var (name, bytes) in kg.States)
                     if (bytes is null) return $"state '{name}' of key group {kg.KeyGroup} of operator {opId} is nil";
+                if (kg.Deletions is not null)
+                    foreach (var (name, bytes) in kg.Deletions)
+                        if (bytes is null) return $"the deletions of state '{name}' of key group {kg.KeyGroup} of operator {opId} are nil";
             }
         }
         return null;
@@ -105,7 +116,21 @@ public sealed class TaskStateRef
     [Key(1)] public int Subtask { get; set; }
     [Key(2)] public int Parallelism { get; set; }
     [Key(3)] public string PersistenceId { get; set; } = "";
+
+    /// <summary>The bytes this task wrote for the checkpoint.</summary>
     [Key(4)] public long SizeBytes { get; set; }
+
+    /// <summary>The bytes a restore of this task reads: its own row and the earlier rows of <see cref="Chain"/> (0 in older records: same as <see cref="SizeBytes"/>).</summary>
+    [Key(5)] public long FullSizeBytes { get; set; }
+
+    /// <summary>Incremental checkpoints: the earlier checkpoints (oldest first) whose rows of this task a restore also reads; null when the state is self-contained.</summary>
+    [Key(6)] public List<long>? Chain { get; set; }
+
+    /// <summary>The bytes a restore reads, for records written before <see cref="FullSizeBytes"/> existed too.</summary>
+    [IgnoreMember] public long RestoreSizeBytes => Math.Max(FullSizeBytes, SizeBytes);
+
+    /// <summary>The oldest checkpoint whose row of this task a restore of checkpoint <paramref name="checkpointId"/> reads.</summary>
+    public long OldestRowNeeded(long checkpointId) => Chain is { Count: > 0 } c ? Math.Min(c.Min(), checkpointId) : checkpointId;
 }
 
 public enum CheckpointStatus { Completed, Failed }
@@ -131,6 +156,9 @@ public sealed class CheckpointRecord
     [Key(9)] public string? FailureCause { get; set; }
     [Key(10)] public int Attempt { get; set; }
     [Key(11)] public double SyncMs { get; set; }
+
+    /// <summary>The bytes a restore of this checkpoint reads (its rows and the earlier rows they build on); see <see cref="SizeBytes"/> for what it wrote.</summary>
+    [Key(12)] public long FullSizeBytes { get; set; }
 
     [IgnoreMember] public double DurationMs => (CompletedAt - TriggeredAt).TotalMilliseconds;
 

@@ -13,9 +13,10 @@ internal sealed class DeploymentPlanner
 {
     private readonly ExecutionPlan _plan;
     private readonly string _jobKey;
-    private readonly bool _checkpointing;
+    private readonly CheckpointOptions? _checkpointing;
 
-    public DeploymentPlanner(ExecutionPlan plan, string jobKey, bool checkpointing)
+    /// <param name="checkpointing">The job's checkpoint options; null when it runs without checkpoints.</param>
+    public DeploymentPlanner(ExecutionPlan plan, string jobKey, CheckpointOptions? checkpointing)
     {
         _plan = plan;
         _jobKey = jobKey;
@@ -38,7 +39,9 @@ internal sealed class DeploymentPlanner
     {
         foreach (var (id, v) in Tasks())
         {
-            var checkpointing = _checkpointing ? new TaskCheckpointing(CheckpointStoreActor.TaskPersistenceId(_jobKey, v.Uid, id.Subtask)) : null;
+            var checkpointing = _checkpointing is { } options
+                ? new TaskCheckpointing(CheckpointStoreActor.TaskPersistenceId(_jobKey, v.Uid, id.Subtask), options.Incremental ? options.FullEvery : 1)
+                : null;
             yield return (id, Deployment(v, id.Subtask, attempt, tasks, restore?.GetValueOrDefault(id), checkpointing));
         }
     }

@@ -62,6 +62,7 @@ internal sealed class PendingCheckpoint
             TriggeredAt = TriggeredAt,
             CompletedAt = completedAt,
             SizeBytes = acks.Sum(x => x.State.SizeBytes),
+            FullSizeBytes = acks.Sum(x => x.State.RestoreSizeBytes),
             AlignmentMs = acks.Max(x => x.AlignmentMs),
             SyncMs = acks.Max(x => x.SyncMs),
             Tasks = acks.Select(x => x.State).ToList(),
@@ -81,6 +82,7 @@ internal sealed class PendingCheckpoint
             CompletedAt = completedAt,
             IsFinal = true,
             SizeBytes = states.Sum(s => s.SizeBytes),
+            FullSizeBytes = states.Sum(s => s.RestoreSizeBytes),
             Attempt = attempt,
             Tasks = states,
         };

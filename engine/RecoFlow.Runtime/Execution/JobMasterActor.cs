@@ -92,7 +92,7 @@ internal sealed partial class JobMasterActor : UntypedActor, IWithTimers, IWithU
         _metrics = metrics;
         _completion = completion;
         _environment = environment;
-        _deployment = new DeploymentPlanner(plan, settings.JobKey, settings.Checkpoints is not null);
+        _deployment = new DeploymentPlanner(plan, settings.JobKey, settings.Checkpoints);
         _coordinator = new CheckpointCoordinator(settings.Checkpoints);
         _failover = new FailoverHandler(settings.Restart.Fresh());
     }

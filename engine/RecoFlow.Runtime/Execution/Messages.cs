@@ -15,7 +15,9 @@ public readonly record struct TaskId(int Vertex, int Subtask)
 internal sealed record TaskRestore(long CheckpointId, IReadOnlyDictionary<string, OperatorSnapshot> Operators, IReadOnlyList<SourceSplit>? Splits, IReadOnlyDictionary<string, long>? SplitWatermarks = null);
 
 /// <summary>What a task needs to take part in checkpoints; null when the job runs without them.</summary>
-internal sealed record TaskCheckpointing(string PersistenceId);
+/// <param name="PersistenceId">Where its rows go in the checkpoint store.</param>
+/// <param name="FullEvery">Incremental checkpoints: a full snapshot at least every this many checkpoints; 1 = every checkpoint is full.</param>
+internal sealed record TaskCheckpointing(string PersistenceId, int FullEvery = 1);
 
 /// <summary>
 /// Wires a task: where each of its writers' channels go, where its input channels come from, what to read, what to

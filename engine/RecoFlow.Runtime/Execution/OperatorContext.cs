@@ -59,7 +59,10 @@ public sealed class OperatorContext : IOperatorContext, IStateInitializationCont
         if (snapshot.Operator is not null) OperatorStateStore.Restore(snapshot.Operator);
     }
 
-    public OperatorSnapshot Snapshot() => new() { Keyed = _keyed?.Snapshot(), Operator = OperatorStateStore.Snapshot() };
+    public OperatorSnapshot Snapshot() => Snapshot(incremental: false);
+
+    /// <summary>The operator's state; <paramref name="incremental"/>: its keyed state as the changes since the previous snapshot (when it can).</summary>
+    public OperatorSnapshot Snapshot(bool incremental) => new() { Keyed = _keyed?.Snapshot(incremental), Operator = OperatorStateStore.Snapshot() };
 }
 
 /// <summary>The state of one operator subtask at a checkpoint.</summary>

@@ -17,12 +17,15 @@ internal sealed record TaskStateWriteFailed(long CheckpointId, Exception Cause);
 /// asynchronously through the task's <see cref="ICheckpointStorage"/> (the checkpoint store; for a savepoint also the
 /// savepoint directory the barrier names), and acknowledges with the handles, or declines, when the writes end. The
 /// job master never sees the bytes (Flink: the asynchronous part, <c>AsyncCheckpointRunnable</c>, reporting handles).
+/// With incremental checkpoints it decides, per checkpoint, whether the task writes its whole state or only the changes
+/// since its last written row (<see cref="IncrementalChainTracker"/>).
 /// </summary>
 /// <remarks>Not an actor: it runs inside the task actor, on its thread, and sends as the task (<paramref name="self"/>);
 /// the writes' outcomes come back to the task as <see cref="TaskStateWritten"/> / <see cref="TaskStateWriteFailed"/>.</remarks>
 internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, TaskChain chain, IClock clock, IActorRef master, IActorRef self, ActorSystem system)
 {
-    private readonly Dictionary<long, (double AlignmentMs, double SyncMs)> _writing = [];
+    private readonly Dictionary<long, (double AlignmentMs, double SyncMs, long KeyedBytes)> _writing = [];
+    private readonly IncrementalChainTracker _chain = new();
     private TaskCheckpointing? _checkpointing;
     private ICheckpointStorage? _storage;
     private int _attempt;
@@ -35,6 +38,7 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
         _attempt = attempt;
         _checkpointing = checkpointing;
         _storage = storage;
+        _chain.Reset();
     }
 
     /// <summary>Takes this task's part of checkpoint <paramref name="checkpointId"/>.</summary>
@@ -48,19 +52,27 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
         if (_checkpointing is null && !savepoint) return;
         var start = Stopwatch.GetTimestamp();
         byte[] bytes;
+        TaskStateSnapshot snapshot;
         try
         {
             if (savepoint && savepointDirectory is null) throw new InvalidOperationException($"savepoint {checkpointId}: the barrier names no savepoint directory");
-            bytes = Snapshot(checkpointId);
+            // A savepoint is always whole (it must restore on its own); so is a checkpoint while an earlier write is unfinished.
+            var deltaOf = savepoint || _checkpointing is null || _writing.Count > 0 ? null : _chain.NextDeltaOf(_checkpointing.FullEvery);
+            snapshot = chain.Snapshot(checkpointId, deltaOf);
+            bytes = snapshot.ToBytes(SnapshotEncryption.For(system));
         }
         catch (Exception e)
         {
+            // The backends may have forgotten the changes of a snapshot that is never written: the next one is whole.
+            _chain.Reset();
             master.Tell(new DeclineCheckpoint(id, _attempt, checkpointId, e), self);
             return;
         }
         var syncMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        var task = new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing?.PersistenceId ?? "", SizeBytes = bytes.Length };
-        _writing[checkpointId] = (alignMs, syncMs);
+        var keyedBytes = snapshot.Operators.Values.Sum(o => o.Keyed?.SizeBytes ?? 0);
+        var task = _chain.Handle(new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing?.PersistenceId ?? "", SizeBytes = bytes.Length },
+            snapshot.DeltaOf, keyedBytes);
+        _writing[checkpointId] = (alignMs, syncMs, keyedBytes);
         WriteAsync(checkpointId, task, bytes, savepoint ? savepointDirectory : null).PipeTo(self);
     }
 
@@ -87,14 +99,17 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
     /// <summary>The state of checkpoint <see cref="TaskStateWritten.CheckpointId"/> is written: acknowledge it with its handles.</summary>
     public void OnWritten(TaskStateWritten written)
     {
-        if (_writing.Remove(written.CheckpointId, out var times))
-            master.Tell(new AcknowledgeCheckpoint(id, _attempt, written.CheckpointId, written.State, times.AlignmentMs, times.SyncMs, written.Savepoint), self);
+        if (!_writing.Remove(written.CheckpointId, out var times)) return;
+        _chain.Written(written.CheckpointId, written.State, times.KeyedBytes);
+        master.Tell(new AcknowledgeCheckpoint(id, _attempt, written.CheckpointId, written.State, times.AlignmentMs, times.SyncMs, written.Savepoint), self);
     }
 
     public void OnWriteFailed(long checkpointId, Exception cause)
     {
-        if (_writing.Remove(checkpointId))
-            master.Tell(new DeclineCheckpoint(id, _attempt, checkpointId, cause), self);
+        if (!_writing.Remove(checkpointId)) return;
+        // The changes of that snapshot were never stored: the next one is whole.
+        _chain.Reset();
+        master.Tell(new DeclineCheckpoint(id, _attempt, checkpointId, cause), self);
     }
 
     /// <summary>
@@ -109,7 +124,7 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
     {
         if (_checkpointing is null || _finalState is not { } bytes) return;
         var task = new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing.PersistenceId, SizeBytes = bytes.Length };
-        _writing[checkpointId] = (0, 0);
+        _writing[checkpointId] = (0, 0, 0);
         WriteAsync(checkpointId, task, bytes, savepointDirectory: null).PipeTo(self);
     }
 

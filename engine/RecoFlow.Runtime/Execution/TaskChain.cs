@@ -213,7 +213,9 @@ internal sealed class TaskChain : IDisposable
 
     /// <summary>This subtask's state for checkpoint <paramref name="id"/>: the source's splits and every operator's state, copied synchronously
     /// (Flink: the synchronous part of SubtaskCheckpointCoordinatorImpl.checkpointState over the OperatorChain).</summary>
-    public TaskStateSnapshot Snapshot(long id)
+    /// <param name="deltaOf">Incremental: the checkpoint whose row this task wrote last; keyed state is then written as
+    /// the changes since that snapshot where it can be (<see cref="TaskStateSnapshot.DeltaOf"/> says whether any was).</param>
+    public TaskStateSnapshot Snapshot(long id, long? deltaOf = null)
     {
         var snap = new TaskStateSnapshot { CheckpointId = id, VertexUid = _vertex.Uid, Subtask = _subtask, Parallelism = _vertex.Parallelism };
         if (Source is not null)
@@ -225,7 +227,9 @@ internal sealed class TaskChain : IDisposable
         {
             if (Operators[i] is SourcePlaceholder) continue;
             Operators[i].SnapshotState(id);
-            snap.Operators[Contexts[i].OperatorId] = Contexts[i].Snapshot();
+            var op = Contexts[i].Snapshot(deltaOf is not null);
+            if (op.Keyed is { IsIncremental: true }) snap.DeltaOf = deltaOf;
+            snap.Operators[Contexts[i].OperatorId] = op;
         }
         return snap;
     }

@@ -8,6 +8,9 @@ namespace RecoFlow.Runtime.State;
 /// <summary>
 /// Keyed state on the heap for one subtask (Flink: HeapKeyedStateBackend). Every state is a dictionary keyed by the
 /// record key; snapshots group entries by key group. Only the task thread touches it.
+/// Each state also tracks the keys written or removed since the last snapshot (timers: the timers added and removed),
+/// so an incremental snapshot copies only those (<see cref="Snapshot(bool)"/>); the synchronous part of a checkpoint
+/// then grows with the changes, not with the state.
 /// </summary>
 public sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKeyedStateBackendInternal where TKey : notnull
 {
@@ -18,7 +21,7 @@ public sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKey
     private TKey _currentKey = default!;
     private int _currentKeyGroup = -1;
     private long _watermark = Api.Time.Watermark.NoTimestamp;
-    private Dictionary<int, KeyGroupSnapshot>? _pendingRestore;
+    private Dictionary<int, List<KeyGroupSnapshot>>? _pendingRestore;
 
     public HeapKeyedStateBackend(KeyGroupRange keyGroups, int maxParallelism, IProcessingTimeService processingTime)
     {
@@ -47,8 +50,12 @@ public sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKey
         var table = create();
         _tables[name] = table;
         if (_pendingRestore is not null)
-            foreach (var kg in _pendingRestore.Values)
-                if (kg.States.TryGetValue(name, out var bytes)) table.Restore(bytes);
+            foreach (var chain in _pendingRestore.Values)
+                foreach (var kg in chain)
+                {
+                    if (kg.States.TryGetValue(name, out var bytes)) table.Restore(bytes);
+                    if (kg.Deletions is not null && kg.Deletions.TryGetValue(name, out var deleted)) table.ApplyDeletions(deleted);
+                }
         return table;
     }
 
@@ -70,8 +77,12 @@ public sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKey
         var t = new TimerTable<TKey, TNamespace>(this, callback, _processingTime);
         _timers[name] = t;
         if (_pendingRestore is not null)
-            foreach (var kg in _pendingRestore.Values)
-                if (kg.States.TryGetValue("timers/" + name, out var bytes)) t.Restore(bytes);
+            foreach (var chain in _pendingRestore.Values)
+                foreach (var kg in chain)
+                {
+                    if (kg.States.TryGetValue("timers/" + name, out var bytes)) t.Restore(bytes);
+                    if (kg.Deletions is not null && kg.Deletions.TryGetValue("timers/" + name, out var deleted)) t.ApplyDeletions(deleted);
+                }
         return t;
     }
 
@@ -94,7 +105,26 @@ public sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKey
     /// <summary>Number of keys with state, summed over states (for metrics).</summary>
     public long EntryCount => _tables.Values.Sum(t => (long)t.Count);
 
-    public KeyedStateSnapshot Snapshot()
+    public KeyedStateSnapshot Snapshot() => Snapshot(incremental: false);
+
+    /// <summary>
+    /// The keyed state for a checkpoint. Full: every entry of every key group. Incremental: per key group, the entries
+    /// written and the keys removed since the previous snapshot (of either kind), which restore applies on top of that
+    /// snapshot's state; it falls back to a full snapshot when a state changed more keys than it holds (the result's
+    /// <see cref="KeyedStateSnapshot.IsIncremental"/> says which it is). Either way the changes tracked so far are reset.
+    /// </summary>
+    public KeyedStateSnapshot Snapshot(bool incremental)
+    {
+        var delta = incremental && _tables.Values.All(t => t.CanSnapshotChanges) && _timers.Values.All(t => t.CanSnapshotChanges);
+        var result = delta ? SnapshotChanges() : SnapshotFull();
+        foreach (var t in _tables.Values) t.ResetChanges();
+        foreach (var t in _timers.Values) t.ResetChanges();
+        return result;
+    }
+
+    private int KeyGroupOf(TKey key) => KeyGroupAssignment.KeyGroupOf(key, _maxParallelism);
+
+    private KeyedStateSnapshot SnapshotFull()
     {
         var groups = new Dictionary<int, KeyGroupSnapshot>();
         KeyGroupSnapshot Group(int kg)
@@ -103,32 +133,69 @@ public sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKey
             return g;
         }
         foreach (var (name, table) in _tables)
-            foreach (var (kg, bytes) in table.Snapshot(k => KeyGroupAssignment.KeyGroupOf(k, _maxParallelism)))
+            foreach (var (kg, bytes) in table.Snapshot(KeyGroupOf))
                 Group(kg).States[name] = bytes;
         foreach (var (name, timers) in _timers)
-            foreach (var (kg, bytes) in timers.Snapshot(k => KeyGroupAssignment.KeyGroupOf(k, _maxParallelism)))
+            foreach (var (kg, bytes) in timers.Snapshot(KeyGroupOf))
                 Group(kg).States["timers/" + name] = bytes;
-        // Key groups restored but not yet claimed by a state registration stay in the snapshot.
+        var result = groups.Values.OrderBy(g => g.KeyGroup).Select(g => g.Seal()).ToList();
+        // Key groups restored but not yet claimed by a state registration stay in the snapshot, in the order restored.
         if (_pendingRestore is not null)
-            foreach (var (kg, snap) in _pendingRestore)
-                foreach (var (name, bytes) in snap.States)
-                    if (!_tables.ContainsKey(name) && !(name.StartsWith("timers/", StringComparison.Ordinal) && _timers.ContainsKey(name[7..])))
-                        Group(kg).States.TryAdd(name, bytes);
-        return new KeyedStateSnapshot { KeyGroups = groups.Values.OrderBy(g => g.KeyGroup).Select(g => g.Seal()).ToList() };
+            foreach (var (kg, chain) in _pendingRestore.OrderBy(p => p.Key))
+                foreach (var snap in chain)
+                {
+                    var carried = new KeyGroupSnapshot { KeyGroup = kg, IsDelta = snap.IsDelta };
+                    foreach (var (name, bytes) in snap.States)
+                        if (Unclaimed(name)) carried.States[name] = bytes;
+                    if (snap.Deletions is not null)
+                        foreach (var (name, bytes) in snap.Deletions)
+                            if (Unclaimed(name)) (carried.Deletions ??= new(StringComparer.Ordinal))[name] = bytes;
+                    if (carried.States.Count > 0 || carried.Deletions is not null) result.Add(carried.Seal());
+                }
+        return new KeyedStateSnapshot { KeyGroups = result };
+    }
+
+    private bool Unclaimed(string name) =>
+        !_tables.ContainsKey(name) && !(name.StartsWith("timers/", StringComparison.Ordinal) && _timers.ContainsKey(name[7..]));
+
+    private KeyedStateSnapshot SnapshotChanges()
+    {
+        var groups = new Dictionary<int, KeyGroupSnapshot>();
+        KeyGroupSnapshot Group(int kg)
+        {
+            if (!groups.TryGetValue(kg, out var g)) groups[kg] = g = new KeyGroupSnapshot { KeyGroup = kg, IsDelta = true };
+            return g;
+        }
+        void Add(string name, IEnumerable<(int KeyGroup, byte[]? Upserts, byte[]? Deletions)> changes)
+        {
+            foreach (var (kg, upserts, deletions) in changes)
+            {
+                var g = Group(kg);
+                if (upserts is not null) g.States[name] = upserts;
+                if (deletions is not null) (g.Deletions ??= new(StringComparer.Ordinal))[name] = deletions;
+            }
+        }
+        foreach (var (name, table) in _tables) Add(name, table.SnapshotChanges(KeyGroupOf));
+        foreach (var (name, timers) in _timers) Add("timers/" + name, timers.SnapshotChanges(KeyGroupOf));
+        return new KeyedStateSnapshot { IsIncremental = true, KeyGroups = groups.Values.OrderBy(g => g.KeyGroup).Select(g => g.Seal()).ToList() };
     }
 
     /// <summary>
     /// Restores the key groups of this subtask from snapshots (possibly taken at another parallelism). States are
     /// materialised when the operator registers them.
     /// </summary>
+    /// <remarks>A key group may appear several times (a full snapshot, then deltas of an incremental chain); its
+    /// snapshots are applied in the order given.</remarks>
     public void Restore(IEnumerable<KeyGroupSnapshot> keyGroups)
     {
-        _pendingRestore = new Dictionary<int, KeyGroupSnapshot>();
+        _pendingRestore = new Dictionary<int, List<KeyGroupSnapshot>>();
         foreach (var kg in keyGroups)
         {
             if (kg.Version > KeyGroupSnapshot.CurrentVersion)
                 throw new InvalidOperationException($"key group {kg.KeyGroup} was written by a newer state format (v{kg.Version}); this engine reads up to v{KeyGroupSnapshot.CurrentVersion}");
-            if (KeyGroups.Contains(kg.KeyGroup)) _pendingRestore[kg.KeyGroup] = kg;
+            if (!KeyGroups.Contains(kg.KeyGroup)) continue;
+            if (!_pendingRestore.TryGetValue(kg.KeyGroup, out var chain)) _pendingRestore[kg.KeyGroup] = chain = [];
+            chain.Add(kg);
         }
     }
 
@@ -145,6 +212,7 @@ public interface IKeyedStateBackendInternal
     Type KeyType { get; }
     long EntryCount { get; }
     KeyedStateSnapshot Snapshot();
+    KeyedStateSnapshot Snapshot(bool incremental);
     void Restore(IEnumerable<KeyGroupSnapshot> keyGroups);
     void FireProcessingTimers(long now);
 }
@@ -156,194 +224,16 @@ internal interface IStateTable<TKey> where TKey : notnull
     void RemoveKey(TKey key);
     IEnumerable<(int KeyGroup, byte[] Bytes)> Snapshot(Func<TKey, int> keyGroupOf);
     void Restore(byte[] bytes);
-}
 
-/// <summary>A value with the processing time it was last written (or read, for update-on-read TTL).</summary>
-[MessagePack.MessagePackObject]
-public struct Stamped<T>
-{
-    [MessagePack.Key(0)] public T Value;
-    [MessagePack.Key(1)] public long Stamp;
-}
+    /// <summary>False when more keys changed since the last snapshot than are tracked one by one (then a full snapshot is due).</summary>
+    bool CanSnapshotChanges { get; }
 
-/// <summary>Dictionary-backed table shared by the per-kind states; handles TTL and snapshots.</summary>
-internal abstract class TableBase<TKey, TStored>(HeapKeyedStateBackend<TKey> backend, StateTtl? ttl) : IStateTable<TKey> where TKey : notnull
-{
-    protected readonly Dictionary<TKey, Stamped<TStored>> Map = new();
-    protected HeapKeyedStateBackend<TKey> Backend => backend;
+    /// <summary>Per key group, the entries written (serialised as in <see cref="Snapshot"/>) and the keys removed since the last snapshot.</summary>
+    IEnumerable<(int KeyGroup, byte[]? Upserts, byte[]? Deletions)> SnapshotChanges(Func<TKey, int> keyGroupOf);
 
-    public int Count => Map.Count;
-    public IEnumerable<TKey> Keys() => Map.Keys.ToArray();
-    public void RemoveKey(TKey key) => Map.Remove(key);
+    /// <summary>Removes the keys of a delta's deletion list.</summary>
+    void ApplyDeletions(byte[] bytes);
 
-    private bool Expired(in Stamped<TStored> e, long now) => ttl is not null && now - e.Stamp >= ttl.TtlMillis;
-
-    /// <summary>The current key's live value, or false (expired entries are removed on the way).</summary>
-    protected bool TryGetCurrent(out TStored value)
-    {
-        ref var e = ref CollectionsMarshal.GetValueRefOrNullRef(Map, backend.CurrentKey);
-        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref e)) { value = default!; return false; }
-        if (ttl is not null)
-        {
-            var now = backend.Now;
-            if (Expired(e, now)) { Map.Remove(backend.CurrentKey); value = default!; return false; }
-            if (ttl.UpdateOnRead) e.Stamp = now;
-        }
-        value = e.Value;
-        return true;
-    }
-
-    protected void SetCurrent(TStored value) =>
-        Map[backend.CurrentKey] = new Stamped<TStored> { Value = value, Stamp = ttl is null ? 0 : backend.Now };
-
-    public void Clear() => Map.Remove(backend.CurrentKey);
-
-    public IEnumerable<(int KeyGroup, byte[] Bytes)> Snapshot(Func<TKey, int> keyGroupOf)
-    {
-        var now = backend.Now;
-        var byGroup = new Dictionary<int, List<KeyValuePair<TKey, Stamped<TStored>>>>();
-        foreach (var kv in Map)
-        {
-            if (Expired(kv.Value, now)) continue;
-            var kg = keyGroupOf(kv.Key);
-            if (!byGroup.TryGetValue(kg, out var list)) byGroup[kg] = list = [];
-            list.Add(kv);
-        }
-        foreach (var (kg, list) in byGroup) yield return (kg, StateSerializer.Serialize(list));
-    }
-
-    public void Restore(byte[] bytes)
-    {
-        foreach (var kv in StateSerializer.Deserialize<List<KeyValuePair<TKey, Stamped<TStored>>>>(bytes)) Map[kv.Key] = kv.Value;
-    }
-}
-
-internal sealed class ValueTable<TKey, T>(HeapKeyedStateBackend<TKey> backend, StateTtl? ttl) : TableBase<TKey, T>(backend, ttl), IValueState<T> where TKey : notnull
-{
-    public T? Value => TryGetCurrent(out var v) ? v : default;
-    public bool HasValue => TryGetCurrent(out _);
-    public void Update(T value) => SetCurrent(value);
-    public bool TryGet(out T value) => TryGetCurrent(out value);
-}
-
-internal sealed class ListTable<TKey, T>(HeapKeyedStateBackend<TKey> backend, StateTtl? ttl) : TableBase<TKey, List<T>>(backend, ttl), IListState<T> where TKey : notnull
-{
-    public IReadOnlyList<T> Get() => TryGetCurrent(out var l) ? l : [];
-
-    public void Add(T value)
-    {
-        if (TryGetCurrent(out var l)) { l.Add(value); SetCurrent(l); }
-        else SetCurrent([value]);
-    }
-
-    public void AddAll(IEnumerable<T> values)
-    {
-        if (TryGetCurrent(out var l)) { l.AddRange(values); SetCurrent(l); }
-        else SetCurrent([.. values]);
-    }
-
-    public void Update(IEnumerable<T> values) => SetCurrent([.. values]);
-}
-
-internal sealed class MapTable<TKey, TK, TV>(HeapKeyedStateBackend<TKey> backend, StateTtl? ttl) : TableBase<TKey, Dictionary<TK, TV>>(backend, ttl), IMapState<TK, TV>
-    where TKey : notnull where TK : notnull
-{
-    private Dictionary<TK, TV> Writable()
-    {
-        if (!TryGetCurrent(out var m)) m = new Dictionary<TK, TV>();
-        SetCurrent(m);
-        return m;
-    }
-
-    public bool TryGetValue(TK key, out TV value)
-    {
-        if (TryGetCurrent(out var m) && m.TryGetValue(key, out value!)) return true;
-        value = default!;
-        return false;
-    }
-
-    public void Put(TK key, TV value) => Writable()[key] = value;
-
-    public bool Remove(TK key)
-    {
-        if (!TryGetCurrent(out var m) || !m.Remove(key)) return false;
-        if (m.Count == 0) Clear();
-        return true;
-    }
-
-    public bool Contains(TK key) => TryGetCurrent(out var m) && m.ContainsKey(key);
-    public new int Count => TryGetCurrent(out var m) ? m.Count : 0;
-    public IEnumerable<KeyValuePair<TK, TV>> Entries() => TryGetCurrent(out var m) ? m.ToArray() : [];
-}
-
-internal sealed class ReducingState<TKey, T>(ValueTable<TKey, T> table, Func<T, T, T> reduce) : IReducingState<T> where TKey : notnull
-{
-    public T? Get() => table.Value;
-    public void Add(T value) => table.Update(table.TryGet(out var current) ? reduce(current, value) : value);
-    public void Clear() => table.Clear();
-}
-
-internal sealed class AggregatingState<TKey, TIn, TAcc, TOut>(ValueTable<TKey, TAcc> table, Api.Functions.IAggregateFunction<TIn, TAcc, TOut> function)
-    : IAggregatingState<TIn, TOut> where TKey : notnull
-{
-    public TOut? Get() => table.TryGet(out var acc) ? function.GetResult(acc) : default;
-    public void Add(TIn value) => table.Update(function.Add(value, table.TryGet(out var acc) ? acc : function.CreateAccumulator()));
-    public void Clear() => table.Clear();
-}
-
-/// <summary>Values by (key, namespace), stored as a dictionary per key so a key's namespaces can be listed.</summary>
-internal sealed class NamespacedTable<TKey, TNamespace, TValue>(HeapKeyedStateBackend<TKey> backend) : IStateTable<TKey>, INamespacedState<TKey, TNamespace, TValue>
-    where TKey : notnull where TNamespace : notnull
-{
-    private readonly Dictionary<TKey, Dictionary<TNamespace, TValue>> _map = new();
-
-    public int Count => _map.Count;
-    public IEnumerable<TKey> Keys() => _map.Keys.ToArray();
-    public void RemoveKey(TKey key) => _map.Remove(key);
-
-    public bool TryGet(TNamespace ns, out TValue value)
-    {
-        if (_map.TryGetValue(backend.CurrentKey, out var inner) && inner.TryGetValue(ns, out value!)) return true;
-        value = default!;
-        return false;
-    }
-
-    public void Set(TNamespace ns, TValue value)
-    {
-        ref var inner = ref CollectionsMarshal.GetValueRefOrAddDefault(_map, backend.CurrentKey, out _);
-        inner ??= new Dictionary<TNamespace, TValue>();
-        inner[ns] = value;
-    }
-
-    public void Remove(TNamespace ns)
-    {
-        if (_map.TryGetValue(backend.CurrentKey, out var inner) && inner.Remove(ns) && inner.Count == 0) _map.Remove(backend.CurrentKey);
-    }
-
-    public ref TValue? GetOrAddRef(TNamespace ns, out bool exists)
-    {
-        ref var inner = ref CollectionsMarshal.GetValueRefOrAddDefault(_map, backend.CurrentKey, out _);
-        inner ??= new Dictionary<TNamespace, TValue>();
-        return ref CollectionsMarshal.GetValueRefOrAddDefault(inner, ns, out exists);
-    }
-
-    public IEnumerable<TNamespace> Namespaces() =>
-        _map.TryGetValue(backend.CurrentKey, out var inner) ? inner.Keys.ToArray() : [];
-
-    public IEnumerable<(int KeyGroup, byte[] Bytes)> Snapshot(Func<TKey, int> keyGroupOf)
-    {
-        var byGroup = new Dictionary<int, List<KeyValuePair<TKey, Dictionary<TNamespace, TValue>>>>();
-        foreach (var kv in _map)
-        {
-            var kg = keyGroupOf(kv.Key);
-            if (!byGroup.TryGetValue(kg, out var list)) byGroup[kg] = list = [];
-            list.Add(kv);
-        }
-        foreach (var (kg, list) in byGroup) yield return (kg, StateSerializer.Serialize(list));
-    }
-
-    public void Restore(byte[] bytes)
-    {
-        foreach (var kv in StateSerializer.Deserialize<List<KeyValuePair<TKey, Dictionary<TNamespace, TValue>>>>(bytes)) _map[kv.Key] = kv.Value;
-    }
+    /// <summary>Forgets the changes tracked so far (a snapshot was taken).</summary>
+    void ResetChanges();
 }

@@ -10,6 +10,18 @@ internal interface ITimerTable<TKey> where TKey : notnull
     void RemoveKey(TKey key);
     IEnumerable<(int KeyGroup, byte[] Bytes)> Snapshot(Func<TKey, int> keyGroupOf);
     void Restore(byte[] bytes);
+
+    /// <summary>False when more timers changed since the last snapshot than are live (then a full snapshot is due).</summary>
+    bool CanSnapshotChanges { get; }
+
+    /// <summary>Per key group, the timers registered and the timers removed (fired or deleted) since the last snapshot.</summary>
+    IEnumerable<(int KeyGroup, byte[]? Upserts, byte[]? Deletions)> SnapshotChanges(Func<TKey, int> keyGroupOf);
+
+    /// <summary>Removes the timers of a delta's deletion list.</summary>
+    void ApplyDeletions(byte[] bytes);
+
+    /// <summary>Forgets the changes tracked so far (a snapshot was taken).</summary>
+    void ResetChanges();
 }
 
 /// <summary>A registered timer; a (key, namespace, time) triple fires at most once.</summary>
@@ -22,7 +34,8 @@ public readonly record struct TimerEntry<TKey, TNamespace>(
 
 /// <summary>
 /// Event-time and processing-time timers of one timer service (Flink: InternalTimerServiceImpl): a priority queue by
-/// time plus a set of live timers for de-duplication and deletion. Part of keyed state: snapshotted per key group.
+/// time plus a set of live timers for de-duplication and deletion. Part of keyed state: snapshotted per key group,
+/// fully or, for incremental checkpoints, as the timers added and removed since the last snapshot.
 /// </summary>
 internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> backend, ITimerCallback<TKey, TNamespace> callback, IProcessingTimeService processingTime)
     : ITimerTable<TKey>, ITimerService<TKey, TNamespace>
@@ -39,6 +52,9 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
     private readonly PriorityQueue<TimerEntry<TKey, TNamespace>, (long Time, TKey Key)> _eventQueue = new(FiringOrder);
     private readonly PriorityQueue<TimerEntry<TKey, TNamespace>, (long Time, TKey Key)> _processingQueue = new(FiringOrder);
     private readonly HashSet<TimerEntry<TKey, TNamespace>> _live = [];
+    private HashSet<TimerEntry<TKey, TNamespace>> _added = [];
+    private HashSet<TimerEntry<TKey, TNamespace>> _removed = [];
+    private bool _overflowed;
     private long _nextProcessingWakeUp = long.MaxValue;
 
     public long CurrentWatermark => backend.CurrentWatermark;
@@ -48,20 +64,49 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
     public void RegisterEventTimeTimer(TNamespace ns, long time)
     {
         var e = new TimerEntry<TKey, TNamespace>(backend.CurrentKey, ns, time, true);
-        if (_live.Add(e)) _eventQueue.Enqueue(e, (time, e.Key));
+        if (!_live.Add(e)) return;
+        _eventQueue.Enqueue(e, (time, e.Key));
+        Added(e);
     }
 
-    public void DeleteEventTimeTimer(TNamespace ns, long time) => _live.Remove(new(backend.CurrentKey, ns, time, true));
+    public void DeleteEventTimeTimer(TNamespace ns, long time) => Remove(new(backend.CurrentKey, ns, time, true));
+
+    private bool Remove(in TimerEntry<TKey, TNamespace> e)
+    {
+        if (!_live.Remove(e)) return false;
+        if (_overflowed || _added.Remove(e)) return true;
+        _removed.Add(e);
+        CheckOverflow();
+        return true;
+    }
+
+    private void Added(in TimerEntry<TKey, TNamespace> e)
+    {
+        if (_overflowed || _removed.Remove(e)) return;
+        _added.Add(e);
+        CheckOverflow();
+    }
+
+    /// <summary>More changes than live timers: a delta would outgrow a full snapshot; stop tracking until the next one.</summary>
+    private void CheckOverflow()
+    {
+        var changes = _added.Count + _removed.Count;
+        if (changes <= 4096 || changes <= _live.Count) return;
+        _overflowed = true;
+        _added = [];
+        _removed = [];
+    }
 
     public void RegisterProcessingTimeTimer(TNamespace ns, long time)
     {
         var e = new TimerEntry<TKey, TNamespace>(backend.CurrentKey, ns, time, false);
         if (!_live.Add(e)) return;
         _processingQueue.Enqueue(e, (time, e.Key));
+        Added(e);
         ScheduleWakeUp(time);
     }
 
-    public void DeleteProcessingTimeTimer(TNamespace ns, long time) => _live.Remove(new(backend.CurrentKey, ns, time, false));
+    public void DeleteProcessingTimeTimer(TNamespace ns, long time) => Remove(new(backend.CurrentKey, ns, time, false));
 
     private void ScheduleWakeUp(long time)
     {
@@ -75,7 +120,7 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
         while (_eventQueue.TryPeek(out var e, out var p) && p.Time <= watermark)
         {
             _eventQueue.Dequeue();
-            if (!_live.Remove(e)) continue;
+            if (!Remove(e)) continue;
             backend.CurrentKey = e.Key;
             callback.OnEventTime(e.Key, e.Namespace, e.Time);
         }
@@ -87,7 +132,7 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
         while (_processingQueue.TryPeek(out var e, out var p) && p.Time <= now)
         {
             _processingQueue.Dequeue();
-            if (!_live.Remove(e)) continue;
+            if (!Remove(e)) continue;
             backend.CurrentKey = e.Key;
             callback.OnProcessingTime(e.Key, e.Namespace, e.Time);
         }
@@ -95,7 +140,10 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
         if (_processingQueue.TryPeek(out _, out var next)) ScheduleWakeUp(next.Time);
     }
 
-    public void RemoveKey(TKey key) => _live.RemoveWhere(e => EqualityComparer<TKey>.Default.Equals(e.Key, key));
+    public void RemoveKey(TKey key)
+    {
+        foreach (var e in _live.Where(e => EqualityComparer<TKey>.Default.Equals(e.Key, key)).ToList()) Remove(e);
+    }
 
     public IEnumerable<(int KeyGroup, byte[] Bytes)> Snapshot(Func<TKey, int> keyGroupOf)
     {
@@ -121,5 +169,41 @@ internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> b
                 ScheduleWakeUp(e.Time);
             }
         }
+    }
+
+    public bool CanSnapshotChanges => !_overflowed;
+
+    public IEnumerable<(int KeyGroup, byte[]? Upserts, byte[]? Deletions)> SnapshotChanges(Func<TKey, int> keyGroupOf)
+    {
+        var byGroup = new Dictionary<int, (List<TimerEntry<TKey, TNamespace>>? Added, List<TimerEntry<TKey, TNamespace>>? Removed)>();
+        foreach (var e in _added)
+        {
+            var kg = keyGroupOf(e.Key);
+            byGroup.TryGetValue(kg, out var g);
+            (g.Added ??= []).Add(e);
+            byGroup[kg] = g;
+        }
+        foreach (var e in _removed)
+        {
+            var kg = keyGroupOf(e.Key);
+            byGroup.TryGetValue(kg, out var g);
+            (g.Removed ??= []).Add(e);
+            byGroup[kg] = g;
+        }
+        foreach (var (kg, g) in byGroup)
+            yield return (kg, g.Added is null ? null : StateSerializer.Serialize(g.Added), g.Removed is null ? null : StateSerializer.Serialize(g.Removed));
+    }
+
+    public void ApplyDeletions(byte[] bytes)
+    {
+        // Queued copies of removed timers are skipped when they come up (they are no longer live).
+        foreach (var e in StateSerializer.Deserialize<List<TimerEntry<TKey, TNamespace>>>(bytes)) _live.Remove(e);
+    }
+
+    public void ResetChanges()
+    {
+        _overflowed = false;
+        if (_added.Count > 0) _added = [];
+        if (_removed.Count > 0) _removed = [];
     }
 }

@@ -128,6 +128,7 @@ internal static class ApiEndpoints
         trigger_time = c.TriggerTime,
         duration_ms = c.DurationMs,
         size_bytes = c.SizeBytes,
+        full_size_bytes = c.FullSizeBytes,
         alignment_ms = c.AlignmentMs,
         status = c.Status,
         failure_cause = c.FailureCause,

@@ -28,7 +28,7 @@ public sealed class DeploymentPlannerTests
     {
         var plan = Plan();
         var (a, b, map) = (Vertex(plan, "a"), Vertex(plan, "b"), Vertex(plan, "map"));
-        var planner = new DeploymentPlanner(plan, "job-key", checkpointing: false);
+        var planner = new DeploymentPlanner(plan, "job-key", checkpointing: null);
         var tasks = planner.Tasks().ToDictionary(t => t.Id, t => (IActorRef)new NamedRef($"t{t.Id.Vertex}-{t.Id.Subtask}"));
         Assert.Equal(6, tasks.Count);
         Assert.Equal(new[] { new TaskId(a.Id, 0), new TaskId(a.Id, 1), new TaskId(b.Id, 0) }.OrderBy(t => t.Vertex), planner.SourceTasks().OrderBy(t => t.Vertex).ThenBy(t => t.Subtask));
@@ -60,7 +60,7 @@ public sealed class DeploymentPlannerTests
     {
         var plan = Plan();
         var map = Vertex(plan, "map");
-        var planner = new DeploymentPlanner(plan, "job-key", checkpointing: true);
+        var planner = new DeploymentPlanner(plan, "job-key", checkpointing: new CheckpointOptions());
         var tasks = planner.Tasks().ToDictionary(t => t.Id, t => (IActorRef)new NamedRef($"t{t.Id.Vertex}-{t.Id.Subtask}"));
         var restored = new TaskRestore(7, new Dictionary<string, OperatorSnapshot>(), null);
         var restore = new Dictionary<TaskId, TaskRestore> { [new TaskId(map.Id, 1)] = restored };
@@ -77,11 +77,13 @@ public sealed class DeploymentPlannerTests
         // Tasks write their final states themselves, under the persistence id their deployment names: one per task.
         var plan = Plan();
         var map = Vertex(plan, "map");
-        var planner = new DeploymentPlanner(plan, "job-key", checkpointing: true);
+        var planner = new DeploymentPlanner(plan, "job-key", checkpointing: new CheckpointOptions());
         var tasks = planner.Tasks().ToDictionary(t => t.Id, t => (IActorRef)new NamedRef($"t{t.Id.Vertex}-{t.Id.Subtask}"));
 
         var deployments = planner.Deployments(1, tasks, restore: null).ToDictionary(d => d.Id, d => d.Deploy);
         Assert.Equal(CheckpointStoreActor.TaskPersistenceId("job-key", map.Uid, 2), deployments[new TaskId(map.Id, 2)].Checkpointing?.PersistenceId);
         Assert.Equal(deployments.Count, deployments.Values.Select(d => d.Checkpointing!.PersistenceId).Distinct(StringComparer.Ordinal).Count());
+        // Incremental checkpoints are the default: a full row at least every CheckpointOptions.FullEvery checkpoints.
+        Assert.All(deployments.Values, d => Assert.Equal(new CheckpointOptions().FullEvery, d.Checkpointing!.FullEvery));
     }
 }
