@@ -32,7 +32,7 @@ public static class BenchCommand
         var delivery = new Option<bool>("--delivery") { Description = "run only the event-to-screen rows (POST /collect to WebSocket push at 1,000 to 10,000 events/s, and the highest rate whose p99 stays under 100 ms); rewrites their section of the doc" };
         var only = new Option<string?>("--only")
         {
-            Description = "run only these parts (comma-separated: engine, latency, memory, recovery, peers, cluster, reco, soak); rewrites their sections of the doc (engine: prints its rows only)",
+            Description = "run only these parts (comma-separated: engine, latency, memory, recovery, peers, cluster, scale-out, reco, soak); rewrites their sections of the doc (engine: prints its rows only)",
         };
         var engineRows = new Option<string?>("--rows")
         {
@@ -154,7 +154,7 @@ public static class BenchCommand
     }
 
     /// <summary>The parts <c>--only</c> selects, each with its own marked section of the doc (engine: printed only, its rows share a section with the Kafka row).</summary>
-    private static readonly string[] Parts = ["engine", "peers", "latency", "memory", "recovery", "cluster", "reco", "soak"];
+    private static readonly string[] Parts = ["engine", "peers", "latency", "memory", "recovery", "cluster", "scale-out", "reco", "soak"];
 
     private static async Task RunPartsAsync(HashSet<string> parts, bool quick, string? doc, string command, TextWriter output, CancellationToken ct, HashSet<string>? engineRows = null, int? engineEvents = null)
     {
@@ -167,6 +167,7 @@ public static class BenchCommand
             ("memory", "Memory against keyed state size", async () => MemoryBench.Render(await MemoryBench.RunAsync(quick, output, ct), command)),
             ("recovery", "Recovery after kill -9 (one process)", async () => RecoveryBench.Render(await RecoveryBench.RunAsync(quick, output, ct), command)),
             ("cluster", "Cluster: one node against three, one cross-node channel, kill -9 of a worker", async () => ClusterBench.Render(await ClusterBench.RunAsync(quick, output, ct), command)),
+            ("scale-out", "Scale-out: CPU per event of run, checkpointed run, one node and three nodes", async () => ScaleOutBench.Render(await ScaleOutBench.RunAsync(quick, output, ct), command)),
             ("reco", "Recommendation job: events per CPU-second, parallelism, catalogue size, recall, hand-written limit", async () => RecoBenchReport.Render(await RecoBench.RunAsync(quick, output, ct), command)),
             ("soak", "Soak: the recommendation job's state and memory over two million events", async () => SoakBench.Render(await SoakBench.RunAsync(quick, output, ct), command)),
         ];

@@ -27,7 +27,7 @@ public static class BenchEntry
             new Option<bool>("--checkpoints-only") { Description = "run only the checkpoint rows (with the incremental ones); rewrites their sections of the doc" },
             new Option<bool>("--incremental-only") { Description = "run only the incremental checkpoint rows (bytes written incremental vs full, the synchronous pause at 1M and 10M keys); rewrites their section of the doc" },
             new Option<bool>("--delivery") { Description = "run only the event-to-screen rows (POST /collect to WebSocket push at 1,000 and 10,000 events/s); rewrites their section of the doc" },
-            new Option<string?>("--only") { Description = "run only these parts (comma-separated: engine, latency, memory, recovery, peers, cluster, reco); rewrites their sections of the doc (engine: prints its rows only)" },
+            new Option<string?>("--only") { Description = "run only these parts (comma-separated: engine, latency, memory, recovery, peers, cluster, scale-out, reco, soak); rewrites their sections of the doc (engine: prints its rows only)" },
             new Option<string?>("--rows") { Description = "with --only engine: run only these engine rows (comma-separated: ysb, q0, q1, q2, q5, q7, q8), e.g. to profile one query" },
             new Option<int?>("--events") { Description = "with --only engine: events per engine row (default 2,000,000; 500,000 with --quick); more events amortise each run's job start" },
         };

@@ -15,7 +15,10 @@ public static class CheckpointStore
     /// <summary>The environment variable that overrides the connection string of the configured store.</summary>
     public const string ConnectionEnvironmentVariable = "RECOFLOW_PERSISTENCE_CONNECTION";
 
-    /// <summary>Store configuration for a SQLite file (created with its schema on first use, in WAL mode).</summary>
+    /// <summary>
+    /// Store configuration for a SQLite file, in WAL mode, its tables created here with plain SQL
+    /// (<see cref="SqliteCheckpointSchema"/>) so the plugin starts without building them (<c>auto-initialize = off</c>).
+    /// </summary>
     public static Config Sqlite(string file)
     {
         var full = Path.GetFullPath(file);
@@ -28,22 +31,24 @@ public static class CheckpointStore
             using var cmd = c.CreateCommand();
             cmd.CommandText = "PRAGMA journal_mode=WAL;";
             cmd.ExecuteNonQuery();
+            SqliteCheckpointSchema.Ensure(c);
         }
-        return Sql(connection, "SQLite.MS");
+        return Sql(connection, "SQLite.MS", autoInitialize: false);
     }
 
     /// <summary>Store configuration for PostgreSQL.</summary>
     public static Config Postgres(string connectionString) => Sql(connectionString, "PostgreSQL.15");
 
-    private static Config Sql(string connectionString, string provider)
+    private static Config Sql(string connectionString, string provider, bool autoInitialize = true)
     {
+        var init = autoInitialize ? "on" : "off";
         var cs = connectionString.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
         return ConfigurationFactory.ParseString($$"""
             akka.persistence {
               journal.plugin = "akka.persistence.journal.sql"
               snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-              journal.sql { connection-string = "{{cs}}", provider-name = "{{provider}}", auto-initialize = true }
-              snapshot-store.sql { connection-string = "{{cs}}", provider-name = "{{provider}}", auto-initialize = true }
+              journal.sql { connection-string = "{{cs}}", provider-name = "{{provider}}", auto-initialize = {{init}} }
+              snapshot-store.sql { connection-string = "{{cs}}", provider-name = "{{provider}}", auto-initialize = {{init}} }
             }
             """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }

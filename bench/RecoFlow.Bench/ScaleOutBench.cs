@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using RecoFlow.Connectors.Files;
+using RecoFlow.Jobs.Ysb;
+using RecoFlow.Runtime.Execution;
+
+namespace RecoFlow.Bench;
+
+/// <summary>
+/// <c>recoflow bench --only scale-out</c>: the CPU one YSB input costs as <c>recoflow run</c> (without and with a state
+/// directory), on one <c>recoflow node</c> and on three, side by side in one run. Every case starts fresh child
+/// processes and sums their CPU (utime + stime from <c>/proc/PID/stat</c>) from start to exit; for the nodes also the
+/// part from the submission to FINISHED. Every output is checked to hold exactly the expected windows. Each case runs
+/// under the engine's defaults and under the variants (environment or configuration) compared with them.
+/// </summary>
+internal static class ScaleOutBench
+{
+    public enum Kind { Run, RunCheckpointed, OneNode, ThreeNodes }
+
+    public sealed record Variant(string Name, IReadOnlyDictionary<string, string> Environment, string? Config = null);
+
+    public sealed record Sample(double CpuSeconds, double? JobCpuSeconds, double WallSeconds);
+
+    public sealed record Case(Kind Kind, string Variant, IReadOnlyList<Sample> Samples)
+    {
+        public double Cpu => BenchDoc.Median([.. Samples.Select(s => s.CpuSeconds)]);
+        public double? JobCpu => Samples[0].JobCpuSeconds is null ? null : BenchDoc.Median([.. Samples.Select(s => s.JobCpuSeconds!.Value)]);
+    }
+
+    public sealed record Result(long Events, int Runs, string Conditions, string LoadAtEnd, IReadOnlyList<Variant> Variants, IReadOnlyList<Case> Cases);
+
+    /// <summary>The engine's defaults, and the .NET thread pool's own spinning (its default of 70) for comparison.</summary>
+    public static IReadOnlyList<Variant> DefaultVariants { get; } =
+    [
+        new("defaults", new Dictionary<string, string>()),
+        new(".NET thread-pool spin (DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70)", new Dictionary<string, string> { ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "70" }),
+    ];
+
+    private static readonly Kind[] Kinds = [Kind.Run, Kind.RunCheckpointed, Kind.OneNode, Kind.ThreeNodes];
+
+    public static async Task<Result> RunAsync(bool quick, TextWriter log, CancellationToken ct, IReadOnlyList<Variant>? variants = null)
+    {
+        if (!ProcStat.Available) throw new RecoFlow.Cli.UsageException("the scale-out bench reads /proc/PID/stat: it runs on Linux only");
+        variants ??= DefaultVariants;
+        var conditions = BenchConditions.Describe();
+        var dir = Directory.CreateTempSubdirectory("recoflow-bench-scale").FullName;
+        try
+        {
+            const long events = 1_000_000;
+            var table = YsbData.Campaigns();
+            var input = Path.Combine(dir, "events.jsonl");
+            var campaigns = Path.Combine(dir, "campaigns.csv");
+            YsbData.WriteEvents(input, YsbData.Generate(events, 1, table));
+            YsbData.WriteCampaigns(campaigns, table);
+            var expected = YsbData.ExpectedCounts(YsbData.Generate(events, 1, table), table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000,
+                watermarkEvery: RuntimeSettings.Default.BatchSize);
+            var configs = variants.Select((v, i) => v.Config is null ? null : WriteConfig(Path.Combine(dir, $"variant-{i}.conf"), v.Config)).ToArray();
+
+            var runs = quick ? 1 : 2;
+            var samples = new Dictionary<(Kind, int), List<Sample>>();
+            var n = 0;
+            for (var run = 0; run < runs; run++)
+                foreach (var kind in Kinds)
+                    for (var v = 0; v < variants.Count; v++)
+                    {
+                        var caseDir = Path.Combine(dir, $"case-{n++}");
+                        Directory.CreateDirectory(caseDir);
+                        var output = Path.Combine(caseDir, "out");
+                        var sample = kind is Kind.Run or Kind.RunCheckpointed
+                            ? await RunOnceAsync(kind == Kind.RunCheckpointed, input, campaigns, output, caseDir, variants[v], configs[v], ct)
+                            : await NodesOnceAsync(kind == Kind.OneNode ? 1 : 3, input, campaigns, output, caseDir, variants[v], configs[v], ct);
+                        CheckExact(output, expected, $"{Name(kind)} ({variants[v].Name})");
+                        log.WriteLine($"scale-out: {Name(kind)}, {variants[v].Name}: {sample.CpuSeconds:F1} CPU s{(sample.JobCpuSeconds is { } j ? $" ({j:F1} submit → FINISHED)" : "")}, {sample.WallSeconds:F1} s wall, output exact");
+                        (samples.TryGetValue((kind, v), out var list) ? list : samples[(kind, v)] = []).Add(sample);
+                        try { Directory.Delete(caseDir, recursive: true); } catch (IOException) { }
+                    }
+            var cases = Kinds.SelectMany(k => variants.Select((variant, v) => new Case(k, variant.Name, samples[(k, v)]))).ToList();
+            return new Result(events, runs, conditions, LoadAverage(), variants, cases);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static string WriteConfig(string path, string hocon)
+    {
+        File.WriteAllText(path, hocon);
+        return path;
+    }
+
+    /// <summary><c>recoflow run ysb</c> as a child process: its whole CPU, start to exit.</summary>
+    private static async Task<Sample> RunOnceAsync(bool checkpointed, string input, string campaigns, string output, string dir, Variant variant, string? config, CancellationToken ct)
+    {
+        List<string> args = ["run", "ysb", "--param", $"input={input}", "--param", $"campaigns={campaigns}", "--param", $"output={output}"];
+        if (checkpointed) args.AddRange(["--state-dir", Path.Combine(dir, "state"), "--checkpoint-interval", "1s"]);
+        if (config is not null) args.AddRange(["--config", config]);
+        var info = SelfProcess.Recoflow(args);
+        foreach (var (k, v) in variant.Environment) info.Environment[k] = v;
+        var before = ProcStat.ChildrenCpuSeconds();
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start recoflow run");
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(TimeSpan.FromMinutes(5));
+        try { await process.WaitForExitAsync(deadline.Token); }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            throw new TimeoutException("scale-out bench: recoflow run did not finish within 5 minutes");
+        }
+        var wall = clock.Elapsed.TotalSeconds;
+        if (process.ExitCode != 0) throw new InvalidOperationException($"scale-out bench: recoflow run exited with {process.ExitCode}:\n{await stdout}\n{await stderr}");
+        return new Sample(ProcStat.ChildrenCpuSeconds() - before, null, wall);
+    }
+
+    /// <summary>
+    /// A fresh cluster of <paramref name="nodes"/> <c>recoflow node</c> processes runs YSB with parallelism
+    /// <paramref name="nodes"/>, then the nodes leave and exit. CPU of all nodes from start to exit, and from the
+    /// submission to the job's FINISHED (polled every 50 ms).
+    /// </summary>
+    private static async Task<Sample> NodesOnceAsync(int nodes, string input, string campaigns, string output, string dir, Variant variant, string? config, CancellationToken ct)
+    {
+        var env = new Dictionary<string, string>(variant.Environment);
+        var before = ProcStat.ChildrenCpuSeconds();
+        var clock = Stopwatch.StartNew();
+        double jobCpu;
+        await using (var cluster = await LocalCluster.StartAsync(nodes, Path.Combine(dir, "state"), ct, env, config))
+        {
+            var atSubmit = cluster.Nodes.Sum(x => ProcStat.CpuSeconds(x.Pid));
+            var id = await cluster.SubmitYsbAsync(input, campaigns, output, nodes, 0, ct);
+            await cluster.UntilAsync(async () =>
+            {
+                var status = (await cluster.GetAsync(cluster.Nodes[0], $"api/jobs/{id}", ct))?["status"]?.GetValue<string>();
+                if (status is "FAILED" or "CANCELED") throw new InvalidOperationException($"scale-out bench: job {id} {status}");
+                return status == "FINISHED";
+            }, TimeSpan.FromMinutes(5), $"job {id} FINISHED", ct, pollMs: 50);
+            jobCpu = cluster.Nodes.Sum(x => ProcStat.CpuSeconds(x.Pid)) - atSubmit;
+            await cluster.StopAsync(TimeSpan.FromSeconds(30));
+        }
+        return new Sample(ProcStat.ChildrenCpuSeconds() - before, jobCpu, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The committed part files of <paramref name="output"/> hold exactly the expected windows, each once.</summary>
+    private static void CheckExact(string output, Dictionary<(string Campaign, long WindowStart), long> expected, string what)
+    {
+        var seen = new Dictionary<(string, long), long>();
+        // A run without checkpoints writes a plain file; with checkpoints the sink commits part files into a directory.
+        foreach (var line in File.Exists(output) ? File.ReadLines(output) : CommittedFiles.ReadLines(output))
+        {
+            var e = JsonDocument.Parse(line).RootElement;
+            var key = (e.GetProperty("campaign_id").GetString()!, e.GetProperty("window_start").GetInt64());
+            if (!seen.TryAdd(key, e.GetProperty("count").GetInt64())) throw new InvalidOperationException($"scale-out bench: {what}: window {key} committed twice");
+        }
+        var wrong = expected.Count(kv => seen.GetValueOrDefault(kv.Key, -1) != kv.Value);
+        if (wrong > 0 || seen.Count != expected.Count)
+            throw new InvalidOperationException($"scale-out bench: {what}: output not exact ({seen.Count} windows, {expected.Count} expected, {wrong} missing or wrong)");
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    public static string Name(Kind kind) => kind switch
+    {
+        Kind.Run => "`recoflow run ysb` (no state dir)",
+        Kind.RunCheckpointed => "`recoflow run ysb --state-dir DIR --checkpoint-interval 1s`",
+        Kind.OneNode => "one `recoflow node`, `submit ysb` (parallelism 1)",
+        _ => "three `recoflow node` processes, `submit ysb --param parallelism=3`",
+    };
+
+    public static string Render(Result r, string command)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}`. Conditions: {r.Conditions}; load average {r.LoadAtEnd} at the end.");
+        sb.AppendLine();
+        sb.AppendLine($"YSB over the same {r.Events:N0} JSON Lines events in every case; each case starts fresh processes, {r.Runs} run(s) per case, the cases and variants alternating. **CPU seconds** = utime + stime of every process of the case (from `/proc/PID/stat`), from its start to its exit: start-up, the job, shutdown; for nodes also the part from the submission to FINISHED. Every output was checked to hold exactly the expected windows, each once. The nodes use their defaults (checkpoints every second, SQLite store in a state directory shared by the cluster).");
+        sb.AppendLine();
+        foreach (var v in r.Variants)
+        {
+            var rows = r.Cases.Where(c => c.Variant == v.Name).ToList();
+            var baseline = rows.First(c => c.Kind == Kind.Run).Cpu;
+            sb.AppendLine($"**{v.Name}**{(v.Config is null ? "" : $" (configuration: `{v.Config.Trim().ReplaceLineEndings(" ")}`)")}");
+            sb.AppendLine();
+            sb.AppendLine("| how it runs | CPU seconds (each run) | per event vs `recoflow run` without a state dir | CPU seconds submit → FINISHED (each run) | wall seconds (each run) | exact |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---|");
+            foreach (var c in rows)
+                sb.AppendLine($"| {Name(c.Kind)} | {Each(c.Samples.Select(s => s.CpuSeconds))} | {c.Cpu / baseline:F2}× | {(c.JobCpu is null ? "—" : Each(c.Samples.Select(s => s.JobCpuSeconds!.Value)))} | {Each(c.Samples.Select(s => s.WallSeconds))} | yes |");
+            sb.AppendLine();
+            double Cpu(Kind k) => rows.First(c => c.Kind == k).Cpu;
+            double? Job(Kind k) => rows.First(c => c.Kind == k).JobCpu;
+            sb.AppendLine($"Targets (medians): run with a state dir / without {Cpu(Kind.RunCheckpointed) / Cpu(Kind.Run):F2}× (target ≤ 1.3×); one node / checkpointed run {Cpu(Kind.OneNode) / Cpu(Kind.RunCheckpointed):F2}× (target ≤ 1.3×); three nodes / one node {Cpu(Kind.ThreeNodes) / Cpu(Kind.OneNode):F2}× (target ≤ 1.5×; submit → FINISHED only: {Job(Kind.ThreeNodes) / Job(Kind.OneNode):F2}×).");
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+
+    private static string Each(IEnumerable<double> values) => string.Join(", ", values.Select(x => x.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)));
+}
