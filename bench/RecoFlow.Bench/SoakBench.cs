@@ -105,7 +105,7 @@ internal static class SoakBench
             log.WriteLine($"soak:   {n:N0} lists: resident {sample.ResidentMb:N0} MB, heap {sample.HeapMb:N0} MB, checkpoint {sample.CheckpointId} {sample.CheckpointMb:N1} MB written ({sample.CheckpointFullMb:N1} MB state) in {sample.CheckpointMs:N0} ms");
         }
 
-        private static double FullSize(CheckpointRecord? record) => record?.RestoreSizeBytes ?? 0;
+        private static double FullSize(CheckpointRecord? record) => record is null ? 0 : Math.Max(record.FullSizeBytes, record.SizeBytes);
     }
 
     private sealed class SamplingSink(Sampler sampler) : ISink<Recommendation>
