@@ -71,6 +71,17 @@ function Install-GeoDatabase {
     Remove-Item -Recurse -Force $tmp
 }
 
+# The validator of the Kubernetes manifests (cluster-config/kubernetes/validate: kubernetes-models, yaml), for
+# KubernetesManifestTests. npm ci from its package-lock.json; skipped when already installed.
+function Install-KubernetesValidator {
+    $dir = Join-Path $Root 'cluster-config/kubernetes/validate'
+    if (Test-Path (Join-Path $dir 'node_modules/kubernetes-models')) { return }
+    Write-Step 'npm ci in cluster-config/kubernetes/validate (Kubernetes schema validation)'
+    Push-Location $dir
+    try { Invoke-Checked npm @('ci', '--no-audit', '--no-fund', '--silent') }
+    finally { Pop-Location }
+}
+
 function Invoke-Build {
     Write-Step "dotnet build RecoFlow.sln -c $Configuration"
     Invoke-Checked dotnet @('build', $Solution, '-c', $Configuration)
@@ -146,6 +157,7 @@ function Invoke-Test {
     $testExit = 1
     try {
         Install-GeoDatabase
+        Install-KubernetesValidator
         Write-Step 'scripts/setup-test-deps.sh'
         Invoke-Native bash @((Join-Path $Root 'scripts/setup-test-deps.sh'))
         if ($LASTEXITCODE -ne 0) {

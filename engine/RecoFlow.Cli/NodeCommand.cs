@@ -36,8 +36,10 @@ public static class NodeCommand
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             // Nodes of one cluster may share a state directory (each writes its own files, named after its address);
             // a `recoflow run` or a node of another cluster on it is refused (exit 2, naming the holder's pid).
+            // Bootstrapped nodes of one service (pods of a StatefulSet on a shared volume) name the service instead of seeds.
             using var stateLock = StateDirectoryLock.Acquire(settings.StateDirectory, StateDirectoryHolder.ClusterNode(settings.Address,
-                settings.Seeds.Count > 0 ? settings.Seeds : [$"{settings.Hostname}:{settings.Port}"]));
+                settings.Bootstrap.Enabled ? [settings.Bootstrap.LockName]
+                : settings.Seeds.Count > 0 ? settings.Seeds : [$"{settings.Hostname}:{settings.Port}"]));
             using var logging = CliLogging.Start(settings.Config, settings.StateDirectory, $"node-{settings.Hostname}-{settings.Port}",
                 new Dictionary<string, string> { ["Node"] = settings.Address });
             using var kafkaLog = KafkaLogging.To(logging);
@@ -53,7 +55,7 @@ public static class NodeCommand
                 }, CancellationToken.None);
             ClusterNode started;
             try { started = await ClusterNode.StartAsync(settings, new CliJobCatalog(), settings.JoinTimeout, stop.Token); }
-            catch (TimeoutException e)
+            catch (Exception e) when (e is TimeoutException or NodeStartException)
             {
                 Console.Error.WriteLine($"recoflow: {e.Message}");
                 return 1;

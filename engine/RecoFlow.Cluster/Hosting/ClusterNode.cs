@@ -2,7 +2,9 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Discovery.KubernetesApi;
 using Akka.Hosting;
+using Akka.Management.Cluster.Bootstrap;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -55,7 +57,19 @@ public sealed class ClusterNode : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
-        builder.Services.AddAkka("recoflow", b => b.AddHocon(settings.Config, HoconAddMode.Replace));
+        var bootstrap = settings.Bootstrap;
+        builder.Services.AddAkka("recoflow", b =>
+        {
+            b.AddHocon(settings.Config, HoconAddMode.Replace);
+            // Cluster Bootstrap (and with it the management endpoint) only when the node's configuration asks for it;
+            // its settings come from the node's HOCON (akka.management, akka.discovery), the options add none.
+            if (bootstrap.Enabled)
+            {
+                if (bootstrap.Mode == NodeBootstrap.Kubernetes)
+                    b.AddHocon(KubernetesDiscovery.DefaultConfiguration(), HoconAddMode.Append);
+                b.WithClusterBootstrap(new ClusterBootstrapOptions(), autoStart: true);
+            }
+        });
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         var system = host.Services.GetRequiredService<ActorSystem>();
@@ -63,13 +77,22 @@ public sealed class ClusterNode : IAsyncDisposable
         {
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
-            await up.Task.WaitAsync(joinTimeout, cancellationToken);
+            // The actor system may stop before the node is Up (Cluster Bootstrap terminates it when the management
+            // endpoint cannot start): fail then, naming the cause, rather than at the join timeout.
+            await Task.WhenAny(up.Task, system.WhenTerminated).WaitAsync(joinTimeout, cancellationToken);
+            if (!up.Task.IsCompleted)
+            {
+                await host.StopAsync(CancellationToken.None);
+                host.Dispose();
+                throw new NodeStartException($"node {settings.Address} stopped before it joined the cluster ({JoinSource(settings)}); " +
+                    (settings.Bootstrap.Enabled ? "Akka.Management's HTTP endpoint or Cluster Bootstrap failed to start: see the node's log" : "see the node's log"));
+            }
         }
         catch (TimeoutException)
         {
             await host.StopAsync(CancellationToken.None);
             host.Dispose();
-            throw new TimeoutException($"node {settings.Address} did not join the cluster within {joinTimeout.TotalSeconds:F0} s (seeds: {string.Join(", ", settings.Seeds.DefaultIfEmpty("itself"))})");
+            throw new TimeoutException($"node {settings.Address} did not join the cluster within {joinTimeout.TotalSeconds:F0} s ({JoinSource(settings)})");
         }
 
         // A node whose state differs from the cluster's leaves before it hosts a task or the job manager (the job manager
@@ -132,11 +155,23 @@ public sealed class ClusterNode : IAsyncDisposable
         _host.Dispose();
     }
 
+    private static string JoinSource(NodeSettings settings) => settings.Bootstrap.Enabled
+        ? $"cluster bootstrap: {settings.Bootstrap.Mode} discovery of service '{settings.Bootstrap.ServiceName}'"
+        : $"seeds: {string.Join(", ", settings.Seeds.DefaultIfEmpty("itself"))}";
+
     private static string? JoinRefusal(ActorSystem system, NodeSettings settings)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         return SharedStateCheck.CheckJoin(cluster.SelfAddress.ToString(), settings.StateIdentity, SharedStateCheck.Members(cluster.State));
     }
+}
+
+/// <summary>The node's actor system stopped before the node was Up in the cluster; the message says how it was joining.</summary>
+public sealed class NodeStartException : Exception
+{
+    public NodeStartException(string message) : base(message) { }
+    public NodeStartException() { }
+    public NodeStartException(string message, Exception inner) : base(message, inner) { }
 }
 
 /// <summary>The node may not stay in the cluster it joined (its state is not the cluster's); the message names the nodes and the setting to fix.</summary>

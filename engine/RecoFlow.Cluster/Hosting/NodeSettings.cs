@@ -28,6 +28,9 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
     public TimeSpan JoinTimeout => Config.GetTimeSpan("recoflow.cluster.join-timeout");
     public TimeSpan PlacementTimeout => Config.GetTimeSpan("recoflow.cluster.tasks.placement-timeout");
 
+    /// <summary>How the node finds its cluster: seed nodes, or Akka.Management's Cluster Bootstrap (<c>recoflow.cluster.bootstrap</c>).</summary>
+    public NodeBootstrap Bootstrap => NodeBootstrap.From(Config);
+
     /// <summary>Keyed tasks run on the task region across the nodes (<c>recoflow.cluster.tasks.placement = spread</c>), else all on the job manager's node.</summary>
     public bool SpreadTasks => Config.GetString("recoflow.cluster.tasks.placement", "spread") switch
     {
@@ -41,9 +44,17 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
     /// arguments are the flags, null when not given. Throws <see cref="ArgumentException"/> naming a bad value.
     /// </summary>
     public static NodeSettings Resolve(Config file, int? port, IReadOnlyList<string>? seeds, int? httpPort, string? stateDirectory)
+        => Resolve(file, port, seeds, httpPort, stateDirectory, Environment.GetEnvironmentVariable);
+
+    /// <summary>The environment variable that overrides <c>recoflow.cluster.hostname</c> (a pod's IP from the downward API).</summary>
+    public const string HostnameEnvironmentVariable = "RECOFLOW_HOSTNAME";
+
+    /// <summary><see cref="Resolve(Config, int?, IReadOnlyList{string}?, int?, string?)"/> reading the environment through <paramref name="environment"/>.</summary>
+    public static NodeSettings Resolve(Config file, int? port, IReadOnlyList<string>? seeds, int? httpPort, string? stateDirectory, Func<string, string?> environment)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         var c = file.WithFallback(DefaultConfig).GetConfig("recoflow.cluster");
-        var hostname = c.GetString("hostname");
+        var hostname = environment(HostnameEnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : c.GetString("hostname");
         var p = port ?? c.GetInt("port");
         var h = httpPort ?? c.GetInt("http-port");
         if (p is < 1 or > 65535) throw new ArgumentException($"port {p} is out of range 1..65535");
@@ -55,19 +66,25 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
             if (colon <= 0 || !int.TryParse(s.AsSpan(colon + 1), out var sp) || sp is < 1 or > 65535)
                 throw new ArgumentException($"seed '{s}' is not host:port");
         }
+        var bootstrap = NodeBootstrap.From(file.WithFallback(DefaultConfig));
+        if (bootstrap.Enabled && seedList.Count > 0)
+            throw new ArgumentException($"recoflow.cluster.bootstrap = {bootstrap.Mode} finds the cluster itself: give no --seed and no recoflow.cluster.seed-nodes");
         var dir = Path.GetFullPath(stateDirectory ?? c.GetString("state-directory"));
         Directory.CreateDirectory(dir);
 
         // With TLS, Akka.Remote's DotNetty transport speaks (and addresses nodes with) akka.ssl.tcp.
         var protocol = file.WithFallback(DefaultConfig).GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false) ? "akka.ssl.tcp" : "akka.tcp";
-        var seedAddresses = (seedList.Count > 0 ? seedList : [$"{hostname}:{p}"]).Select(s => $"\"{protocol}://recoflow@{s}\"");
+        // With a bootstrap there are no seed nodes: Cluster Bootstrap joins the node (or forms the cluster).
+        IEnumerable<string> seedAddresses = bootstrap.Enabled ? []
+            : (seedList.Count > 0 ? seedList : [$"{hostname}:{p}"]).Select(s => $"\"{protocol}://recoflow@{s}\"");
         var flags = ConfigurationFactory.ParseString($$"""
             recoflow.cluster { port = {{p}}, http-port = {{h}}, state-directory = {{Quote(dir)}} }
             recoflow.http.port = {{h}}
+            recoflow.cluster.hostname = {{Quote(hostname)}}
             akka.remote.dot-netty.tcp { hostname = {{Quote(hostname)}}, port = {{p}} }
             akka.cluster.seed-nodes = [{{string.Join(", ", seedAddresses)}}]
             """);
-        var merged = flags.WithFallback(file).WithFallback(DefaultConfig);
+        var merged = flags.WithFallback(file).WithFallback(bootstrap.Defaults(Quote(hostname))).WithFallback(DefaultConfig);
         var store = CheckpointStore.IsConfigured(merged) ? CheckpointStore.FromFile(merged) : CheckpointStore.Sqlite(Path.Combine(dir, "checkpoints.db")).WithFallback(merged);
         var full = store.WithFallback(RuntimeSettings.ReferenceConfig);
         // The node says which state directory and checkpoint store it uses, as a role: the job manager compares them.
