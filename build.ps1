@@ -1,7 +1,7 @@
 #!/usr/bin/env pwsh
 # RecoFlow build entry point. Run through the local tool:
 #   dotnet tool restore && dotnet pwsh -NoProfile ./build.ps1 <target> [args...]
-# Targets: build, test [--fast], demo, bench, publish, geo, help. See docs/building.md.
+# Targets: build, test [--fast], demo, bench, publish, pack, template-check, geo, help. See docs/building.md.
 param(
     [string]$Target = 'build',
     [Parameter(ValueFromRemainingArguments)]$Rest
@@ -195,6 +195,12 @@ function Invoke-Test {
         # stdout is also kept in dotnet-test.log, a cross-check for the .trx counts.
         & dotnet @testArgs | Tee-Object -FilePath (Join-Path $resultsDir 'dotnet-test.log')
         $testExit = $LASTEXITCODE
+
+        # The packages as a job author uses them (template, packages, tool), counted as one more test. --fast skips it.
+        if ($RestArgs -notcontains '--fast') {
+            $check = Invoke-TemplateCheck | Select-Object -Last 1
+            $script:TemplateCheck = if ($check -eq 0) { 'passed' } else { 'failed' }
+        }
     }
     finally {
         Write-Step 'scripts/stop-test-deps.sh'
@@ -227,6 +233,11 @@ function Write-TestSummary([string]$ResultsDir, [int]$TestExit) {
         # A .trx file is missing (crashed host, or two projects wrote the same name).
         Write-Host "note: console totals ($($c.Total) tests) exceed the .trx totals; using the console counts"
         $s.Passed = $c.Passed; $s.Failed = [Math]::Max($c.Failed, $c.Total - $c.Passed - $c.Skipped); $s.Skipped = $c.Skipped
+    }
+    if ($script:TemplateCheck -eq 'passed') { $s.Passed += 1 }
+    elseif ($script:TemplateCheck -eq 'failed') {
+        $s.Failed += 1
+        $s.FailedTests.Add('Failed: template-check (build.ps1 template-check): see its output above')
     }
     Write-Host "dotnet test exit code $TestExit; $($s.Files) result file(s) in $ResultsDir"
     if ($TestExit -ne 0 -and $s.Failed -eq 0) {
@@ -264,9 +275,47 @@ function Invoke-Publish {
     Write-Host "published: $exe"
 }
 
+# What build.ps1 pack packs, into artifacts/packages (one version: Directory.Build.props).
+$PackProjects = @(
+    'engine/RecoFlow.Api/RecoFlow.Api.csproj',
+    'engine/RecoFlow.Runtime/RecoFlow.Runtime.csproj',
+    'engine/RecoFlow.Connectors/RecoFlow.Connectors.csproj',
+    'engine/RecoFlow.Connectors.Kafka/RecoFlow.Connectors.Kafka.csproj',
+    'tests/RecoFlow.TestKit/RecoFlow.TestKit.csproj',
+    'templates/RecoFlow.Templates/RecoFlow.Templates.csproj',
+    'engine/RecoFlow.Cli/RecoFlow.Cli.csproj'
+)
+
+# Packs $PackProjects into artifacts/packages; returns 0, or the exit code of the pack that failed.
+function Invoke-Pack {
+    $out = Join-Path $Artifacts 'packages'
+    if (Test-Path $out) { Remove-Item -Recurse -Force $out }
+    foreach ($project in $PackProjects) {
+        # RecoFlowPack=true turns SourceLink on (Directory.Build.targets).
+        Write-Step "dotnet pack $project -c $Configuration -o artifacts/packages"
+        # Out-Host: the tool's output goes to the terminal, not into this function's return value.
+        & dotnet @('pack', (Join-Path $Root $project), '-c', $Configuration, '-p:RecoFlowPack=true', '-o', $out) | Out-Host
+        if ($LASTEXITCODE -ne 0) {
+            [Console]::Error.WriteLine("build.ps1: dotnet pack $project failed with exit code $LASTEXITCODE")
+            return $LASTEXITCODE
+        }
+    }
+    Get-ChildItem -Path $out -Filter '*.nupkg' | ForEach-Object { Write-Host "    $($_.Name)" }
+    return 0
+}
+
+# Packs, then uses the packages as a job author would, outside this tree (.ci/template-check.sh); returns its exit code.
+function Invoke-TemplateCheck {
+    $packed = Invoke-Pack
+    if ($packed -ne 0) { return $packed }
+    Write-Step 'bash .ci/template-check.sh artifacts/packages'
+    & bash @((Join-Path $Root '.ci/template-check.sh'), (Join-Path $Artifacts 'packages')) | Out-Host
+    return $LASTEXITCODE
+}
+
 switch ($Target) {
     'build' { Invoke-Build; exit 0 }
-    'test' { $script:ExitCode = 1; Invoke-Test; exit $script:ExitCode }
+    'test' { $script:ExitCode = 1; $script:TemplateCheck = $null; Invoke-Test; exit $script:ExitCode }
     'demo' {
         Write-Step 'dotnet restore'
         Invoke-Checked dotnet @('restore', $Solution)
@@ -277,13 +326,15 @@ switch ($Target) {
     # The benchmarks' own executable (recoflow-bench), not the CLI's thin `bench` entry that would start it.
     'bench' { Invoke-Run -Project $BenchProject }
     'publish' { Invoke-Publish; exit 0 }
+    'pack' { exit (Invoke-Pack | Select-Object -Last 1) }
+    'template-check' { exit (Invoke-TemplateCheck | Select-Object -Last 1) }
     'geo' { Install-GeoDatabase; Write-Host "IP location database: $(Join-Path $Artifacts 'geo/geo-whois-asn-country.mmdb')"; exit 0 }
     { $_ -in 'help', '-h', '--help' } {
-        Write-Output 'usage: dotnet pwsh -NoProfile ./build.ps1 [build|test [--fast]|demo|bench|publish|geo|help] [args...]'
+        Write-Output 'usage: dotnet pwsh -NoProfile ./build.ps1 [build|test [--fast]|demo|bench|publish|pack|template-check|geo|help] [args...]'
         exit 0
     }
     default {
-        [Console]::Error.WriteLine("build.ps1: unknown target '$Target' (expected build, test, demo, bench, publish, geo or help)")
+        [Console]::Error.WriteLine("build.ps1: unknown target '$Target' (expected build, test, demo, bench, publish, pack, template-check, geo or help)")
         exit 2
     }
 }

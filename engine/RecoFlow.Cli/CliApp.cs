@@ -40,7 +40,8 @@ public static class CliApp
 
     private static Command RunCommand(TextWriter output)
     {
-        var job = new Argument<string>("job") { Description = "built-in job name (see 'recoflow jobs')" };
+        var job = new Argument<string>("job") { Description = "built-in job name (see 'recoflow jobs'); or, with --job-class, a .dll built against RecoFlow.Api, the folder 'dotnet publish' wrote for the job's project, or a zip of it" };
+        var jobClass = new Option<string?>("--job-class") { Description = "with an assembly, a published folder or a zip: full name of its IJobDefinition class" };
         var param = ParamOption();
         var parallelism = JobRunner.ParallelismOption();
         var deadLetters = new Option<string?>("--dead-letters") { Description = "append dead letters to this JSON Lines file" };
@@ -50,12 +51,12 @@ public static class CliApp
         var restart = new Option<string?>("--restart-strategy") { Description = "none | fixed-delay:ATTEMPTS:DELAY | exponential:INITIAL:MAX[:JITTER] | failure-rate:MAX:INTERVAL:DELAY (default with checkpoints: exponential:200ms:30s, jitter 0.1)" };
         var savepointOnStop = new Option<bool>("--savepoint-on-stop") { Description = "on Ctrl+C, take a savepoint into STATE_DIR/savepoints, then stop" };
         var fromSavepoint = new Option<string?>("--from-savepoint") { Description = "start from this savepoint directory (when the state directory holds no checkpoint yet); parallelism may differ" };
-        var cmd = new Command("run", "run a built-in job on the embedded runtime until it finishes (Ctrl+C cancels)")
-            { job, param, parallelism, deadLetters, stateDir, interval, config, restart, savepointOnStop, fromSavepoint };
+        var cmd = new Command("run", "run a built-in job, or a job class of an assembly or published folder, on the embedded runtime until it finishes (Ctrl+C cancels)")
+            { job, jobClass, param, parallelism, deadLetters, stateDir, interval, config, restart, savepointOnStop, fromSavepoint };
         cmd.SetAction(async (r, ct) =>
         {
-            var definition = JobRunner.FindJob(r.GetValue(job)!);
-            var graph = JobRunner.BuildGraph(definition, JobRunner.ParseParams(r.GetValue(param) ?? []), r.GetValue(parallelism));
+            using var loaded = await JobRunner.LoadAsync(r.GetValue(job)!, r.GetValue(jobClass), JobRunner.ParseParams(r.GetValue(param) ?? []), r.GetValue(parallelism), ct);
+            var graph = loaded.Graph;
             var run = new RunSettings
             {
                 StateDirectory = r.GetValue(stateDir),

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using RecoFlow.Api;
 using RecoFlow.Api.Graph;
 using RecoFlow.Api.Streams;
+using RecoFlow.Cluster.Jobs;
 using RecoFlow.Jobs;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Execution;
@@ -33,6 +34,25 @@ public static class JobRunner
     }
 
     /// <summary>Builds and validates the job graph; parameter and validation problems become usage errors.</summary>
+    /// <summary>
+    /// The job <c>recoflow run</c> runs: a built-in job by name, or with <paramref name="jobClass"/> that class of an
+    /// assembly, a published folder or a zip of one, loaded as a node loads a submitted job (its own collectible context,
+    /// its dependencies from the folder). Disposing the result unloads that context.
+    /// </summary>
+    public static async Task<LoadedJob> LoadAsync(string job, string? jobClass, IReadOnlyDictionary<string, string> values, int? parallelism, CancellationToken cancellationToken)
+    {
+        var isCode = job.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) || job.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) || Directory.Exists(job);
+        if (!isCode)
+        {
+            if (jobClass is not null) throw new UsageException("--job-class needs an assembly (.dll), a published folder or a zip of one instead of a built-in job name");
+            return new LoadedJob(BuildGraph(FindJob(job), values, parallelism));
+        }
+        if (jobClass is null) throw new UsageException("an assembly or a published folder needs --job-class (the full name of its IJobDefinition class)");
+        var bytes = await JobPackage.ReadAsync(job, cancellationToken);
+        try { return JobAssemblyLoader.Load(bytes, jobClass, values, parallelism); }
+        catch (JobSubmissionException e) { throw new UsageException(e.Message); }
+    }
+
     public static JobGraph BuildGraph(IJobDefinition definition, IReadOnlyDictionary<string, string> values, int? parallelism = null)
     {
         try

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using RecoFlow.Jobs.Ysb;
-using RecoFlow.TestKit.Browser;
+using RecoFlow.TestSupport.Browser;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 

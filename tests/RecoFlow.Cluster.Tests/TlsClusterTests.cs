@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using RecoFlow.Connectors.Files;
 using RecoFlow.Jobs.Ysb;
-using RecoFlow.TestKit;
+using RecoFlow.TestSupport;
 using Xunit.Abstractions;
 
 namespace RecoFlow.Cluster.Tests;

@@ -1,7 +1,7 @@
 using Microsoft.Playwright;
 using RecoFlow.Recommendations.Cli;
 using RecoFlow.Recommendations.Edge;
-using RecoFlow.TestKit.Browser;
+using RecoFlow.TestSupport.Browser;
 
 namespace RecoFlow.Demo.Tests;
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using RecoFlow.Connectors.Files;
 using RecoFlow.Connectors.Kafka;
 using RecoFlow.Jobs.Ysb;
-using RecoFlow.TestKit;
+using RecoFlow.TestSupport;
 
 namespace RecoFlow.Kafka.Tests;
 

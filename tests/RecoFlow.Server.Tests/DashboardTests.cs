@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Playwright;
-using RecoFlow.TestKit.Browser;
+using RecoFlow.TestSupport.Browser;
 
 namespace RecoFlow.Server.Tests;
 

@@ -117,6 +117,12 @@ public sealed class SqlSink<T> : ISink<T>
         public byte[] PrepareCommit(long checkpointId)
         {
             if (_buffer.Count == 0) return [];
+            if (!_transactional)
+            {
+                // Without checkpoints there are no staging tables: the rows go straight to the table.
+                Flush(endOfInput: false);
+                return [];
+            }
             using (var tx = _connection.BeginTransaction())
             {
                 Insert(tx, _staging, checkpointId);
@@ -212,6 +218,7 @@ public sealed class SqlSink<T> : ISink<T>
         public void Recover(IReadOnlyList<byte[]> committable)
         {
             foreach (var h in committable) CommitOne(h);
+            if (!_transactional) return; // no staging table without checkpoints
             using var cmd = _connection.CreateCommand();
             cmd.CommandText = $"DELETE FROM {_staging} WHERE rf_sink = @sink AND rf_subtask = @subtask";
             Add(cmd, "@sink", _sinkId);

@@ -7,7 +7,7 @@ namespace RecoFlow.Runtime.Checkpointing;
 /// TaskDeploymentDescriptor, which carries state handles, never state): the task snapshots of checkpoint
 /// <paramref name="CheckpointId"/> that hold state of the task's operators or splits of its vertex, read from the
 /// savepoint directory <paramref name="SavepointDirectory"/> or, when that is null, from the checkpoint store. The task
-/// reads them itself and takes its part (<see cref="RestorePlanner.PlanTask"/>), so a restore of any size fits in a
+/// reads them itself and takes its part (<c>RestorePlanner.PlanTask</c>), so a restore of any size fits in a
 /// remote message (frames are limited to a few MiB).
 /// </summary>
 internal sealed record TaskRestoreHandles(long CheckpointId, string? SavepointDirectory, IReadOnlyList<TaskStateRef> Handles)

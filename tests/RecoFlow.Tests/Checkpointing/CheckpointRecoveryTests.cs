@@ -11,6 +11,7 @@ using RecoFlow.Runtime;
 using RecoFlow.Runtime.Checkpointing;
 using RecoFlow.Runtime.Execution;
 using RecoFlow.TestKit;
+using RecoFlow.TestSupport;
 
 namespace RecoFlow.Tests.Checkpointing;
 

@@ -1,4 +1,5 @@
 using RecoFlow.TestKit;
+using RecoFlow.TestSupport;
 
 namespace RecoFlow.Tests.Checkpointing;
 

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using RecoFlow.Connectors.Files;
 using RecoFlow.Testing;
 using RecoFlow.TestKit;
+using RecoFlow.TestSupport;
 using Xunit.Abstractions;
 
 namespace RecoFlow.Tests.Checkpointing;

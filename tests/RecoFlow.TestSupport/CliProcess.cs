@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace RecoFlow.TestKit;
+namespace RecoFlow.TestSupport;
 
 /// <summary>
 /// Runs <c>recoflow</c> as a separate OS process (<c>dotnet recoflow.dll ...</c> from the test's output directory, so

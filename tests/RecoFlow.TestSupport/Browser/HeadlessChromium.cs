@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace RecoFlow.TestKit.Browser;
+namespace RecoFlow.TestSupport.Browser;
 
 /// <summary>
 /// Headless Chromium for page tests through Playwright: the system's browser (<c>RECOFLOW_CHROMIUM</c>, default

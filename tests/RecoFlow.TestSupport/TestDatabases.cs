@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace RecoFlow.TestKit;
+namespace RecoFlow.TestSupport;
 
 /// <summary>
 /// Real databases for tests. PostgreSQL comes from <c>RECOFLOW_TEST_PG</c>, which the README's test command sets after
