@@ -6,6 +6,7 @@ using Akka.Management.Cluster.Bootstrap;
 using RecoFlow.Cluster.Hosting;
 using RecoFlow.Cluster.Jobs;
 using RecoFlow.TestKit;
+using RecoFlow.TestSupport;
 
 namespace RecoFlow.Cluster.Tests;
 

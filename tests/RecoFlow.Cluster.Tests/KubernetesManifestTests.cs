@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RecoFlow.TestKit;
+using RecoFlow.TestSupport;
 
 namespace RecoFlow.Cluster.Tests;
 

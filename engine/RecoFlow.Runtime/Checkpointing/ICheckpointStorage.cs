@@ -30,7 +30,7 @@ public static class CheckpointStorageExtensions
     /// <summary>
     /// Reads and decodes the task snapshot <paramref name="handle"/> points to (Flink: restoring a task from its handle).
     /// A row of an incremental checkpoint is read with the earlier rows it builds on (<see cref="TaskStateSnapshot.DeltaOf"/>)
-    /// and returned as one snapshot (<see cref="IncrementalChain.Flatten"/>); any of them missing or unreadable throws
+    /// and returned as one snapshot (<see cref="IncrementalChain.Flatten(IReadOnlyList{TaskStateSnapshot})"/>); any of them missing or unreadable throws
     /// <see cref="CorruptSnapshotException"/> for <paramref name="checkpointId"/>, naming the row that failed.
     /// </summary>
     public static async Task<TaskStateSnapshot> ReadSnapshotAsync(this ICheckpointStorage storage, long checkpointId, TaskStateRef handle, ISnapshotCipher? cipher = null, CancellationToken cancel = default)
