@@ -112,7 +112,7 @@ public static class NodeHttpServerExtensions
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
         });
-        var telemetry = services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(meterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        var telemetry = services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(meterName, "RecoFlow.Kafka").AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         // Traces (the engine's spans: submit, deploy, checkpoint, failover) go to an OTLP collector when one is configured
         // with OpenTelemetry's standard variable OTEL_EXPORTER_OTLP_ENDPOINT (and OTEL_EXPORTER_OTLP_PROTOCOL, ...).
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))

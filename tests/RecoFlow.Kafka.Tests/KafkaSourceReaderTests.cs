@@ -49,6 +49,39 @@ public sealed class KafkaSourceReaderTests
         });
 
     [Fact]
+    public async Task The_consumer_lag_of_each_partition_is_published_and_removed_when_the_reader_closes()
+    {
+        await using var broker = DevKafkaBroker.Start(new DevBrokerOptions { Port = 0, Brokers = 1, Topics = [("t", 1)] });
+        Produce(broker.BootstrapServers, "t", Enumerable.Range(0, 100).Select(i => (0, (string?)null, Encoding.UTF8.GetBytes($"m{i}"), BaseTs + i)).ToList());
+        var source = KafkaSource.Strings(new KafkaSourceOptions
+        {
+            BootstrapServers = broker.BootstrapServers, Topics = ["t"], StartFrom = KafkaStartMode.Earliest, GroupId = "lag-test",
+            StopAt = KafkaStopMode.Never, Log = _ => { },
+        });
+        var output = new Output();
+        var key = ("t", 0, "lag-test", 0);
+        var clock = Stopwatch.StartNew();
+        using (var reader = source.CreateReader(Context))
+        {
+            reader.AddSplits(source.CreateSplits(Context));
+            // Read 30 records, then poll without reading until the lag published says what is left: 70.
+            while (output.Records.Count < 30)
+            {
+                Assert.True(clock.Elapsed < TestTimeout, $"only {output.Records.Count} records read");
+                reader.Poll(output, 30 - output.Records.Count);
+                await Task.Delay(2);
+            }
+            while (!KafkaConsumerLag.Current.TryGetValue(key, out var lag) || lag != 70)
+            {
+                Assert.True(clock.Elapsed < TestTimeout, $"lag not published as 70: {(KafkaConsumerLag.Current.TryGetValue(key, out var l) ? l : -1)}");
+                reader.Poll(output, 0);
+                await Task.Delay(10);
+            }
+        }
+        Assert.False(KafkaConsumerLag.Current.ContainsKey(key));
+    }
+
+    [Fact]
     public async Task Start_modes_restored_positions_and_committed_offsets()
     {
         await using var broker = DevKafkaBroker.Start(new DevBrokerOptions { Port = 0, Brokers = 1, Topics = [("t", 1)] });

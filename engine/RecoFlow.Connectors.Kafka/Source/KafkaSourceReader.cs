@@ -30,6 +30,7 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
     private KafkaPartitionSplitState[]? _lastTopicSplits;
     private int _active;
     private long _offsetResets;
+    private long _nextLagTicks;
 
     public KafkaSourceReader(KafkaSource<T> source, SourceContext context)
     {
@@ -181,9 +182,33 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
             emitted++;
             if (s.Position >= s.End) Finish(s, output);
         }
+        PublishLag();
         if (_bounded && _active == 0) return PollStatus.EndOfInput;
         return consumed > 0 ? PollStatus.MoreAvailable : PollStatus.NothingAvailable;
     }
+
+    /// <summary>At most once per <see cref="KafkaConsumerLag.Interval"/>: each partition's high watermark (as last fetched, no broker call) minus the position.</summary>
+    private void PublishLag()
+    {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (now < _nextLagTicks) return;
+        _nextLagTicks = now + (long)(KafkaConsumerLag.Interval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        foreach (var s in _splits)
+        {
+            var (topic, partition) = (s.Partition.Topic, s.Partition.Partition.Value);
+            if (s.Finished)
+            {
+                KafkaConsumerLag.Remove(topic, partition, Group, _context.SubtaskIndex);
+                continue;
+            }
+            WatermarkOffsets w;
+            try { w = _consumer.GetWatermarkOffsets(s.Partition); }
+            catch (KafkaException) { continue; }
+            if (w.High.Value >= 0 && s.Position >= 0) KafkaConsumerLag.Publish(topic, partition, Group, _context.SubtaskIndex, w.High.Value - s.Position);
+        }
+    }
+
+    private string Group => _options.GroupId ?? "";
 
     /// <summary>The split of a record: a per-topic array indexed by partition (no allocation per record).</summary>
     private KafkaPartitionSplitState? Lookup(string topic, int partition)
@@ -261,6 +286,7 @@ internal sealed class KafkaSourceReader<T> : ISourceReader<T>
 
     public void Dispose()
     {
+        foreach (var s in _splits) KafkaConsumerLag.Remove(s.Partition.Topic, s.Partition.Partition.Value, Group, _context.SubtaskIndex);
         _deadLetters.Dispose();
         try
         {

@@ -7,7 +7,10 @@ namespace RecoFlow.Connectors.Files;
 /// Reads text files line by line, one split per file (Flink: FileSource with a line format). Position = lines consumed,
 /// so a checkpointed run resumes at the exact line. Files are UTF-8 (a byte order mark is skipped), lines end with \n
 /// or \r\n. A line that is not UTF-8, is longer than <see cref="MaxLineBytes"/>, or that <c>parse</c> rejects (throws)
-/// goes to the dead letters with the file, the line number and the reason; the source goes on.
+/// goes to the dead letters with the file, the line number and the reason; the source goes on. With
+/// <see cref="Continues"/>, a record may span several lines (CSV: a line break inside quotes): the lines are joined with
+/// \n until it says the record is complete; the position still counts lines, and a checkpoint always falls between
+/// records. A record still open at the end of its file is dead-lettered as unterminated.
 /// </summary>
 public class LineFileSource<T> : ISource<T>
 {
@@ -16,8 +19,9 @@ public class LineFileSource<T> : ISource<T>
     private readonly int _skipHeaderLines;
     private readonly string _format;
 
-    public LineFileSource(IReadOnlyList<string> paths, Func<string, T> parse, int skipHeaderLines = 0, string format = "lines")
+    public LineFileSource(IReadOnlyList<string> paths, Func<string, T> parse, int skipHeaderLines = 0, string format = "lines", Func<string, bool>? continues = null)
     {
+        Continues = continues;
         if (paths.Count == 0) throw new ArgumentException("at least one file", nameof(paths));
         foreach (var p in paths)
             if (!File.Exists(p)) throw new FileNotFoundException($"input file not found: {p}", p);
@@ -27,8 +31,11 @@ public class LineFileSource<T> : ISource<T>
         _format = format;
     }
 
-    /// <summary>Longest line read, in bytes; a longer one is skipped (never buffered whole) and dead-lettered.</summary>
+    /// <summary>Longest line read, in bytes; a longer one is skipped (never buffered whole) and dead-lettered. Also the bound of a record joined from several lines.</summary>
     public int MaxLineBytes { get; init; } = 16 << 20;
+
+    /// <summary>True when the text read so far is an incomplete record that the next line continues; null: one record per line.</summary>
+    public Func<string, bool>? Continues { get; }
 
     public Boundedness Boundedness => Boundedness.Bounded;
 
@@ -69,9 +76,13 @@ public class LineFileSource<T> : ISource<T>
                 }
                 _line++;
                 if (_line <= source._skipHeaderLines || text.Length == 0 && unusable is null) continue;
+                long first = _line;
+                if (unusable is null && source.Continues is { } continues && continues(text))
+                    (text, unusable) = JoinContinuation(text, continues);
+                string where = first == _line ? $"{_current!.SplitId}:{_line}" : $"{_current!.SplitId}:{first}-{_line}";
                 if (unusable is not null)
                 {
-                    deadLetters.Report($"{_current!.SplitId}:{_line}: {unusable}", text, Api.Time.Watermark.NoTimestamp);
+                    deadLetters.Report($"{where}: {unusable}", text, Api.Time.Watermark.NoTimestamp);
                     continue;
                 }
                 T value;
@@ -81,13 +92,30 @@ public class LineFileSource<T> : ISource<T>
                 }
                 catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException or OverflowException or KeyNotFoundException)
                 {
-                    deadLetters.Report($"{_current!.SplitId}:{_line}: {e.Message}", text, Api.Time.Watermark.NoTimestamp);
+                    deadLetters.Report($"{where}: {e.Message}", text, Api.Time.Watermark.NoTimestamp);
                     continue;
                 }
                 output.Collect(_current!.SplitId, value, Api.Time.Watermark.NoTimestamp);
                 emitted++;
             }
             return PollStatus.MoreAvailable;
+        }
+
+        /// <summary>Appends the following lines to <paramref name="text"/> while <paramref name="continues"/> says the record is open.</summary>
+        private (string Text, string? Unusable) JoinContinuation(string text, Func<string, bool> continues)
+        {
+            var record = new System.Text.StringBuilder(text);
+            while (continues(record.ToString()))
+            {
+                if (!_reader!.ReadLine(out var next, out var unusable))
+                    return (record.ToString(), "unterminated record: the file ends inside a quoted field");
+                _line++;
+                if (unusable is not null) return (record.ToString(), unusable);
+                record.Append('\n').Append(next);
+                if (record.Length > source.MaxLineBytes)
+                    return (record.ToString(0, Math.Min(record.Length, 1024)), $"record longer than {source.MaxLineBytes} bytes");
+            }
+            return (record.ToString(), null);
         }
 
         private bool OpenNext()
@@ -117,11 +145,12 @@ public sealed class JsonLinesFileSource<T>(IReadOnlyList<string> paths, Func<str
     : LineFileSource<T>(paths, parse ?? (line => System.Text.Json.JsonSerializer.Deserialize<T>(line, JsonDefaults.Options) ?? throw new FormatException("null record")), 0, "JSON Lines");
 
 /// <summary>
-/// CSV files (RFC 4180 quoting: quoted fields may hold commas and doubled quotes, see <see cref="CsvFields"/>), one
-/// record a line, with a header line unless <paramref name="hasHeader"/> is false; <c>parse</c> gets the fields of a row.
+/// CSV files (RFC 4180 quoting: quoted fields may hold commas, doubled quotes and line breaks, see
+/// <see cref="CsvFields"/>), with a header line unless <paramref name="hasHeader"/> is false; <c>parse</c> gets the
+/// fields of a record. A record spans lines while a quoted field is open (<see cref="CsvFields.IsOpen"/>).
 /// </summary>
 public sealed class CsvFileSource<T>(IReadOnlyList<string> paths, Func<string[], T> parse, bool hasHeader = true)
-    : LineFileSource<T>(paths, line => parse(CsvFields.Split(line)), hasHeader ? 1 : 0, "CSV");
+    : LineFileSource<T>(paths, line => parse(CsvFields.Split(line)), hasHeader ? 1 : 0, "CSV", CsvFields.IsOpen);
 
 /// <summary>JSON settings for file connectors: snake_case names, as the event formats use.</summary>
 public static class JsonDefaults
