@@ -24,13 +24,7 @@ public static class NodeCommand
         var cmd = new Command("node", "run a cluster node: job manager (on the oldest node), runtime, HTTP API; Ctrl+C leaves the cluster") { config, port, seeds, httpPort, stateDir, exitOnEof };
         cmd.SetAction(async (r, ct) =>
         {
-            var file = Config.Empty;
-            if (r.GetValue(config) is { } path)
-            {
-                if (!File.Exists(path)) throw new UsageException($"--config: file not found: {path}");
-                try { file = ConfigurationFactory.ParseString(File.ReadAllText(path)); }
-                catch (Exception e) { throw new UsageException($"--config {path}: {e.Message}"); }
-            }
+            var file = HoconFiles.Read(r.GetValue(config));
             NodeSettings settings;
             try { settings = NodeSettings.Resolve(file, r.GetValue(port), r.GetValue(seeds), r.GetValue(httpPort), r.GetValue(stateDir)); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }

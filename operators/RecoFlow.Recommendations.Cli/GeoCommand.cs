@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.Json;
-using Akka.Configuration;
 using RecoFlow.Cli;
 using RecoFlow.Recommendations.Edge;
 using RecoFlow.Recommendations.Features;
@@ -28,13 +27,7 @@ public static class GeoCommand
         {
             var address = r.GetValue(ip)!;
             if (!IPAddress.TryParse(address, out _)) throw new UsageException($"'{address}' is not an IPv4 or IPv6 address");
-            var file = Config.Empty;
-            if (r.GetValue(config) is { } path)
-            {
-                if (!File.Exists(path)) throw new UsageException($"--config: file not found: {path}");
-                try { file = ConfigurationFactory.ParseString(File.ReadAllText(path)); }
-                catch (Exception e) { throw new UsageException($"--config {path}: {e.Message}"); }
-            }
+            var file = HoconFiles.Read(r.GetValue(config));
             RecommendationEdgeOptions options;
             try { options = RecommendationEdgeOptions.From(file); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
