@@ -41,20 +41,12 @@ public sealed class DataMinimizer
     {
         ArgumentNullException.ThrowIfNull(e);
         InteractionContext c = e.Context;
-        bool located = e.Consent.Location;
-        string? country = located ? c.Country : null, region = located ? c.Region : null;
-        if (located && country is null && c.Ip is not null && _lookup.Lookup(c.Ip) is { } hit)
-        {
-            country = hit.Country;
-            region = hit.Region;
-        }
-
-        var min = Derive(c, country, region, located);
+        var min = MinimizeContext(c, e.Consent.Location);
         var device = min.Device;
         var stripped = c with
         {
-            Country = country,
-            Region = region,
+            Country = min.Country,
+            Region = min.Region,
             Ip = null,
             Lat = null,
             Lon = null,
