@@ -11,6 +11,7 @@ using RecoFlow.Recommendations.Models;
 using RecoFlow.Recommendations.Ranking;
 using RecoFlow.Recommendations.Recommenders;
 using RecoFlow.Recommendations.Streaming.Records;
+using RecoFlow.Recommendations.Streaming.Scoring;
 using RecoFlow.Runtime;
 using RecoFlow.Runtime.Execution;
 using RecoFlow.Cli;
@@ -33,10 +34,12 @@ public static class EvaluateCommand
         var catalog = new Option<string?>("--catalog") { Description = "item catalogue (MovieLens movies.csv); default: movies.csv beside a MovieLens input" };
         var theta = new Option<double>("--dpp-theta") { Description = "DPP knob in [0,1]; 1 = off", DefaultValueFactory = _ => 1 };
         var candidates = new Option<int>("--dpp-candidates") { Description = "candidates the DPP re-ranks", DefaultValueFactory = _ => 50 };
-        var relevance = new Option<string>("--dpp-relevance") { Description = "relevance the DPP uses: logrank, rank, minmax, score or calibrated", DefaultValueFactory = _ => "logrank" };
+        var relevance = new Option<string>("--dpp-relevance") { Description = "relevance the DPP uses: logrank, rank, minmax, score, calibrated or softmax", DefaultValueFactory = _ => "logrank" };
         var shrink = new Option<double>("--dpp-shrink") { Description = "shrink of the DPP kernel's similarity toward the identity, in (0,1]; 1 = unchanged", DefaultValueFactory = _ => 1 };
         var dppPool = new Option<string>("--dpp-pool") { Description = "candidates the DPP re-ranks: top or genre (top plus the best --dpp-per-genre of each category)", DefaultValueFactory = _ => "top" };
         var perGenre = new Option<int>("--dpp-per-genre") { Description = "with --dpp-pool genre: items of each category added to the pool", DefaultValueFactory = _ => 6 };
+        var ildTarget = new Option<double?>("--ild-target") { Description = "hold the intra-list diversity of the lists at this value with the diversity loop (moves the DPP's θ; --dpp-theta is where it starts)" };
+        var ildWindow = new Option<int>("--ild-window") { Description = "with --ild-target: lists in the diversity loop's audit window", DefaultValueFactory = _ => 400 };
         var kernel = new Option<string>("--dpp-kernel") { Description = "similarity of the DPP kernel: cosine or jaccard", DefaultValueFactory = _ => "cosine" };
         var rescore = new Option<string>("--rescore") { Description = "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", DefaultValueFactory = _ => "none" };
         var interval = new Option<string>("--publish-interval") { Description = "event time between item-model versions", DefaultValueFactory = _ => "1m" };
@@ -46,7 +49,7 @@ public static class EvaluateCommand
         var retrainWindow = new Option<string>("--retrain-window") { Description = "event time of positive interactions a refit learns from", DefaultValueFactory = _ => "24h" };
         var mf = new Option<bool>("--mf-baseline") { Description = "add a matrix factorisation trained once on the first 20 % of the log as baseline batch_mf" };
         var cmd = new Command("evaluate", "replay a log through the recommendation job and print recall@K, NDCG@K, MRR, diversity, coverage, Gini, novelty and latency, with baselines")
-            { input, format, k, json, catalog, theta, candidates, relevance, shrink, dppPool, perGenre, kernel, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow };
+            { input, format, k, json, catalog, theta, candidates, relevance, shrink, dppPool, perGenre, ildTarget, ildWindow, kernel, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new EvaluationOptions(r.GetValue(input)!, r.GetValue(format)!, r.GetValue(k), r.GetValue(catalog), r.GetValue(theta), r.GetValue(candidates),
@@ -57,6 +60,8 @@ public static class EvaluateCommand
                 DppShrink = r.GetValue(shrink),
                 DppPool = ParseEnum<DppPool>(r.GetValue(dppPool)!, "--dpp-pool"),
                 DppPerGenre = r.GetValue(perGenre),
+                IldTarget = r.GetValue(ildTarget),
+                IldWindow = r.GetValue(ildWindow),
                 DppKernel = ParseEnum<DppKernel>(r.GetValue(kernel)!, "--dpp-kernel"),
                 Rescore = r.GetValue(rescore) is "none" or "ftrl" or "tree" or "ftrl+tree" ? r.GetValue(rescore)! : throw new UsageException("--rescore must be none, ftrl, tree or ftrl+tree"),
                 RetrainInterval = Api.JobParameters.ParseDuration(r.GetValue(retrain)!) ?? throw new UsageException("--retrain-interval must be a duration like 1h"),
@@ -77,6 +82,10 @@ public static class EvaluateCommand
         public double DppShrink { get; init; } = 1;
         public DppPool DppPool { get; init; } = DppPool.Top;
         public int DppPerGenre { get; init; } = 6;
+
+        /// <summary>The diversity loop's target ILD (null: θ stays <see cref="DppTheta"/>).</summary>
+        public double? IldTarget { get; init; }
+        public int IldWindow { get; init; } = 400;
         public string Rescore { get; init; } = "none";
 
         /// <summary>Sliding-window refits of the item factors (zero: off, the evaluation default).</summary>
@@ -90,7 +99,11 @@ public static class EvaluateCommand
 
     public sealed record Metrics(double Recall, double Ndcg, double Mrr, double Ild, double Coverage, double Gini, double Novelty, double LatencyP50, double LatencyP99, long TestEvents);
 
-    public sealed record Report(Metrics Job, IReadOnlyDictionary<string, Metrics> Baselines, long Events, double Seconds);
+    public sealed record Report(Metrics Job, IReadOnlyDictionary<string, Metrics> Baselines, long Events, double Seconds)
+    {
+        /// <summary>With <see cref="EvaluationOptions.IldTarget"/>: the diversity loop's decisions, in order.</summary>
+        public IReadOnlyList<DiversityRecord> Diversity { get; init; } = [];
+    }
 
     public static async Task<Report> RunAsync(EvaluationOptions o, CancellationToken cancel = default)
     {
@@ -98,6 +111,7 @@ public static class EvaluateCommand
         if (o.DppTheta is < 0 or > 1) throw new UsageException("--dpp-theta must be in [0, 1]");
         if (!(o.DppShrink is > 0 and <= 1)) throw new UsageException("--dpp-shrink must be in (0, 1]");
         if (o.DppPerGenre < 0) throw new UsageException("--dpp-per-genre must not be negative");
+        var diversity = o.IldTarget is double target ? DiversityOptions(target, o.IldWindow, o.DppTheta) : null;
         if (o.DppRelevance == DppRelevance.Calibrated && o.Rescore != "none") throw new UsageException("--dpp-relevance calibrated is not combined with --rescore");
         if (o.TestFrom is < 0 or >= 1) throw new UsageException("--test-from must be in [0, 1)");
         var publish = o.PublishInterval ?? TimeSpan.FromMinutes(1);
@@ -110,7 +124,7 @@ public static class EvaluateCommand
         var log = EncodedLog.Build(ordered, catalog);
 
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var probes = await RunJobAsync(ordered, catalog, o, cancel);
+        var (probes, decisions) = await RunJobAsync(ordered, catalog, o, diversity, cancel);
         double seconds = sw.Elapsed.TotalSeconds;
 
         var itemIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -144,7 +158,7 @@ public static class EvaluateCommand
             ["covisitation"] = From(report.Results[3], null),
         };
         if (o.MfBaseline) baselines["batch_mf"] = From(report.Results[4], null);
-        return new Report(From(report.Results[0], latencies), baselines, report.Events, seconds);
+        return new Report(From(report.Results[0], latencies), baselines, report.Events, seconds) { Diversity = decisions };
     }
 
     private static (List<Interaction>, ItemCatalog?) Load(EvaluationOptions o)
@@ -176,7 +190,24 @@ public static class EvaluateCommand
         }
     }
 
-    private static async Task<List<Recommendation>> RunJobAsync(List<Interaction> ordered, ItemCatalog? catalog, EvaluationOptions o, CancellationToken cancel)
+    /// <summary>The diversity loop's settings for a target, starting at <paramref name="theta"/> when the DPP is on (else at the controller's default).</summary>
+    private static DiversityControllerOptions DiversityOptions(double target, int window, double theta)
+    {
+        var options = new DiversityControllerOptions(target, window);
+        if (theta < 1) options = options with { InitialTheta = Math.Clamp(theta, options.MinTheta, options.MaxTheta) };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new UsageException($"--ild-target/--ild-window: {e.Message.Split(" (Parameter", 2)[0]}");
+        }
+        return options;
+    }
+
+    private static async Task<(List<Recommendation>, List<DiversityRecord>)> RunJobAsync(List<Interaction> ordered, ItemCatalog? catalog, EvaluationOptions o,
+        DiversityControllerOptions? diversity, CancellationToken cancel)
     {
         var defaults = RecommendationSettings.Default;
         var settings = defaults with
@@ -192,6 +223,7 @@ public static class EvaluateCommand
                 DppShrink = o.DppShrink,
                 DppPool = o.DppPool,
                 DppPerGenre = o.DppPerGenre,
+                Diversity = diversity,
                 FtrlRescoring = o.Rescore.Contains("ftrl", StringComparison.Ordinal),
                 TreeRescoring = o.Rescore.Contains("tree", StringComparison.Ordinal),
                 EmitProbes = true,
@@ -203,13 +235,16 @@ public static class EvaluateCommand
             WatermarkStrategy<Interaction>.ForMonotonousTimestamps(), "interaction log").SetParallelism(1);
         var sink = new CollectSink<Recommendation>();
         var cat = catalog ?? new ItemCatalog();
-        RecommendationJob.Pipeline(source, () => cat, settings).Probes.SinkTo(sink, "probes");
+        var streams = RecommendationJob.Pipeline(source, () => cat, settings);
+        streams.Probes.SinkTo(sink, "probes");
+        var decisions = new CollectSink<DiversityRecord>();
+        if (diversity is not null) streams.Recommendations.GetSideOutput(ScoringFunction.DiversityOutput).SinkTo(decisions, "diversity decisions");
         await using var runtime = LocalRuntime.Start();
         var client = runtime.Submit(job.Build());
         using var registration = cancel.Register(client.Cancel);
         var result = await client.Completion;
         if (result.State != JobState.Finished) throw new InvalidOperationException($"evaluation job {result.State}: {result.Failure?.Message}");
-        return sink.Items.ToList();
+        return (sink.Items.ToList(), decisions.Items.ToList());
     }
 
     /// <summary>Positions of the protocol's test events (the same rule as <see cref="PrequentialEvaluator"/>).</summary>
@@ -258,6 +293,15 @@ public static class EvaluateCommand
         };
         var root = Obj(r.Job);
         root["baselines"] = r.Baselines.ToDictionary(b => b.Key, b => (object)Obj(b.Value));
+        if (r.Diversity.Count > 0)
+        {
+            var last = r.Diversity[^1];
+            root["diversity_loop"] = new Dictionary<string, object>
+            {
+                ["target"] = last.Target, ["theta"] = last.Theta, ["versions"] = last.Version, ["lists"] = last.Lists,
+                ["thetas"] = r.Diversity.Select(d => d.Theta).ToArray(),
+            };
+        }
         return JsonSerializer.Serialize(root);
     }
 
@@ -270,6 +314,8 @@ public static class EvaluateCommand
         void Row(string name, Metrics m) => sb.AppendLine(inv, $"{name,-13} {m.Recall,-9:F4} {m.Ndcg,-8:F4} {m.Mrr,-8:F4} {m.Ild,-7:F3} {m.Coverage,-9:F3} {m.Gini,-7:F3} {m.Novelty,-8:F2} {m.LatencyP50,-8:F2} {m.LatencyP99:F2}");
         Row("job", r.Job);
         foreach (var (name, m) in r.Baselines) Row(name, m);
+        if (r.Diversity.Count > 0)
+            sb.AppendLine(inv, $"diversity loop: target ILD {r.Diversity[^1].Target:F3}, θ {r.Diversity[^1].Theta:F4} after {r.Diversity[^1].Version} versions");
         return sb.ToString().TrimEnd();
     }
 }

@@ -22,8 +22,9 @@ namespace RecoFlow.Jobs.Recommendations;
 /// <summary>The streams of the recommendation dataflow a caller may attach sinks to.</summary>
 /// <param name="VersionRecords">The scoring tasks' reports of the kept model versions and their online metrics (<see cref="ScoringFunction.VersionsOutput"/>).</param>
 /// <param name="Probes">The probe lists (with <see cref="ScoringOptions.EmitProbes"/>): prequential evaluation reads these, never the served lists.</param>
+/// <param name="DiversityRecords">The diversity loop's θ versions (with <see cref="ScoringOptions.Diversity"/>, <see cref="ScoringFunction.DiversityOutput"/>).</param>
 public sealed record RecommendationStreams(DataStream<Recommendation> Recommendations, DataStream<ModelDelta> ModelVersions, DataStream<ModelVersionRecord> VersionRecords,
-    DataStream<Recommendation> Probes);
+    DataStream<Recommendation> Probes, DataStream<DiversityRecord> DiversityRecords);
 
 /// <summary>
 /// The real-time recommendation job: interactions → validation (dead letters) → consent, minimisation,
@@ -54,6 +55,7 @@ public sealed class RecommendationJob : IJobDefinition
         new("control-follow", "follow the control file as it grows: auto (with source=kafka), true (the job then runs until stopped) or false (read it once)", "auto"),
         new("versions-output", "JSON Lines file of model version records: kind, status, online hit rate (optional)"),
         new("versions-topic", "Kafka topic of model version records (optional)"),
+        new("diversity-output", "JSON Lines file of the diversity loop's theta versions (with ild-target; optional)"),
         new("bootstrap", "Kafka bootstrap servers (kafka source/sink)"),
         new("input-topic", "Kafka topic of interactions", "interactions"),
         new("output-topic", "Kafka topic of recommendations", "recommendations"),
@@ -155,6 +157,11 @@ public sealed class RecommendationJob : IJobDefinition
             streams.Recommendations.SinkTo(webhook, "recommendations webhook");
         if (p.GetOptionalString("versions-output") is { } versionsFile)
             streams.VersionRecords.SinkTo(new FileSink<ModelVersionRecord>(versionsFile, ToJson, "JSON Lines"), "model versions file").SetParallelism(1);
+        if (p.GetOptionalString("diversity-output") is { } diversityFile)
+        {
+            if (settings.Scoring.Diversity is null) throw new JobParameterException("parameter 'diversity-output' needs 'ild-target' (without it there is no diversity loop)");
+            streams.DiversityRecords.SinkTo(new FileSink<DiversityRecord>(diversityFile, ToJson, "JSON Lines"), "diversity versions file").SetParallelism(1);
+        }
         if (p.GetOptionalString("versions-topic") is { } versionsTopic)
         {
             if (bootstrap is null) throw new JobParameterException("parameter 'versions-topic' needs 'bootstrap'");
@@ -193,7 +200,7 @@ public sealed class RecommendationJob : IJobDefinition
             .Connect(messages.Broadcast(ScoringFunction.ModelDescriptor))
             .Process(new ScoringFunction(catalog, settings.Scoring, erased), "scoring").Uid("scoring");
         return new RecommendationStreams(recommendations, versions, recommendations.GetSideOutput(ScoringFunction.VersionsOutput),
-            recommendations.GetSideOutput(ScoringFunction.ProbesOutput));
+            recommendations.GetSideOutput(ScoringFunction.ProbesOutput), recommendations.GetSideOutput(ScoringFunction.DiversityOutput));
     }
 
     /// <summary>The parallelism of the operator(s) a stream comes from (the largest, for a union).</summary>
@@ -217,6 +224,8 @@ public sealed class RecommendationJob : IJobDefinition
         var root = doc.RootElement;
         if (root.TryGetProperty("rollback_to", out var v)) return ModelMessage.Rollback(v.GetInt64());
         if (root.TryGetProperty("resume", out var r) && r.GetBoolean()) return ModelMessage.ResumeLatest();
+        if (root.TryGetProperty("diversity_rollback_to", out var dv)) return ModelMessage.RollbackDiversity(dv.GetInt64());
+        if (root.TryGetProperty("diversity_resume", out var dr) && dr.GetBoolean()) return ModelMessage.ResumeDiversity();
         throw new FormatException($"unknown model command: {json}");
     }
 
@@ -238,6 +247,19 @@ public sealed class RecommendationJob : IJobDefinition
     });
 
     public static string ToJson(Recommendation r) => RecommendationJson.Output(r);
+
+    /// <summary>A diversity loop record as a JSON line (docs/events.md).</summary>
+    public static string ToJson(DiversityRecord r) => JsonSerializer.Serialize(new
+    {
+        version = r.Version,
+        theta = Math.Round(r.Theta, 6),
+        window_ild = double.IsNaN(r.WindowIld) ? (double?)null : Math.Round(r.WindowIld, 6),
+        target = r.Target,
+        lists = r.Lists,
+        reason = r.Reason,
+        subtask = r.Subtask,
+        at_ms = r.AtMs,
+    });
 
     /// <summary>The webhook sink of <c>webhook-url</c> and <c>webhook-secret</c>, or null without a URL.</summary>
     private static WebhookSink<Recommendation>? Webhook(JobParameters p)

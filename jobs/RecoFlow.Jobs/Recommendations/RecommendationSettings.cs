@@ -45,11 +45,13 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("k", "list length", "10"),
         new("dpp-theta", "DPP relevance/diversity knob in [0,1]; 1 = off", "1"),
         new("dpp-candidates", "candidates the DPP re-ranks", "50"),
-        new("dpp-relevance", "relevance the DPP uses: logrank, rank, minmax or score (of the blend score), or calibrated (online hit probability)", "logrank"),
+        new("dpp-relevance", "relevance the DPP uses: logrank, rank, minmax or score (of the blend score), calibrated (online hit probability) or softmax (the blend's probability over the candidates)", "logrank"),
         new("dpp-kernel", "similarity of the DPP kernel: cosine or jaccard (of the item categories)", "cosine"),
         new("dpp-shrink", "shrink of the DPP kernel's similarity toward the identity, S' = (1 - g)I + gS, g in (0,1]; 1 = unchanged", "1"),
         new("dpp-pool", "candidates the DPP re-ranks: top (the best dpp-candidates) or genre (those plus the best dpp-per-genre of each category)", "top"),
         new("dpp-per-genre", "with dpp-pool genre: items of each category added to the pool", "6"),
+        new("ild-target", "hold the intra-list diversity of the lists served at this value (0 to 1) by moving the DPP's theta (the diversity loop; dpp-theta is where it starts) (optional)"),
+        new("ild-window", "with ild-target: lists in the diversity loop's audit window (each subtask decides once per window)", "400"),
         new("rescore", "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", "none"),
         new("serendipity", "share of slots for items outside the user's usual categories", "0"),
         new("publish-interval", "event time between item-model versions", "1m"),
@@ -78,7 +80,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         double share = p.GetDouble("serendipity");
         if (share is < 0 or > 1) throw new JobParameterException("parameter 'serendipity' must be in [0, 1]");
         if (!Enum.TryParse<DppRelevance>(p.GetString("dpp-relevance"), ignoreCase: true, out var relevance) || !Enum.IsDefined(relevance))
-            throw new JobParameterException("parameter 'dpp-relevance' must be logrank, rank, minmax, score or calibrated");
+            throw new JobParameterException("parameter 'dpp-relevance' must be logrank, rank, minmax, score, calibrated or softmax");
         double shrink = p.GetDouble("dpp-shrink");
         if (!(shrink is > 0 and <= 1)) throw new JobParameterException("parameter 'dpp-shrink' must be in (0, 1]");
         if (!Enum.TryParse<DppPool>(p.GetString("dpp-pool"), ignoreCase: true, out var dppPool) || !Enum.IsDefined(dppPool))
@@ -91,6 +93,20 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         if (rescore is not ("none" or "ftrl" or "tree" or "ftrl+tree")) throw new JobParameterException("parameter 'rescore' must be none, ftrl, tree or ftrl+tree");
         if (relevance == DppRelevance.Calibrated && rescore != "none")
             throw new JobParameterException("parameter 'dpp-relevance' calibrated is not combined with 'rescore' (the calibrator learns from the blend's order)");
+        DiversityControllerOptions? diversity = null;
+        if (p.GetOptionalString("ild-target") is not null)
+        {
+            diversity = new DiversityControllerOptions(p.GetDouble("ild-target"), p.GetInt("ild-window"));
+            if (theta < 1) diversity = diversity with { InitialTheta = Math.Clamp(theta, diversity.MinTheta, diversity.MaxTheta) };
+            try
+            {
+                diversity.Validate();
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw new JobParameterException($"parameters 'ild-target'/'ild-window': {e.Message.Split(" (Parameter", 2)[0]}");
+            }
+        }
         int k = p.GetInt("k");
         if (k < 1) throw new JobParameterException("parameter 'k' must be at least 1");
         var interval = p.GetDuration("publish-interval");
@@ -115,7 +131,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
             new ItemModelOptions(PublishInterval: interval, RetrainInterval: retrain, RetrainWindow: retrainWindow,
                 RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs, UserTimeToLive: p.GetDuration("user-ttl"), EventTimeOrder: eventTime),
             new ScoringOptions(K: k, DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),
-                DppRelevance: relevance, DppKernel: kernel, DppPool: dppPool, DppPerGenre: perGenre, DppShrink: shrink, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
+                DppRelevance: relevance, DppKernel: kernel, DppPool: dppPool, DppPerGenre: perGenre, DppShrink: shrink, Diversity: diversity, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
                 TreeRescoring: rescore.Contains("tree", StringComparison.Ordinal), SerendipityShare: share,
                 VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists"),
                 VersionReportLists: p.GetLong("versions-report-lists"), EventTimeOrder: eventTime),

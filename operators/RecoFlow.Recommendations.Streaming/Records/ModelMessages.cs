@@ -57,9 +57,17 @@ public sealed class ModelMessage
     /// <summary>Apply every queued and rolled-back version again.</summary>
     public bool Resume { get; set; }
 
+    /// <summary>Set the diversity loop's θ back to this kept version and hold it until <see cref="DiversityResume"/>.</summary>
+    public long? DiversityRollbackTo { get; set; }
+
+    /// <summary>Let the diversity loop decide again.</summary>
+    public bool DiversityResume { get; set; }
+
     public static ModelMessage Publish(ModelDelta delta) => new() { Delta = delta };
     public static ModelMessage Rollback(long version) => new() { RollbackTo = version };
     public static ModelMessage ResumeLatest() => new() { Resume = true };
+    public static ModelMessage RollbackDiversity(long version) => new() { DiversityRollbackTo = version };
+    public static ModelMessage ResumeDiversity() => new() { DiversityResume = true };
 }
 
 /// <summary>

@@ -24,6 +24,7 @@ public sealed class ListBuilder
     private readonly IItemSimilarity _similarity;
     private readonly SerendipityInjector? _serendipity;
     private readonly List<int> _genrePool = [];
+    private readonly CategoryJaccardSimilarity _audit;
 
     /// <param name="categories">The categories of the store's items by index, kept up to date by the caller.</param>
     /// <param name="catalog">Its category count bounds the genre pool.</param>
@@ -36,12 +37,13 @@ public sealed class ListBuilder
         _rescoring = rescoring;
         _calibrator = calibrator;
         _similarity = DppSimilarity.Create(options.DppKernel, categories, options.DppShrink);
-        _dpp = UsesDpp(options) ? new DppReranker(options.DppTheta!.Value, relevance: options.DppRelevance) : null;
+        _audit = new CategoryJaccardSimilarity(categories);
+        _dpp = UsesDpp(options) ? new DppReranker(options.DppTheta ?? options.Diversity!.InitialTheta, relevance: options.DppRelevance) : null;
         _serendipity = options.SerendipityShare > 0 ? new SerendipityInjector(options.SerendipityShare) : null;
     }
 
-    /// <summary>True when the options turn DPP re-ranking on (θ below 1).</summary>
-    public static bool UsesDpp(ScoringOptions options) => options.DppTheta is double t && t < 1;
+    /// <summary>True when the options turn DPP re-ranking on (θ below 1, or a diversity loop that moves θ).</summary>
+    public static bool UsesDpp(ScoringOptions options) => options.DppTheta is double t && t < 1 || options.Diversity is not null;
 
     /// <summary>
     /// Writes the user's list (store indices, best first) into <paramref name="chosen"/> (K = its length) from the
@@ -49,7 +51,8 @@ public sealed class ListBuilder
     /// </summary>
     /// <param name="rescorer">The re-scorers' state, or null when there is no re-scoring.</param>
     /// <param name="serve">False when the list is only recomputed (not served): the calibrator keeps nothing for it.</param>
-    public int Build(Candidates candidates, ModelStore store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, bool serve, Span<int> chosen)
+    /// <param name="theta">The DPP's θ for this list (the diversity loop's), or null for the configured one.</param>
+    public int Build(Candidates candidates, ModelStore store, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, bool serve, Span<int> chosen, double? theta = null)
     {
         int k = chosen.Length;
         if (_dpp is null && _serendipity is null && rescorer is null)
@@ -89,7 +92,7 @@ public sealed class ListBuilder
         if (_dpp is not null)
         {
             var reranked = new int[m];
-            int r = _dpp.Rerank(ranked, rel, _similarity, reranked);
+            int r = _dpp.Rerank(ranked, rel, _similarity, reranked, theta ?? _dpp.Theta);
             ranked = reranked.AsSpan(0, r);
         }
         if (_serendipity is not null)
@@ -101,6 +104,9 @@ public sealed class ListBuilder
         ranked[..got].CopyTo(chosen);
         return got;
     }
+
+    /// <summary>The intra-list diversity of a list of store indices, as the diversity audit measures it (category Jaccard).</summary>
+    public double Diversity(ReadOnlySpan<int> list) => DiversityAudit.ListDiversity(list, _audit);
 
     /// <summary>The categories of the candidates by slot (the genre pool works on slots).</summary>
     private sealed class SlotCategories(Candidates candidates, IReadOnlyList<int[]> categories) : IReadOnlyList<int[]>

@@ -54,6 +54,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     public static readonly MapStateDescriptor<string, RescorerState> RescorerDescriptor = new("rescorer");
     public static readonly MapStateDescriptor<string, HitCalibratorState> CalibratorDescriptor = new("dpp-calibrator");
     public static readonly MapStateDescriptor<string, OnlineBlendState> BlendDescriptor = new("learned-blend");
+    public static readonly MapStateDescriptor<string, DiversityControllerState> DiversityDescriptor = new("diversity-controller");
     public static readonly ValueStateDescriptor<UserScoringState> UserDescriptor = new("user-scoring");
     public static readonly ValueStateDescriptor<Recommendation> LatestDescriptor = new("latest-recommendations");
 
@@ -62,6 +63,9 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
 
     /// <summary>The kept model versions and their online metrics, reported when they change and every <see cref="ScoringOptions.VersionReportLists"/> lists served.</summary>
     public static readonly OutputTag<ModelVersionRecord> VersionsOutput = new("model-versions");
+
+    /// <summary>With <see cref="ScoringOptions.Diversity"/>: the diversity loop's θ versions, rollbacks and resumes.</summary>
+    public static readonly OutputTag<DiversityRecord> DiversityOutput = new("diversity-versions");
 
     /// <summary>With <see cref="ScoringOptions.EmitProbes"/>: the probe lists, apart from the lists served to users.</summary>
     public static readonly OutputTag<Recommendation> ProbesOutput = new("probes");
@@ -87,6 +91,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private List<int>? _touched;
     private ColdStartList? _coldStart;
     private ListBuilder? _lists;
+    private DiversityController? _diversity;
 
     public override void OpenState(IKeyedStateBackend<string> state)
     {
@@ -113,6 +118,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         _touched = [];
         _coldStart = new ColdStartList(_catalog);
         _lists = new ListBuilder(_o, _categories, _catalog, _rescoring, _calibrator);
+        _diversity = _o.Diversity is { } d ? new DiversityController(d) : null;
     }
 
     public override void ProcessBroadcastElement(ModelMessage value, IBroadcastContext context, ICollector<Recommendation> output)
@@ -135,6 +141,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             var calibrators = context.GetBroadcastState(CalibratorDescriptor);
             if (!calibrators.ContainsKey(StoreKey)) calibrators[StoreKey] = new HitCalibratorState();
         }
+        if (_diversity is not null) Diversity(value, context);
         if (value.Delta is { } d)
         {
             store.Enqueue(d);
@@ -157,6 +164,28 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         {
             store.Resume();
             Report(store, "resume", context, context.Timestamp);
+        }
+    }
+
+    /// <summary>Creates the subtask's diversity loop state with the first broadcast message, and applies its commands.</summary>
+    private void Diversity(ModelMessage value, IBroadcastContext context)
+    {
+        var states = context.GetBroadcastState(DiversityDescriptor);
+        if (!states.TryGetValue(StoreKey, out var ds))
+        {
+            states[StoreKey] = ds = _diversity!.NewState(context.Timestamp);
+            context.Output(DiversityOutput, DiversityRecord.Of(ds.Versions[^1], _diversity.Options.Target, "initial", Runtime.SubtaskIndex, context.Timestamp));
+        }
+        if (value.DiversityRollbackTo is long v)
+        {
+            if (DiversityController.Rollback(ds, v))
+                context.Output(DiversityOutput, DiversityRecord.Of(ds.Versions.Find(x => x.Version == v)!, _diversity!.Options.Target, "rollback", Runtime.SubtaskIndex, context.Timestamp));
+            else Runtime.DeadLetters.Report($"diversity rollback to version {v}: not among the kept versions", v, context.Timestamp);
+        }
+        if (value.DiversityResume)
+        {
+            DiversityController.Resume(ds);
+            context.Output(DiversityOutput, new DiversityRecord(ds.LatestVersion, ds.Theta, DiversityController.WindowIld(ds), _diversity!.Options.Target, ds.Lists, "resume", Runtime.SubtaskIndex, context.Timestamp));
         }
     }
 
@@ -226,7 +255,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         long version = store?.CurrentVersion ?? 0;
         if (e.IsRequest)
         {
-            var answer = Recommend(store, blend, rescorer, st, value.After, e, ListTrigger.Request);
+            var answer = Recommend(store, blend, rescorer, st, value.After, e, ListTrigger.Request, context);
             _latest!.Update(answer);
             if (st.Calibration is not null) _user.Update(st);
             output.Collect(answer);
@@ -236,7 +265,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         if (e.IsPositive && st.Positives.Count > 0 && !st.Positives.Contains(e.ItemId))
         {
             // The list the user would have been served before this event (the probe): the blend's example, the event's item its label.
-            var probe = Recommend(store, blend, rescorer, st, value.Before, e, ListTrigger.Probe, serve: _o.EmitProbes);
+            var probe = Recommend(store, blend, rescorer, st, value.Before, e, ListTrigger.Probe, context, serve: _o.EmitProbes);
             if (blend is not null && store is not null && _candidates!.Count > 0)
                 _blend!.Learn(blend, _candidates.Features, _candidates.Scores, _candidates.Count, _candidates.SlotOf(store.IndexOf(e.ItemId)));
             if (_o.EmitProbes)
@@ -258,7 +287,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
 
         if (_o.EmitAfterEvent)
         {
-            var recs = Recommend(store, blend, rescorer, st, value.After, e, ListTrigger.Interaction);
+            var recs = Recommend(store, blend, rescorer, st, value.After, e, ListTrigger.Interaction, context);
             st.LastServed = recs.Items;
             st.LastServedVersion = recs.ModelVersion;
             _latest!.Update(recs);
@@ -326,7 +355,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     /// and their scores stay in <see cref="_candidates"/> until the next list.
     /// </summary>
     /// <param name="serve">False when the list is only recomputed (not served): the calibrator keeps nothing for it.</param>
-    private Recommendation Recommend(ModelStore? store, OnlineBlendState? blend, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, ListTrigger trigger, bool serve = true)
+    private Recommendation Recommend(ModelStore? store, OnlineBlendState? blend, RescorerState? rescorer, UserScoringState st, UserFeatures features, UserEvent e, ListTrigger trigger,
+        IKeyedBroadcastReadContext<string> context, bool serve = true)
     {
         // A list without re-scoring leaves no pool to train the re-scorers on.
         _rescoring!.Clear();
@@ -341,7 +371,10 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         int n = _generator!.Collect(store, _index!, st, features, _candidates);
         _blend!.Score(blend, _candidates.Features, n, _candidates.Scores);
         var chosen = new int[_o.K];
-        int got = _lists!.Build(_candidates, store, rescorer, st, features, e, serve, chosen);
+        var diversity = _diversity is not null && context.GetBroadcastState(DiversityDescriptor).TryGetValue(StoreKey, out var ds) ? ds : null;
+        int got = _lists!.Build(_candidates, store, rescorer, st, features, e, serve, chosen, diversity?.Theta);
+        if (serve && diversity is not null && got >= 2 && _diversity!.Observe(diversity, _lists.Diversity(chosen.AsSpan(0, got)), e.TimestampMs) is { } decided)
+            context.Output(DiversityOutput, DiversityRecord.Of(decided, _diversity.Options.Target, "adjusted", Runtime.SubtaskIndex, e.TimestampMs));
 
         var items = new string[got];
         var scores = new float[got];

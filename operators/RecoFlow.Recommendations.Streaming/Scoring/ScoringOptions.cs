@@ -14,6 +14,7 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// <param name="DppPerGenre">With <see cref="Ranking.DppPool.Genre"/>: how many of the best items of each category join the pool.</param>
 /// <param name="DppShrink">Shrinks the DPP kernel's similarity toward the identity, S' = (1 − γ)·I + γ·S (<see cref="ShrunkSimilarity"/>); 1 = unchanged.</param>
 /// <param name="DppCalibration">With <see cref="DppRelevance.Calibrated"/>: the settings of the online hit-probability model (<see cref="HitCalibrator"/>).</param>
+/// <param name="Diversity">The diversity loop (<see cref="DiversityController"/>): holds the ILD of the lists served at a target by moving the DPP's θ (which then starts at <see cref="DiversityControllerOptions.InitialTheta"/>); null: θ stays <paramref name="DppTheta"/>.</param>
 /// <param name="FtrlRescoring">Re-score the candidate pool with the online FTRL-Proximal model (<see cref="Rescorer"/>).</param>
 /// <param name="TreeRescoring">Add the online Hoeffding tree's log hit probability to the re-score.</param>
 /// <param name="RescoreHashBits">Size of the FTRL model's hashed feature space (2^bits coordinates).</param>
@@ -43,6 +44,7 @@ public sealed record ScoringOptions(
     int DppPerGenre = 6,
     double DppShrink = 1,
     HitCalibratorOptions? DppCalibration = null,
+    DiversityControllerOptions? Diversity = null,
     double SerendipityShare = 0,
     bool FtrlRescoring = false,
     bool TreeRescoring = false,

@@ -19,6 +19,13 @@ public enum DppRelevance
     /// diversified more).
     /// </summary>
     Calibrated,
+    /// <summary>
+    /// r̃ = the softmax of the scores over the candidates in percent, 100·e^{s_i}/Σ_j e^{s_j}, used as is like
+    /// <see cref="Calibrated"/>: for scores trained with the softmax cross-entropy over a list's candidates (the learned
+    /// blend) it is the model's own probability that the candidate is the user's next item, so log det L_Y = 2α·100·Σp +
+    /// log det S_Y trades expected hits against diversity without a second model.
+    /// </summary>
+    Softmax,
 }
 
 /// <summary>
@@ -63,8 +70,13 @@ public sealed class DppReranker
     /// Picks up to <paramref name="destination"/>.Length of the <paramref name="candidates"/> (item ids, with
     /// relevance aligned). Writes item ids in selection order and returns how many.
     /// </summary>
-    public int Rerank(ReadOnlySpan<int> candidates, ReadOnlySpan<float> relevance, IItemSimilarity similarity, Span<int> destination)
+    public int Rerank(ReadOnlySpan<int> candidates, ReadOnlySpan<float> relevance, IItemSimilarity similarity, Span<int> destination) =>
+        Rerank(candidates, relevance, similarity, destination, _theta);
+
+    /// <summary>As above with θ given for this list (a <see cref="DiversityController"/> moves it over time).</summary>
+    public int Rerank(ReadOnlySpan<int> candidates, ReadOnlySpan<float> relevance, IItemSimilarity similarity, Span<int> destination, double theta)
     {
+        if (theta is < 0 or > 1 || double.IsNaN(theta)) throw new ArgumentOutOfRangeException(nameof(theta), "θ must be in [0, 1]");
         ArgumentNullException.ThrowIfNull(similarity);
         int n = candidates.Length;
         if (relevance.Length != n) throw new ArgumentException("relevance must align with candidates");
@@ -74,13 +86,13 @@ public sealed class DppReranker
         double[] rNorm = Normalise(relevance, _relevance);
         var picked = new int[k];
         int count;
-        if (_theta >= 1)
+        if (theta >= 1)
         {
             count = FillByRelevance(rNorm, new bool[n], picked, 0, k);
         }
         else
         {
-            double alpha = _theta / (2 * (1 - _theta));
+            double alpha = theta / (2 * (1 - theta));
             double top = rNorm.Max();
             var q = new double[n];
             for (int i = 0; i < n; i++) q[i] = Math.Exp(alpha * (rNorm[i] - top));
@@ -116,6 +128,16 @@ public sealed class DppReranker
         int n = relevance.Length;
         var r = new double[n];
         if (n == 0) return r;
+        if (mode == DppRelevance.Softmax)
+        {
+            float max = float.MinValue;
+            for (int i = 0; i < n; i++) max = Math.Max(max, relevance[i]);
+            double sum = 0;
+            for (int i = 0; i < n; i++) sum += r[i] = Math.Exp(relevance[i] - max);
+            for (int i = 0; i < n; i++) r[i] = 100 * r[i] / sum;
+            return r;
+        }
+
         if (mode is DppRelevance.Score or DppRelevance.Calibrated)
         {
             for (int i = 0; i < n; i++) r[i] = relevance[i];

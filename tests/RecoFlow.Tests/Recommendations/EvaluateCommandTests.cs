@@ -30,6 +30,35 @@ public sealed class EvaluateCommandTests
         Assert.True(root.GetProperty("recall_at_k").GetDouble() > baselines.GetProperty("popularity").GetProperty("recall_at_k").GetDouble());
     }
 
+    private static async Task<JsonElement> EvaluateAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        int code = await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--json", "--test-from", "0.5",
+            "--dpp-relevance", "calibrated", "--dpp-pool", "genre", "--dpp-shrink", "0.25", .. args], stdout);
+        Assert.True(code == 0, stdout.ToString());
+        return JsonDocument.Parse(stdout.ToString()).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task The_diversity_loop_holds_the_ild_target_at_no_less_recall_than_the_fixed_theta_it_settles_on()
+    {
+        // The second half of the log: the loop has settled (it decides once per 400 lists) when the audit starts.
+        var loop = await EvaluateAsync("--ild-target", "0.8");
+        Assert.InRange(loop.GetProperty("ild").GetDouble(), 0.78, 0.82);
+        var diversity = loop.GetProperty("diversity_loop");
+        Assert.Equal(0.8, diversity.GetProperty("target").GetDouble());
+        Assert.True(diversity.GetProperty("versions").GetInt64() > 5, diversity.ToString());
+        double theta = diversity.GetProperty("theta").GetDouble();
+        Assert.InRange(theta, 0.01, 0.99);
+
+        var fixedTheta = await EvaluateAsync("--dpp-theta", theta.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.False(fixedTheta.TryGetProperty("diversity_loop", out _));
+        Assert.InRange(fixedTheta.GetProperty("ild").GetDouble(), 0.76, 0.84);
+        // 0.003: the spread of recall@10 between runs of one setting (item-model versions reach scoring asynchronously).
+        Assert.True(loop.GetProperty("recall_at_k").GetDouble() >= fixedTheta.GetProperty("recall_at_k").GetDouble() - 0.003,
+            $"loop {loop.GetProperty("recall_at_k")}, fixed θ {theta}: {fixedTheta.GetProperty("recall_at_k")}");
+    }
+
     [Fact]
     public async Task Evaluate_rejects_bad_options_with_exit_code_2()
     {
@@ -37,6 +66,8 @@ public sealed class EvaluateCommandTests
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "xml"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--dpp-shrink", "0"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--dpp-pool", "all"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--ild-target", "1.5"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--ild-target", "0.8", "--ild-window", "3"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--dpp-relevance", "calibrated", "--rescore", "ftrl"], new StringWriter()));
     }
 }
