@@ -20,10 +20,11 @@ public static class DemoCommand
         var https = new Option<bool>("--https") { Description = "serve HTTPS with a self-signed development certificate made at start" };
         var pfx = new Option<string?>("--https-pfx") { Description = "serve HTTPS with this PFX certificate file" };
         var pfxPassword = new Option<string?>("--https-pfx-password") { Description = "password of the PFX file" };
+        var ildTarget = new Option<double?>("--ild-target") { Description = "hold the intra-list diversity of the lists at this value (0..1) with the diversity loop; its θ versions show on the dashboard" };
         var seconds = new Option<double?>("--seconds") { Description = "stop after this many seconds (default: run until Ctrl+C)" };
         var cmd = new Command("demo", "run the demo: simulated shoppers, the streaming recommendation job, the shop page with live recommendations and the dashboard")
         {
-            httpPort, rate, dir, https, pfx, pfxPassword, seconds,
+            httpPort, rate, dir, https, pfx, pfxPassword, ildTarget, seconds,
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -31,6 +32,7 @@ public static class DemoCommand
             if (port is < 0 or > 65535) throw new UsageException("--http-port must be within 0..65535");
             var eventsPerSecond = r.GetValue(rate);
             if (eventsPerSecond < 0 || double.IsNaN(eventsPerSecond)) throw new UsageException("--rate must be 0 or more");
+            if (r.GetValue(ildTarget) is double ild && !(ild is > 0 and <= 1)) throw new UsageException("--ild-target must be in (0, 1]");
             System.Security.Cryptography.X509Certificates.X509Certificate2? cert = null;
             if (r.GetValue(pfx) is { } pfxPath)
             {
@@ -44,7 +46,7 @@ public static class DemoCommand
             using var stateLock = r.GetValue(dir) is { } stateDir ? StateDirectoryLock.Acquire(stateDir, StateDirectoryHolder.Demo()) : null;
             // Log files only with --state-dir: the temporary directory is deleted at exit.
             using var logging = CliLogging.Start(Akka.Configuration.Config.Empty, r.GetValue(dir), "demo");
-            await using var host = await DemoHost.StartAsync(new DemoOptions { HttpPort = port, Rate = eventsPerSecond, StateDirectory = r.GetValue(dir), Certificate = cert, RuntimeConfig = logging.AkkaConfig }, ct);
+            await using var host = await DemoHost.StartAsync(new DemoOptions { HttpPort = port, Rate = eventsPerSecond, StateDirectory = r.GetValue(dir), Certificate = cert, RuntimeConfig = logging.AkkaConfig, IldTarget = r.GetValue(ildTarget) }, ct);
             var url = host.Server.Url;
             if (host.PortFallback) output.WriteLine($"port {DemoHost.DefaultPort} is taken; using {url.Port} instead (choose with --http-port)");
             output.WriteLine($"Shop:      {url}shop");

@@ -34,6 +34,9 @@ public sealed record DemoOptions
 
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>With a value: the diversity loop holds the lists' ILD at it (job parameter <c>ild-target</c>); its θ versions appear on the dashboard.</summary>
+    public double? IldTarget { get; init; }
+
     /// <summary>Event time between item-model versions.</summary>
     public TimeSpan ModelInterval { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -187,11 +190,17 @@ public sealed class DemoHost : IAsyncDisposable
             ["publish-interval"] = $"{(long)options.ModelInterval.TotalMilliseconds}ms",
             ["rollback-min-lists"] = "1000000000",
         };
+        if (options.IldTarget is double target)
+        {
+            values["ild-target"] = target.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            values["ild-window"] = "100";
+        }
         var job = definition.Build(new JobParameters(values, definition.Parameters), streams =>
         {
             var feed = Server.Feed;
             streams.Recommendations.SinkTo(new FeedSink<Recommendation>(feed, Server.Consent, r => r.UserKey, FeedJson, Published), "recommendation feed").SetParallelism(1);
             streams.ModelVersions.SinkTo(new ModelVersionSink(Models), "model versions").SetParallelism(1);
+            if (options.IldTarget is not null) streams.DiversityRecords.SinkTo(new DiversityVersionSink(Models), "diversity versions").SetParallelism(1);
         });
         Job = Runtime.Submit(job.Build(), new JobRunOptions
         {
@@ -252,39 +261,4 @@ internal sealed class CountingPublisher(KafkaEventPublisher inner) : IEventPubli
     }
 
     public void Dispose() => inner.Dispose();
-}
-
-/// <summary>Model versions as the item model publishes them, for the dashboard and the summary line.</summary>
-public sealed class DemoModelVersions : IModelVersions
-{
-    private readonly ConcurrentDictionary<long, ModelVersionView> _versions = new();
-    private long _latest;
-
-    public long Latest => Interlocked.Read(ref _latest);
-
-    public IReadOnlyList<ModelVersionView> Versions =>
-        [.. _versions.Values.OrderByDescending(v => v.Version).Take(20).Select(v => v with { Status = v.Version == Latest ? "active" : "kept" })];
-
-    internal void Add(ModelDelta d)
-    {
-        _versions.AddOrUpdate(d.Version,
-            _ => new ModelVersionView("recommendations", d.Version, DateTimeOffset.UtcNow, "active", new Dictionary<string, double> { ["items_changed"] = d.Items.Length }),
-            (_, v) => v with { Metrics = new Dictionary<string, double> { ["items_changed"] = v.Metrics["items_changed"] + d.Items.Length } });
-        long seen;
-        while ((seen = Interlocked.Read(ref _latest)) < d.Version && Interlocked.CompareExchange(ref _latest, d.Version, seen) != seen) { }
-        foreach (var old in _versions.Keys.Where(k => k < d.Version - 50)) _versions.TryRemove(old, out _);
-    }
-}
-
-internal sealed class ModelVersionSink(DemoModelVersions versions) : ISink<ModelDelta>
-{
-    public ISinkWriter<ModelDelta> CreateWriter(SinkContext context) => new Writer(versions);
-    public string Describe() => "model versions (dashboard)";
-
-    private sealed class Writer(DemoModelVersions versions) : ISinkWriter<ModelDelta>
-    {
-        public void Write(ModelDelta value, long timestamp) => versions.Add(value);
-        public void Flush(bool endOfInput) { }
-        public void Dispose() { }
-    }
 }
