@@ -5,7 +5,8 @@ namespace RecoFlow.ControlPlane;
 /// a job class from a user's assembly; optionally the savepoint directory to start from.
 /// </summary>
 /// <param name="Parallelism">Overrides the job's default parallelism (Flink's <c>-p</c>); null keeps the job's own.</param>
-public sealed record JobSubmitRequest(string? Job, Dictionary<string, string>? Params, string? FromSavepoint, string? Assembly, string? JobClass, int? Parallelism = null);
+/// <param name="Reactive">Reactive mode: the parallelism is worker nodes × slots per node, and the job is rescaled when nodes join or leave.</param>
+public sealed record JobSubmitRequest(string? Job, Dictionary<string, string>? Params, string? FromSavepoint, string? Assembly, string? JobClass, int? Parallelism = null, bool? Reactive = null);
 
 /// <summary>
 /// Outcome of a job operation, as the HTTP layer answers it: <see cref="Status"/> is the HTTP status

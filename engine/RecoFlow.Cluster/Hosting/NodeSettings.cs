@@ -28,6 +28,15 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
     public TimeSpan JoinTimeout => Config.GetTimeSpan("recoflow.cluster.join-timeout");
     public TimeSpan PlacementTimeout => Config.GetTimeSpan("recoflow.cluster.tasks.placement-timeout");
 
+    /// <summary>Task slots per worker node (<c>recoflow.cluster.slots-per-node</c>): a reactive job's parallelism is worker nodes × this.</summary>
+    public int SlotsPerNode => Config.GetInt("recoflow.cluster.slots-per-node", 1);
+
+    /// <summary>How long the worker count must stay the same before reactive jobs are rescaled (<c>recoflow.cluster.reactive.stabilization</c>).</summary>
+    public TimeSpan ReactiveStabilization => Config.GetTimeSpan("recoflow.cluster.reactive.stabilization", TimeSpan.FromSeconds(5));
+
+    /// <summary>How long after a failed rescale the next may start (<c>recoflow.cluster.reactive.retry-delay</c>).</summary>
+    public TimeSpan ReactiveRetryDelay => Config.GetTimeSpan("recoflow.cluster.reactive.retry-delay", TimeSpan.FromSeconds(30));
+
     /// <summary>How the node finds its cluster: seed nodes, or Akka.Management's Cluster Bootstrap (<c>recoflow.cluster.bootstrap</c>).</summary>
     public NodeBootstrap Bootstrap => NodeBootstrap.From(Config);
 
@@ -69,6 +78,10 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
         var bootstrap = NodeBootstrap.From(file.WithFallback(DefaultConfig));
         if (bootstrap.Enabled && seedList.Count > 0)
             throw new ArgumentException($"recoflow.cluster.bootstrap = {bootstrap.Mode} finds the cluster itself: give no --seed and no recoflow.cluster.seed-nodes");
+        var slots = c.GetInt("slots-per-node", 1);
+        if (slots < 1) throw new ArgumentException($"recoflow.cluster.slots-per-node must be at least 1, got {slots}");
+        if (c.GetTimeSpan("reactive.stabilization", TimeSpan.Zero) < TimeSpan.Zero || c.GetTimeSpan("reactive.retry-delay", TimeSpan.Zero) < TimeSpan.Zero)
+            throw new ArgumentException("recoflow.cluster.reactive.stabilization and retry-delay must not be negative");
         var dir = Path.GetFullPath(stateDirectory ?? c.GetString("state-directory"));
         Directory.CreateDirectory(dir);
 
