@@ -56,7 +56,13 @@ public static class ClusterCommands
             Description = "reactive mode (as Flink's): the parallelism is worker nodes x recoflow.cluster.slots-per-node (at most the job's max parallelism), " +
                 "and the job is rescaled through a savepoint and a restart when a worker node joins or leaves; not with -p",
         };
-        var cmd = new Command("submit", "submit a job to a cluster; prints its job ID") { job, cluster, token, param, parallelism, savepoint, jobClass, reactive };
+        var minParallelism = new Option<int?>("--min-parallelism")
+        {
+            Description = "autoscale the job: rescale it (savepoint and restart) between this and --max-parallelism on its measured busy and backpressured time " +
+                "(recoflow.cluster.autoscaler: up above 80% for 30 s, down below 30% for 5 min); -p is where it starts (default: this)",
+        };
+        var maxParallelism = new Option<int?>("--max-parallelism") { Description = "the autoscaler's upper bound (default: the job's max parallelism); alone, the lower bound is 1" };
+        var cmd = new Command("submit", "submit a job to a cluster; prints its job ID") { job, cluster, token, param, parallelism, savepoint, jobClass, reactive, minParallelism, maxParallelism };
         cmd.SetAction(async (r, ct) =>
         {
             var name = r.GetValue(job)!;
@@ -65,6 +71,8 @@ public static class ClusterCommands
             var cls = r.GetValue(jobClass);
             if (r.GetValue(reactive) && r.GetValue(parallelism) is not null)
                 throw new UsageException("--reactive derives the parallelism from the worker nodes: give no -p/--parallelism with it");
+            if (r.GetValue(reactive) && (r.GetValue(minParallelism) is not null || r.GetValue(maxParallelism) is not null))
+                throw new UsageException("--reactive and --min-parallelism/--max-parallelism are two ways of scaling a job: choose one");
             if (name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) || Directory.Exists(name))
             {
                 if (cls is null) throw new UsageException("an assembly or a package needs --job-class (the full name of its IJobDefinition class)");
@@ -81,6 +89,8 @@ public static class ClusterCommands
                 ["parallelism"] = r.GetValue(parallelism),
             };
             if (r.GetValue(reactive)) body["reactive"] = true;
+            if (r.GetValue(minParallelism) is { } min) body["min_parallelism"] = min;
+            if (r.GetValue(maxParallelism) is { } max) body["max_parallelism"] = max;
             var reply = await SendAsync(ClusterAddress(r.GetValue(cluster)), r.GetValue(token), HttpMethod.Post, "api/jobs", body, ct);
             output.WriteLine(reply["id"]!.GetValue<string>());
             return 0;

@@ -51,7 +51,7 @@ public sealed class ReactiveScalingTests(TwoNodeCluster cluster, ITestOutputHelp
         var decision = Assert.Single(status["scaling"]!.AsArray());
         Assert.Equal((2, 3, 3, "done"), (decision!["from"]!.GetValue<int>(), decision["to"]!.GetValue<int>(), decision["workers"]!.GetValue<int>(), decision["outcome"]!.GetValue<string>()));
         // The decision is in the job manager's log (a node logs warnings and up to standard error).
-        Assert.Contains("reactive mode rescales it from parallelism 2 to 3", cluster.Logs(), StringComparison.Ordinal);
+        Assert.Contains("rescales it from parallelism 2 to 3", cluster.Logs(), StringComparison.Ordinal);
 
         // The keyed tasks of the rescaled job: three, one on each node.
         JsonNode? job = null;

@@ -19,6 +19,9 @@ public class ThreeNodeCluster : IAsyncLifetime
     /// <summary>How many nodes the fixture starts (a seed and the others joining it); tests may add more (<see cref="AddNodeAsync"/>).</summary>
     protected virtual int InitialNodes => 3;
 
+    /// <summary>A <c>--config</c> file for every node the fixture starts; null for the defaults.</summary>
+    protected virtual string? NodeConfig => null;
+
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("recoflow-cluster").FullName;
     public string StateDirectory => Path.Combine(Directory, "state");
     public string Input => Path.Combine(Directory, "events.jsonl");
@@ -31,7 +34,7 @@ public class ThreeNodeCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var seedPort = NodeProcess.FreePort();
-        var seed = NodeProcess.StartAsync(StateDirectory, seedPort, null, TimeSpan.FromSeconds(60));
+        var seed = NodeProcess.StartAsync(StateDirectory, seedPort, null, TimeSpan.FromSeconds(60), NodeConfig);
         var data = !WithYsbData ? Task.CompletedTask : Task.Run(() =>
         {
             var table = YsbData.Campaigns();
@@ -43,7 +46,7 @@ public class ThreeNodeCluster : IAsyncLifetime
         });
         Nodes.Add(await seed);
         var others = await Task.WhenAll(Enumerable.Range(1, InitialNodes - 1)
-            .Select(_ => NodeProcess.StartAsync(StateDirectory, NodeProcess.FreePort(), seedPort, TimeSpan.FromSeconds(60))));
+            .Select(_ => NodeProcess.StartAsync(StateDirectory, NodeProcess.FreePort(), seedPort, TimeSpan.FromSeconds(60), NodeConfig)));
         Nodes.AddRange(others);
         await data;
         await AllMembersUpAsync();
@@ -52,7 +55,7 @@ public class ThreeNodeCluster : IAsyncLifetime
     /// <summary>Starts one more node joining the seed, and waits until every node is an up member.</summary>
     public async Task<NodeProcess> AddNodeAsync()
     {
-        var node = await NodeProcess.StartAsync(StateDirectory, NodeProcess.FreePort(), Nodes[0].Port, TimeSpan.FromSeconds(60));
+        var node = await NodeProcess.StartAsync(StateDirectory, NodeProcess.FreePort(), Nodes[0].Port, TimeSpan.FromSeconds(60), NodeConfig);
         Nodes.Add(node);
         await AllMembersUpAsync();
         return node;

@@ -117,6 +117,7 @@ public sealed class ClusterNode : IAsyncDisposable
             SlotsPerNode = settings.SlotsPerNode,
             ReactiveStabilization = settings.ReactiveStabilization,
             ReactiveRetryDelay = settings.ReactiveRetryDelay,
+            Autoscaler = settings.Autoscaler,
         };
         // Keyed tasks are entities of this region on every node with the worker role (a node without it only proxies).
         IActorRef? taskRegion = null;

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using RecoFlow.Cluster.Jobs;
 using RecoFlow.Runtime.Checkpointing;
 using RecoFlow.Runtime.Execution;
 using RecoFlow.Runtime;
@@ -33,6 +34,17 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
 
     /// <summary>How long the worker count must stay the same before reactive jobs are rescaled (<c>recoflow.cluster.reactive.stabilization</c>).</summary>
     public TimeSpan ReactiveStabilization => Config.GetTimeSpan("recoflow.cluster.reactive.stabilization", TimeSpan.FromSeconds(5));
+
+    /// <summary>The autoscaler's thresholds (<c>recoflow.cluster.autoscaler</c>); a job's bounds replace the min and max of 1 here.</summary>
+    public AutoscalerSettings Autoscaler => AutoscalerFrom(Config.GetConfig("recoflow.cluster"));
+
+    private static AutoscalerSettings AutoscalerFrom(Config cluster) => new(1, 1,
+        ScaleUpUtilization: cluster.GetDouble("autoscaler.scale-up-utilization", 0.8),
+        ScaleUpAfter: cluster.GetTimeSpan("autoscaler.scale-up-after", TimeSpan.FromSeconds(30)),
+        ScaleDownUtilization: cluster.GetDouble("autoscaler.scale-down-utilization", 0.3),
+        ScaleDownAfter: cluster.GetTimeSpan("autoscaler.scale-down-after", TimeSpan.FromMinutes(5)),
+        CoolDown: cluster.GetTimeSpan("autoscaler.cool-down", TimeSpan.FromMinutes(2)),
+        TargetUtilization: cluster.GetDouble("autoscaler.target-utilization", 0.55));
 
     /// <summary>How long after a failed rescale the next may start (<c>recoflow.cluster.reactive.retry-delay</c>).</summary>
     public TimeSpan ReactiveRetryDelay => Config.GetTimeSpan("recoflow.cluster.reactive.retry-delay", TimeSpan.FromSeconds(30));
@@ -82,6 +94,8 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
         if (slots < 1) throw new ArgumentException($"recoflow.cluster.slots-per-node must be at least 1, got {slots}");
         if (c.GetTimeSpan("reactive.stabilization", TimeSpan.Zero) < TimeSpan.Zero || c.GetTimeSpan("reactive.retry-delay", TimeSpan.Zero) < TimeSpan.Zero)
             throw new ArgumentException("recoflow.cluster.reactive.stabilization and retry-delay must not be negative");
+        try { AutoscalerFrom(c).Validate(); }
+        catch (ArgumentException e) { throw new ArgumentException($"recoflow.cluster.autoscaler: {e.Message}", e); }
         var dir = Path.GetFullPath(stateDirectory ?? c.GetString("state-directory"));
         Directory.CreateDirectory(dir);
 

@@ -68,6 +68,8 @@ public sealed partial class DispatcherActor : IWithTimers
     /// <summary>Reactive mode's parallelism for a new submission: worker nodes × slots per node, capped by the job's max parallelism.</summary>
     private JobSubmission ReactiveSubmission(JobSubmission submission)
     {
+        if (submission.MinParallelism is not null || submission.MaxParallelism is not null)
+            throw new JobSubmissionException($"job '{submission.Job}': --reactive and --min-parallelism/--max-parallelism are two ways of scaling a job: choose one");
         if (submission.Parallelism is not null)
             throw new JobSubmissionException($"job '{submission.Job}': --reactive derives the parallelism from the worker nodes (recoflow.cluster.slots-per-node per node); give no -p/--parallelism");
         if (submission.Parameters.ContainsKey(JobGraphBuilding.ParallelismParameter))
@@ -86,14 +88,15 @@ public sealed partial class DispatcherActor : IWithTimers
         {
             var busy = entry.Rescaling is not null || entry.Client!.Metrics.State != JobState.Running;
             var state = new ReactiveJobState(entry.Id, entry.Parallelism ?? 1, entry.MaxParallelism, busy, entry.LastRescaleFailure);
-            if (_scaler.Decide(state, now) is { } decision) Rescale(entry, decision);
+            if (_scaler.Decide(state, now) is { } decision) Rescale(entry, decision, "reactive mode");
         }
     }
 
-    private void Rescale(Entry entry, ScalingDecision decision)
+    /// <param name="by">Who decided, for the log: reactive mode or the autoscaler.</param>
+    private void Rescale(Entry entry, ScalingDecision decision, string by)
     {
-        _log.Warning("job {JobId}: reactive mode rescales it from parallelism {From} to {To} ({Reason}): savepoint, stop, restart from the savepoint",
-            entry.Id, decision.From, decision.To, decision.Reason);
+        _log.Warning("job {JobId}: {By} rescales it from parallelism {From} to {To} ({Reason}): savepoint, stop, restart from the savepoint",
+            entry.Id, by, decision.From, decision.To, decision.Reason);
         entry.Rescaling = decision;
         entry.Decisions.Add(new ScalingDecisionView(decision.At, decision.From, decision.To, decision.Workers, decision.Reason, "in progress"));
         var client = entry.Client!;
@@ -147,6 +150,8 @@ public sealed partial class DispatcherActor : IWithTimers
             Apply(rescaled);
             entry.Rescaling = null;
             entry.PendingEnd = null;
+            entry.Autoscaler?.Rescaled(DateTimeOffset.UtcNow); // the cool-down runs from the restart
+            entry.LastSample = null;
             if (_handingOver) return; // the next job manager restarts it from the journaled savepoint
             _log.Warning("job {JobId}: restarting at parallelism {Parallelism} from savepoint {Savepoint}", entry.Id, r.Decision.To, r.Savepoint);
             StartRun(entry);

@@ -25,6 +25,9 @@ public sealed record JobManagerSettings(string StateDirectory, TimeSpan Checkpoi
 
     /// <summary>How long after a failed rescale the next one may start.</summary>
     public TimeSpan ReactiveRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The autoscaler's thresholds; each autoscaled job has its own bounds in place of these min and max.</summary>
+    public AutoscalerSettings Autoscaler { get; init; } = new(1, 1);
 }
 
 /// <summary>
@@ -96,6 +99,10 @@ public sealed partial class DispatcherActor : UntypedPersistentActor
         public RunEnded? PendingEnd { get; set; }
         public DateTimeOffset? LastRescaleFailure { get; set; }
         public List<ScalingDecisionView> Decisions { get; } = [];
+        /// <summary>The autoscaler of an autoscaled job (created when its first run starts), and its last sample of the job's task counters.</summary>
+        public AutoscalerPolicy? Autoscaler { get; set; }
+        public IReadOnlyList<TaskCounters>? LastSample { get; set; }
+        public bool Autoscaled => Submitted.MinParallelism is not null;
 
         /// <summary>
         /// The key of the job's checkpoints and loaded code in this generation: the job id, then a key of its own per
@@ -103,7 +110,8 @@ public sealed partial class DispatcherActor : UntypedPersistentActor
         /// </summary>
         public string RunKey => Generation == 0 ? Id : $"{Id}-r{Generation}";
 
-        public JobSubmission Submission => new(Submitted.Job!, Submitted.Parameters ?? [], RescaleSavepoint ?? Submitted.FromSavepoint, Submitted.Assembly, Submitted.JobClass, Parallelism, Submitted.Reactive);
+        public JobSubmission Submission => new(Submitted.Job!, Submitted.Parameters ?? [], RescaleSavepoint ?? Submitted.FromSavepoint, Submitted.Assembly, Submitted.JobClass, Parallelism, Submitted.Reactive,
+            Submitted.MinParallelism, Submitted.MaxParallelism);
     }
 
     private sealed record RunEnded(string JobId, int Attempt, JobResult? Result, string? Failure);
@@ -205,7 +213,9 @@ public sealed partial class DispatcherActor : UntypedPersistentActor
                 else Ended(r);
                 break;
             case ReactiveTick:
-                if (!_handingOver) ReactiveCheck();
+                if (_handingOver) break;
+                ReactiveCheck();
+                AutoscalerCheck();
                 break;
             case RescaleStopped stopped:
                 RescaleDone(stopped);
@@ -256,6 +266,7 @@ public sealed partial class DispatcherActor : UntypedPersistentActor
             ValidateSubmission(submission);
             CheckSharedState(submission);
             if (submission.Reactive) submission = ReactiveSubmission(submission);
+            else if (submission.MinParallelism is not null) submission = AutoscaledSubmission(submission);
             using var validated = _catalog.Load(submission);
             ExecutionPlan.Create(validated.Graph);
         }
@@ -285,6 +296,8 @@ public sealed partial class DispatcherActor : UntypedPersistentActor
             Node = _node,
             Parallelism = submission.Parallelism,
             Reactive = submission.Reactive,
+            MinParallelism = submission.MinParallelism,
+            MaxParallelism = submission.MaxParallelism,
         };
         Persist(submitted.ToBytes(), _ =>
         {
@@ -410,7 +423,9 @@ public sealed partial class DispatcherActor : UntypedPersistentActor
             e.View?.SampleTasks() ?? [],
             metrics is null ? null : new CheckpointCounts(metrics.CheckpointsCompleted, metrics.CheckpointsFailed),
             e.Parallelism ?? e.View?.Graph.Vertices.Select(v => (int?)v.Parallelism).Max(),
-            e.Submitted.Reactive ? new ScalingView("reactive", e.Decisions.ToList()) : null);
+            e.Submitted.Reactive ? new ScalingView("reactive", e.Decisions.ToList())
+            : e.Autoscaled ? new ScalingView("autoscaler", e.Decisions.ToList(), e.Submitted.MinParallelism, e.Submitted.MaxParallelism)
+            : null);
     }
 
     private static IReadOnlyList<CheckpointView> Checkpoints(JobClient client) =>

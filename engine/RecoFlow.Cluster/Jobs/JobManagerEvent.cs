@@ -39,6 +39,9 @@ public sealed class JobManagerEvent
     [Key(16)] public string? Reason { get; set; }
     /// <summary>Rescaled: the worker nodes the new parallelism was derived from.</summary>
     [Key(17)] public int Workers { get; set; }
+    /// <summary>Submitted: the autoscaler's bounds, when the job is autoscaled.</summary>
+    [Key(18)] public int? MinParallelism { get; set; }
+    [Key(19)] public int? MaxParallelism { get; set; }
 
     public byte[] ToBytes() => MessagePackSerializer.Serialize(this);
     public static JobManagerEvent FromBytes(byte[] bytes) => MessagePackSerializer.Deserialize<JobManagerEvent>(bytes);

@@ -8,7 +8,8 @@ public interface IJobManagerMessage;
 /// <summary>
 /// What a client submits: a built-in job by name, or (with <see cref="Assembly"/>) a job class from a user's assembly;
 /// its parameters; optionally a savepoint directory to start from. With <see cref="Reactive"/> the job manager chooses
-/// the parallelism from the worker nodes and rescales the job when they change (<see cref="ReactiveScaler"/>).
+/// the parallelism from the worker nodes and rescales the job when they change (<see cref="ReactiveScaler"/>); with
+/// <see cref="MinParallelism"/> (and <see cref="MaxParallelism"/>) the autoscaler rescales it on its load (<see cref="AutoscalerPolicy"/>).
 /// </summary>
 public sealed record JobSubmission(
     string Job,
@@ -17,7 +18,9 @@ public sealed record JobSubmission(
     byte[]? Assembly = null,
     string? JobClass = null,
     int? Parallelism = null,
-    bool Reactive = false);
+    bool Reactive = false,
+    int? MinParallelism = null,
+    int? MaxParallelism = null);
 
 /// <summary>Submit a job; answered with <see cref="JobAccepted"/> or <see cref="JobRejected"/> (nothing started).</summary>
 public sealed record SubmitJob(JobSubmission Submission) : IJobManagerMessage;

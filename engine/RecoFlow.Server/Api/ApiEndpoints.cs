@@ -91,6 +91,8 @@ internal static class ApiEndpoints
         scaling = j.Scaling is { } scaling ? new
         {
             mode = scaling.Mode,
+            min_parallelism = scaling.MinParallelism,
+            max_parallelism = scaling.MaxParallelism,
             decisions = scaling.Decisions.Select(d => new
             {
                 at = d.At,
