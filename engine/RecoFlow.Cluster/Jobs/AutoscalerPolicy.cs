@@ -49,8 +49,8 @@ public sealed record AutoscaleDecision(int From, int To, double Utilization, Dat
 /// stayed above the scale-up threshold for the scale-up time it asks for the parallelism at which the load would be the
 /// target utilization (at least one more task), when it has stayed below the scale-down threshold for the scale-down
 /// time likewise (at least one task fewer), always within the min and max parallelism and never within the cool-down
-/// after a rescale (samples taken during the cool-down do not count). Time is passed in, so the policy is tested without waiting. Not wired to the job manager yet: no
-/// job is scaled by it (docs/cluster.md, "Reactive mode").
+/// after a rescale (samples taken during the cool-down do not count). Time is passed in, so the policy is tested
+/// without waiting. The job manager keeps one per job submitted with <c>--min-parallelism</c>/<c>--max-parallelism</c>.
 /// </summary>
 public sealed class AutoscalerPolicy
 {
