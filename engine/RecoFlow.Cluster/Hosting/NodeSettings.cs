@@ -92,8 +92,6 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
             throw new ArgumentException($"recoflow.cluster.bootstrap = {bootstrap.Mode} finds the cluster itself: give no --seed and no recoflow.cluster.seed-nodes");
         var slots = c.GetInt("slots-per-node", 1);
         if (slots < 1) throw new ArgumentException($"recoflow.cluster.slots-per-node must be at least 1, got {slots}");
-        if (c.GetTimeSpan("reactive.stabilization", TimeSpan.Zero) < TimeSpan.Zero || c.GetTimeSpan("reactive.retry-delay", TimeSpan.Zero) < TimeSpan.Zero)
-            throw new ArgumentException("recoflow.cluster.reactive.stabilization and retry-delay must not be negative");
         try { AutoscalerFrom(c).Validate(); }
         catch (ArgumentException e) { throw new ArgumentException($"recoflow.cluster.autoscaler: {e.Message}", e); }
         var dir = Path.GetFullPath(stateDirectory ?? c.GetString("state-directory"));
