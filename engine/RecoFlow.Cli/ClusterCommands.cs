@@ -51,13 +51,28 @@ public static class ClusterCommands
         var parallelism = JobRunner.ParallelismOption();
         var savepoint = new Option<string?>("--from-savepoint") { Description = "start from this savepoint (the directory printed by 'recoflow savepoint')" };
         var jobClass = new Option<string?>("--job-class") { Description = "with an assembly: full name of its IJobDefinition class" };
-        var cmd = new Command("submit", "submit a job to a cluster; prints its job ID") { job, cluster, token, param, parallelism, savepoint, jobClass };
+        var reactive = new Option<bool>("--reactive")
+        {
+            Description = "reactive mode (as Flink's): the parallelism is worker nodes x recoflow.cluster.slots-per-node (at most the job's max parallelism), " +
+                "and the job is rescaled through a savepoint and a restart when a worker node joins or leaves; not with -p",
+        };
+        var minParallelism = new Option<int?>("--min-parallelism")
+        {
+            Description = "autoscale the job: rescale it (savepoint and restart) between this and --max-parallelism on its measured busy and backpressured time " +
+                "(recoflow.cluster.autoscaler: up above 80% for 30 s, down below 30% for 5 min); -p is where it starts (default: this)",
+        };
+        var maxParallelism = new Option<int?>("--max-parallelism") { Description = "the autoscaler's upper bound (default: the job's max parallelism); alone, the lower bound is 1" };
+        var cmd = new Command("submit", "submit a job to a cluster; prints its job ID") { job, cluster, token, param, parallelism, savepoint, jobClass, reactive, minParallelism, maxParallelism };
         cmd.SetAction(async (r, ct) =>
         {
             var name = r.GetValue(job)!;
             var parameters = JobRunner.ParseParams(r.GetValue(param) ?? []);
             string? assembly = null;
             var cls = r.GetValue(jobClass);
+            if (r.GetValue(reactive) && r.GetValue(parallelism) is not null)
+                throw new UsageException("--reactive derives the parallelism from the worker nodes: give no -p/--parallelism with it");
+            if (r.GetValue(reactive) && (r.GetValue(minParallelism) is not null || r.GetValue(maxParallelism) is not null))
+                throw new UsageException("--reactive and --min-parallelism/--max-parallelism are two ways of scaling a job: choose one");
             if (name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) || Directory.Exists(name))
             {
                 if (cls is null) throw new UsageException("an assembly or a package needs --job-class (the full name of its IJobDefinition class)");
@@ -73,6 +88,9 @@ public static class ClusterCommands
                 ["job_class"] = cls,
                 ["parallelism"] = r.GetValue(parallelism),
             };
+            if (r.GetValue(reactive)) body["reactive"] = true;
+            if (r.GetValue(minParallelism) is { } min) body["min_parallelism"] = min;
+            if (r.GetValue(maxParallelism) is { } max) body["max_parallelism"] = max;
             var reply = await SendAsync(ClusterAddress(r.GetValue(cluster)), r.GetValue(token), HttpMethod.Post, "api/jobs", body, ct);
             output.WriteLine(reply["id"]!.GetValue<string>());
             return 0;
@@ -107,7 +125,7 @@ public static class ClusterCommands
         var id = new Argument<string>("id") { Description = "job ID (as printed by submit)" };
         var cluster = ClusterOption();
         var token = TokenOption();
-        var json = new Option<bool>("--json") { Description = "print one JSON object: id, job, state, restarts, last_checkpoint, node, ..." };
+        var json = new Option<bool>("--json") { Description = "print one JSON object: id, job, state, restarts, last_checkpoint, node, parallelism, reactive, ..." };
         var cmd = new Command("status", "show a job's state on the cluster") { id, cluster, token, json };
         cmd.SetAction(async (r, ct) =>
         {
@@ -121,9 +139,12 @@ public static class ClusterCommands
                 ["restarts"] = d["restarts"]?.DeepClone(),
                 ["last_checkpoint"] = d["last_checkpoint"]?["id"]?.DeepClone(),
                 ["node"] = d["node"]?.DeepClone(),
+                ["parallelism"] = d["parallelism"]?.DeepClone(),
+                ["reactive"] = d["scaling"]?["mode"]?.GetValue<string>() == "reactive",
                 ["submitted_at"] = d["submitted_at"]?.DeepClone(),
                 ["ended_at"] = d["ended_at"]?.DeepClone(),
                 ["failure_cause"] = d["failure_cause"]?.DeepClone(),
+                ["scaling"] = d["scaling"]?["decisions"]?.DeepClone(),
             };
             if (r.GetValue(json))
             {

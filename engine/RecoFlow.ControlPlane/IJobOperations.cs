@@ -5,7 +5,11 @@ namespace RecoFlow.ControlPlane;
 /// a job class from a user's assembly; optionally the savepoint directory to start from.
 /// </summary>
 /// <param name="Parallelism">Overrides the job's default parallelism (Flink's <c>-p</c>); null keeps the job's own.</param>
-public sealed record JobSubmitRequest(string? Job, Dictionary<string, string>? Params, string? FromSavepoint, string? Assembly, string? JobClass, int? Parallelism = null);
+/// <param name="Reactive">Reactive mode: the parallelism is worker nodes × slots per node, and the job is rescaled when nodes join or leave.</param>
+/// <param name="MinParallelism">With <paramref name="MaxParallelism"/>: the autoscaler rescales the job between the two on its measured busy and backpressured time.</param>
+/// <param name="MaxParallelism">The autoscaler's upper bound (default: the job's max parallelism).</param>
+public sealed record JobSubmitRequest(string? Job, Dictionary<string, string>? Params, string? FromSavepoint, string? Assembly, string? JobClass, int? Parallelism = null, bool? Reactive = null,
+    int? MinParallelism = null, int? MaxParallelism = null);
 
 /// <summary>
 /// Outcome of a job operation, as the HTTP layer answers it: <see cref="Status"/> is the HTTP status

@@ -38,4 +38,10 @@ public interface IJobHandle
 
     /// <summary>Address of the node running the job; null on a node running alone.</summary>
     string? Node => null;
+
+    /// <summary>The job's parallelism (its default parallelism: what <c>-p</c> or reactive mode set); null when not known.</summary>
+    int? Parallelism => null;
+
+    /// <summary>How the job is scaled and the rescale decisions so far; null for a job with a fixed parallelism.</summary>
+    ScalingView? Scaling => null;
 }

@@ -16,6 +16,12 @@ public class ThreeNodeCluster : IAsyncLifetime
     /// <summary>False for a fixture whose tests bring their own input: no YSB events are generated.</summary>
     protected virtual bool WithYsbData => true;
 
+    /// <summary>How many nodes the fixture starts (a seed and the others joining it); tests may add more (<see cref="AddNodeAsync"/>).</summary>
+    protected virtual int InitialNodes => 3;
+
+    /// <summary>A <c>--config</c> file for every node the fixture starts; null for the defaults.</summary>
+    protected virtual string? NodeConfig => null;
+
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("recoflow-cluster").FullName;
     public string StateDirectory => Path.Combine(Directory, "state");
     public string Input => Path.Combine(Directory, "events.jsonl");
@@ -28,7 +34,7 @@ public class ThreeNodeCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var seedPort = NodeProcess.FreePort();
-        var seed = NodeProcess.StartAsync(StateDirectory, seedPort, null, TimeSpan.FromSeconds(60));
+        var seed = NodeProcess.StartAsync(StateDirectory, seedPort, null, TimeSpan.FromSeconds(60), NodeConfig);
         var data = !WithYsbData ? Task.CompletedTask : Task.Run(() =>
         {
             var table = YsbData.Campaigns();
@@ -39,17 +45,27 @@ public class ThreeNodeCluster : IAsyncLifetime
             Expected = YsbData.ExpectedCounts(YsbData.Generate(Events, 11, table), table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000, watermarkEvery: RuntimeSettings.Default.BatchSize);
         });
         Nodes.Add(await seed);
-        var others = await Task.WhenAll(
-            NodeProcess.StartAsync(StateDirectory, NodeProcess.FreePort(), seedPort, TimeSpan.FromSeconds(60)),
-            NodeProcess.StartAsync(StateDirectory, NodeProcess.FreePort(), seedPort, TimeSpan.FromSeconds(60)));
+        var others = await Task.WhenAll(Enumerable.Range(1, InitialNodes - 1)
+            .Select(_ => NodeProcess.StartAsync(StateDirectory, NodeProcess.FreePort(), seedPort, TimeSpan.FromSeconds(60), NodeConfig)));
         Nodes.AddRange(others);
         await data;
-        await Eventually(async () =>
-        {
-            var members = (await GetAsync(Nodes[0], "api/overview"))!["cluster"]!["members"]!.AsArray();
-            return members.Count == 3 && members.All(m => m!["status"]!.GetValue<string>() == "up");
-        }, TimeSpan.FromSeconds(60), "three members up");
+        await AllMembersUpAsync();
     }
+
+    /// <summary>Starts one more node joining the seed, and waits until every node is an up member.</summary>
+    public async Task<NodeProcess> AddNodeAsync()
+    {
+        var node = await NodeProcess.StartAsync(StateDirectory, NodeProcess.FreePort(), Nodes[0].Port, TimeSpan.FromSeconds(60), NodeConfig);
+        Nodes.Add(node);
+        await AllMembersUpAsync();
+        return node;
+    }
+
+    private Task AllMembersUpAsync() => Eventually(async () =>
+    {
+        var members = (await GetAsync(Nodes[0], "api/overview"))!["cluster"]!["members"]!.AsArray();
+        return members.Count == Nodes.Count && members.All(m => m!["status"]!.GetValue<string>() == "up");
+    }, TimeSpan.FromSeconds(60), $"{Nodes.Count} members up");
 
     public NodeProcess AnyLiveNode => Nodes.First(n => !n.HasExited);
 
@@ -84,7 +100,10 @@ public class ThreeNodeCluster : IAsyncLifetime
     public string Logs() => string.Join("\n", Nodes.Select(n => $"--- node {n.Port} ---\n{n.Log}"));
 
     /// <summary>Asserts that the committed part files of <paramref name="outputDir"/> hold exactly the expected windows, each once.</summary>
-    public void AssertCommittedOutputExact(string outputDir)
+    public void AssertCommittedOutputExact(string outputDir) => AssertCommittedOutputExact(outputDir, Expected);
+
+    /// <summary>Asserts that the committed part files of <paramref name="outputDir"/> hold exactly the <paramref name="expected"/> windows, each once.</summary>
+    public static void AssertCommittedOutputExact(string outputDir, IReadOnlyDictionary<(string Campaign, long WindowStart), long> expected)
     {
         var seen = new Dictionary<(string, long), long>();
         foreach (var line in CommittedFiles.ReadLines(outputDir))
@@ -93,11 +112,11 @@ public class ThreeNodeCluster : IAsyncLifetime
             var key = (e.GetProperty("campaign_id").GetString()!, e.GetProperty("window_start").GetInt64());
             Assert.True(seen.TryAdd(key, e.GetProperty("count").GetInt64()), $"window {key} committed twice");
         }
-        var missing = Expected.Keys.Where(k => !seen.ContainsKey(k)).Take(5).ToList();
-        Assert.True(missing.Count == 0, $"{Expected.Keys.Count(k => !seen.ContainsKey(k))} windows missing, e.g. {string.Join(", ", missing)}");
-        var extra = seen.Keys.Where(k => !Expected.ContainsKey(k)).Take(5).ToList();
+        var missing = expected.Keys.Where(k => !seen.ContainsKey(k)).Take(5).ToList();
+        Assert.True(missing.Count == 0, $"{expected.Keys.Count(k => !seen.ContainsKey(k))} windows missing, e.g. {string.Join(", ", missing)}");
+        var extra = seen.Keys.Where(k => !expected.ContainsKey(k)).Take(5).ToList();
         Assert.True(extra.Count == 0, $"unexpected windows, e.g. {string.Join(", ", extra)}");
-        var wrong = Expected.Where(kv => seen[kv.Key] != kv.Value).Take(5).Select(kv => $"{kv.Key}: expected {kv.Value}, got {seen[kv.Key]}").ToList();
+        var wrong = expected.Where(kv => seen[kv.Key] != kv.Value).Take(5).Select(kv => $"{kv.Key}: expected {kv.Value}, got {seen[kv.Key]}").ToList();
         Assert.True(wrong.Count == 0, "wrong counts: " + string.Join("; ", wrong));
     }
 
@@ -114,4 +133,11 @@ public class ThreeNodeCluster : IAsyncLifetime
 public sealed class BareThreeNodeCluster : ThreeNodeCluster
 {
     protected override bool WithYsbData => false;
+}
+
+/// <summary>Two nodes without the YSB input, for tests that add a third (<see cref="ThreeNodeCluster.AddNodeAsync"/>).</summary>
+public sealed class TwoNodeCluster : ThreeNodeCluster
+{
+    protected override bool WithYsbData => false;
+    protected override int InitialNodes => 2;
 }

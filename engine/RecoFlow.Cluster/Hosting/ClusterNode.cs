@@ -114,6 +114,10 @@ public sealed class ClusterNode : IAsyncDisposable
         var jobManager = new JobManagerSettings(settings.StateDirectory, settings.CheckpointInterval, settings.SavepointTimeout, settings.HandOverTimeout)
         {
             PlacementTimeout = settings.PlacementTimeout,
+            SlotsPerNode = settings.SlotsPerNode,
+            ReactiveStabilization = settings.ReactiveStabilization,
+            ReactiveRetryDelay = settings.ReactiveRetryDelay,
+            Autoscaler = settings.Autoscaler,
         };
         // Keyed tasks are entities of this region on every node with the worker role (a node without it only proxies).
         IActorRef? taskRegion = null;

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using RecoFlow.Cluster.Jobs;
 using RecoFlow.Runtime.Checkpointing;
 using RecoFlow.Runtime.Execution;
 using RecoFlow.Runtime;
@@ -27,6 +28,26 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
     public TimeSpan AskTimeout => Config.GetTimeSpan("recoflow.cluster.job-manager.ask-timeout");
     public TimeSpan JoinTimeout => Config.GetTimeSpan("recoflow.cluster.join-timeout");
     public TimeSpan PlacementTimeout => Config.GetTimeSpan("recoflow.cluster.tasks.placement-timeout");
+
+    /// <summary>Task slots per worker node (<c>recoflow.cluster.slots-per-node</c>): a reactive job's parallelism is worker nodes × this.</summary>
+    public int SlotsPerNode => Config.GetInt("recoflow.cluster.slots-per-node", 1);
+
+    /// <summary>How long the worker count must stay the same before reactive jobs are rescaled (<c>recoflow.cluster.reactive.stabilization</c>).</summary>
+    public TimeSpan ReactiveStabilization => Config.GetTimeSpan("recoflow.cluster.reactive.stabilization", TimeSpan.FromSeconds(5));
+
+    /// <summary>The autoscaler's thresholds (<c>recoflow.cluster.autoscaler</c>); a job's bounds replace the min and max of 1 here.</summary>
+    public AutoscalerSettings Autoscaler => AutoscalerFrom(Config.GetConfig("recoflow.cluster"));
+
+    private static AutoscalerSettings AutoscalerFrom(Config cluster) => new(1, 1,
+        ScaleUpUtilization: cluster.GetDouble("autoscaler.scale-up-utilization", 0.8),
+        ScaleUpAfter: cluster.GetTimeSpan("autoscaler.scale-up-after", TimeSpan.FromSeconds(30)),
+        ScaleDownUtilization: cluster.GetDouble("autoscaler.scale-down-utilization", 0.3),
+        ScaleDownAfter: cluster.GetTimeSpan("autoscaler.scale-down-after", TimeSpan.FromMinutes(5)),
+        CoolDown: cluster.GetTimeSpan("autoscaler.cool-down", TimeSpan.FromMinutes(2)),
+        TargetUtilization: cluster.GetDouble("autoscaler.target-utilization", 0.55));
+
+    /// <summary>How long after a failed rescale the next may start (<c>recoflow.cluster.reactive.retry-delay</c>).</summary>
+    public TimeSpan ReactiveRetryDelay => Config.GetTimeSpan("recoflow.cluster.reactive.retry-delay", TimeSpan.FromSeconds(30));
 
     /// <summary>How the node finds its cluster: seed nodes, or Akka.Management's Cluster Bootstrap (<c>recoflow.cluster.bootstrap</c>).</summary>
     public NodeBootstrap Bootstrap => NodeBootstrap.From(Config);
@@ -69,6 +90,10 @@ public sealed record NodeSettings(string Hostname, int Port, IReadOnlyList<strin
         var bootstrap = NodeBootstrap.From(file.WithFallback(DefaultConfig));
         if (bootstrap.Enabled && seedList.Count > 0)
             throw new ArgumentException($"recoflow.cluster.bootstrap = {bootstrap.Mode} finds the cluster itself: give no --seed and no recoflow.cluster.seed-nodes");
+        var slots = c.GetInt("slots-per-node", 1);
+        if (slots < 1) throw new ArgumentException($"recoflow.cluster.slots-per-node must be at least 1, got {slots}");
+        try { AutoscalerFrom(c).Validate(); }
+        catch (ArgumentException e) { throw new ArgumentException($"recoflow.cluster.autoscaler: {e.Message}", e); }
         var dir = Path.GetFullPath(stateDirectory ?? c.GetString("state-directory"));
         Directory.CreateDirectory(dir);
 

@@ -68,7 +68,11 @@ public sealed class ClusterJobRegistry : IJobRegistry, IJobOperations, IJobManag
             if (string.IsNullOrWhiteSpace(request.JobClass)) return new JobOperationResult(400, Error: "an assembly needs \"job_class\": the full name of its IJobDefinition class");
         }
         if (request.Parallelism is < 1) return new JobOperationResult(400, Error: $"\"parallelism\" must be at least 1, got {request.Parallelism}");
-        var submission = new JobSubmission(request.Job ?? request.JobClass!, request.Params ?? [], request.FromSavepoint, assembly, request.JobClass, request.Parallelism);
+        if (request.MinParallelism is < 1) return new JobOperationResult(400, Error: $"\"min_parallelism\" must be at least 1, got {request.MinParallelism}");
+        if (request.MaxParallelism is { } maxP && maxP < (request.MinParallelism ?? 1))
+            return new JobOperationResult(400, Error: $"\"max_parallelism\" ({maxP}) must not be below \"min_parallelism\" ({request.MinParallelism ?? 1})");
+        var submission = new JobSubmission(request.Job ?? request.JobClass!, request.Params ?? [], request.FromSavepoint, assembly, request.JobClass, request.Parallelism, request.Reactive ?? false,
+            request.MinParallelism ?? (request.MaxParallelism is null ? null : 1), request.MaxParallelism);
         return await AskAsync(new SubmitJob(submission), cancellationToken, r => r switch
         {
             JobAccepted a => new JobOperationResult(201, a.JobId),
@@ -141,4 +145,6 @@ internal sealed class ClusterJobHandle(JobSnapshot s, ClusterJobRegistry registr
     public IReadOnlyList<TaskCounters> SampleTasks() => s.Tasks;
     public void Cancel() => registry.CancelInBackground(s.Id);
     public string? Node => s.Node;
+    public int? Parallelism => s.Parallelism;
+    public ScalingView? Scaling => s.Scaling;
 }

@@ -16,6 +16,18 @@ public sealed record JobManagerSettings(string StateDirectory, TimeSpan Checkpoi
 {
     /// <summary>How long a job master waits for its keyed tasks to start on the task region before it fails the attempt.</summary>
     public TimeSpan PlacementTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Task slots per worker node: a reactive job runs with worker nodes × this (<c>recoflow.cluster.slots-per-node</c>).</summary>
+    public int SlotsPerNode { get; init; } = 1;
+
+    /// <summary>How long the worker count must stay the same before reactive jobs are rescaled to it.</summary>
+    public TimeSpan ReactiveStabilization { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after a failed rescale the next one may start.</summary>
+    public TimeSpan ReactiveRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The autoscaler's thresholds; each autoscaled job has its own bounds in place of these min and max.</summary>
+    public AutoscalerSettings Autoscaler { get; init; } = new(1, 1);
 }
 
 /// <summary>
@@ -24,8 +36,9 @@ public sealed record JobManagerSettings(string StateDirectory, TimeSpan Checkpoi
 /// tasks go to the task region, spread over the nodes, when one is given), and journals every submission and every
 /// end. A new job manager (after its node left or died) replays the journal and resubmits the jobs that had not ended;
 /// they resume from their last completed checkpoint, which is why the checkpoint store and the state directory must be shared.
+/// Jobs submitted in reactive mode are rescaled when worker nodes join or leave (DispatcherActor.Reactive.cs).
 /// </summary>
-public sealed class DispatcherActor : UntypedPersistentActor
+public sealed partial class DispatcherActor : UntypedPersistentActor
 {
     public const string PersistenceIdValue = "recoflow/job-manager";
 
@@ -47,6 +60,7 @@ public sealed class DispatcherActor : UntypedPersistentActor
         _taskRegion = taskRegion;
         _settings = settings;
         _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
+        _scaler = new ReactiveScaler(settings.SlotsPerNode, settings.ReactiveStabilization, settings.ReactiveRetryDelay);
     }
 
     /// <param name="code">This node's loaded job code, shared with the tasks it hosts.</param>
@@ -55,25 +69,6 @@ public sealed class DispatcherActor : UntypedPersistentActor
         Akka.Actor.Props.Create(() => new DispatcherActor(runtime, catalog, code, taskRegion, settings));
 
     public override string PersistenceId => PersistenceIdValue;
-
-    private sealed class Entry(JobManagerEvent submitted)
-    {
-        public JobManagerEvent Submitted { get; } = submitted;
-        public string Id => Submitted.JobId;
-        public int Resubmissions { get; set; }
-        public string? Node { get; set; }
-        public string? EndState { get; set; }
-        public string? FailureCause { get; set; }
-        public DateTimeOffset? EndedAt { get; set; }
-        public string? Savepoint { get; set; }
-        public JobClient? Client { get; set; }
-        public LocalJobHandle? View { get; set; }
-        public int ClientAttempt { get; set; }
-        /// <summary>Keeps the job's code loaded while it runs (an assembly's load context).</summary>
-        public JobCodeCache.Lease? Loaded { get; set; }
-
-        public JobSubmission Submission => new(Submitted.Job!, Submitted.Parameters ?? [], Submitted.FromSavepoint, Submitted.Assembly, Submitted.JobClass, Submitted.Parallelism);
-    }
 
     private sealed record RunEnded(string JobId, int Attempt, JobResult? Result, string? Failure);
 
@@ -95,6 +90,7 @@ public sealed class DispatcherActor : UntypedPersistentActor
     {
         // Worth a line in every node's log: where the job manager runs now (the log level of a node is WARNING).
         _log.Warning("job manager starting on {Node}", _node);
+        StartFollowingWorkers();
         base.PreStart();
     }
 
@@ -132,6 +128,9 @@ public sealed class DispatcherActor : UntypedPersistentActor
                 r.Resubmissions++;
                 r.Node = e.Node ?? r.Node;
                 break;
+            case JobManagerEventKind.Rescaled when _jobs.TryGetValue(e.JobId, out var g):
+                ApplyRescaled(g, e);
+                break;
             case JobManagerEventKind.Ended when _jobs.TryGetValue(e.JobId, out var x):
                 x.EndState = e.State;
                 x.FailureCause = e.FailureCause;
@@ -164,7 +163,21 @@ public sealed class DispatcherActor : UntypedPersistentActor
                 else Savepoint(toSavepoint!, p, Sender);
                 break;
             case RunEnded r:
-                if (!_handingOver) Ended(r);
+                if (_handingOver) break;
+                // A rescale stops the run on purpose: its end is not the job's, unless the rescale fails.
+                if (_jobs.TryGetValue(r.JobId, out var rescaled) && rescaled.Rescaling is not null && rescaled.ClientAttempt == r.Attempt) rescaled.PendingEnd = r;
+                else Ended(r);
+                break;
+            case ReactiveTick:
+                if (_handingOver) break;
+                ReactiveCheck();
+                AutoscalerCheck();
+                break;
+            case RescaleStopped stopped:
+                RescaleDone(stopped);
+                break;
+            case ClusterEvent.CurrentClusterState or ClusterEvent.IMemberEvent:
+                WorkersChanged(message);
                 break;
             case HandOver:
                 HandOverJobs();
@@ -208,6 +221,8 @@ public sealed class DispatcherActor : UntypedPersistentActor
             // Validate first: nothing is journaled or started for a submission that cannot run.
             ValidateSubmission(submission);
             CheckSharedState(submission);
+            if (submission.Reactive) submission = ReactiveSubmission(submission);
+            else if (submission.MinParallelism is not null) submission = AutoscaledSubmission(submission);
             using var validated = _catalog.Load(submission);
             ExecutionPlan.Create(validated.Graph);
         }
@@ -236,10 +251,16 @@ public sealed class DispatcherActor : UntypedPersistentActor
             JobClass = submission.JobClass,
             Node = _node,
             Parallelism = submission.Parallelism,
+            Reactive = submission.Reactive,
+            MinParallelism = submission.MinParallelism,
+            MaxParallelism = submission.MaxParallelism,
         };
         Persist(submitted.ToBytes(), _ =>
         {
             Apply(submitted);
+            if (submission.Reactive)
+                _log.Warning("job {JobId}: reactive mode, parallelism {Parallelism} ({Workers} worker nodes x {Slots} slots per node, max parallelism capping it)",
+                    id, submission.Parallelism, _scaler.Workers, _scaler.SlotsPerNode);
             StartRun(_jobs[id]);
             Span(id, null);
             replyTo.Tell(new JobAccepted(id));
@@ -271,17 +292,18 @@ public sealed class DispatcherActor : UntypedPersistentActor
         try
         {
             entry.Loaded?.Dispose();
-            entry.Loaded = _code.Acquire(entry.Id, entry.Submission);
+            entry.Loaded = _code.Acquire(entry.RunKey, entry.Submission);
             var graph = entry.Loaded.Plan.Graph;
+            entry.MaxParallelism = graph.MaxParallelism;
             var dir = JobDirectory(entry.Id);
             Directory.CreateDirectory(dir);
             var client = _runtime.Submit(graph, new JobRunOptions
             {
                 StateDirectory = dir,
                 Checkpoints = new CheckpointOptions { Interval = _settings.CheckpointInterval },
-                JobKey = entry.Id,
-                FromSavepoint = entry.Submitted.FromSavepoint,
-                Placement = _taskRegion is null ? null : new ShardedTaskPlacement(_taskRegion, entry.Id, entry.Submission, _settings.PlacementTimeout),
+                JobKey = entry.RunKey,
+                FromSavepoint = entry.Submission.FromSavepoint,
+                Placement = _taskRegion is null ? null : new ShardedTaskPlacement(_taskRegion, entry.RunKey, entry.Submission, _settings.PlacementTimeout),
             });
             entry.Client = client;
             entry.View = _views.Add(client, () => Checkpoints(client), () => client.Metrics.Restarts);
@@ -337,7 +359,7 @@ public sealed class DispatcherActor : UntypedPersistentActor
         // The runtime's state turns terminal a moment before the job's end is journaled with its time: until then the job
         // is reported as running, so that FINISHED always comes with ended_at.
         var live = running ? metrics!.State : JobState.Created;
-        var state = e.EndState ?? (live is JobState.Finished or JobState.Failed or JobState.Canceled ? "RUNNING" : live.ToString().ToUpperInvariant());
+        var state = e.EndState ?? (e.Rescaling is not null ? "RESTARTING" : live is JobState.Finished or JobState.Failed or JobState.Canceled ? "RUNNING" : live.ToString().ToUpperInvariant());
         return new JobSnapshot(
             e.Id,
             e.Submitted.Job!,
@@ -355,7 +377,11 @@ public sealed class DispatcherActor : UntypedPersistentActor
             e.View?.Checkpoints ?? [],
             // An ended job keeps its tasks' final figures (and where they ran), as Flink's job history does.
             e.View?.SampleTasks() ?? [],
-            metrics is null ? null : new CheckpointCounts(metrics.CheckpointsCompleted, metrics.CheckpointsFailed));
+            metrics is null ? null : new CheckpointCounts(metrics.CheckpointsCompleted, metrics.CheckpointsFailed),
+            e.Parallelism ?? e.View?.Graph.Vertices.Select(v => (int?)v.Parallelism).Max(),
+            e.Submitted.Reactive ? new ScalingView("reactive", e.Decisions.ToList())
+            : e.Autoscaled ? new ScalingView("autoscaler", e.Decisions.ToList(), e.Submitted.MinParallelism, e.Submitted.MaxParallelism)
+            : null);
     }
 
     private static IReadOnlyList<CheckpointView> Checkpoints(JobClient client) =>
@@ -371,6 +397,7 @@ public sealed class DispatcherActor : UntypedPersistentActor
 
     protected override void PostStop()
     {
+        StopFollowingWorkers();
         // Stopped without a hand-over (the actor system is terminating): the jobs end with it.
         foreach (var e in _jobs.Values)
         {

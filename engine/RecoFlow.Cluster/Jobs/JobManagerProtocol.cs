@@ -7,7 +7,9 @@ public interface IJobManagerMessage;
 
 /// <summary>
 /// What a client submits: a built-in job by name, or (with <see cref="Assembly"/>) a job class from a user's assembly;
-/// its parameters; optionally a savepoint directory to start from.
+/// its parameters; optionally a savepoint directory to start from. With <see cref="Reactive"/> the job manager chooses
+/// the parallelism from the worker nodes and rescales the job when they change (<see cref="ReactiveScaler"/>); with
+/// <see cref="MinParallelism"/> (and <see cref="MaxParallelism"/>) the autoscaler rescales it on its load (<see cref="AutoscalerPolicy"/>).
 /// </summary>
 public sealed record JobSubmission(
     string Job,
@@ -15,7 +17,10 @@ public sealed record JobSubmission(
     string? FromSavepoint = null,
     byte[]? Assembly = null,
     string? JobClass = null,
-    int? Parallelism = null);
+    int? Parallelism = null,
+    bool Reactive = false,
+    int? MinParallelism = null,
+    int? MaxParallelism = null);
 
 /// <summary>Submit a job; answered with <see cref="JobAccepted"/> or <see cref="JobRejected"/> (nothing started).</summary>
 public sealed record SubmitJob(JobSubmission Submission) : IJobManagerMessage;
@@ -47,7 +52,8 @@ public sealed record JobCommandFailed(string Reason, bool NotFound) : IJobManage
 /// <summary>
 /// One job as the job manager sees it. <see cref="State"/> is Flink's job status name in capitals (CREATED, RUNNING,
 /// RESTARTING, FINISHED, FAILED, CANCELED); <see cref="Restarts"/> counts restarts inside a run plus resubmissions
-/// after the job manager moved; <see cref="Node"/> is the address of the node running it.
+/// after the job manager moved; <see cref="Node"/> is the address of the node running it; <see cref="Parallelism"/> its
+/// default parallelism now; <see cref="Scaling"/> its rescale decisions when it runs in reactive mode.
 /// </summary>
 public sealed record JobSnapshot(
     string Id,
@@ -65,4 +71,6 @@ public sealed record JobSnapshot(
     JobGraphView? Graph,
     IReadOnlyList<CheckpointView> Checkpoints,
     IReadOnlyList<TaskCounters> Tasks,
-    CheckpointCounts? CheckpointTotals = null);
+    CheckpointCounts? CheckpointTotals = null,
+    int? Parallelism = null,
+    ScalingView? Scaling = null);

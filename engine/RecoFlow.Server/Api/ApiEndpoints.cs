@@ -68,6 +68,8 @@ internal static class ApiEndpoints
         restarts = j.Restarts,
         dead_letters = j.DeadLetterCount,
         node = j.Node,
+        parallelism = j.Parallelism,
+        reactive = j.Scaling?.Mode == "reactive",
         vertices = j.Graph.Vertices.Count,
         tasks = j.Graph.Vertices.Sum(v => v.Parallelism),
     };
@@ -85,6 +87,23 @@ internal static class ApiEndpoints
         last_checkpoint = j.Checkpoints.LastOrDefault(c => c.Status == "COMPLETED") is { } c ? Checkpoint(c) : null,
         dead_letters = j.DeadLetterCount,
         node = j.Node,
+        parallelism = j.Parallelism,
+        scaling = j.Scaling is { } scaling ? new
+        {
+            mode = scaling.Mode,
+            min_parallelism = scaling.MinParallelism,
+            max_parallelism = scaling.MaxParallelism,
+            decisions = scaling.Decisions.Select(d => new
+            {
+                at = d.At,
+                from = d.From,
+                to = d.To,
+                workers = d.Workers,
+                reason = d.Reason,
+                outcome = d.Outcome,
+                savepoint = d.Savepoint,
+            }),
+        } : null,
         graph = new
         {
             vertices = j.Graph.Vertices.Select(v => new

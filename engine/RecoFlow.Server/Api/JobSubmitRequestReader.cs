@@ -9,7 +9,7 @@ namespace RecoFlow.Server.Api;
 /// <summary>
 /// Reads the body of <c>POST /api/jobs</c> strictly: at most <see cref="NodeServerOptions.MaxJobSubmitBytes"/> bytes
 /// (else 413), UTF-8, JSON nested at most <see cref="MaxDepth"/> deep, a JSON object whose fields are those of
-/// <see cref="JobSubmitRequest"/> (<c>job, params, from_savepoint, assembly, job_class, parallelism</c>) with the right types; any
+/// <see cref="JobSubmitRequest"/> (<c>job, params, from_savepoint, assembly, job_class, parallelism, reactive</c>) with the right types; any
 /// other field is refused. Every refusal is an HTTP status with a message naming the problem; nothing here throws on
 /// the body.
 /// </summary>

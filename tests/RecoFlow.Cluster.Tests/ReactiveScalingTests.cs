@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using RecoFlow.Connectors.Kafka;
+using RecoFlow.Jobs.Ysb;
+using RecoFlow.Kafka.Tests;
+using Xunit.Abstractions;
+
+namespace RecoFlow.Cluster.Tests;
+
+/// <summary>
+/// Reactive mode on node processes: two nodes run a paced YSB from a 6-partition topic of a dev broker process with
+/// <c>--reactive</c> (parallelism 2: two worker nodes, one slot each); a third node joins, and the job manager rescales
+/// the job through a savepoint and a restart to parallelism 3 within a minute, its keyed tasks on all three nodes; the
+/// committed output is exactly the direct count once the input has ended.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class ReactiveScalingTests(TwoNodeCluster cluster, ITestOutputHelper log) : IClassFixture<TwoNodeCluster>
+{
+    [Fact]
+    public async Task A_joining_node_rescales_a_reactive_job_to_parallelism_3_and_the_output_is_exact()
+    {
+        var table = YsbData.Campaigns(campaigns: 20, adsPerCampaign: 5);
+        // Nothing late and disorder below the bound: the count does not depend on how partitions interleave. 120k events
+        // at 2,500/s: about 48 s of input, so the job still runs at parallelism 3 after the rescale.
+        var events = YsbData.Generate(120_000, 31, table, eventsPerMs: 1, maxDisorderMs: 2_000, lateShare: 0).ToList();
+        await using var broker = await DevBrokerHostProcess.StartAsync(NodeProcess.FreePort(), brokers: 1, ["ysb:6", "ysb.dlq:1"], TimeSpan.FromSeconds(60));
+        var input = Path.Combine(cluster.Directory, "reactive-events.jsonl");
+        await File.WriteAllLinesAsync(input, events.Select(e => e.ToJson()));
+        Assert.Equal(events.Count, await KafkaTools.ProduceFileAsync(broker.BootstrapServers, "ysb", input, null, "user_id", TextWriter.Null, CancellationToken.None));
+        var campaigns = Path.Combine(cluster.Directory, "reactive-campaigns.csv");
+        YsbData.WriteCampaigns(campaigns, table);
+        var output = Path.Combine(cluster.Directory, "reactive-counts");
+
+        var submit = await Cli.RunAsync("submit", "ysb", "--reactive", "--cluster", cluster.Nodes[0].Http.ToString(),
+            "--param", "source=kafka", "--param", $"bootstrap={broker.BootstrapServers}", "--param", "topic=ysb", "--param", "bounded=latest",
+            "--param", "source-parallelism=2", "--param", "rate=2500",
+            "--param", $"campaigns={campaigns}", "--param", $"output={output}");
+        Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
+        var id = submit.Out;
+
+        var status = await StatusAsync(id, s => s["state"]?.GetValue<string>() == "RUNNING" && s["last_checkpoint"] is not null, TimeSpan.FromSeconds(60), "RUNNING with a completed checkpoint");
+        Assert.Equal(2, status["parallelism"]!.GetValue<int>());
+        Assert.True(status["reactive"]!.GetValue<bool>());
+
+        var joined = Stopwatch.StartNew();
+        var third = await cluster.AddNodeAsync();
+        log.WriteLine($"third node {third.Address} up {joined.Elapsed.TotalSeconds:F1} s after its start");
+        status = await StatusAsync(id, s => s["parallelism"]?.GetValue<int>() == 3 && s["state"]?.GetValue<string>() == "RUNNING", TimeSpan.FromSeconds(60),
+            "RUNNING at parallelism 3 within a minute of the third node's start");
+        log.WriteLine($"parallelism 3 {joined.Elapsed.TotalSeconds:F1} s after the third node's start: {status.ToJsonString()}");
+        var decision = Assert.Single(status["scaling"]!.AsArray());
+        Assert.Equal((2, 3, 3, "done"), (decision!["from"]!.GetValue<int>(), decision["to"]!.GetValue<int>(), decision["workers"]!.GetValue<int>(), decision["outcome"]!.GetValue<string>()));
+        // The decision is in the job manager's log (a node logs warnings and up to standard error).
+        Assert.Contains("rescales it from parallelism 2 to 3", cluster.Logs(), StringComparison.Ordinal);
+
+        // The keyed tasks of the rescaled job: three, one on each node.
+        JsonNode? job = null;
+        await cluster.Eventually(async () =>
+        {
+            job = await cluster.GetAsync(cluster.Nodes[0], $"api/jobs/{id}");
+            return KeyedTaskNodes(job!).Distinct().Count() == 3 || job!["status"]?.GetValue<string>() == "FINISHED";
+        }, TimeSpan.FromSeconds(30), "keyed tasks on three nodes");
+        var keyed = KeyedTaskNodes(job!);
+        Assert.Equal(3, keyed.Count);
+        Assert.Equal(cluster.Nodes.Select(n => n.Address).Order(), keyed.Order());
+
+        status = await StatusAsync(id, s => s["state"]?.GetValue<string>() == "FINISHED", TimeSpan.FromSeconds(180), "FINISHED");
+        Assert.Equal(3, status["parallelism"]!.GetValue<int>());
+
+        var expected = YsbData.ExpectedCounts(events, table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000);
+        ThreeNodeCluster.AssertCommittedOutputExact(output, expected);
+    }
+
+    /// <summary><c>recoflow status ID --json</c> until <paramref name="condition"/> holds; a FAILED or CANCELED job fails the test at once.</summary>
+    private async Task<JsonNode> StatusAsync(string id, Func<JsonNode, bool> condition, TimeSpan timeout, string what)
+    {
+        JsonNode? status = null;
+        await cluster.Eventually(async () =>
+        {
+            var r = await Cli.RunAsync("status", id, "--cluster", cluster.AnyLiveNode.Http.ToString(), "--json");
+            status = r.Code == 0 ? JsonNode.Parse(r.Out) : null;
+            var state = status?["state"]?.GetValue<string>();
+            Assert.True(state is not ("FAILED" or "CANCELED"), $"job {id} {state}: {status?.ToJsonString()}");
+            return status is not null && condition(status);
+        }, timeout, $"job {id} {what}");
+        return status!;
+    }
+
+    private static List<string> KeyedTaskNodes(JsonNode job) =>
+        job["tasks"]!.AsArray().Where(t => t!["name"]!.GetValue<string>().StartsWith("count per campaign", StringComparison.Ordinal))
+            .Select(t => t!["node"]!.GetValue<string>()).ToList();
+}
