@@ -186,12 +186,16 @@ public sealed class DemoHost : IAsyncDisposable
             ["erasure-log"] = erasureLog,
             ["publish-interval"] = $"{(long)options.ModelInterval.TotalMilliseconds}ms",
             ["rollback-min-lists"] = "1000000000",
+            // Web Push subscriptions from the shop page, and the candidates the push sink notifies.
+            ["push"] = "true",
         };
         var job = definition.Build(new JobParameters(values, definition.Parameters), streams =>
         {
             var feed = Server.Feed;
             streams.Recommendations.SinkTo(new FeedSink<Recommendation>(feed, Server.Consent, r => r.UserKey, FeedJson, Published), "recommendation feed").SetParallelism(1);
             streams.ModelVersions.SinkTo(new ModelVersionSink(Models), "model versions").SetParallelism(1);
+            var titles = Catalog.Items.ToDictionary(i => i.Id, i => i.Title, StringComparer.Ordinal);
+            streams.PushCandidates!.SinkTo(Server.PushSink(id => titles.GetValueOrDefault(id)), "push notifications").SetParallelism(1);
         });
         Job = Runtime.Submit(job.Build(), new JobRunOptions
         {
