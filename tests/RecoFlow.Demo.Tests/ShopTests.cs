@@ -87,4 +87,23 @@ public sealed class ShopTests : IAsyncLifetime
         await HeadlessChromium.ScreenshotAsync(page, "shop-opted-out");
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task The_page_registers_the_push_service_worker_and_offers_notifications()
+    {
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var errors = new List<string>();
+        var page = await chromium.NewPageAsync(errors, width: 1280);
+        await page.GotoAsync(new Uri(_host.Server.Url, "shop").ToString());
+        await page.WaitForSelectorAsync("body[data-ready='true'][data-sw='registered']", new() { Timeout = 20_000 });
+        // The worker is active and controls the shop's origin; it is the node's /sw.js.
+        var worker = await page.EvaluateAsync<string>("() => navigator.serviceWorker.ready.then(r => r.active.scriptURL + ' ' + r.scope)");
+        Assert.Equal($"{new Uri(_host.Server.Url, "sw.js")} {new Uri(_host.Server.Url, "/")}", worker);
+        Assert.True(await page.Locator("#push").IsVisibleAsync());
+        Assert.False(await page.Locator("#push").IsCheckedAsync());
+        // The key the page would subscribe with is the node's VAPID public key: an uncompressed P-256 point.
+        var key = await page.EvaluateAsync<string>("() => fetch('/push/key').then(r => r.json()).then(k => k.public_key)");
+        Assert.Equal(65, RecoFlow.Recommendations.Push.WebPushSubscription.Decode(key)?.Length);
+        Assert.Empty(errors);
+    }
 }
