@@ -159,6 +159,8 @@ public sealed class RecommendationJob : IJobDefinition
         if (push && subscriptions is null) throw new JobParameterException("parameter 'push' needs format=events or source=kafka (MovieLens input carries no subscriptions)");
         var streams = Pipeline(interactions, catalog, settings, control, erasures, push ? subscriptions : null);
         attach?.Invoke(streams);
+        if (streams.PushCandidates is not null && !IsConsumed(job, streams.PushCandidates))
+            throw new JobParameterException("parameter 'push' needs a host that attaches a push sink to the candidates (recoflow demo attaches the node's; docs/http-api.md, Web Push): run alone, the job has nowhere to send them");
         if (p.GetOptionalString("output") is { } output)
             streams.Recommendations.SinkTo(new FileSink<Recommendation>(output, ToJson, "JSON Lines"), "recommendations file").SetParallelism(1);
         else if (bootstrap is not null)
@@ -221,6 +223,11 @@ public sealed class RecommendationJob : IJobDefinition
         return new RecommendationStreams(recommendations, versions, recommendations.GetSideOutput(ScoringFunction.VersionsOutput),
             recommendations.GetSideOutput(ScoringFunction.ProbesOutput), candidates);
     }
+
+    /// <summary>True when an operator or sink of <paramref name="job"/> reads <paramref name="stream"/>.</summary>
+    /// <remarks>A method of its own, so the lambdas of <see cref="Build(JobParameters, Action{RecommendationStreams})"/> do not capture the stream (and the graph behind it).</remarks>
+    private static bool IsConsumed<T>(StreamJob job, DataStream<T> stream) =>
+        job.Transformations.Any(t => t.Inputs.Any(e => e.SideOutput is null && stream.Producers.Any(p => p.Node == e.Source)));
 
     /// <summary>The parallelism of the operator(s) a stream comes from (the largest, for a union).</summary>
     private static int ParallelismOf<T>(DataStream<T> stream) => stream.Producers.Max(p => p.Node.EffectiveParallelism);

@@ -6,7 +6,7 @@ namespace RecoFlow.Recommendations.Edge.Push;
 
 /// <summary>
 /// The push sink's instrument, <c>recoflow.push.notifications</c> (lists of subscribed users, by outcome: delivered,
-/// gone, failed, not_material, socket_open, rate_limited, no_consent), on the node's meter, and the same counts in
+/// gone, failed, not_material, socket_open, rate_limited, no_consent, unsubscribe_failed), on the node's meter, and the same counts in
 /// memory (<see cref="Count"/>).
 /// </summary>
 public sealed class PushMetrics(NodeMetrics node)

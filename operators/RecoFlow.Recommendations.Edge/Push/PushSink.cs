@@ -26,6 +26,15 @@ public sealed class PushSink(WebPushSender sender, PushDecision decision, IRecom
     /// <summary>How many of the new list's items a notification carries.</summary>
     public const int PayloadItems = 5;
 
+    private readonly WebPushSender _sender = sender;
+    private readonly PushDecision _decision = decision;
+    private readonly IRecommendationFeed _feed = feed;
+    private readonly ConsentRegistry _consent = consent;
+    private readonly IEventPublisher _publisher = publisher;
+    private readonly string _topic = interactionsTopic;
+    private readonly PushMetrics _metrics = metrics;
+    private readonly int _maxInFlight = maxInFlight > 0 ? maxInFlight : throw new ArgumentOutOfRangeException(nameof(maxInFlight), "at least 1");
+
     public ISinkWriter<PushCandidate> CreateWriter(SinkContext context) => new Writer(this);
 
     public string Describe() => "Web Push notifications (VAPID, aes128gcm)";
@@ -113,13 +122,4 @@ public sealed class PushSink(WebPushSender sender, PushDecision decision, IRecom
             _window.Dispose();
         }
     }
-
-    private readonly WebPushSender _sender = sender;
-    private readonly PushDecision _decision = decision;
-    private readonly IRecommendationFeed _feed = feed;
-    private readonly ConsentRegistry _consent = consent;
-    private readonly IEventPublisher _publisher = publisher;
-    private readonly string _topic = interactionsTopic;
-    private readonly PushMetrics _metrics = metrics;
-    private readonly int _maxInFlight = maxInFlight > 0 ? maxInFlight : throw new ArgumentOutOfRangeException(nameof(maxInFlight), "at least 1");
 }

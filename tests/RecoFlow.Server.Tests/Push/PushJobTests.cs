@@ -76,6 +76,19 @@ public sealed class PushJobTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public void Push_needs_a_host_that_attaches_a_push_sink()
+    {
+        var definition = new RecommendationJob();
+        var input = Path.Combine(_dir, "events.jsonl");
+        File.WriteAllText(input, "");
+        var e = Assert.Throws<JobParameterException>(() => definition.Build(new JobParameters(new Dictionary<string, string>
+        {
+            ["input"] = input, ["output"] = Path.Combine(_dir, "out"), ["push"] = "true",
+        }, definition.Parameters)));
+        Assert.Contains("push sink", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Push_needs_input_that_carries_subscriptions()
     {
         var definition = new RecommendationJob();
