@@ -136,4 +136,25 @@ public sealed class WebPushDeliveryTests : IAsyncLifetime
         Assert.Null(_push.TryNext());
         Assert.Single(_node.Publisher.Published);
     }
+
+    [Fact]
+    public async Task Opting_out_forgets_the_time_of_the_users_latest_notification()
+    {
+        async Task Consent(bool on)
+        {
+            using var r = await _node.Http.PostAsync("consent", new StringContent($$"""{"user_id":"frank","personalization":{{(on ? "true" : "false")}}}""", Encoding.UTF8, "application/json"));
+            Assert.True(r.IsSuccessStatusCode);
+        }
+        using var writer = Writer(_node.Server.PushSink());
+        writer.Write(Candidate("frank", [], ["a"]), 0);
+        writer.Flush(false);
+        await _push.NextAsync();
+        await Consent(false);
+        await Consent(true);
+        // Within the interval, but the interval started with data the opt-out erased.
+        writer.Write(Candidate("frank", ["a"], ["z"]), 0);
+        writer.Flush(false);
+        Assert.Equal("z", Open(await _push.NextAsync()).GetProperty("items")[0].GetString());
+        Assert.Equal((2, 0), (_node.Server.PushMetrics.Count("delivered"), _node.Server.PushMetrics.Count("rate_limited")));
+    }
 }
