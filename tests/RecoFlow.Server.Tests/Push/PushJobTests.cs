@@ -10,7 +10,7 @@ namespace RecoFlow.Server.Tests.Push;
 /// <summary>
 /// Web Push end to end through the recommendation job: a subscription control event in the input reaches the keyed
 /// push step, the user's new lists become candidates, and the node's push sink notifies the local push service once
-/// (the interval holds the rest back) with the user's list, which the subscription's keys decrypt.
+/// (the interval holds the rest back) with the user's list, which the subscription's keys decrypt. The keyed steps run at parallelism 2.
 /// </summary>
 public sealed class PushJobTests : IAsyncLifetime, IDisposable
 {
@@ -56,7 +56,7 @@ public sealed class PushJobTests : IAsyncLifetime, IDisposable
         var definition = new RecommendationJob();
         var job = definition.Build(new JobParameters(new Dictionary<string, string>
         {
-            ["input"] = input, ["output"] = output, ["catalog"] = catalog, ["pseudonymize"] = "false", ["push"] = "true", ["rate"] = "200",
+            ["input"] = input, ["output"] = output, ["catalog"] = catalog, ["pseudonymize"] = "false", ["push"] = "true", ["rate"] = "200", ["parallelism"] = "2",
             ["publish-interval"] = "10ms",
         }, definition.Parameters), streams => streams.PushCandidates!.SinkTo(_node.Server.PushSink(), "push notifications").SetParallelism(1));
         await JobTestDriver.RunAsync(job, TimeSpan.FromMinutes(2));
