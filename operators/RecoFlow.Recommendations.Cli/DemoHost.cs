@@ -189,6 +189,8 @@ public sealed class DemoHost : IAsyncDisposable
             ["erasure-log"] = erasureLog,
             ["publish-interval"] = $"{(long)options.ModelInterval.TotalMilliseconds}ms",
             ["rollback-min-lists"] = "1000000000",
+            // Web Push subscriptions from the shop page, and the candidates the push sink notifies.
+            ["push"] = "true",
         };
         if (options.IldTarget is double target)
         {
@@ -201,6 +203,8 @@ public sealed class DemoHost : IAsyncDisposable
             streams.Recommendations.SinkTo(new FeedSink<Recommendation>(feed, Server.Consent, r => r.UserKey, FeedJson, Published), "recommendation feed").SetParallelism(1);
             streams.ModelVersions.SinkTo(new ModelVersionSink(Models), "model versions").SetParallelism(1);
             if (options.IldTarget is not null) streams.DiversityRecords.SinkTo(new DiversityVersionSink(Models), "diversity versions").SetParallelism(1);
+            var titles = Catalog.Items.ToDictionary(i => i.Id, i => i.Title, StringComparer.Ordinal);
+            streams.PushCandidates!.SinkTo(Server.PushSink(id => titles.GetValueOrDefault(id)), "push notifications").SetParallelism(1);
         });
         Job = Runtime.Submit(job.Build(), new JobRunOptions
         {

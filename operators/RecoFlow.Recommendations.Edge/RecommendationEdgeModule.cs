@@ -9,6 +9,7 @@ using RecoFlow.Recommendations.Edge.Capture;
 using RecoFlow.Recommendations.Edge.Consent;
 using RecoFlow.Recommendations.Edge.Delivery;
 using RecoFlow.Recommendations.Edge.Models;
+using RecoFlow.Recommendations.Edge.Push;
 using RecoFlow.Recommendations.Edge.Shop;
 using RecoFlow.Server;
 using RecoFlow.Server.Api;
@@ -20,7 +21,8 @@ namespace RecoFlow.Recommendations.Edge;
 /// <summary>
 /// The recommendation product's edge as a module of a node's HTTP layer (docs/http-api.md): event capture
 /// (POST /collect, /tracker.js), consent (POST /consent), delivery (GET /recommendations/{user}, the WebSocket
-/// /ws/recommendations), the model versions the dashboard lists (GET /api/models) and, with a catalogue, the demo shop.
+/// /ws/recommendations), Web Push (GET /push/key, POST /push/subscription, the service worker /sw.js), the model
+/// versions the dashboard lists (GET /api/models) and, with a catalogue, the demo shop.
 /// Capture takes the collect key or the admin token (<see cref="CollectKeyFilter"/>); with a user secret, capture,
 /// consent and delivery also need the user's token (<see cref="AccessKeys.UserCheck"/>).
 /// </summary>
@@ -47,6 +49,9 @@ public sealed class RecommendationEdgeModule(RecommendationEdgeOptions options, 
         services.AddSingleton(sp => new CaptureService(sp.GetRequiredService<Pseudonymizer>(), sp.GetRequiredService<DataMinimizer>(),
             sp.GetRequiredService<ConsentRegistry>(), options.MaxCollectEvents));
         services.AddSingleton<CaptureMetrics>();
+        services.AddSingleton(_ => new WebPushSender(VapidKeys.From(options.Push), options.Push));
+        services.AddSingleton(new PushDecision(options.Push.MaterialTop, options.Push.MinInterval));
+        services.AddSingleton<PushMetrics>();
         services.AddRateLimiter(r => r.AddPolicy(CollectRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
             http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
             _ => new FixedWindowRateLimiterOptions { PermitLimit = options.CollectRateLimit, Window = options.CollectRateWindow, QueueLimit = 0 })));
@@ -62,6 +67,18 @@ public sealed class RecommendationEdgeModule(RecommendationEdgeOptions options, 
             http.Response.Headers.CacheControl = "public, max-age=300";
             return Results.Content(tracker, "text/javascript; charset=utf-8");
         });
+        var serviceWorker = EmbeddedResources.ReadText(assembly, "RecoFlow.Recommendations.Edge.Web.sw.js");
+        app.MapGet("/sw.js", (HttpContext http) =>
+        {
+            // Browsers check a service worker for updates on navigation; no-cache keeps that check cheap and current.
+            http.Response.Headers.CacheControl = "no-cache";
+            return Results.Content(serviceWorker, "text/javascript; charset=utf-8");
+        });
+        app.MapGet("/push/key", PushEndpoints.Key);
+        app.MapPost("/push/subscription", PushEndpoints.Subscribe)
+            .AddEndpointFilter<CollectKeyFilter>()
+            .RequireRateLimiting(CollectRateLimit)
+            .RequireCors(CollectCors);
         app.MapGet("/api/models", (IModelVersions models) => Results.Json(ModelsEndpoint.Versions(models)));
 
         app.MapPost("/collect", CollectEndpoint.Handle)

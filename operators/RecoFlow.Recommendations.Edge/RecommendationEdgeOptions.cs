@@ -1,11 +1,12 @@
 using Akka.Configuration;
+using RecoFlow.Recommendations.Edge.Push;
 using RecoFlow.Runtime;
 
 namespace RecoFlow.Recommendations.Edge;
 
 /// <summary>
 /// Settings of the recommendation edge, read from the node's <c>recoflow.http</c> section (defaults in the embedded
-/// edge.conf): the pseudonymisation key, the interactions topic, and the bounds of /collect.
+/// edge.conf): the pseudonymisation key, the interactions topic, the bounds of /collect, and Web Push (<see cref="Push"/>).
 /// </summary>
 public sealed record RecommendationEdgeOptions
 {
@@ -32,6 +33,9 @@ public sealed record RecommendationEdgeOptions
     /// <summary>Country → region (<c>recoflow.http.geo-regions</c>).</summary>
     public IReadOnlyDictionary<string, string> GeoRegions { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Web Push: VAPID keys, when to notify, the bounds of POST /push/subscription (<c>recoflow.http.push</c>).</summary>
+    public WebPushOptions Push { get; init; } = new();
+
     /// <summary>The environment variable that overrides <c>recoflow.http.geo-database</c>.</summary>
     public const string GeoDatabaseVariable = "RECOFLOW_GEO_DATABASE";
 
@@ -51,10 +55,24 @@ public sealed record RecommendationEdgeOptions
             CollectRateWindow = c.GetTimeSpan("collect-rate-window"),
             GeoDatabase = NonEmpty(Environment.GetEnvironmentVariable(GeoDatabaseVariable)) ?? NonEmpty(c.GetString("geo-database")),
             GeoRegions = Regions(c.GetConfig("geo-regions")),
+            Push = PushFrom(c.GetConfig("push")),
         };
         o.Validate();
         return o;
     }
+
+    private static WebPushOptions PushFrom(Config c) => new()
+    {
+        VapidPublicKey = NonEmpty(c.GetString("vapid-public-key")),
+        VapidPrivateKey = NonEmpty(c.GetString("vapid-private-key")),
+        VapidSubject = NonEmpty(c.GetString("vapid-subject")),
+        MaterialTop = c.GetInt("material-top"),
+        MinInterval = c.GetTimeSpan("min-interval"),
+        TimeToLive = c.GetTimeSpan("time-to-live"),
+        MaxSubscriptionBytes = c.GetInt("max-subscription-bytes"),
+        AllowHttpEndpoints = c.GetBoolean("allow-http-endpoints"),
+        MaxInFlight = c.GetInt("max-in-flight"),
+    };
 
     private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
@@ -79,5 +97,7 @@ public sealed record RecommendationEdgeOptions
         if (MaxConsentBytes < 1) throw new ArgumentException("recoflow.http.max-consent-bytes must be positive");
         if (CollectRateLimit < 1) throw new ArgumentException("recoflow.http.collect-rate-limit must be at least 1");
         if (string.IsNullOrWhiteSpace(InteractionsTopic)) throw new ArgumentException("recoflow.http.interactions-topic must not be empty");
+        ArgumentNullException.ThrowIfNull(Push);
+        Push.Validate();
     }
 }

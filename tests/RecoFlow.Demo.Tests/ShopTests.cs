@@ -87,4 +87,67 @@ public sealed class ShopTests : IAsyncLifetime
         await HeadlessChromium.ScreenshotAsync(page, "shop-opted-out");
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task The_page_registers_the_push_service_worker_and_subscribes_its_visitor()
+    {
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var errors = new List<string>();
+        var page = await chromium.NewPageAsync(errors, width: 1280);
+        await page.GotoAsync(new Uri(_host.Server.Url, "shop").ToString());
+        await page.WaitForSelectorAsync("body[data-ready='true'][data-sw='registered']", new() { Timeout = 20_000 });
+        // The worker is active and controls the shop's origin; it is the node's /sw.js.
+        var worker = await page.EvaluateAsync<string>("() => navigator.serviceWorker.ready.then(r => r.active.scriptURL + ' ' + r.scope)");
+        Assert.Equal($"{new Uri(_host.Server.Url, "sw.js")} {new Uri(_host.Server.Url, "/")}", worker);
+        Assert.True(await page.Locator("#push").IsVisibleAsync());
+        Assert.False(await page.Locator("#push").IsCheckedAsync());
+        // The key the page would subscribe with is the node's VAPID public key: an uncompressed P-256 point.
+        var key = await page.EvaluateAsync<string>("() => fetch('/push/key').then(r => r.json()).then(k => k.public_key)");
+        Assert.Equal(65, RecoFlow.Recommendations.Push.WebPushSubscription.Decode(key)?.Length);
+
+        // Headless Chromium cannot reach its vendor's push service, so the browser's PushManager is stood in for: it hands
+        // the page a subscription of the shape PushSubscription.toJSON() gives, with real P-256 keys.
+        await page.Context.GrantPermissionsAsync(["notifications"], new() { Origin = _host.Server.Url.GetLeftPart(UriPartial.Authority) });
+        using var browserKey = System.Security.Cryptography.ECDiffieHellman.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var q = browserKey.ExportParameters(false).Q;
+        var subscription = new
+        {
+            endpoint = "https://push.invalid/send/shop-test", expirationTime = (long?)null,
+            keys = new
+            {
+                p256dh = System.Buffers.Text.Base64Url.EncodeToString([0x04, .. q.X!, .. q.Y!]),
+                auth = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            },
+        };
+        await page.EvaluateAsync("""
+            sub => {
+              PushManager.prototype.getSubscription = () => Promise.resolve(null);
+              PushManager.prototype.subscribe = function (options) {
+                window.pushServerKeyBytes = new Uint8Array(options.applicationServerKey).length;
+                return Promise.resolve({ toJSON: () => sub, unsubscribe: () => Promise.resolve(true) });
+              };
+            }
+            """, subscription);
+        var posted = page.WaitForResponseAsync(r => new Uri(r.Url).AbsolutePath == "/push/subscription");
+        await page.ClickAsync("#push");
+        Assert.Equal(202, (await posted).Status);
+        await page.WaitForSelectorAsync("body[data-push='subscribed']", new() { Timeout = 5_000 });
+        Assert.Equal(65, await page.EvaluateAsync<int>("() => window.pushServerKeyBytes"));
+
+        // The subscription went through Kafka into the job's keyed state: the visitor's next lists reach the push sink,
+        // which sends nothing while this page's WebSocket is open.
+        var metrics = _host.Server.PushMetrics;
+        var items = page.Locator("#grid .item");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        for (var i = 0; metrics.Count("socket_open") + metrics.Count("not_material") == 0; i++)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no list of the subscribed visitor reached the push sink in 30 s");
+            var clicked = page.WaitForResponseAsync(r => new Uri(r.Url).AbsolutePath == "/collect" && r.Request.Method == "POST");
+            await items.Nth(i % 5).ClickAsync();
+            await clicked;
+            await Task.Delay(200);
+        }
+        Assert.Equal(0, metrics.Count("delivered") + metrics.Count("failed"));
+        Assert.Empty(errors);
+    }
 }

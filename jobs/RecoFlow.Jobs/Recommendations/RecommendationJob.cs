@@ -11,8 +11,10 @@ using RecoFlow.Connectors.Http;
 using RecoFlow.Connectors.Kafka;
 using RecoFlow.Recommendations.Events;
 using RecoFlow.Recommendations.Privacy;
+using RecoFlow.Recommendations.Push;
 using RecoFlow.Recommendations.Streaming.Ingest;
 using RecoFlow.Recommendations.Streaming.Models;
+using RecoFlow.Recommendations.Streaming.Push;
 using RecoFlow.Recommendations.Streaming.Records;
 using RecoFlow.Recommendations.Streaming.Scoring;
 using RecoFlow.Recommendations.Streaming.Users;
@@ -23,8 +25,9 @@ namespace RecoFlow.Jobs.Recommendations;
 /// <param name="VersionRecords">The scoring tasks' reports of the kept model versions and their online metrics (<see cref="ScoringFunction.VersionsOutput"/>).</param>
 /// <param name="Probes">The probe lists (with <see cref="ScoringOptions.EmitProbes"/>): prequential evaluation reads these, never the served lists.</param>
 /// <param name="DiversityRecords">The diversity loop's θ versions (with <see cref="ScoringOptions.Diversity"/>, <see cref="ScoringFunction.DiversityOutput"/>).</param>
+/// <param name="PushCandidates">With <c>push=true</c>: the new lists of users with a Web Push subscription (<see cref="PushSubscriptionsFunction"/>), for the edge's push sink; else null.</param>
 public sealed record RecommendationStreams(DataStream<Recommendation> Recommendations, DataStream<ModelDelta> ModelVersions, DataStream<ModelVersionRecord> VersionRecords,
-    DataStream<Recommendation> Probes, DataStream<DiversityRecord> DiversityRecords);
+    DataStream<Recommendation> Probes, DataStream<DiversityRecord> DiversityRecords, DataStream<PushCandidate>? PushCandidates = null);
 
 /// <summary>
 /// The real-time recommendation job: interactions → validation (dead letters) → consent, minimisation,
@@ -64,6 +67,7 @@ public sealed class RecommendationJob : IJobDefinition
         new("rate", "replay the input at this many events per second (0: as fast as possible)", "0"),
         new("webhook-url", "also POST each list (its JSON line) to this http(s) URL, signed with HMAC-SHA256, at least once, dead-lettered after 5 tries (optional; docs/connectors.md)"),
         new("webhook-secret", "secret of the webhook's signature (at least 16 characters; required with webhook-url)"),
+        new("push", "keep Web Push subscriptions (control events of the input) in keyed state by user and emit push candidates for the edge's push sink: true or false (needs format=events or source=kafka; docs/http-api.md, Web Push)", "false"),
         .. RecommendationSettings.Parameters,
     ];
 
@@ -92,6 +96,7 @@ public sealed class RecommendationJob : IJobDefinition
         DataStream<ModelMessage>? control = null;
         DataStream<RejectedEvent>? rejected = null;
         DataStream<ErasureRequest>? erasures = null;
+        DataStream<PushSubscriptionChange>? subscriptions = null;
         string? bootstrap = p.GetOptionalString("bootstrap");
         if (source == "kafka" && bootstrap is null) throw new JobParameterException("parameter 'bootstrap' is required with source=kafka");
         if (source == "file")
@@ -113,6 +118,7 @@ public sealed class RecommendationJob : IJobDefinition
                 interactions = raw.Process(new ValidateInteractions(), "validate").Uid("validate").SetParallelism(1);
                 rejected = interactions.GetSideOutput(ValidateInteractions.Rejected);
                 erasures = interactions.GetSideOutput(ValidateInteractions.Erasures);
+                subscriptions = interactions.GetSideOutput(ValidateInteractions.PushSubscriptions);
             }
             else throw new JobParameterException("parameter 'format' must be events or movielens");
         }
@@ -123,6 +129,7 @@ public sealed class RecommendationJob : IJobDefinition
             interactions = raw.Process(new ValidateInteractions(), "validate").Uid("validate");
             rejected = interactions.GetSideOutput(ValidateInteractions.Rejected);
             erasures = interactions.GetSideOutput(ValidateInteractions.Erasures);
+            subscriptions = interactions.GetSideOutput(ValidateInteractions.PushSubscriptions);
             if (p.GetOptionalString("control-topic") is { } topic)
                 control = job.FromSource(KafkaSource.Strings(new KafkaSourceOptions { BootstrapServers = bootstrap!, Topics = [topic], GroupId = "recoflow-recommendations" }),
                     WatermarkStrategy<string>.NoWatermarks(), "model commands").SetParallelism(1).Map(ParseCommand, "parse command").SetParallelism(1);
@@ -145,8 +152,17 @@ public sealed class RecommendationJob : IJobDefinition
             control = commands.SetParallelism(1).Map(ParseCommand, "parse command").SetParallelism(1);
         }
 
-        var streams = Pipeline(interactions, catalog, settings, control, erasures);
+        var push = p.GetString("push") switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => throw new JobParameterException("parameter 'push' must be true or false"),
+        };
+        if (push && subscriptions is null) throw new JobParameterException("parameter 'push' needs format=events or source=kafka (MovieLens input carries no subscriptions)");
+        var streams = Pipeline(interactions, catalog, settings, control, erasures, push ? subscriptions : null);
         attach?.Invoke(streams);
+        if (streams.PushCandidates is not null && !IsConsumed(job, streams.PushCandidates))
+            throw new JobParameterException("parameter 'push' needs a host that attaches a push sink to the candidates (recoflow demo attaches the node's; docs/http-api.md, Web Push): run alone, the job has nowhere to send them");
         if (p.GetOptionalString("output") is { } output)
             streams.Recommendations.SinkTo(new FileSink<Recommendation>(output, ToJson, "JSON Lines"), "recommendations file").SetParallelism(1);
         else if (bootstrap is not null)
@@ -179,9 +195,12 @@ public sealed class RecommendationJob : IJobDefinition
     /// The keyed operators (user features, item model, scoring) run at the job's default parallelism. The privacy step
     /// (and the erasures' map) run at the parallelism of their input, chained to it: a forward edge between different
     /// parallelisms would rebalance, and a user's events could overtake one another before the key-by.
+    /// <paramref name="subscriptions"/> (Web Push subscription changes) adds the push step: the lists, the changes and the
+    /// erasures keyed by user into <see cref="PushSubscriptionsFunction"/>, whose candidates are
+    /// <see cref="RecommendationStreams.PushCandidates"/>.
     /// </remarks>
     public static RecommendationStreams Pipeline(DataStream<Interaction> interactions, Func<ItemCatalog> catalog, RecommendationSettings settings,
-        DataStream<ModelMessage>? control = null, DataStream<ErasureRequest>? erasures = null)
+        DataStream<ModelMessage>? control = null, DataStream<ErasureRequest>? erasures = null, DataStream<PushSubscriptionChange>? subscriptions = null)
     {
         ArgumentNullException.ThrowIfNull(interactions);
         ArgumentNullException.ThrowIfNull(settings);
@@ -199,9 +218,23 @@ public sealed class RecommendationJob : IJobDefinition
         var recommendations = profiled.KeyBy(e => e.Event.UserKey)
             .Connect(messages.Broadcast(ScoringFunction.ModelDescriptor))
             .Process(new ScoringFunction(catalog, settings.Scoring, erased), "scoring").Uid("scoring");
+        DataStream<PushCandidate>? candidates = null;
+        if (subscriptions is not null)
+        {
+            var inputs = recommendations.Map(r => PushInput.Of(r), "push: lists")
+                .Union(subscriptions.Map(c => PushInput.Of(c with { UserKey = settings.UserKey(c.UserKey) }), "push: subscriptions").SetParallelism(ParallelismOf(subscriptions)));
+            if (erasures is not null)
+                inputs = inputs.Union(erasures.Map(e => PushInput.Of(e with { UserKey = settings.UserKey(e.UserKey) }), "push: erasures").SetParallelism(ParallelismOf(erasures)));
+            candidates = inputs.KeyBy(i => i.UserKey).Process(new PushSubscriptionsFunction(erased), "push subscriptions").Uid("push-subscriptions");
+        }
         return new RecommendationStreams(recommendations, versions, recommendations.GetSideOutput(ScoringFunction.VersionsOutput),
-            recommendations.GetSideOutput(ScoringFunction.ProbesOutput), recommendations.GetSideOutput(ScoringFunction.DiversityOutput));
+            recommendations.GetSideOutput(ScoringFunction.ProbesOutput), recommendations.GetSideOutput(ScoringFunction.DiversityOutput), candidates);
     }
+
+    /// <summary>True when an operator or sink of <paramref name="job"/> reads <paramref name="stream"/>.</summary>
+    /// <remarks>A method of its own, so the lambdas of <see cref="Build(JobParameters, Action{RecommendationStreams})"/> do not capture the stream (and the graph behind it).</remarks>
+    private static bool IsConsumed<T>(StreamJob job, DataStream<T> stream) =>
+        job.Transformations.Any(t => t.Inputs.Any(e => e.SideOutput is null && stream.Producers.Any(p => p.Node == e.Source)));
 
     /// <summary>The parallelism of the operator(s) a stream comes from (the largest, for a union).</summary>
     private static int ParallelismOf<T>(DataStream<T> stream) => stream.Producers.Max(p => p.Node.EffectiveParallelism);

@@ -12,7 +12,8 @@ namespace RecoFlow.Recommendations.Edge.Consent;
 /// then takes effect at once on this node (/collect stops forwarding the user's events; the feed pushes a
 /// non-personalised popular list instead of the job's) and on every node that follows the same log, and sends an
 /// erasure control event through the interactions topic, keyed like the user's events so it follows them: the job
-/// clears the user's keyed state and its next checkpoint no longer holds it. Opting in again (also logged) lets new
+/// clears the user's keyed state (and Web Push subscription) and its next checkpoint no longer holds it; the time of the
+/// user's latest push notification is forgotten here at once. Opting in again (also logged) lets new
 /// events through; nothing erased comes back. The body is bounded (<see cref="RecommendationEdgeOptions.MaxConsentBytes"/>)
 /// and validated by <see cref="ConsentRequest"/>.
 /// </summary>
@@ -21,7 +22,7 @@ internal static class ConsentEndpoint
     public const int PopularListLength = 10;
 
     public static async Task<IResult> Handle(HttpContext http, ConsentRegistry consent, Pseudonymizer pseudonymizer, IEventPublisher publisher,
-        IRecommendationFeed feed, PopularItems popular, RecommendationEdgeOptions options, AccessKeys keys)
+        IRecommendationFeed feed, PopularItems popular, RecommendationEdgeOptions options, AccessKeys keys, Push.PushDecision push)
     {
         var max = options.MaxConsentBytes;
         var body = await BoundedBody.ReadAsync(http.Request, max, http.RequestAborted);
@@ -40,6 +41,7 @@ internal static class ConsentEndpoint
             return Results.Json(new { user_id = user, personalization = true }, statusCode: StatusCodes.Status202Accepted);
         }
         var request = consent.OptOut(pseudonym, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        push.Forget(pseudonym);
         feed.Publish(pseudonym, popular.ListJson(pseudonym, PopularListLength));
         await publisher.PublishAsync(options.InteractionsTopic,
             [new CapturedEvent(pseudonym, System.Text.Encoding.UTF8.GetBytes(ErasureLog.ControlJson(request)))], http.RequestAborted);

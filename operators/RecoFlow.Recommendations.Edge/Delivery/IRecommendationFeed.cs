@@ -17,6 +17,9 @@ public interface IRecommendationFeed
     /// A slow reader loses the oldest unread lists, never the newest. Dispose the subscription to end it.
     /// </summary>
     IRecommendationSubscription Subscribe(string userId);
+
+    /// <summary>How many live subscriptions (open WebSockets) the user has on this feed.</summary>
+    int SubscriberCount(string userId);
 }
 
 public interface IRecommendationSubscription : IDisposable

@@ -1,7 +1,10 @@
 using RecoFlow.Api;
 using RecoFlow.Api.Functions;
 using RecoFlow.Api.Graph;
+using RecoFlow.Connectors.Memory;
 using RecoFlow.Jobs;
+using RecoFlow.Jobs.Recommendations;
+using RecoFlow.Recommendations.Push;
 using RecoFlow.Jobs.Ysb;
 using RecoFlow.Tests.Api;
 
@@ -51,7 +54,8 @@ public sealed class BuiltInJobsPerSubtaskTests : IDisposable
         {
             "recommendations",
             ["input={events}", "output={out}", "catalog={movies}", "rejected-output={out}", "control={control}", "control-follow=false", "versions-output={out}",
-                "erasure-log={erasures}", "dpp-theta=0.3", "dpp-pool=genre", "rescore=ftrl+tree", "serendipity=0.2", "retrain-interval=2m", "pseudonym-key=a-test-key-of-some-length"]
+                "erasure-log={erasures}", "dpp-theta=0.3", "dpp-pool=genre", "rescore=ftrl+tree", "serendipity=0.2", "retrain-interval=2m", "pseudonym-key=a-test-key-of-some-length",
+                "push=true"]
         },
         {
             "recommendations",
@@ -95,7 +99,12 @@ public sealed class BuiltInJobsPerSubtaskTests : IDisposable
     {
         var definition = BuiltInJobs.Find(jobName) ?? throw new InvalidOperationException($"no job {jobName}");
         var values = parameters.Select(p => p.Split('=', 2)).ToDictionary(kv => kv[0], kv => Resolve(kv[1]), StringComparer.Ordinal);
-        return definition.Build(new JobParameters(values, definition.Parameters)).Build();
+        var p = new JobParameters(values, definition.Parameters);
+        // With push=true the recommendation job needs its host's push sink: a collecting one stands in.
+        var job = definition is RecommendationJob reco
+            ? reco.Build(p, streams => streams.PushCandidates?.SinkTo(new CollectSink<PushCandidate>(), "push notifications"))
+            : definition.Build(p);
+        return job.Build();
     }
 
     private string Resolve(string value) => _files.TryGetValue(value, out var path) ? path : value;
