@@ -58,6 +58,13 @@ public static class CheckpointStorageExtensions
             rowId = baseId;
         }
         chain.Reverse();
-        return IncrementalChain.Flatten(chain);
+        try
+        {
+            return IncrementalChain.Flatten(chain);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CorruptSnapshotException(checkpointId, $"the state of task {handle.PersistenceId} cannot be rebuilt from its chain: {e.Message}", e);
+        }
     }
 }

@@ -8,7 +8,9 @@ namespace RecoFlow.Runtime.Checkpointing;
 /// (<see cref="TaskStateSnapshot.DeltaOf"/>) is read with them and turned into one snapshot that restores like a full
 /// one. Per operator, the keyed state is the full snapshot of the chain followed by the deltas after it; the key
 /// groups are applied in that order on restore (<see cref="HeapKeyedStateBackend{TKey}.Restore"/>), so rescaling by
-/// key group works unchanged. Splits and operator state are whole in every row and come from the newest.
+/// key group works unchanged. Splits come from the newest row. Operator state is in every row, each state whole or as a
+/// patch of the same state in the row before (<see cref="OperatorStateSnapshot.Patches"/>): the patches are applied in
+/// chain order, so the result holds every state whole, as a full row does.
 /// </summary>
 public static class IncrementalChain
 {
@@ -30,7 +32,7 @@ public static class IncrementalChain
         foreach (var (opId, op) in newest.Operators)
             result.Operators[opId] = new OperatorSnapshot
             {
-                Operator = op.Operator,
+                Operator = FlattenOperatorState(chain.Select(c => c.Operators.GetValueOrDefault(opId)?.Operator)),
                 Keyed = FlattenKeyed(chain.Select(c => c.Operators.GetValueOrDefault(opId)?.Keyed)),
             };
         return result;
@@ -41,7 +43,31 @@ public static class IncrementalChain
     {
         ArgumentNullException.ThrowIfNull(chain);
         if (chain.Count == 0) throw new ArgumentException("an empty chain", nameof(chain));
-        return new OperatorSnapshot { Operator = chain[^1].Operator, Keyed = FlattenKeyed(chain.Select(c => c.Keyed)) };
+        return new OperatorSnapshot { Operator = FlattenOperatorState(chain.Select(c => c.Operator)), Keyed = FlattenKeyed(chain.Select(c => c.Keyed)) };
+    }
+
+    /// <summary>The operator state of the newest row with its patches applied, in chain order, to the states of the rows before.</summary>
+    private static OperatorStateSnapshot? FlattenOperatorState(IEnumerable<OperatorStateSnapshot?> chain)
+    {
+        OperatorStateSnapshot? current = null;
+        foreach (var row in chain)
+        {
+            if (row is null || !row.HasPatches)
+            {
+                current = row;
+                continue;
+            }
+            var next = new OperatorStateSnapshot();
+            foreach (var (name, parts) in row.States) next.States[name] = parts;
+            foreach (var (name, patch) in row.Patches!)
+            {
+                if (current is null || !current.States.TryGetValue(name, out var parts) || parts.Count != 1)
+                    throw new InvalidDataException($"operator state '{name}' is a patch of a state the row before does not hold whole");
+                next.States[name] = [patch.Apply(parts[0])];
+            }
+            current = next;
+        }
+        return current;
     }
 
     private static KeyedStateSnapshot? FlattenKeyed(IEnumerable<KeyedStateSnapshot?> chain)

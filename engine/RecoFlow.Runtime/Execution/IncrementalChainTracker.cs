@@ -8,9 +8,9 @@ namespace RecoFlow.Runtime.Execution;
 /// last row, and what the handle of a row lists: the earlier rows a restore reads (kept by retention) and their size.
 /// A full row comes first, then at most <c>fullEvery - 1</c> deltas, and a full one as soon as the deltas written
 /// outgrow the full row, so a restore reads at most about twice the state. Runs on the task's thread.
-/// The state a row restores (<see cref="TaskStateRef.FullSizeBytes"/>) is the keyed bytes of its chain plus its own
-/// operator state and splits, which every row holds whole: an upper bound, as an entry overwritten later counts in
-/// each delta that wrote it.
+/// The state a row restores (<see cref="TaskStateRef.FullSizeBytes"/>) is the keyed and operator state bytes of the
+/// rows before it in its chain plus its own row: an upper bound, as an entry overwritten later counts in each delta
+/// that wrote it, and an operator state patched later counts in the row it was whole in.
 /// </summary>
 internal sealed class IncrementalChainTracker
 {

@@ -61,8 +61,8 @@ public sealed class OperatorContext : IOperatorContext, IStateInitializationCont
 
     public OperatorSnapshot Snapshot() => Snapshot(incremental: false);
 
-    /// <summary>The operator's state; <paramref name="incremental"/>: its keyed state as the changes since the previous snapshot (when it can).</summary>
-    public OperatorSnapshot Snapshot(bool incremental) => new() { Keyed = _keyed?.Snapshot(incremental), Operator = OperatorStateStore.Snapshot() };
+    /// <summary>The operator's state; <paramref name="incremental"/>: its keyed state as the changes since the previous snapshot (when it can), its large operator states as patches of their previous snapshot.</summary>
+    public OperatorSnapshot Snapshot(bool incremental) => new() { Keyed = _keyed?.Snapshot(incremental), Operator = OperatorStateStore.Snapshot(incremental) };
 }
 
 /// <summary>The state of one operator subtask at a checkpoint.</summary>

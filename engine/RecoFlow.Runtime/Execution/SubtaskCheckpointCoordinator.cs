@@ -69,7 +69,8 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
             return;
         }
         var syncMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        var keyedBytes = snapshot.Operators.Values.Sum(o => o.Keyed?.SizeBytes ?? 0);
+        // What later rows may build on: keyed state and operator state (a later row may patch it).
+        var keyedBytes = snapshot.Operators.Values.Sum(o => (o.Keyed?.SizeBytes ?? 0) + (o.Operator?.SizeBytes ?? 0));
         var task = _chain.Handle(new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing?.PersistenceId ?? "", SizeBytes = bytes.Length },
             snapshot.DeltaOf, keyedBytes);
         _writing[checkpointId] = (alignMs, syncMs, keyedBytes);

@@ -228,7 +228,7 @@ internal sealed class TaskChain : IDisposable
             if (Operators[i] is SourcePlaceholder) continue;
             Operators[i].SnapshotState(id);
             var op = Contexts[i].Snapshot(deltaOf is not null);
-            if (op.Keyed is { IsIncremental: true }) snap.DeltaOf = deltaOf;
+            if (op.Keyed is { IsIncremental: true } || op.Operator is { HasPatches: true }) snap.DeltaOf = deltaOf;
             snap.Operators[Contexts[i].OperatorId] = op;
         }
         return snap;

@@ -3,10 +3,19 @@ using RecoFlow.Api.State;
 
 namespace RecoFlow.Runtime.State;
 
-/// <summary>Non-keyed state of one subtask: named lists (redistributed round-robin on rescale) and broadcast maps (copied to every subtask).</summary>
+/// <summary>
+/// Non-keyed state of one subtask: named lists (redistributed round-robin on rescale) and broadcast maps (copied to
+/// every subtask). An incremental snapshot writes a large state (<see cref="PatchFrom"/> bytes or more) as a
+/// <see cref="BytePatch"/> of its previous snapshot when that is less than half its size: a broadcast model replica
+/// that a few versions changed costs the chunks they changed (<see cref="ContentChunks"/>).
+/// </summary>
 public sealed class OperatorStateStore : IOperatorStateStore
 {
+    /// <summary>States smaller than this are always written whole.</summary>
+    public const int PatchFrom = 64 * 1024;
+
     private readonly Dictionary<string, IOperatorStateEntry> _states = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ContentChunks> _previous = new(StringComparer.Ordinal);
     private OperatorStateSnapshot? _restored;
 
     public IList<T> GetListState<T>(string name) => Get(name, () => new ListEntry<T>()).List;
@@ -33,12 +42,32 @@ public sealed class OperatorStateStore : IOperatorStateStore
         return entry;
     }
 
-    public OperatorStateSnapshot Snapshot()
+    public OperatorStateSnapshot Snapshot() => Snapshot(incremental: false);
+
+    /// <summary>
+    /// Every state, whole, or with <paramref name="incremental"/> the large ones as patches of the previous snapshot
+    /// (<see cref="OperatorStateSnapshot.Patches"/>), which a restore applies to that snapshot's bytes.
+    /// </summary>
+    public OperatorStateSnapshot Snapshot(bool incremental)
     {
         var s = new OperatorStateSnapshot();
-        foreach (var (name, e) in _states) s.States[name] = [e.Snapshot()];
+        foreach (var (name, e) in _states)
+        {
+            var bytes = e.Snapshot();
+            if (bytes.Length < PatchFrom)
+            {
+                _previous.Remove(name);
+                s.States[name] = [bytes];
+                continue;
+            }
+            if (incremental && _previous.TryGetValue(name, out var old) && BytePatch.Create(old, bytes) is { } patch && patch.SizeBytes < bytes.Length / 2)
+                (s.Patches ??= new(StringComparer.Ordinal))[name] = patch;
+            else s.States[name] = [bytes];
+            _previous[name] = ContentChunks.Index(bytes);
+        }
         if (_restored is not null)
-            foreach (var (name, parts) in _restored.States) s.States.TryAdd(name, parts);
+            foreach (var (name, parts) in _restored.States)
+                if (s.Patches?.ContainsKey(name) != true) s.States.TryAdd(name, parts);
         return s;
     }
 
@@ -73,4 +102,16 @@ public sealed class OperatorStateStore : IOperatorStateStore
 public sealed class OperatorStateSnapshot
 {
     [Key(0)] public Dictionary<string, List<byte[]>> States { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// In an incremental checkpoint's row: states written as patches of the same states in the task's previous row
+    /// (one part each there); null otherwise. A restore reads the chain and applies them (<see cref="Checkpointing.IncrementalChain"/>).
+    /// </summary>
+    [Key(1)] public Dictionary<string, BytePatch>? Patches { get; set; }
+
+    /// <summary>True when some state is a patch (the row needs the earlier rows of its chain).</summary>
+    [IgnoreMember] public bool HasPatches => Patches is { Count: > 0 };
+
+    /// <summary>Bytes of the states and patches.</summary>
+    [IgnoreMember] public long SizeBytes => States.Values.Sum(parts => parts.Sum(p => (long)p.Length)) + (Patches?.Values.Sum(p => p.SizeBytes) ?? 0);
 }
