@@ -40,13 +40,19 @@ public static class ModelsCommand
             return 0;
         });
 
-        var rollback = CommandToJob("rollback", "roll the running job's model back to version N and hold it there (until 'models resume')", output, withVersion: true);
-        var resume = CommandToJob("resume", "re-apply the versions a rollback undid and release the hold", output, withVersion: false);
-        return new Command("models", "the recommendation job's model versions: list them, roll back, resume") { list, rollback, resume };
+        var rollback = CommandToJob("rollback", "roll the running job's model back to version N and hold it there (until 'models resume')", output, "rollback_to", "resume");
+        var resume = CommandToJob("resume", "re-apply the versions a rollback undid and release the hold", output, null, "resume");
+        var diversityRollback = CommandToJob("diversity-rollback", "set the diversity loop's θ back to its version N and hold it there (until 'models diversity-resume')", output, "diversity_rollback_to", "diversity_resume");
+        var diversityResume = CommandToJob("diversity-resume", "let the diversity loop move θ again", output, null, "diversity_resume");
+        return new Command("models", "the recommendation job's model versions: list them, roll back, resume; the same for the diversity loop's θ")
+            { list, rollback, resume, diversityRollback, diversityResume };
     }
 
-    private static Command CommandToJob(string name, string description, TextWriter output, bool withVersion)
+    /// <param name="versionKey">The command's JSON key for the version argument, or null for a command without one.</param>
+    /// <param name="flagKey">Without a version: the command's JSON key set to true.</param>
+    private static Command CommandToJob(string name, string description, TextWriter output, string? versionKey, string flagKey)
     {
+        bool withVersion = versionKey is not null;
         var version = new Argument<long>("version") { Description = "the version to roll back to (0: no model)" };
         var control = new Option<string?>("--control") { Description = "the job's control file (the line is appended)" };
         var bootstrap = new Option<string?>("--bootstrap") { Description = "Kafka bootstrap servers (with --topic: the job's control-topic)" };
@@ -60,9 +66,9 @@ public static class ModelsCommand
             {
                 long v = r.GetValue(version);
                 if (v < 0) throw new UsageException("the version must not be negative");
-                line = JsonSerializer.Serialize(new { rollback_to = v });
+                line = JsonSerializer.Serialize(new Dictionary<string, long> { [versionKey!] = v });
             }
-            else line = JsonSerializer.Serialize(new { resume = true });
+            else line = JsonSerializer.Serialize(new Dictionary<string, bool> { [flagKey] = true });
             if (r.GetValue(control) is { } file)
             {
                 await AppendLineAsync(file, line, ct);

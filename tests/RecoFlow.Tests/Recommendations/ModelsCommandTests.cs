@@ -159,6 +159,19 @@ public sealed class ModelsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Diversity_rollback_and_resume_append_commands_the_job_reads()
+    {
+        var control = Path.Combine(_dir, "diversity-control.jsonl");
+        Assert.Equal(0, await CliApp.RunAsync(["models", "diversity-rollback", "4", "--control", control], new StringWriter()));
+        Assert.Equal(0, await CliApp.RunAsync(["models", "diversity-resume", "--control", control], new StringWriter()));
+        var lines = File.ReadAllLines(control);
+        Assert.Equal(["""{"diversity_rollback_to":4}""", """{"diversity_resume":true}"""], lines);
+        Assert.Equal(4, RecommendationJob.ParseCommand(lines[0]).DiversityRollbackTo);
+        Assert.True(RecommendationJob.ParseCommand(lines[1]).DiversityResume);
+        Assert.Equal(2, await CliApp.RunAsync(["models", "diversity-rollback", "-1", "--control", control], new StringWriter()));
+    }
+
+    [Fact]
     public async Task Models_commands_reject_missing_targets_with_exit_code_2()
     {
         Assert.Equal(2, await CliApp.RunAsync(["models", "list"], new StringWriter()));

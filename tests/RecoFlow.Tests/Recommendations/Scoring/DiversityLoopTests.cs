@@ -97,11 +97,4 @@ public sealed class DiversityLoopTests
         chain.Control(ModelMessage.RollbackDiversity(999));
         Assert.False(State(chain).Pinned);
     }
-
-    [Fact]
-    public void The_job_reads_the_diversity_commands_from_its_control_input()
-    {
-        Assert.Equal(3, RecoFlow.Jobs.Recommendations.RecommendationJob.ParseCommand("{\"diversity_rollback_to\": 3}").DiversityRollbackTo);
-        Assert.True(RecoFlow.Jobs.Recommendations.RecommendationJob.ParseCommand("{\"diversity_resume\": true}").DiversityResume);
-    }
 }
