@@ -56,6 +56,10 @@ public interface IKeyedStateBackend<TKey> where TKey : notnull
     /// <summary>The key group of <see cref="CurrentKey"/>.</summary>
     int CurrentKeyGroup { get; }
 
+    /// <summary>True when <paramref name="key"/> belongs to this subtask (its key group is in this backend's range):
+    /// what an operator that keeps per-key data outside keyed state uses to re-divide it after a rescale.</summary>
+    bool OwnsKey(TKey key);
+
     IValueState<T> GetValueState<T>(ValueStateDescriptor<T> descriptor);
     IListState<T> GetListState<T>(ListStateDescriptor<T> descriptor);
     IMapState<TK, TV> GetMapState<TK, TV>(MapStateDescriptor<TK, TV> descriptor) where TK : notnull;
@@ -115,6 +119,13 @@ public interface IOperatorStateStore
 {
     /// <summary>A list redistributed round-robin when parallelism changes (Flink: split-redistribute list state).</summary>
     IList<T> GetListState<T>(string name);
+
+    /// <summary>
+    /// A list that every subtask receives whole, all old subtasks' elements, when parallelism changes (Flink: union list
+    /// state); at the same parallelism each subtask gets back its own. For state an operator must re-divide itself on
+    /// rescale, by key or otherwise.
+    /// </summary>
+    IList<T> GetUnionListState<T>(string name);
 
     /// <summary>A map that every subtask holds in full (broadcast state).</summary>
     IDictionary<TKey, TValue> GetBroadcastState<TKey, TValue>(MapStateDescriptor<TKey, TValue> descriptor) where TKey : notnull;

@@ -43,6 +43,8 @@ public sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKey
 
     public int CurrentKeyGroup => _currentKeyGroup >= 0 ? _currentKeyGroup : _currentKeyGroup = KeyGroupAssignment.KeyGroupOf(_currentKey, _maxParallelism);
 
+    public bool OwnsKey(TKey key) => KeyGroups.Contains(KeyGroupAssignment.KeyGroupOf(key, _maxParallelism));
+
     private TTable Table<TTable>(string name, Func<TTable> create) where TTable : class, IStateTable<TKey>
     {
         if (_tables.TryGetValue(name, out var existing))

@@ -20,6 +20,12 @@ public sealed class OperatorStateStore : IOperatorStateStore
 
     public IList<T> GetListState<T>(string name) => Get(name, () => new ListEntry<T>()).List;
 
+    /// <summary>Stored as <c>union/NAME</c>: the restore planner gives such lists to every subtask on rescale.</summary>
+    public IList<T> GetUnionListState<T>(string name) => Get(UnionPrefix + name, () => new ListEntry<T>()).List;
+
+    /// <summary>The prefix of union list state names (the restore planner hands them to every subtask on rescale).</summary>
+    public const string UnionPrefix = "union/";
+
     // Broadcast state is looked up per record: by descriptor first, so the lookup builds no name.
     private readonly Dictionary<object, object> _broadcastByDescriptor = new(ReferenceEqualityComparer.Instance);
 

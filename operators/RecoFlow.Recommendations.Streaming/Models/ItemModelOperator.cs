@@ -27,7 +27,8 @@ namespace RecoFlow.Recommendations.Streaming.Models;
 /// until the watermark passes them, then are learned by (time, user), and versions are cut at the first boundary after
 /// their records, so the versions of a replay do not depend on how the upstream tasks' records interleaved.</para>
 /// <para><b>State</b>: <see cref="ItemModelState"/> per item (keyed); <see cref="ItemTrainerState"/> per subtask
-/// (operator list state with one element).</para>
+/// (union list state with one element: restored at another parallelism, every subtask receives all old subtasks'
+/// elements and keeps the part of its own items, <see cref="ItemTrainerRescale"/>).</para>
 /// </summary>
 public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInputOperator<ItemFeedback, ModelDelta>
 {
@@ -44,17 +45,23 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
     {
         _backend = Context.GetKeyedStateBackend<string>();
         _items = _backend.GetValueState(ItemState);
-        var list = Context.OperatorState.GetListState<ItemTrainerState>("item-trainer");
-        if (list.Count == 0)
+        // Union list state: on rescale every subtask gets all old subtasks' trainer states and keeps its part of them.
+        var list = Context.OperatorState.GetUnionListState<ItemTrainerState>("item-trainer");
+        var legacy = Context.OperatorState.GetListState<ItemTrainerState>("item-trainer");
+        var restored = list.Concat(legacy).ToList();
+        legacy.Clear();
+        int replay = _o.ReplaySteps > 0 ? Math.Max(1, _o.ReplayBuffer) : 1;
+        if (restored.Count == 0)
+            _s = new ItemTrainerState { RngState = _o.Seed ^ (ulong)Context.SubtaskIndex, ReplayUsers = new string[replay], ReplayItems = new string[replay] };
+        else if (ItemTrainerRescale.IsOwn(restored, Context.SubtaskIndex, Context.Parallelism)) _s = restored[0];
+        else
         {
-            list.Add(new ItemTrainerState
-            {
-                RngState = _o.Seed ^ (ulong)Context.SubtaskIndex,
-                ReplayUsers = new string[_o.ReplaySteps > 0 ? Math.Max(1, _o.ReplayBuffer) : 1],
-                ReplayItems = new string[_o.ReplaySteps > 0 ? Math.Max(1, _o.ReplayBuffer) : 1],
-            });
+            _s = ItemTrainerRescale.Merge(restored, _backend.OwnsKey, Context.SubtaskIndex, Context.Parallelism, replay, _o.Seed);
         }
-        _s = list[0];
+        _s.Subtask = Context.SubtaskIndex;
+        _s.Parallelism = Context.Parallelism;
+        list.Clear();
+        list.Add(_s);
         _rng = new SplitMix64(_s.RngState);
     }
 

@@ -36,6 +36,9 @@ public sealed class ItemTrainerState
     public ulong RngState { get; set; }
     public long Version { get; set; }
     public long NextBoundaryMs { get; set; } = long.MinValue;
+    /// <summary>The subtask and parallelism this state was written by (−1: before they were recorded): a restore at another parallelism re-divides it (<see cref="ItemTrainerRescale"/>).</summary>
+    public int Subtask { get; set; } = -1;
+    public int Parallelism { get; set; } = -1;
     public long MaxTimestampMs { get; set; } = long.MinValue;
 
     /// <summary>Positive interactions of the retraining window, oldest first, from <see cref="WindowStart"/> on (entries before it are dropped, compacted now and then).</summary>

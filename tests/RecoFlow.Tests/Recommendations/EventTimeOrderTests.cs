@@ -85,6 +85,51 @@ public sealed class EventTimeOrderTests
         Assert.NotEqual(RunItemModel(feedback, eventTime: false, new Random(1), restoreAt: null), RunItemModel(feedback, eventTime: false, new Random(2), restoreAt: null));
     }
 
+    /// <summary>Each item's latest published popularity (rounded), over versions in order.</summary>
+    private static Dictionary<string, double> FinalPopularity(IEnumerable<ModelDelta> deltas)
+    {
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var d in deltas.OrderBy(d => d.CutMs).ThenBy(d => d.Version))
+            foreach (var e in d.Items)
+                if (e.LogPopularity is double p) result[e.ItemId] = Math.Round(p, 9);
+        return result;
+    }
+
+    [Fact]
+    public void The_item_model_rescaled_from_one_subtask_to_two_learns_every_waiting_record_once_on_the_subtask_of_its_item()
+    {
+        var (_, feedback) = Profile();
+        var options = new ItemModelOptions(PublishInterval: TimeSpan.FromMinutes(1), EventTimeOrder: true);
+        using var straight = new OperatorHarness<ItemFeedback, ModelDelta>(() => new ItemModelOperator(options), typeof(string)).Open();
+        foreach (var f in feedback) straight.ProcessElement(f, f.TimestampMs);
+        straight.ProcessWatermark(long.MaxValue);
+        straight.Finish();
+
+        int half = feedback.Count / 2;
+        long watermark = feedback[half / 2].TimestampMs;
+        Assert.Contains(feedback.Take(half), f => f.TimestampMs > watermark); // records wait in the trainer state at the snapshot
+        using var before = new OperatorHarness<ItemFeedback, ModelDelta>(() => new ItemModelOperator(options), typeof(string)).Open();
+        foreach (var f in feedback.Take(half)) before.ProcessElement(f, f.TimestampMs);
+        before.ProcessWatermark(watermark);
+        var snapshot = before.Snapshot();
+
+        // As the restore planner hands it out: every subtask gets the keyed state (it keeps its key groups) and the union list.
+        var halves = Enumerable.Range(0, 2)
+            .Select(i => new OperatorHarness<ItemFeedback, ModelDelta>(() => new ItemModelOperator(options), typeof(string), parallelism: 2, subtask: i).Open(snapshot)).ToList();
+        static bool Owns(OperatorHarness<ItemFeedback, ModelDelta> h, string item) => ((RecoFlow.Api.State.IKeyedStateBackend<string>)h.Context.KeyedBackend!).OwnsKey(item);
+        foreach (var f in feedback.Skip(half)) halves.Single(h => Owns(h, f.ItemId)).ProcessElement(f, f.TimestampMs);
+        foreach (var h in halves)
+        {
+            h.ProcessWatermark(long.MaxValue);
+            h.Finish();
+        }
+
+        var after = halves.SelectMany(h => h.OutputValues).ToList();
+        Assert.All(halves, h => Assert.All(h.OutputValues, d => Assert.All(d.Items, e => Assert.True(Owns(h, e.ItemId), $"{e.ItemId} published by a subtask that does not own it"))));
+        Assert.All(after, d => Assert.True(d.Version > before.OutputValues.Max(v => v.Version), "versions continue after the restored ones"));
+        Assert.Equal(FinalPopularity(straight.OutputValues), FinalPopularity(before.OutputValues.Concat(after)));
+    }
+
     /// <summary>
     /// Feeds the scoring the profiled events in batches of <paramref name="batch"/>, the versions either before the
     /// events that need them (<paramref name="versionsEarly"/>) or only just before the watermark that needs them, a

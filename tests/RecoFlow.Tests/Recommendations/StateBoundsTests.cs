@@ -137,7 +137,7 @@ public sealed class StateBoundsTests
         h.ProcessElement(new ItemFeedback("d2", "new", 1, true, T0 + 7 * Day, [], [], false), T0 + 7 * Day);
         h.SnapshotAndRestore();
         h.ProcessElement(new ItemFeedback("d3", "new", 1, true, T0 + 9 * Day, [], [], false), T0 + 9 * Day);
-        var trainer = h.Context.OperatorState.GetListState<ItemTrainerState>("item-trainer")[0];
+        var trainer = h.Context.OperatorState.GetUnionListState<ItemTrainerState>("item-trainer")[0];
         Assert.Equal(["new"], trainer.UserFactors.Keys);
     }
 
