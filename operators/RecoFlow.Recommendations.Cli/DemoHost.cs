@@ -201,8 +201,8 @@ public sealed class DemoHost : IAsyncDisposable
         {
             var feed = Server.Feed;
             streams.Recommendations.SinkTo(new FeedSink<Recommendation>(feed, Server.Consent, r => r.UserKey, FeedJson, Published), "recommendation feed").SetParallelism(1);
-            streams.ModelVersions.SinkTo(new ModelVersionSink(Models), "model versions").SetParallelism(1);
-            if (options.IldTarget is not null) streams.DiversityRecords.SinkTo(new DiversityVersionSink(Models), "diversity versions").SetParallelism(1);
+            streams.ModelVersions.SinkTo(new ViewSink<ModelDelta>(Models.Add, "model versions (dashboard)"), "model versions").SetParallelism(1);
+            if (options.IldTarget is not null) streams.DiversityRecords.SinkTo(new ViewSink<DiversityRecord>(Models.Add, "diversity versions (dashboard)"), "diversity versions").SetParallelism(1);
             var titles = Catalog.Items.ToDictionary(i => i.Id, i => i.Title, StringComparer.Ordinal);
             streams.PushCandidates!.SinkTo(Server.PushSink(id => titles.GetValueOrDefault(id)), "push notifications").SetParallelism(1);
         });

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using RecoFlow.Api.Connectors;
 using RecoFlow.Recommendations.Edge.Models;
 using RecoFlow.Recommendations.Streaming.Records;
 
@@ -44,31 +43,5 @@ public sealed class DemoModelVersions : IModelVersions
         foreach (var key in _diversity.Keys.Where(k => k.Subtask == r.Subtask)) _diversity[key] = _diversity[key] with { Status = "kept" };
         _diversity[(r.Subtask, r.Version)] = new ModelVersionView(DiversityJob, r.Version, DateTimeOffset.UtcNow, r.Reason == "rollback" ? "rolled-back-to" : "active", metrics);
         foreach (var old in _diversity.Keys.Where(k => k.Subtask == r.Subtask && k.Version < r.Version - 10)) _diversity.TryRemove(old, out _);
-    }
-}
-
-internal sealed class ModelVersionSink(DemoModelVersions versions) : ISink<ModelDelta>
-{
-    public ISinkWriter<ModelDelta> CreateWriter(SinkContext context) => new Writer(versions);
-    public string Describe() => "model versions (dashboard)";
-
-    private sealed class Writer(DemoModelVersions versions) : ISinkWriter<ModelDelta>
-    {
-        public void Write(ModelDelta value, long timestamp) => versions.Add(value);
-        public void Flush(bool endOfInput) { }
-        public void Dispose() { }
-    }
-}
-
-internal sealed class DiversityVersionSink(DemoModelVersions versions) : ISink<DiversityRecord>
-{
-    public ISinkWriter<DiversityRecord> CreateWriter(SinkContext context) => new Writer(versions);
-    public string Describe() => "diversity versions (dashboard)";
-
-    private sealed class Writer(DemoModelVersions versions) : ISinkWriter<DiversityRecord>
-    {
-        public void Write(DiversityRecord value, long timestamp) => versions.Add(value);
-        public void Flush(bool endOfInput) { }
-        public void Dispose() { }
     }
 }

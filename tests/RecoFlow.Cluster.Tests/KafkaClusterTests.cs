@@ -2,9 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using RecoFlow.Connectors.Files;
-using RecoFlow.Connectors.Kafka;
-using RecoFlow.Jobs.Ysb;
-using RecoFlow.Kafka.Tests;
 using Xunit.Abstractions;
 
 namespace RecoFlow.Cluster.Tests;
@@ -21,22 +18,15 @@ public sealed class KafkaClusterTests(ThreeNodeCluster cluster, ITestOutputHelpe
     [Fact]
     public async Task Killing_a_worker_that_hosts_keyed_tasks_restarts_them_on_the_survivors_and_the_output_is_exact()
     {
-        var table = YsbData.Campaigns(campaigns: 20, adsPerCampaign: 5);
         // Disorder below the bound and nothing late: the count does not depend on how partitions interleave. 120k
         // events stay within the dev broker's retention (5 MiB per partition, docs/kafka.md).
-        var events = YsbData.Generate(120_000, 29, table, eventsPerMs: 1, maxDisorderMs: 2_000, lateShare: 0).ToList();
-        await using var broker = await DevBrokerHostProcess.StartAsync(NodeProcess.FreePort(), brokers: 1, ["ysb:6", "ysb.dlq:1"], TimeSpan.FromSeconds(60));
-        var input = Path.Combine(cluster.Directory, "kafka-events.jsonl");
-        await File.WriteAllLinesAsync(input, events.Select(e => e.ToJson()));
-        Assert.Equal(events.Count, await KafkaTools.ProduceFileAsync(broker.BootstrapServers, "ysb", input, null, "user_id", TextWriter.Null, CancellationToken.None));
-        var campaigns = Path.Combine(cluster.Directory, "kafka-campaigns.csv");
-        YsbData.WriteCampaigns(campaigns, table);
-        var output = Path.Combine(cluster.Directory, "kafka-counts");
+        await using var ysb = await KafkaYsbInput.StartAsync(cluster.Directory, "kafka", 120_000, 29);
+        var output = ysb.Output;
 
-        var submit = await Cli.RunAsync("submit", "ysb", "--cluster", cluster.Nodes[0].Http.ToString(),
-            "--param", "source=kafka", "--param", $"bootstrap={broker.BootstrapServers}", "--param", "topic=ysb", "--param", "bounded=latest",
+        var submit = await Cli.RunAsync(["submit", "ysb", "--cluster", cluster.Nodes[0].Http.ToString(),
+            .. ysb.Parameters,
             "--param", "source-parallelism=2", "--param", "parallelism=3", "--param", "rate=6000", // 20 s of input: the kill lands mid-stream, even when a loaded machine is slow to start the job
-            "--param", $"campaigns={campaigns}", "--param", $"output={output}");
+            ]);
         Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
         var id = submit.Out;
 
@@ -72,7 +62,7 @@ public sealed class KafkaClusterTests(ThreeNodeCluster cluster, ITestOutputHelpe
         Assert.DoesNotContain(victim.Address, after);
         Assert.Equal(master, job["node"]!.GetValue<string>()); // the job manager did not move
 
-        var expected = YsbData.ExpectedCounts(events, table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000);
+        var expected = ysb.Expected();
         var actual = new Dictionary<(string, long), long>();
         foreach (var line in CommittedFiles.ReadLines(output))
         {

@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using RecoFlow.Connectors.Kafka;
-using RecoFlow.Jobs.Ysb;
-using RecoFlow.Kafka.Tests;
 using Xunit.Abstractions;
 
 namespace RecoFlow.Cluster.Tests;
@@ -19,22 +16,15 @@ public sealed class ReactiveScalingTests(TwoNodeCluster cluster, ITestOutputHelp
     [Fact]
     public async Task A_joining_node_rescales_a_reactive_job_to_parallelism_3_and_the_output_is_exact()
     {
-        var table = YsbData.Campaigns(campaigns: 20, adsPerCampaign: 5);
         // Nothing late and disorder below the bound: the count does not depend on how partitions interleave. 120k events
         // at 2,500/s: about 48 s of input, so the job still runs at parallelism 3 after the rescale.
-        var events = YsbData.Generate(120_000, 31, table, eventsPerMs: 1, maxDisorderMs: 2_000, lateShare: 0).ToList();
-        await using var broker = await DevBrokerHostProcess.StartAsync(NodeProcess.FreePort(), brokers: 1, ["ysb:6", "ysb.dlq:1"], TimeSpan.FromSeconds(60));
-        var input = Path.Combine(cluster.Directory, "reactive-events.jsonl");
-        await File.WriteAllLinesAsync(input, events.Select(e => e.ToJson()));
-        Assert.Equal(events.Count, await KafkaTools.ProduceFileAsync(broker.BootstrapServers, "ysb", input, null, "user_id", TextWriter.Null, CancellationToken.None));
-        var campaigns = Path.Combine(cluster.Directory, "reactive-campaigns.csv");
-        YsbData.WriteCampaigns(campaigns, table);
-        var output = Path.Combine(cluster.Directory, "reactive-counts");
+        await using var ysb = await KafkaYsbInput.StartAsync(cluster.Directory, "reactive", 120_000, 31);
+        var output = ysb.Output;
 
-        var submit = await Cli.RunAsync("submit", "ysb", "--reactive", "--cluster", cluster.Nodes[0].Http.ToString(),
-            "--param", "source=kafka", "--param", $"bootstrap={broker.BootstrapServers}", "--param", "topic=ysb", "--param", "bounded=latest",
+        var submit = await Cli.RunAsync(["submit", "ysb", "--reactive", "--cluster", cluster.Nodes[0].Http.ToString(),
+            .. ysb.Parameters,
             "--param", "source-parallelism=2", "--param", "rate=2500",
-            "--param", $"campaigns={campaigns}", "--param", $"output={output}");
+            ]);
         Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
         var id = submit.Out;
 
@@ -67,7 +57,7 @@ public sealed class ReactiveScalingTests(TwoNodeCluster cluster, ITestOutputHelp
         status = await StatusAsync(id, s => s["state"]?.GetValue<string>() == "FINISHED", TimeSpan.FromSeconds(180), "FINISHED");
         Assert.Equal(3, status["parallelism"]!.GetValue<int>());
 
-        var expected = YsbData.ExpectedCounts(events, table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000);
+        var expected = ysb.Expected();
         ThreeNodeCluster.AssertCommittedOutputExact(output, expected);
     }
 

@@ -80,6 +80,32 @@ internal sealed class RecommendationChain : IDisposable
         return c;
     }
 
+    /// <summary>
+    /// 24 users who mostly click one genre (their number mod 4; a random one in five events), three events each per round,
+    /// then a "ticker" view two minutes later, past a publish boundary (a model version after each round).
+    /// </summary>
+    /// <param name="viewEvery">With a value: about one event in that many is a view instead of a click.</param>
+    public static IEnumerable<UserEvent> GenreRounds(long start, int seed, int rounds, int? viewEvery = null)
+    {
+        var rng = new Random(seed);
+        long t = start;
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int u = 0; u < 24; u++)
+            {
+                for (int n = 0; n < 3; n++)
+                {
+                    int g = rng.Next(5) == 0 ? rng.Next(Genres.Length) : u % Genres.Length;
+                    var item = $"{Genres[g]}{rng.Next(12)}";
+                    var type = viewEvery is int v && rng.Next(v) == 0 ? InteractionType.View : InteractionType.Click;
+                    yield return Event($"u{u}", item, type, t += 1_000);
+                }
+            }
+            t += 120_000;
+            yield return Event("ticker", "Drama0", InteractionType.View, t);
+        }
+    }
+
     public static UserEvent Event(string user, string item, InteractionType type, long ts, double? value = null)
     {
         bool positive = InteractionTypes.IsPositive(type, (float)(value ?? 0));

@@ -9,30 +9,12 @@ namespace RecoFlow.Tests.Recommendations.Scoring;
 public sealed class DiversityLoopTests
 {
     private const long T0 = 1_700_000_040_000;
-    private static readonly string[] Genres = RecommendationChain.Genres;
     private static readonly ItemCatalog Catalog = RecommendationChain.GenreCatalog(secondGenreEvery: 4);
     private static readonly ScoringOptions Options = new(EmitProbes: true,
         Diversity: new DiversityControllerOptions(Target: 0.95, WindowLists: 20, InitialTheta: 0.9));
 
     /// <summary>Users who mostly click one genre, with a model version after each round: their lists repeat genres, below the target.</summary>
-    private static IEnumerable<UserEvent> Replay()
-    {
-        var rng = new Random(5);
-        long t = T0;
-        for (int round = 0; round < 6; round++)
-        {
-            for (int u = 0; u < 24; u++)
-            {
-                for (int n = 0; n < 3; n++)
-                {
-                    int g = rng.Next(5) == 0 ? rng.Next(Genres.Length) : u % Genres.Length;
-                    yield return RecommendationChain.Event($"u{u}", $"{Genres[g]}{rng.Next(12)}", InteractionType.Click, t += 1_000);
-                }
-            }
-            t += 120_000;
-            yield return RecommendationChain.Event("ticker", "Drama0", InteractionType.View, t);
-        }
-    }
+    private static IEnumerable<UserEvent> Replay() => RecommendationChain.GenreRounds(T0, seed: 5, rounds: 6);
 
     private static List<DiversityRecord> Decisions(RecommendationChain chain) =>
         chain.Scoring.SideOutput(ScoringFunction.DiversityOutput).Select(d => d.Value).ToList();

@@ -9,29 +9,11 @@ namespace RecoFlow.Tests.Recommendations.Scoring;
 public sealed class ScoringRestoreTests
 {
     private const long T0 = 1_700_000_040_000;
-    private static readonly string[] Genres = RecommendationChain.Genres;
     private static readonly ItemCatalog Catalog = RecommendationChain.GenreCatalog(secondGenreEvery: 4);
     private static readonly ScoringOptions Options = new(EmitProbes: true);
 
     /// <summary>Users who mostly click one genre, in rounds, with a publish boundary (a model version) after each round.</summary>
-    private static IEnumerable<UserEvent> Replay()
-    {
-        var rng = new Random(17);
-        long t = T0;
-        for (int round = 0; round < 5; round++)
-        {
-            for (int u = 0; u < 24; u++)
-            {
-                for (int n = 0; n < 3; n++)
-                {
-                    int g = rng.Next(5) == 0 ? rng.Next(Genres.Length) : u % Genres.Length;
-                    yield return RecommendationChain.Event($"u{u}", $"{Genres[g]}{rng.Next(12)}", rng.Next(6) == 0 ? InteractionType.View : InteractionType.Click, t += 1_000);
-                }
-            }
-            t += 120_000;
-            yield return RecommendationChain.Event("ticker", "Drama0", InteractionType.View, t);
-        }
-    }
+    private static IEnumerable<UserEvent> Replay() => RecommendationChain.GenreRounds(T0, seed: 17, rounds: 5, viewEvery: 6);
 
     private static List<Recommendation> Run(ScoringOptions options, int? restoreAt)
     {
