@@ -37,7 +37,7 @@ public sealed class AutoscalerTests(AutoscalerCluster cluster, ITestOutputHelper
         Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
         var id = submit.Out;
 
-        var status = await StatusAsync(id, s => s["parallelism"]?.GetValue<int>() == 1 && s["state"]?.GetValue<string>() == "RUNNING", TimeSpan.FromSeconds(60), "RUNNING at parallelism 1");
+        var status = await cluster.JobStatusAsync(id, s => s["parallelism"]?.GetValue<int>() == 1 && s["state"]?.GetValue<string>() == "RUNNING", TimeSpan.FromSeconds(60), "RUNNING at parallelism 1");
         log.WriteLine(status.ToJsonString());
         var decision = Assert.Single(status["scaling"]!.AsArray());
         Assert.Equal((2, 1, "done"), (decision!["from"]!.GetValue<int>(), decision["to"]!.GetValue<int>(), decision["outcome"]!.GetValue<string>()));
@@ -46,25 +46,12 @@ public sealed class AutoscalerTests(AutoscalerCluster cluster, ITestOutputHelper
         Assert.Equal("autoscaler", detail!["scaling"]!["mode"]!.GetValue<string>());
         Assert.Equal((1, 2), (detail["scaling"]!["min_parallelism"]!.GetValue<int>(), detail["scaling"]!["max_parallelism"]!.GetValue<int>()));
 
-        await StatusAsync(id, s => s["state"]?.GetValue<string>() == "FINISHED", TimeSpan.FromSeconds(120), "FINISHED");
+        await cluster.JobStatusAsync(id, s => s["state"]?.GetValue<string>() == "FINISHED", TimeSpan.FromSeconds(120), "FINISHED");
         var expected = YsbData.ExpectedCounts(YsbData.Generate(100_000, 17, table), table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000,
             watermarkEvery: RuntimeSettings.Default.BatchSize);
         ThreeNodeCluster.AssertCommittedOutputExact(output, expected);
     }
 
-    private async Task<JsonNode> StatusAsync(string id, Func<JsonNode, bool> condition, TimeSpan timeout, string what)
-    {
-        JsonNode? status = null;
-        await cluster.Eventually(async () =>
-        {
-            var r = await Cli.RunAsync("status", id, "--cluster", cluster.AnyLiveNode.Http.ToString(), "--json");
-            status = r.Code == 0 ? JsonNode.Parse(r.Out) : null;
-            var state = status?["state"]?.GetValue<string>();
-            Assert.True(state is not ("FAILED" or "CANCELED"), $"job {id} {state}: {status?.ToJsonString()}");
-            return status is not null && condition(status);
-        }, timeout, $"job {id} {what}");
-        return status!;
-    }
 }
 
 /// <summary>Two nodes whose autoscaler decides within seconds: down below 50% for 3 s, a 5 s cool-down.</summary>

@@ -28,14 +28,14 @@ public sealed class ReactiveScalingTests(TwoNodeCluster cluster, ITestOutputHelp
         Assert.True(submit.Code == 0, $"submit failed ({submit.Code}): {submit.Err}\n{cluster.Logs()}");
         var id = submit.Out;
 
-        var status = await StatusAsync(id, s => s["state"]?.GetValue<string>() == "RUNNING" && s["last_checkpoint"] is not null, TimeSpan.FromSeconds(60), "RUNNING with a completed checkpoint");
+        var status = await cluster.JobStatusAsync(id, s => s["state"]?.GetValue<string>() == "RUNNING" && s["last_checkpoint"] is not null, TimeSpan.FromSeconds(60), "RUNNING with a completed checkpoint");
         Assert.Equal(2, status["parallelism"]!.GetValue<int>());
         Assert.True(status["reactive"]!.GetValue<bool>());
 
         var joined = Stopwatch.StartNew();
         var third = await cluster.AddNodeAsync();
         log.WriteLine($"third node {third.Address} up {joined.Elapsed.TotalSeconds:F1} s after its start");
-        status = await StatusAsync(id, s => s["parallelism"]?.GetValue<int>() == 3 && s["state"]?.GetValue<string>() == "RUNNING", TimeSpan.FromSeconds(60),
+        status = await cluster.JobStatusAsync(id, s => s["parallelism"]?.GetValue<int>() == 3 && s["state"]?.GetValue<string>() == "RUNNING", TimeSpan.FromSeconds(60),
             "RUNNING at parallelism 3 within a minute of the third node's start");
         log.WriteLine($"parallelism 3 {joined.Elapsed.TotalSeconds:F1} s after the third node's start: {status.ToJsonString()}");
         var decision = Assert.Single(status["scaling"]!.AsArray());
@@ -54,26 +54,11 @@ public sealed class ReactiveScalingTests(TwoNodeCluster cluster, ITestOutputHelp
         Assert.Equal(3, keyed.Count);
         Assert.Equal(cluster.Nodes.Select(n => n.Address).Order(), keyed.Order());
 
-        status = await StatusAsync(id, s => s["state"]?.GetValue<string>() == "FINISHED", TimeSpan.FromSeconds(180), "FINISHED");
+        status = await cluster.JobStatusAsync(id, s => s["state"]?.GetValue<string>() == "FINISHED", TimeSpan.FromSeconds(180), "FINISHED");
         Assert.Equal(3, status["parallelism"]!.GetValue<int>());
 
         var expected = ysb.Expected();
         ThreeNodeCluster.AssertCommittedOutputExact(output, expected);
-    }
-
-    /// <summary><c>recoflow status ID --json</c> until <paramref name="condition"/> holds; a FAILED or CANCELED job fails the test at once.</summary>
-    private async Task<JsonNode> StatusAsync(string id, Func<JsonNode, bool> condition, TimeSpan timeout, string what)
-    {
-        JsonNode? status = null;
-        await cluster.Eventually(async () =>
-        {
-            var r = await Cli.RunAsync("status", id, "--cluster", cluster.AnyLiveNode.Http.ToString(), "--json");
-            status = r.Code == 0 ? JsonNode.Parse(r.Out) : null;
-            var state = status?["state"]?.GetValue<string>();
-            Assert.True(state is not ("FAILED" or "CANCELED"), $"job {id} {state}: {status?.ToJsonString()}");
-            return status is not null && condition(status);
-        }, timeout, $"job {id} {what}");
-        return status!;
     }
 
     private static List<string> KeyedTaskNodes(JsonNode job) =>

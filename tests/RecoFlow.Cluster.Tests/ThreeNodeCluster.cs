@@ -82,6 +82,21 @@ public class ThreeNodeCluster : IAsyncLifetime
         return ((int)response.StatusCode, text.Length > 0 ? JsonNode.Parse(text) : null);
     }
 
+    /// <summary><c>recoflow status ID --json</c> until <paramref name="condition"/> holds; a FAILED or CANCELED job fails the test at once.</summary>
+    public async Task<JsonNode> JobStatusAsync(string id, Func<JsonNode, bool> condition, TimeSpan timeout, string what)
+    {
+        JsonNode? status = null;
+        await Eventually(async () =>
+        {
+            var r = await Cli.RunAsync("status", id, "--cluster", AnyLiveNode.Http.ToString(), "--json");
+            status = r.Code == 0 ? JsonNode.Parse(r.Out) : null;
+            var state = status?["state"]?.GetValue<string>();
+            Assert.True(state is not ("FAILED" or "CANCELED"), $"job {id} {state}: {status?.ToJsonString()}");
+            return status is not null && condition(status);
+        }, timeout, $"job {id} {what}");
+        return status!;
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> and the nodes' logs otherwise.</summary>
     public Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
         Polling.UntilAsync(condition, timeout, what,
