@@ -27,14 +27,15 @@ public sealed class RecommendationRescaleTests(ITestOutputHelper output) : IDisp
         catch (IOException) { /* best effort */ }
     }
 
-    private StreamJob Job(string input, string outputDir, int parallelism)
+    /// <param name="rate">Events per second (0: unpaced). The stopped run is paced so that its input cannot end before the savepoint.</param>
+    private StreamJob Job(string input, string outputDir, int parallelism, int rate)
     {
         var definition = new RecommendationJob();
         var values = new Dictionary<string, string>
         {
             ["input"] = input, ["format"] = "movielens", ["catalog"] = Path.Combine(RepositoryData.MovieLensDir(), "movies.csv"),
             ["output"] = outputDir, ["parallelism"] = parallelism.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["rate"] = "3000", ["order"] = "event-time",
+            ["rate"] = rate.ToString(System.Globalization.CultureInfo.InvariantCulture), ["order"] = "event-time",
         };
         return definition.Build(new JobParameters(values, definition.Parameters));
     }
@@ -52,7 +53,7 @@ public sealed class RecommendationRescaleTests(ITestOutputHelper output) : IDisp
         var reference = Path.Combine(_dir, "reference");
         await using (var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(_dir, "reference.db"))))
         {
-            var result = await runtime.Submit(Job(input, reference, after).Build(), Checkpointed).Completion.WaitAsync(TimeSpan.FromMinutes(2));
+            var result = await runtime.Submit(Job(input, reference, after, rate: 0).Build(), Checkpointed).Completion.WaitAsync(TimeSpan.FromMinutes(2));
             Assert.True(result.State == JobState.Finished, $"{result.State} {result.Failure}");
         }
         var (referenceLists, referenceRepeated) = RecommendationReplay.ReadCommitted(reference);
@@ -62,9 +63,10 @@ public sealed class RecommendationRescaleTests(ITestOutputHelper output) : IDisp
         string savepoint;
         await using (var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(_dir, "before.db"))))
         {
-            var client = runtime.Submit(Job(input, rescaled, before).Build(), Checkpointed);
+            // 12 s of input at 1,000 events/s; the savepoint comes once a checkpoint committed lists, seconds before the input ends.
+            var client = runtime.Submit(Job(input, rescaled, before, rate: 1_000).Build(), Checkpointed);
             var deadline = DateTime.UtcNow.AddMinutes(1);
-            while (CommittedFiles.ReadLines(rescaled).Count() < Events / 3)
+            while (CommittedFiles.ReadLines(rescaled).Count() < 1_000)
             {
                 Assert.True(DateTime.UtcNow < deadline, "the first run committed too little within a minute");
                 await Task.Delay(50);
@@ -77,7 +79,7 @@ public sealed class RecommendationRescaleTests(ITestOutputHelper output) : IDisp
         Assert.InRange(atStop, 1, Events - 1);
         await using (var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(_dir, "after.db"))))
         {
-            var result = await runtime.Submit(Job(input, rescaled, after).Build(), Checkpointed with { FromSavepoint = savepoint })
+            var result = await runtime.Submit(Job(input, rescaled, after, rate: 0).Build(), Checkpointed with { FromSavepoint = savepoint })
                 .Completion.WaitAsync(TimeSpan.FromMinutes(2));
             Assert.True(result.State == JobState.Finished, $"{result.State} {result.Failure}");
             Assert.NotNull(result.RestoredFrom);
