@@ -49,6 +49,19 @@ public class RankingTests
         Assert.Equal([5, 1, -100], DppReranker.Normalise([5f, 1f, -100f], DppRelevance.Score));
 
     [Fact]
+    public void SoftmaxRelevanceIsTheScoresProbabilityInPercent()
+    {
+        double[] r = DppReranker.Normalise([2f, 1f, 0f, 1000f], DppRelevance.Softmax);
+        Assert.Equal(100, r.Sum(), 3);
+        Assert.Equal(100, r[3], 3); // no overflow: one score far above the rest takes it all
+        double[] small = DppReranker.Normalise([2f, 1f, 0f], DppRelevance.Softmax);
+        double z = Math.Exp(2) + Math.Exp(1) + 1;
+        Assert.Equal(100 * Math.Exp(2) / z, small[0], 4);
+        Assert.Equal(100 * Math.Exp(1) / z, small[1], 4);
+        Assert.Equal(100 / z, small[2], 4);
+    }
+
+    [Fact]
     public void CategoryCosineIsTheCosineOfIndicatorVectors()
     {
         var sim = new CategoryCosineSimilarity([[0], [0, 1], [0, 2], [3], []]);

@@ -130,11 +130,9 @@ public sealed class DppReranker
         if (n == 0) return r;
         if (mode == DppRelevance.Softmax)
         {
-            float max = float.MinValue;
-            for (int i = 0; i < n; i++) max = Math.Max(max, relevance[i]);
-            double sum = 0;
-            for (int i = 0; i < n; i++) sum += r[i] = Math.Exp(relevance[i] - max);
-            for (int i = 0; i < n; i++) r[i] = 100 * r[i] / sum;
+            var p = new float[n];
+            StableSoftmax.Compute(relevance, p);
+            for (int i = 0; i < n; i++) r[i] = 100.0 * p[i];
             return r;
         }
 

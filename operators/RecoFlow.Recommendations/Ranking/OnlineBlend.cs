@@ -62,7 +62,7 @@ public sealed class OnlineBlend(OnlineBlendOptions options)
         int f = options.FeatureCount;
         if (_p.Length < count) _p = new float[Math.Max(count, 2 * _p.Length)];
         Span<float> p = _p.AsSpan(0, count);
-        TensorPrimitives.SoftMax(scores[..count], p);
+        StableSoftmax.Compute(scores[..count], p);
         Span<float> grad = stackalloc float[f];
         grad.Clear();
         for (int c = 0; c < count; c++)
