@@ -111,7 +111,8 @@ public static class EvaluateCommand
         if (o.DppTheta is < 0 or > 1) throw new UsageException("--dpp-theta must be in [0, 1]");
         if (!(o.DppShrink is > 0 and <= 1)) throw new UsageException("--dpp-shrink must be in (0, 1]");
         if (o.DppPerGenre < 0) throw new UsageException("--dpp-per-genre must not be negative");
-        var diversity = o.IldTarget is double target ? DiversityOptions(target, o.IldWindow, o.DppTheta) : null;
+        var diversity = o.IldTarget is double target ? DiversityControllerOptions.Starting(target, o.IldWindow, o.DppTheta) : null;
+        if (diversity?.Problem() is { } problem) throw new UsageException($"--ild-target/--ild-window: {problem}");
         if (o.DppRelevance == DppRelevance.Calibrated && o.Rescore != "none") throw new UsageException("--dpp-relevance calibrated is not combined with --rescore");
         if (o.TestFrom is < 0 or >= 1) throw new UsageException("--test-from must be in [0, 1)");
         var publish = o.PublishInterval ?? TimeSpan.FromMinutes(1);
@@ -188,22 +189,6 @@ public static class EvaluateCommand
             default:
                 throw new UsageException("--format must be events or movielens");
         }
-    }
-
-    /// <summary>The diversity loop's settings for a target, starting at <paramref name="theta"/> when the DPP is on (else at the controller's default).</summary>
-    private static DiversityControllerOptions DiversityOptions(double target, int window, double theta)
-    {
-        var options = new DiversityControllerOptions(target, window);
-        if (theta < 1) options = options with { InitialTheta = Math.Clamp(theta, options.MinTheta, options.MaxTheta) };
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw new UsageException($"--ild-target/--ild-window: {e.Message.Split(" (Parameter", 2)[0]}");
-        }
-        return options;
     }
 
     private static async Task<(List<Recommendation>, List<DiversityRecord>)> RunJobAsync(List<Interaction> ordered, ItemCatalog? catalog, EvaluationOptions o,

@@ -93,20 +93,8 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         if (rescore is not ("none" or "ftrl" or "tree" or "ftrl+tree")) throw new JobParameterException("parameter 'rescore' must be none, ftrl, tree or ftrl+tree");
         if (relevance == DppRelevance.Calibrated && rescore != "none")
             throw new JobParameterException("parameter 'dpp-relevance' calibrated is not combined with 'rescore' (the calibrator learns from the blend's order)");
-        DiversityControllerOptions? diversity = null;
-        if (p.GetOptionalString("ild-target") is not null)
-        {
-            diversity = new DiversityControllerOptions(p.GetDouble("ild-target"), p.GetInt("ild-window"));
-            if (theta < 1) diversity = diversity with { InitialTheta = Math.Clamp(theta, diversity.MinTheta, diversity.MaxTheta) };
-            try
-            {
-                diversity.Validate();
-            }
-            catch (ArgumentOutOfRangeException e)
-            {
-                throw new JobParameterException($"parameters 'ild-target'/'ild-window': {e.Message.Split(" (Parameter", 2)[0]}");
-            }
-        }
+        var diversity = p.GetOptionalString("ild-target") is null ? null : DiversityControllerOptions.Starting(p.GetDouble("ild-target"), p.GetInt("ild-window"), theta);
+        if (diversity?.Problem() is { } problem) throw new JobParameterException($"parameters 'ild-target'/'ild-window': {problem}");
         int k = p.GetInt("k");
         if (k < 1) throw new JobParameterException("parameter 'k' must be at least 1");
         var interval = p.GetDuration("publish-interval");

@@ -21,15 +21,30 @@ public sealed record DiversityControllerOptions(
     double Tolerance = 0.003,
     int VersionsKept = 10)
 {
-    /// <summary>Refuses settings the controller cannot work with, naming the setting.</summary>
+    /// <summary>
+    /// The settings of a job's loop: <paramref name="target"/> and <paramref name="window"/>, starting at the job's
+    /// <paramref name="dppTheta"/> when its DPP is on (clamped to the bounds), else at the default.
+    /// </summary>
+    public static DiversityControllerOptions Starting(double target, int window, double dppTheta)
+    {
+        var options = new DiversityControllerOptions(target, window);
+        return dppTheta < 1 ? options with { InitialTheta = Math.Clamp(dppTheta, options.MinTheta, options.MaxTheta) } : options;
+    }
+
+    /// <summary>What makes the settings unusable, or null when they are fine.</summary>
+    public string? Problem() =>
+        !(Target is > 0 and <= 1) ? "the ILD target must be in (0, 1]"
+        : WindowLists < 10 ? "the audit window needs at least 10 lists"
+        : !(MinTheta > 0 && MinTheta < MaxTheta && MaxTheta < 1) ? "θ bounds must satisfy 0 < min < max < 1"
+        : !(InitialTheta >= MinTheta && InitialTheta <= MaxTheta) ? "the initial θ must be within the bounds"
+        : !(Gain > 0) || !(MaxStep > 0) || Tolerance < 0 ? "gain and step must be positive, tolerance not negative"
+        : VersionsKept < 1 ? "keep at least one version"
+        : null;
+
+    /// <summary>Refuses settings the controller cannot work with (<see cref="Problem"/>).</summary>
     public void Validate()
     {
-        if (!(Target is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(Target), "the ILD target must be in (0, 1]");
-        if (WindowLists < 10) throw new ArgumentOutOfRangeException(nameof(WindowLists), "the audit window needs at least 10 lists");
-        if (!(MinTheta > 0 && MinTheta < MaxTheta && MaxTheta < 1)) throw new ArgumentOutOfRangeException(nameof(MinTheta), "θ bounds must satisfy 0 < min < max < 1");
-        if (!(InitialTheta >= MinTheta && InitialTheta <= MaxTheta)) throw new ArgumentOutOfRangeException(nameof(InitialTheta), "the initial θ must be within the bounds");
-        if (!(Gain > 0) || !(MaxStep > 0) || Tolerance < 0) throw new ArgumentOutOfRangeException(nameof(Gain), "gain and step must be positive, tolerance not negative");
-        if (VersionsKept < 1) throw new ArgumentOutOfRangeException(nameof(VersionsKept), "keep at least one version");
+        if (Problem() is { } problem) throw new ArgumentOutOfRangeException(nameof(DiversityControllerOptions), problem);
     }
 }
 
