@@ -15,7 +15,8 @@ public sealed class OperatorStateStore : IOperatorStateStore
     public const int PatchFrom = 64 * 1024;
 
     private readonly Dictionary<string, IOperatorStateEntry> _states = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ContentChunks> _previous = new(StringComparer.Ordinal);
+    /// <summary>The bytes of each large state in the previous snapshot: what the next incremental one patches.</summary>
+    private readonly Dictionary<string, byte[]> _previous = new(StringComparer.Ordinal);
     private OperatorStateSnapshot? _restored;
 
     public IList<T> GetListState<T>(string name) => Get(name, () => new ListEntry<T>()).List;
@@ -66,10 +67,10 @@ public sealed class OperatorStateStore : IOperatorStateStore
                 s.States[name] = [bytes];
                 continue;
             }
-            if (incremental && _previous.TryGetValue(name, out var old) && BytePatch.Create(old, bytes) is { } patch && patch.SizeBytes < bytes.Length / 2)
+            if (incremental && _previous.TryGetValue(name, out var old) && BytePatch.Create(ContentChunks.Index(old), bytes) is { } patch && patch.SizeBytes < bytes.Length / 2)
                 (s.Patches ??= new(StringComparer.Ordinal))[name] = patch;
             else s.States[name] = [bytes];
-            _previous[name] = ContentChunks.Index(bytes);
+            _previous[name] = bytes;
         }
         if (_restored is not null)
             foreach (var (name, parts) in _restored.States)
