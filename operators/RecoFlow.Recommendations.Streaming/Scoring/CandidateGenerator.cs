@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using RecoFlow.Recommendations.Streaming.Records;
 
 namespace RecoFlow.Recommendations.Streaming.Scoring;
@@ -30,10 +31,13 @@ public sealed class CandidateGenerator
     }
 
     /// <summary>The exclusion rule, asked once per distinct item a list meets.</summary>
+    /// <remarks>One set lookup: <see cref="UserScoringState.Positives"/> is a subset of <see cref="UserScoringState.Seen"/>
+    /// (<see cref="UserScoringState.Remember"/> is their only writer), so with <see cref="ScoringOptions.ExcludeSeen"/>
+    /// the seen items alone decide.</remarks>
     private bool IsExcluded(int item)
     {
         string id = _store!.Ids[item];
-        return _user!.Positives.Contains(id) || (_options.ExcludeSeen && _user.Seen.Contains(id));
+        return _options.ExcludeSeen ? _user!.Seen.Contains(id) : _user!.Positives.Contains(id);
     }
 
     /// <summary>Fills <paramref name="c"/> with the candidates of <paramref name="user"/>, features set and normalised; returns their count.</summary>
@@ -110,21 +114,30 @@ public sealed class CandidateGenerator
     }
 
     /// <summary>The per-item features and the per-list normalisation.</summary>
+    /// <remarks>Two passes over the candidates: the first sets the per-item features and takes the maximum of each
+    /// co-visitation feature, the second divides each by its maximum when that is positive (a feature nowhere
+    /// positive stays as it is) and adds the saturating form of CoRecent. The store's columns are read as spans.</remarks>
     private void Finish(ModelStore store, CandidateIndex index, UserScoringState user, UserFeatures features, Candidates c)
     {
         var popular = index.Popular;
-        double popMax = popular.Length > 0 ? store.Popularity[popular[0]] : 0;
+        var popularity = CollectionsMarshal.AsSpan(store.Popularity);
+        var itemFactors = CollectionsMarshal.AsSpan(store.ItemFactors);
+        ReadOnlySpan<int[]> categories = _categories is List<int[]> list ? CollectionsMarshal.AsSpan(list) : [.. _categories];
+        double popMax = popular.Length > 0 ? popularity[popular[0]] : 0;
         double[] aff = features.CategoryAffinity;
         double affMax = 0;
         foreach (double a in aff) affMax = Math.Max(affMax, a);
         float[]? p = user.Factors is { Length: > 0 } uf && uf.Length == store.Factors ? uf : null;
         bool browsing = SessionCategories(store, features.SessionItems);
         var items = c.Items;
+        var x = c.Features;
+        const int F = Candidates.F;
+        float maxRecent = 0, maxSharp = 0, maxFlat = 0, maxLift = 0, maxSession = 0, maxBasket = 0;
         for (int s = 0; s < items.Length; s++)
         {
             int i = items[s];
-            var row = c.Row(s);
-            double pop = store.Popularity[i];
+            var row = x.Slice(s * F, F);
+            double pop = popularity[i];
             if (pop > 0 && popMax > 0)
             {
                 double rel = Math.Min(1, pop / popMax);
@@ -132,35 +145,46 @@ public sealed class CandidateGenerator
                 row[CandidateFeatures.LogPopularity] = Math.Max(0f, 1 + FastLog2((float)rel) / 20);
                 row[CandidateFeatures.CoLift] = (float)(row[CandidateFeatures.CoRecent] / Math.Sqrt(pop));
             }
-            if (affMax > 0 && i < _categories.Count && _categories[i] is { Length: > 0 } cats)
+            int[]? cats = i < categories.Length ? categories[i] : null;
+            if (affMax > 0 && cats is { Length: > 0 })
             {
                 double sum = 0;
                 foreach (int k in cats) if (k < aff.Length) sum += aff[k];
                 row[CandidateFeatures.Category] = (float)(sum / cats.Length / affMax);
             }
-            if (p is not null && store.ItemFactors[i] is { } q) row[CandidateFeatures.Factors] = Math.Clamp(TensorPrimitives.Dot(p, q), -4f, 4f);
-            if (browsing && i < _categories.Count)
+            if (p is not null && itemFactors[i] is { } q) row[CandidateFeatures.Factors] = Math.Clamp(TensorPrimitives.Dot(p, q), -4f, 4f);
+            if (browsing && cats is not null)
             {
                 float share = 0;
-                foreach (int k in _categories[i]) if (k < _sessionShare.Length) share = Math.Max(share, _sessionShare[k]);
+                foreach (int k in cats) if (k < _sessionShare.Length) share = Math.Max(share, _sessionShare[k]);
                 row[CandidateFeatures.SessionCategory] = share;
             }
+            maxRecent = Math.Max(maxRecent, row[CandidateFeatures.CoRecent]);
+            maxSharp = Math.Max(maxSharp, row[CandidateFeatures.CoSharp]);
+            maxFlat = Math.Max(maxFlat, row[CandidateFeatures.CoFlat]);
+            maxLift = Math.Max(maxLift, row[CandidateFeatures.CoLift]);
+            maxSession = Math.Max(maxSession, row[CandidateFeatures.CoSession]);
+            maxBasket = Math.Max(maxBasket, row[CandidateFeatures.CoBasket]);
         }
-        c.NormaliseByMax(CandidateFeatures.CoRecent);
-        c.NormaliseByMax(CandidateFeatures.CoSharp);
-        c.NormaliseByMax(CandidateFeatures.CoFlat);
-        c.NormaliseByMax(CandidateFeatures.CoLift);
-        c.NormaliseByMax(CandidateFeatures.CoSession);
-        c.NormaliseByMax(CandidateFeatures.CoBasket);
+        float invRecent = Inverse(maxRecent), invSharp = Inverse(maxSharp), invFlat = Inverse(maxFlat), invLift = Inverse(maxLift),
+            invSession = Inverse(maxSession), invBasket = Inverse(maxBasket);
         // A saturating form of CoRecent (x·(1 + h)/(x + h), 1 at 1): small values spread out, as a log would, without one.
         const float h = 0.05f;
         for (int s = 0; s < items.Length; s++)
         {
-            var row = c.Row(s);
-            float x = row[CandidateFeatures.CoRecent];
-            row[CandidateFeatures.CoRecentLog] = x * (1 + h) / (x + h);
+            var row = x.Slice(s * F, F);
+            float r = row[CandidateFeatures.CoRecent] *= invRecent;
+            row[CandidateFeatures.CoSharp] *= invSharp;
+            row[CandidateFeatures.CoFlat] *= invFlat;
+            row[CandidateFeatures.CoLift] *= invLift;
+            row[CandidateFeatures.CoSession] *= invSession;
+            row[CandidateFeatures.CoBasket] *= invBasket;
+            row[CandidateFeatures.CoRecentLog] = r * (1 + h) / (r + h);
         }
     }
+
+    /// <summary>1/max for a positive maximum, else 1 (the feature stays as it is).</summary>
+    private static float Inverse(float max) => max > 0 ? 1f / max : 1f;
 
     /// <summary>log₂ of a positive float to within 0.01 (exponent plus a quadratic in the mantissa): a feature, not a measurement.</summary>
     private static float FastLog2(float x)

@@ -72,16 +72,6 @@ public sealed class Candidates
         return slot;
     }
 
-    /// <summary>Divides feature <paramref name="feature"/> of every candidate by its maximum (when positive).</summary>
-    public void NormaliseByMax(int feature)
-    {
-        float max = 0;
-        for (int c = 0; c < Count; c++) max = Math.Max(max, _x[c * F + feature]);
-        if (!(max > 0)) return;
-        float inv = 1f / max;
-        for (int c = 0; c < Count; c++) _x[c * F + feature] *= inv;
-    }
-
     /// <summary>Writes the slots of the best <paramref name="destination"/>.Length candidates by score into it, best first (ties by slot); returns how many.</summary>
     public int Top(Span<int> destination)
     {

@@ -71,29 +71,4 @@ public sealed class CandidatesTests
         c.Top(two);
         Assert.Equal([0, 1], two);
     }
-
-    [Fact]
-    public void NormaliseByMax_scales_one_feature_into_0_1_and_leaves_the_rest()
-    {
-        var c = new Candidates();
-        c.Reset(300);
-        // More candidates than the initial buffer: rows survive the growth.
-        for (int i = 0; i < 300; i++)
-        {
-            int slot = c.Add(i);
-            c.Row(slot)[CandidateFeatures.CoRecent] = i;
-            c.Row(slot)[CandidateFeatures.Popularity] = 2 * i;
-        }
-        c.NormaliseByMax(CandidateFeatures.CoRecent);
-        Assert.Equal(1f, c.Row(299)[CandidateFeatures.CoRecent]);
-        Assert.Equal(150f / 299f, c.Row(150)[CandidateFeatures.CoRecent], 6);
-        Assert.Equal(0f, c.Row(0)[CandidateFeatures.CoRecent]);
-        Assert.Equal(598f, c.Row(299)[CandidateFeatures.Popularity]);
-
-        // A feature that is nowhere positive is left as it is.
-        c.Row(3)[CandidateFeatures.CoSession] = -1f;
-        c.NormaliseByMax(CandidateFeatures.CoSession);
-        Assert.Equal(-1f, c.Row(3)[CandidateFeatures.CoSession]);
-        Assert.Equal(0f, c.Row(4)[CandidateFeatures.CoSession]);
-    }
 }
