@@ -264,17 +264,24 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
 
         if (e.IsPositive && st.Positives.Count > 0 && !st.Positives.Contains(e.ItemId))
         {
-            // The list the user would have been served before this event (the probe): the blend's example, the event's item its label.
-            var probe = Recommend(store, blend, rescorer, st, value.Before, e, ListTrigger.Probe, context, serve: _o.EmitProbes);
+            // The list the user would have been served before this event (the probe): the blend's example, the event's
+            // item its label. Only its scored candidates are needed unless it is emitted or teaches the re-scorers.
+            Recommendation? probe = null;
+            if (_o.EmitProbes || rescorer is not null) probe = Recommend(store, blend, rescorer, st, value.Before, e, ListTrigger.Probe, context, serve: _o.EmitProbes);
+            else
+            {
+                _rescoring!.Clear();
+                ScoreCandidates(store, blend, st, value.Before);
+            }
             if (blend is not null && store is not null && _candidates!.Count > 0)
                 _blend!.Learn(blend, _candidates.Features, _candidates.Scores, _candidates.Count, _candidates.SlotOf(store.IndexOf(e.ItemId)));
             if (_o.EmitProbes)
             {
-                store?.RecordServed(version, Array.IndexOf(probe.Items, e.ItemId) >= 0);
-                context.Output(ProbesOutput, probe);
+                store?.RecordServed(version, Array.IndexOf(probe!.Items, e.ItemId) >= 0);
+                context.Output(ProbesOutput, probe!);
             }
             else if (st.LastServed is not null) store?.RecordServed(st.LastServedVersion, Array.IndexOf(st.LastServed, e.ItemId) >= 0);
-            if (rescorer is not null && store is not null) _rescoring!.Learn(rescorer, store, probe.Items, e);
+            if (rescorer is not null && store is not null) _rescoring!.Learn(rescorer, store, probe!.Items, e);
         }
 
         // Prequential: the event labels the list last served to the user before anything else learns from it.
@@ -310,43 +317,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         st.Remember(e.ItemId, e.IsPositive, _o.MaxSeenItems);
         if (!e.IsPositive) return;
         _coldStart!.Count(e.ItemId);
-        if (store is null || store.Factors == 0) return;
-        int item = store.IndexOf(e.ItemId);
-        if (item < 0 || store.ItemFactors[item] is null) return;
-
-        var rng = new SplitMix64(st.RngState);
-        if (st.Factors is null || st.Factors.Length != store.Factors)
-        {
-            st.Factors = new float[store.Factors];
-            for (int f = 0; f < st.Factors.Length; f++) st.Factors[f] = (float)(rng.NextGaussian() * 0.1);
-        }
-        FoldIn(st.Factors, store.ItemFactors[item]!, 1f);
-        Negatives(store, st.Factors, rng, item);
-        var recent = value.After.RecentPositives;
-        for (int j = 1; j < Math.Min(_o.FoldInRecentItems, recent.Length); j++)
-        {
-            int r = store.IndexOf(recent[j]);
-            if (r >= 0 && store.ItemFactors[r] is { } q) FoldIn(st.Factors, q, 1f);
-        }
-        st.RngState = rng.State;
-    }
-
-    private void Negatives(ModelStore store, float[] p, SplitMix64 rng, int positive)
-    {
-        for (int j = 0; j < _o.FoldInNegatives && store.Count > 1; j++)
-        {
-            int neg = rng.NextInt(store.Count);
-            if (neg != positive && store.ItemFactors[neg] is { } q) FoldIn(p, q, 0f);
-        }
-    }
-
-    /// <summary>The user half of an ISGD step: p ← p + η(err·q − λp).</summary>
-    private void FoldIn(float[] p, float[] q, float target)
-    {
-        float dot = 0;
-        for (int f = 0; f < p.Length; f++) dot += p[f] * q[f];
-        float err = target - dot;
-        for (int f = 0; f < p.Length; f++) p[f] += _o.FoldInLearnRate * (err * q[f] - _o.FoldInRegularization * p[f]);
+        if (store is not null) UserFactorFolding.Learn(store, st, e.ItemId, value.After.RecentPositives, _o);
     }
 
     /// <summary>
@@ -360,16 +331,11 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     {
         // A list without re-scoring leaves no pool to train the re-scorers on.
         _rescoring!.Clear();
-        _candidates!.Reset(0);
-        if (store is null || store.Count == 0 || blend is null)
+        if (!ScoreCandidates(store, blend, st, features))
         {
             var (ids, popular) = _coldStart!.For(st, _o.K, _o.ExcludeSeen);
             return new Recommendation(e.UserKey, ids, popular, 0, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
         }
-        EnsureCategories(store);
-        EnsureIndex(store);
-        int n = _generator!.Collect(store, _index!, st, features, _candidates);
-        _blend!.Score(blend, _candidates.Features, n, _candidates.Scores);
         var chosen = new int[_o.K];
         var diversity = _diversity is not null && context.GetBroadcastState(DiversityDescriptor).TryGetValue(StoreKey, out var ds) ? ds : null;
         int got = _lists!.Build(_candidates, store, rescorer, st, features, e, serve, chosen, diversity?.Theta);
@@ -386,6 +352,22 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         }
         if (got < _o.K) (items, scores) = FillUp(items, scores, st);
         return new Recommendation(e.UserKey, items, scores, store.CurrentVersion, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
+    }
+
+    /// <summary>
+    /// The candidates of the user's list from <paramref name="features"/>, scored by the blend, into
+    /// <see cref="_candidates"/>; false (no candidates) while the subtask has no model version.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(_candidates))]
+    private bool ScoreCandidates([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] ModelStore? store, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] OnlineBlendState? blend, UserScoringState st, UserFeatures features)
+    {
+        _candidates!.Reset(0);
+        if (store is null || store.Count == 0 || blend is null) return false;
+        EnsureCategories(store);
+        EnsureIndex(store);
+        int n = _generator!.Collect(store, _index!, st, features, _candidates);
+        _blend!.Score(blend, _candidates.Features, n, _candidates.Scores);
+        return true;
     }
 
     /// <summary>A list shorter than K (a young model knows few items) filled up from the cold-start list: the subtask's popular items, then the catalogue.</summary>
