@@ -29,6 +29,9 @@ public sealed class RocksDbKeyedStateBackend<TKey> : KeyedStateBackend<TKey> whe
         Db = RocksDb.Open(new DbOptions().SetCreateIfMissing(true), directory);
     }
 
+    /// <summary>The database's directory (working storage).</summary>
+    internal string DirectoryPath => _directory;
+
     internal RocksDb Db { get; }
     internal WriteOptions WriteOptions { get; }
 
