@@ -32,7 +32,7 @@ public static class BenchCommand
         var delivery = new Option<bool>("--delivery") { Description = "run only the event-to-screen rows (POST /collect to WebSocket push at 1,000 to 10,000 events/s, and the highest rate whose p99 stays under 100 ms); rewrites their section of the doc" };
         var only = new Option<string?>("--only")
         {
-            Description = "run only these parts (comma-separated: engine, latency, memory, recovery, peers, cluster, scale-out, reco, soak); rewrites their sections of the doc (engine: prints its rows only)",
+            Description = "run only these parts (comma-separated: engine, latency, memory, state-backends, recovery, peers, cluster, scale-out, reco, soak); rewrites their sections of the doc (engine: prints its rows only)",
         };
         var engineRows = new Option<string?>("--rows")
         {
@@ -44,6 +44,7 @@ public static class BenchCommand
         };
         var cmd = new RootCommand("recoflow-bench: benchmark the engine against a hand-written loop; prints a table and rewrites docs/benchmarks.md") { quick, doc, kafkaOnly, checkpointsOnly, incrementalOnly, delivery, only, engineRows, engineEvents };
         cmd.Subcommands.Add(MemoryBench.PointCommand(output));
+        cmd.Subcommands.Add(StateBackendBench.PointCommand(output));
         cmd.SetAction(async (r, ct) =>
         {
             BenchConditions.RequireOptimizedBuild();
@@ -154,7 +155,7 @@ public static class BenchCommand
     }
 
     /// <summary>The parts <c>--only</c> selects, each with its own marked section of the doc (engine: printed only, its rows share a section with the Kafka row).</summary>
-    private static readonly string[] Parts = ["engine", "peers", "latency", "memory", "recovery", "cluster", "scale-out", "reco", "soak"];
+    private static readonly string[] Parts = ["engine", "peers", "latency", "memory", "state-backends", "recovery", "cluster", "scale-out", "reco", "soak"];
 
     private static async Task RunPartsAsync(HashSet<string> parts, bool quick, string? doc, string command, TextWriter output, CancellationToken ct, HashSet<string>? engineRows = null, int? engineEvents = null)
     {
@@ -165,6 +166,7 @@ public static class BenchCommand
                 $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores; medians after one warm-up run, all peers alternating in one process):\n\n{PeerBench.Render(await PeerBench.RunAsync(quick, ct))}"),
             ("latency", "End-to-end latency at fixed rates through the development broker", async () => LatencyBench.Render(await LatencyBench.RunAsync(quick, output, ct), command)),
             ("memory", "Memory against keyed state size", async () => MemoryBench.Render(await MemoryBench.RunAsync(quick, output, ct), command)),
+            ("state-backends", "Keyed state on the heap and in RocksDB: many distinct keys", async () => StateBackendBench.Render(await StateBackendBench.RunAsync(quick, output, ct), command)),
             ("recovery", "Recovery after kill -9 (one process)", async () => RecoveryBench.Render(await RecoveryBench.RunAsync(quick, output, ct), command)),
             ("cluster", "Cluster: one node against three, one cross-node channel, kill -9 of a worker", async () => ClusterBench.Render(await ClusterBench.RunAsync(quick, output, ct), command)),
             ("scale-out", "Scale-out: CPU per event of run, checkpointed run, one node and three nodes", async () => ScaleOutBench.Render(await ScaleOutBench.RunAsync(quick, output, ct), command)),

@@ -16,9 +16,11 @@ public static class JobGraphBuilding
     /// (operators that set their own keep it, as in Flink), and a job that declares a <c>parallelism</c> parameter
     /// gets it as that parameter too, so its own uses of the parameter agree. Throws
     /// <see cref="JobParameterException"/> for a bad or conflicting parameter and <see cref="JobValidationException"/>
-    /// for an invalid graph.
+    /// for an invalid graph. With <paramref name="stateBackend"/>, the job's keyed state lives there (overriding the
+    /// job's own <c>WithStateBackend</c>).
     /// </summary>
-    public static JobGraph BuildGraph(this IJobDefinition definition, IReadOnlyDictionary<string, string> values, int? parallelism = null)
+    public static JobGraph BuildGraph(this IJobDefinition definition, IReadOnlyDictionary<string, string> values, int? parallelism = null,
+        State.StateBackendKind? stateBackend = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(values);
@@ -40,6 +42,7 @@ public static class JobGraphBuilding
                 throw new JobParameterException($"parallelism {n} exceeds the job's max parallelism {job.MaxParallelism}");
             job.WithDefaultParallelism(n);
         }
+        if (stateBackend is { } backend) job.WithStateBackend(backend);
         return job.Build();
     }
 }

@@ -44,6 +44,7 @@ public static class CliApp
         var jobClass = new Option<string?>("--job-class") { Description = "with an assembly, a published folder or a zip: full name of its IJobDefinition class" };
         var param = ParamOption();
         var parallelism = JobRunner.ParallelismOption();
+        var stateBackend = JobRunner.StateBackendOption();
         var deadLetters = new Option<string?>("--dead-letters") { Description = "append dead letters to this JSON Lines file" };
         var stateDir = new Option<string?>("--state-dir") { Description = "directory for the job's checkpoints and savepoints; checkpointing is on with it, and a run with the same directory resumes from the latest completed checkpoint" };
         var interval = new Option<string?>("--checkpoint-interval") { Description = "time between checkpoints (default 1s; needs --state-dir)" };
@@ -52,10 +53,11 @@ public static class CliApp
         var savepointOnStop = new Option<bool>("--savepoint-on-stop") { Description = "on Ctrl+C, take a savepoint into STATE_DIR/savepoints, then stop" };
         var fromSavepoint = new Option<string?>("--from-savepoint") { Description = "start from this savepoint directory (when the state directory holds no checkpoint yet); parallelism may differ" };
         var cmd = new Command("run", "run a built-in job, or a job class of an assembly or published folder, on the embedded runtime until it finishes (Ctrl+C cancels)")
-            { job, jobClass, param, parallelism, deadLetters, stateDir, interval, config, restart, savepointOnStop, fromSavepoint };
+            { job, jobClass, param, parallelism, stateBackend, deadLetters, stateDir, interval, config, restart, savepointOnStop, fromSavepoint };
         cmd.SetAction(async (r, ct) =>
         {
-            using var loaded = await JobRunner.LoadAsync(r.GetValue(job)!, r.GetValue(jobClass), JobRunner.ParseParams(r.GetValue(param) ?? []), r.GetValue(parallelism), ct);
+            var backend = JobRunner.ParseStateBackend(r.GetValue(stateBackend));
+            using var loaded = await JobRunner.LoadAsync(r.GetValue(job)!, r.GetValue(jobClass), JobRunner.ParseParams(r.GetValue(param) ?? []), r.GetValue(parallelism), ct, backend);
             var graph = loaded.Graph;
             var run = new RunSettings
             {

@@ -21,6 +21,20 @@ public static class JobRunner
         Description = "default parallelism of the job's operators (overrides the job's own and its 'parallelism' parameter); job parameters are -P/--param",
     };
 
+    /// <summary><c>--state-backend heap|rocksdb</c>: where the job's keyed state lives (default: the job's own choice, heap unless it says otherwise).</summary>
+    public static System.CommandLine.Option<string?> StateBackendOption() => new("--state-backend")
+    {
+        Description = "where keyed state lives: heap (default) or rocksdb (state larger than memory; same checkpoint format, so a savepoint moves between them)",
+    };
+
+    /// <summary>Parses the value of <c>--state-backend</c>; an unknown name is a usage error naming it.</summary>
+    public static Api.State.StateBackendKind? ParseStateBackend(string? name)
+    {
+        if (name is null) return null;
+        try { return Api.State.StateBackends.Parse(name); }
+        catch (ArgumentException) { throw new UsageException($"unknown --state-backend '{name}' (known: {string.Join(", ", Api.State.StateBackends.Names)})"); }
+    }
+
     public static Dictionary<string, string> ParseParams(IEnumerable<string> raw)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -39,25 +53,26 @@ public static class JobRunner
     /// assembly, a published folder or a zip of one, loaded as a node loads a submitted job (its own collectible context,
     /// its dependencies from the folder). Disposing the result unloads that context.
     /// </summary>
-    public static async Task<LoadedJob> LoadAsync(string job, string? jobClass, IReadOnlyDictionary<string, string> values, int? parallelism, CancellationToken cancellationToken)
+    public static async Task<LoadedJob> LoadAsync(string job, string? jobClass, IReadOnlyDictionary<string, string> values, int? parallelism, CancellationToken cancellationToken,
+        Api.State.StateBackendKind? stateBackend = null)
     {
         var isCode = job.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) || job.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) || Directory.Exists(job);
         if (!isCode)
         {
             if (jobClass is not null) throw new UsageException("--job-class needs an assembly (.dll), a published folder or a zip of one instead of a built-in job name");
-            return new LoadedJob(BuildGraph(FindJob(job), values, parallelism));
+            return new LoadedJob(BuildGraph(FindJob(job), values, parallelism, stateBackend));
         }
         if (jobClass is null) throw new UsageException("an assembly or a published folder needs --job-class (the full name of its IJobDefinition class)");
         var bytes = await JobPackage.ReadAsync(job, cancellationToken);
-        try { return JobAssemblyLoader.Load(bytes, jobClass, values, parallelism); }
+        try { return JobAssemblyLoader.Load(bytes, jobClass, values, parallelism, stateBackend); }
         catch (JobSubmissionException e) { throw new UsageException(e.Message); }
     }
 
-    public static JobGraph BuildGraph(IJobDefinition definition, IReadOnlyDictionary<string, string> values, int? parallelism = null)
+    public static JobGraph BuildGraph(IJobDefinition definition, IReadOnlyDictionary<string, string> values, int? parallelism = null, Api.State.StateBackendKind? stateBackend = null)
     {
         try
         {
-            return definition.BuildGraph(values, parallelism);
+            return definition.BuildGraph(values, parallelism, stateBackend);
         }
         catch (JobParameterException e) { throw new UsageException($"job '{definition.Name}': {e.Message}"); }
         catch (JobValidationException e) { throw new UsageException(e.Message); }

@@ -18,6 +18,7 @@ public sealed class OperatorHarness<TIn, TOut> : IDisposable
     private readonly int _parallelism;
     private readonly int _subtask;
     private readonly IReadOnlyDictionary<string, string> _parameters;
+    private readonly Api.State.StateBackendKind _stateBackend;
     private readonly CollectingOutput _output = new();
     private readonly DeadLetterCollector _deadLetters = new();
     private OneInputOperator<TIn, TOut>? _operator;
@@ -25,9 +26,11 @@ public sealed class OperatorHarness<TIn, TOut> : IDisposable
 
     /// <param name="factory">Creates the operator (called again for each restore).</param>
     /// <param name="keyType">Key type for keyed operators; null for operators on non-keyed streams.</param>
+    /// <param name="stateBackend">Where keyed state lives (the RocksDB backend's database goes to a temporary directory, removed on dispose).</param>
     public OperatorHarness(Func<OneInputOperator<TIn, TOut>> factory, Type? keyType = null, int maxParallelism = 128, int parallelism = 1, int subtask = 0,
-        IReadOnlyDictionary<string, string>? parameters = null, long startProcessingTime = 0)
+        IReadOnlyDictionary<string, string>? parameters = null, long startProcessingTime = 0, Api.State.StateBackendKind stateBackend = Api.State.StateBackendKind.Heap)
     {
+        _stateBackend = stateBackend;
         _factory = factory;
         _keyType = keyType;
         _maxParallelism = maxParallelism;
@@ -57,8 +60,10 @@ public sealed class OperatorHarness<TIn, TOut> : IDisposable
     public OperatorHarness<TIn, TOut> Open(OperatorSnapshot? restore = null)
     {
         _operator?.Dispose();
+        _context?.Dispose();
         _operator = SubtaskCopy.Of(_factory());
-        _context = new OperatorContext("harness", "harness-op", _subtask, _parallelism, _maxParallelism, _parameters, ProcessingTime, _deadLetters.For("harness"), _keyType);
+        _context = new OperatorContext("harness", "harness-op", _subtask, _parallelism, _maxParallelism, _parameters, ProcessingTime, _deadLetters.For("harness"), _keyType,
+            _stateBackend);
         if (restore is not null) _context.Restore(1, restore);
         _operator.Setup(_context, _output);
         _operator.InitializeState(_context);
@@ -117,6 +122,7 @@ public sealed class OperatorHarness<TIn, TOut> : IDisposable
     public void Dispose()
     {
         _operator?.Dispose();
+        _context?.Dispose();
         _deadLetters.Dispose();
     }
 

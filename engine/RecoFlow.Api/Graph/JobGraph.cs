@@ -6,8 +6,9 @@ namespace RecoFlow.Api.Graph;
 public sealed class JobGraph
 {
     internal JobGraph(string name, IReadOnlyList<Transformation> transformations, int defaultParallelism, int maxParallelism, IReadOnlyDictionary<string, string> parameters,
-        bool chainKeyedAtParallelismOne = false)
+        bool chainKeyedAtParallelismOne = false, State.StateBackendKind stateBackend = State.StateBackendKind.Heap)
     {
+        StateBackend = stateBackend;
         ChainKeyedAtParallelismOne = chainKeyedAtParallelismOne;
         Name = name;
         Transformations = transformations;
@@ -24,6 +25,9 @@ public sealed class JobGraph
 
     /// <summary>Chain key-by edges whose both ends run one task (see <c>StreamJob.WithKeyedChainingAtParallelismOne</c>).</summary>
     public bool ChainKeyedAtParallelismOne { get; }
+
+    /// <summary>Where the job's keyed state lives while it runs (see <c>StreamJob.WithStateBackend</c>).</summary>
+    public State.StateBackendKind StateBackend { get; }
 
     /// <summary>The logical plan, one line per operator with its inputs.</summary>
     public string Explain()

@@ -1,5 +1,6 @@
 using RecoFlow.Api.Connectors;
 using RecoFlow.Api.Graph;
+using RecoFlow.Api.State;
 using RecoFlow.Api.Time;
 
 namespace RecoFlow.Api.Streams;
@@ -60,6 +61,21 @@ public sealed class StreamJob
 
     private bool _chainKeyedAtParallelismOne;
 
+    /// <summary>Where the job's keyed state lives (default <see cref="StateBackendKind.Heap"/>).</summary>
+    public StateBackendKind StateBackend { get; private set; } = StateBackendKind.Heap;
+
+    /// <summary>
+    /// Where the job's keyed state lives while it runs: on the heap (the default) or in an embedded RocksDB per keyed
+    /// operator subtask, for state larger than memory. Both checkpoint the same format, so a job can switch backend
+    /// through a savepoint. <c>recoflow run --state-backend heap|rocksdb</c> sets it for a job it runs.
+    /// </summary>
+    public StreamJob WithStateBackend(StateBackendKind backend)
+    {
+        if (!Enum.IsDefined(backend)) throw new ArgumentOutOfRangeException(nameof(backend), backend, "unknown state backend");
+        StateBackend = backend;
+        return this;
+    }
+
     internal int Register(Transformation t)
     {
         _transformations.Add(t);
@@ -94,7 +110,7 @@ public sealed class StreamJob
         foreach (var dup in _transformations.Where(t => t.Uid is not null).GroupBy(t => t.Uid).Where(g => g.Count() > 1))
             problems.Add($"uid '{dup.Key}' is used by more than one operator: {string.Join(", ", dup)}");
         if (problems.Count > 0) throw new JobValidationException(Name, problems);
-        return new JobGraph(Name, _transformations.ToArray(), _defaultParallelism, _maxParallelism, Parameters, _chainKeyedAtParallelismOne);
+        return new JobGraph(Name, _transformations.ToArray(), _defaultParallelism, _maxParallelism, Parameters, _chainKeyedAtParallelismOne, StateBackend);
     }
 
     /// <summary>The logical plan; validates first.</summary>

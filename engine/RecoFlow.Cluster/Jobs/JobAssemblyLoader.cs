@@ -13,7 +13,8 @@ namespace RecoFlow.Cluster.Jobs;
 /// </summary>
 public static class JobAssemblyLoader
 {
-    public static LoadedJob Load(byte[] assembly, string jobClass, IReadOnlyDictionary<string, string> parameters, int? parallelism = null)
+    public static LoadedJob Load(byte[] assembly, string jobClass, IReadOnlyDictionary<string, string> parameters, int? parallelism = null,
+        Api.State.StateBackendKind? stateBackend = null)
     {
         JobLoadContext context;
         Assembly loaded;
@@ -55,7 +56,7 @@ public static class JobAssemblyLoader
             try
             {
                 name = definition.Name;
-                graph = definition.BuildGraph(parameters, parallelism);
+                graph = definition.BuildGraph(parameters, parallelism, stateBackend);
             }
             catch (JobParameterException e) { throw new JobSubmissionException($"job '{name}': {e.Message}", e); }
             catch (JobValidationException e) { throw new JobSubmissionException(e.Message, e); }

@@ -7,7 +7,7 @@ namespace RecoFlow.Runtime.Checkpointing;
 /// Incremental checkpoints on the reading side: a task's row that builds on earlier rows of the same task
 /// (<see cref="TaskStateSnapshot.DeltaOf"/>) is read with them and turned into one snapshot that restores like a full
 /// one. Per operator, the keyed state is the full snapshot of the chain followed by the deltas after it; the key
-/// groups are applied in that order on restore (<see cref="HeapKeyedStateBackend{TKey}.Restore"/>), so rescaling by
+/// groups are applied in that order on restore (<see cref="KeyedStateBackend{TKey}.Restore"/>), so rescaling by
 /// key group works unchanged. Splits come from the newest row. Operator state is in every row, each state whole or as a
 /// patch of the same state in the row before (<see cref="OperatorStateSnapshot.Patches"/>): the patches are applied in
 /// chain order, so the result holds every state whole, as a full row does.

@@ -7,12 +7,15 @@ using RecoFlow.Runtime.State;
 namespace RecoFlow.Runtime.Execution;
 
 /// <summary>The context the runtime (or the test harness) gives one operator instance.</summary>
-public sealed class OperatorContext : IOperatorContext, IStateInitializationContext
+public sealed class OperatorContext : IOperatorContext, IStateInitializationContext, IDisposable
 {
     private IKeyedStateBackendInternal? _keyed;
 
+    /// <param name="stateBackend">Where keyed state lives (when <paramref name="keyType"/> is set).</param>
+    /// <param name="stateDirectory">The job's state directory, if any: the RocksDB backend's working directory goes under it (else under the temporary directory).</param>
     public OperatorContext(string operatorName, string operatorId, int subtaskIndex, int parallelism, int maxParallelism,
-        IReadOnlyDictionary<string, string> jobParameters, IProcessingTimeService processingTime, IDeadLetterOutput deadLetters, Type? keyType)
+        IReadOnlyDictionary<string, string> jobParameters, IProcessingTimeService processingTime, IDeadLetterOutput deadLetters, Type? keyType,
+        StateBackendKind stateBackend = StateBackendKind.Heap, string? stateDirectory = null)
     {
         OperatorName = operatorName;
         OperatorId = operatorId;
@@ -23,9 +26,29 @@ public sealed class OperatorContext : IOperatorContext, IStateInitializationCont
         ProcessingTime = processingTime;
         DeadLetters = deadLetters;
         KeyGroups = KeyGroupAssignment.RangeOf(subtaskIndex, maxParallelism, parallelism);
-        if (keyType is not null)
-            _keyed = (IKeyedStateBackendInternal)Activator.CreateInstance(typeof(HeapKeyedStateBackend<>).MakeGenericType(keyType), KeyGroups, maxParallelism, processingTime)!;
+        StateBackend = stateBackend;
+        if (keyType is null) return;
+        try
+        {
+            _keyed = stateBackend switch
+            {
+                StateBackendKind.Heap => (IKeyedStateBackendInternal)Activator.CreateInstance(typeof(HeapKeyedStateBackend<>).MakeGenericType(keyType), KeyGroups, maxParallelism, processingTime)!,
+                StateBackendKind.RocksDb => (IKeyedStateBackendInternal)Activator.CreateInstance(typeof(RocksDbKeyedStateBackend<>).MakeGenericType(keyType), KeyGroups, maxParallelism, processingTime,
+                    RocksDbDirectories.For(stateDirectory, operatorId, subtaskIndex))!,
+                _ => throw new ArgumentOutOfRangeException(nameof(stateBackend), stateBackend, "unknown state backend"),
+            };
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+        }
     }
+
+    /// <summary>Where this operator's keyed state lives.</summary>
+    public StateBackendKind StateBackend { get; }
+
+    /// <summary>Releases the keyed state's working storage (the RocksDB backend's database and directory).</summary>
+    public void Dispose() => _keyed?.Dispose();
 
     public string OperatorName { get; }
     public string OperatorId { get; }

@@ -18,13 +18,14 @@ internal sealed record TaskEnvironment(
     IClock Clock,
     DeadLetterCollector DeadLetters,
     string? StateDirectory,
-    bool Checkpointing = false)
+    bool Checkpointing = false,
+    Api.State.StateBackendKind StateBackend = Api.State.StateBackendKind.Heap)
 {
     /// <summary>The surroundings of every task of a job: each task gets its own processing-time service (timers are messages to it).</summary>
     public static Func<IActorRef, IScheduler, TaskEnvironment> Factory(RuntimeSettings settings, JobGraph graph, IClock clock, DeadLetterCollector deadLetters,
         string? stateDirectory, bool checkpointing) =>
         (task, scheduler) => new TaskEnvironment(settings, graph.Parameters, graph.MaxParallelism, new TaskProcessingTimeService(task, scheduler, clock), clock,
-            deadLetters, stateDirectory, checkpointing);
+            deadLetters, stateDirectory, checkpointing, graph.StateBackend);
 }
 
 /// <summary>
@@ -115,7 +116,7 @@ internal sealed class TaskChain : IDisposable
         IOutput<TOut> output = main.Count == 0 && sideOutputs.Count == 0 ? NullOutput<TOut>.Instance : new OperatorOutput<TOut>(main, sideOutputs);
 
         var ctx = new OperatorContext(node.Name, node.OperatorId, _subtask, node.EffectiveParallelism, _env.MaxParallelism, _env.JobParameters,
-            _env.ProcessingTime, _env.DeadLetters.For(node.Name), node.KeyedBy?.KeyType);
+            _env.ProcessingTime, _env.DeadLetters.For(node.Name), node.KeyedBy?.KeyType, _env.StateBackend, _env.StateDirectory);
 
         switch (node)
         {
@@ -261,6 +262,7 @@ internal sealed class TaskChain : IDisposable
     {
         foreach (var op in Operators) op.Dispose();
         Source?.Dispose();
+        foreach (var ctx in Contexts) ctx.Dispose();
     }
 
     /// <summary>Stands in for the source in the operator list, so contexts and operators line up.</summary>

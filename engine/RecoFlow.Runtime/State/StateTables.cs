@@ -12,14 +12,14 @@ public struct Stamped<T>
 }
 
 /// <summary>Dictionary-backed table shared by the per-kind states; handles TTL, snapshots and the tracking of changed keys.</summary>
-internal abstract class TableBase<TKey, TStored>(HeapKeyedStateBackend<TKey> backend, StateTtl? ttl) : IStateTable<TKey> where TKey : notnull
+internal abstract class TableBase<TKey, TStored>(KeyedStateBackend<TKey> backend, StateTtl? ttl, IEntryMap<TKey, Stamped<TStored>> map) : IStateTable<TKey> where TKey : notnull
 {
-    protected readonly Dictionary<TKey, Stamped<TStored>> Map = new();
+    protected readonly IEntryMap<TKey, Stamped<TStored>> Map = map;
     private readonly ChangedKeys<TKey> _changed = new();
-    protected HeapKeyedStateBackend<TKey> Backend => backend;
+    protected KeyedStateBackend<TKey> Backend => backend;
 
     public int Count => Map.Count;
-    public IEnumerable<TKey> Keys() => Map.Keys.ToArray();
+    public IEnumerable<TKey> Keys() => Map.Keys();
 
     public void RemoveKey(TKey key)
     {
@@ -27,20 +27,23 @@ internal abstract class TableBase<TKey, TStored>(HeapKeyedStateBackend<TKey> bac
     }
 
     /// <summary>The current key's value was changed in place (a list or map state's collection).</summary>
-    protected void TouchCurrent() => _changed.Touch(backend.CurrentKey, Map.Count);
+    protected void TouchCurrent()
+    {
+        Map.Touch(backend.CurrentKey);
+        _changed.Touch(backend.CurrentKey, Map.Count);
+    }
 
     private bool Expired(in Stamped<TStored> e, long now) => ttl is not null && now - e.Stamp >= ttl.TtlMillis;
 
     /// <summary>The current key's live value, or false (expired entries are removed on the way).</summary>
     protected bool TryGetCurrent(out TStored value)
     {
-        ref var e = ref CollectionsMarshal.GetValueRefOrNullRef(Map, backend.CurrentKey);
-        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref e)) { value = default!; return false; }
+        if (!Map.TryGetValue(backend.CurrentKey, out var e)) { value = default!; return false; }
         if (ttl is not null)
         {
             var now = backend.Now;
             if (Expired(e, now)) { Map.Remove(backend.CurrentKey); TouchCurrent(); value = default!; return false; }
-            if (ttl.UpdateOnRead && e.Stamp != now) { e.Stamp = now; TouchCurrent(); }
+            if (ttl.UpdateOnRead && e.Stamp != now) { e.Stamp = now; Map.Set(backend.CurrentKey, e); TouchCurrent(); }
         }
         value = e.Value;
         return true;
@@ -48,7 +51,7 @@ internal abstract class TableBase<TKey, TStored>(HeapKeyedStateBackend<TKey> bac
 
     protected void SetCurrent(TStored value)
     {
-        Map[backend.CurrentKey] = new Stamped<TStored> { Value = value, Stamp = ttl is null ? 0 : backend.Now };
+        Map.Set(backend.CurrentKey, new Stamped<TStored> { Value = value, Stamp = ttl is null ? 0 : backend.Now });
         TouchCurrent();
     }
 
@@ -61,7 +64,7 @@ internal abstract class TableBase<TKey, TStored>(HeapKeyedStateBackend<TKey> bac
     {
         var now = backend.Now;
         var byGroup = new Dictionary<int, List<KeyValuePair<TKey, Stamped<TStored>>>>();
-        foreach (var kv in Map)
+        foreach (var kv in Map.Entries())
         {
             if (Expired(kv.Value, now)) continue;
             var kg = keyGroupOf(kv.Key);
@@ -73,7 +76,7 @@ internal abstract class TableBase<TKey, TStored>(HeapKeyedStateBackend<TKey> bac
 
     public void Restore(byte[] bytes)
     {
-        foreach (var kv in StateSerializer.Deserialize<List<KeyValuePair<TKey, Stamped<TStored>>>>(bytes)) Map[kv.Key] = kv.Value;
+        foreach (var kv in StateSerializer.Deserialize<List<KeyValuePair<TKey, Stamped<TStored>>>>(bytes)) Map.Set(kv.Key, kv.Value);
     }
 
     public bool CanSnapshotChanges => !_changed.Overflowed;
@@ -102,7 +105,7 @@ internal abstract class TableBase<TKey, TStored>(HeapKeyedStateBackend<TKey> bac
     public void ResetChanges() => _changed.Reset();
 }
 
-internal sealed class ValueTable<TKey, T>(HeapKeyedStateBackend<TKey> backend, StateTtl? ttl) : TableBase<TKey, T>(backend, ttl), IValueState<T> where TKey : notnull
+internal sealed class ValueTable<TKey, T>(KeyedStateBackend<TKey> backend, StateTtl? ttl, IEntryMap<TKey, Stamped<T>> map) : TableBase<TKey, T>(backend, ttl, map), IValueState<T> where TKey : notnull
 {
     public T? Value => TryGetCurrent(out var v) ? v : default;
     public bool HasValue => TryGetCurrent(out _);
@@ -110,7 +113,7 @@ internal sealed class ValueTable<TKey, T>(HeapKeyedStateBackend<TKey> backend, S
     public bool TryGet(out T value) => TryGetCurrent(out value);
 }
 
-internal sealed class ListTable<TKey, T>(HeapKeyedStateBackend<TKey> backend, StateTtl? ttl) : TableBase<TKey, List<T>>(backend, ttl), IListState<T> where TKey : notnull
+internal sealed class ListTable<TKey, T>(KeyedStateBackend<TKey> backend, StateTtl? ttl, IEntryMap<TKey, Stamped<List<T>>> map) : TableBase<TKey, List<T>>(backend, ttl, map), IListState<T> where TKey : notnull
 {
     public IReadOnlyList<T> Get() => TryGetCurrent(out var l) ? l : [];
 
@@ -129,7 +132,7 @@ internal sealed class ListTable<TKey, T>(HeapKeyedStateBackend<TKey> backend, St
     public void Update(IEnumerable<T> values) => SetCurrent([.. values]);
 }
 
-internal sealed class MapTable<TKey, TK, TV>(HeapKeyedStateBackend<TKey> backend, StateTtl? ttl) : TableBase<TKey, Dictionary<TK, TV>>(backend, ttl), IMapState<TK, TV>
+internal sealed class MapTable<TKey, TK, TV>(KeyedStateBackend<TKey> backend, StateTtl? ttl, IEntryMap<TKey, Stamped<Dictionary<TK, TV>>> map) : TableBase<TKey, Dictionary<TK, TV>>(backend, ttl, map), IMapState<TK, TV>
     where TKey : notnull where TK : notnull
 {
     private Dictionary<TK, TV> Writable()
@@ -177,21 +180,25 @@ internal sealed class AggregatingState<TKey, TIn, TAcc, TOut>(ValueTable<TKey, T
 }
 
 /// <summary>Values by (key, namespace), stored as a dictionary per key so a key's namespaces can be listed.</summary>
-internal sealed class NamespacedTable<TKey, TNamespace, TValue>(HeapKeyedStateBackend<TKey> backend) : IStateTable<TKey>, INamespacedState<TKey, TNamespace, TValue>
+internal sealed class NamespacedTable<TKey, TNamespace, TValue>(KeyedStateBackend<TKey> backend, IEntryMap<TKey, Dictionary<TNamespace, TValue>> map) : IStateTable<TKey>, INamespacedState<TKey, TNamespace, TValue>
     where TKey : notnull where TNamespace : notnull
 {
-    private readonly Dictionary<TKey, Dictionary<TNamespace, TValue>> _map = new();
+    private readonly IEntryMap<TKey, Dictionary<TNamespace, TValue>> _map = map;
     private readonly ChangedKeys<TKey> _changed = new();
 
     public int Count => _map.Count;
-    public IEnumerable<TKey> Keys() => _map.Keys.ToArray();
+    public IEnumerable<TKey> Keys() => _map.Keys();
 
     public void RemoveKey(TKey key)
     {
         if (_map.Remove(key)) _changed.Touch(key, _map.Count);
     }
 
-    private void TouchCurrent() => _changed.Touch(backend.CurrentKey, _map.Count);
+    private void TouchCurrent()
+    {
+        _map.Touch(backend.CurrentKey);
+        _changed.Touch(backend.CurrentKey, _map.Count);
+    }
 
     public bool TryGet(TNamespace ns, out TValue value)
     {
@@ -202,7 +209,7 @@ internal sealed class NamespacedTable<TKey, TNamespace, TValue>(HeapKeyedStateBa
 
     public void Set(TNamespace ns, TValue value)
     {
-        ref var inner = ref CollectionsMarshal.GetValueRefOrAddDefault(_map, backend.CurrentKey, out _);
+        ref var inner = ref _map.GetValueRefOrAddDefault(backend.CurrentKey, out _);
         inner ??= new Dictionary<TNamespace, TValue>();
         inner[ns] = value;
         TouchCurrent();
@@ -217,7 +224,7 @@ internal sealed class NamespacedTable<TKey, TNamespace, TValue>(HeapKeyedStateBa
 
     public ref TValue? GetOrAddRef(TNamespace ns, out bool exists)
     {
-        ref var inner = ref CollectionsMarshal.GetValueRefOrAddDefault(_map, backend.CurrentKey, out _);
+        ref var inner = ref _map.GetValueRefOrAddDefault(backend.CurrentKey, out _);
         inner ??= new Dictionary<TNamespace, TValue>();
         // The caller writes through the reference: the key counts as changed.
         TouchCurrent();
@@ -230,7 +237,7 @@ internal sealed class NamespacedTable<TKey, TNamespace, TValue>(HeapKeyedStateBa
     public IEnumerable<(int KeyGroup, byte[] Bytes)> Snapshot(Func<TKey, int> keyGroupOf)
     {
         var byGroup = new Dictionary<int, List<KeyValuePair<TKey, Dictionary<TNamespace, TValue>>>>();
-        foreach (var kv in _map)
+        foreach (var kv in _map.Entries())
         {
             var kg = keyGroupOf(kv.Key);
             if (!byGroup.TryGetValue(kg, out var list)) byGroup[kg] = list = [];
@@ -241,7 +248,7 @@ internal sealed class NamespacedTable<TKey, TNamespace, TValue>(HeapKeyedStateBa
 
     public void Restore(byte[] bytes)
     {
-        foreach (var kv in StateSerializer.Deserialize<List<KeyValuePair<TKey, Dictionary<TNamespace, TValue>>>>(bytes)) _map[kv.Key] = kv.Value;
+        foreach (var kv in StateSerializer.Deserialize<List<KeyValuePair<TKey, Dictionary<TNamespace, TValue>>>>(bytes)) _map.Set(kv.Key, kv.Value);
     }
 
     public bool CanSnapshotChanges => !_changed.Overflowed;

@@ -37,7 +37,7 @@ public readonly record struct TimerEntry<TKey, TNamespace>(
 /// time plus a set of live timers for de-duplication and deletion. Part of keyed state: snapshotted per key group,
 /// fully or, for incremental checkpoints, as the timers added and removed since the last snapshot.
 /// </summary>
-internal sealed class TimerTable<TKey, TNamespace>(HeapKeyedStateBackend<TKey> backend, ITimerCallback<TKey, TNamespace> callback, IProcessingTimeService processingTime)
+internal sealed class TimerTable<TKey, TNamespace>(KeyedStateBackend<TKey> backend, ITimerCallback<TKey, TNamespace> callback, IProcessingTimeService processingTime)
     : ITimerTable<TKey>, ITimerService<TKey, TNamespace>
     where TKey : notnull where TNamespace : notnull
 {

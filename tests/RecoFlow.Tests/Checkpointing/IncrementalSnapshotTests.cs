@@ -9,7 +9,7 @@ using RecoFlow.TestKit;
 namespace RecoFlow.Tests.Checkpointing;
 
 /// <summary>
-/// Incremental snapshots of the heap keyed state, through the operator harness: a delta holds only what changed
+/// Incremental snapshots of keyed state, through the operator harness, on both backends (heap and RocksDB): a delta holds only what changed
 /// (writes, overwrites, removals, timers added and removed), and a chain restores exactly the state a full snapshot
 /// restores, also into other key-group ranges (rescaling).
 /// </summary>
@@ -55,8 +55,9 @@ public sealed class IncrementalSnapshotTests
         public override void OnTimer(long timestamp, IOnTimerContext<string> ctx, ICollector<string> output) => output.Collect($"{ctx.CurrentKey} fired {timestamp}");
     }
 
-    private static OperatorHarness<string, string> Harness(int parallelism = 1, int subtask = 0) =>
-        new(() => new KeyedProcessOperator<string, string, string>(s => s.Split(':')[0], new Commands()), typeof(string), maxParallelism: 128, parallelism: parallelism, subtask: subtask);
+    private static OperatorHarness<string, string> Harness(StateBackendKind backend, int parallelism = 1, int subtask = 0) =>
+        new(() => new KeyedProcessOperator<string, string, string>(s => s.Split(':')[0], new Commands()), typeof(string), maxParallelism: 128, parallelism: parallelism, subtask: subtask,
+            stateBackend: backend);
 
     private static readonly string[] Keys = [.. Enumerable.Range(0, 40).Select(i => $"k{i}")];
 
@@ -74,10 +75,10 @@ public sealed class IncrementalSnapshotTests
         foreach (var c in commands) h.ProcessElement(c, 0);
     }
 
-    [Fact]
-    public void A_delta_holds_only_the_changed_keys_and_the_removed_ones()
+    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
+    public void A_delta_holds_only_the_changed_keys_and_the_removed_ones(StateBackendKind backend)
     {
-        using var h = Harness().Open();
+        using var h = Harness(backend).Open();
         foreach (var k in Keys) Feed(h, $"{k}:put:v", $"{k}:add:a", $"{k}:timer:500");
         var full = h.Snapshot();
         Assert.False(full.Keyed!.IsIncremental);
@@ -95,10 +96,10 @@ public sealed class IncrementalSnapshotTests
         Assert.Empty(empty.Keyed.KeyGroups);
     }
 
-    [Fact]
-    public void A_chain_of_deltas_restores_what_a_full_snapshot_restores()
+    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
+    public void A_chain_of_deltas_restores_what_a_full_snapshot_restores(StateBackendKind backend)
     {
-        using var live = Harness().Open();
+        using var live = Harness(backend).Open();
         foreach (var k in Keys) Feed(live, $"{k}:put:v0", $"{k}:add:a", $"{k}:map:x=1", $"{k}:timer:1000");
         var chain = new List<OperatorSnapshot> { live.Snapshot() };
         // Overwrites, removals, list and map changes, timers added, deleted and fired, across several deltas.
@@ -111,8 +112,8 @@ public sealed class IncrementalSnapshotTests
         chain.Add(live.SnapshotIncremental());
         Assert.All(chain.Skip(1), s => Assert.True(s.Keyed!.IsIncremental));
 
-        using var fromFull = Harness().Open(live.Snapshot());
-        using var fromChain = Harness().OpenFromChain(chain);
+        using var fromFull = Harness(backend).Open(live.Snapshot());
+        using var fromChain = Harness(backend).OpenFromChain(chain);
         var expected = Observe(fromFull);
         Assert.Equal(expected, Observe(fromChain));
         Assert.Equal(expected, Observe(live));
@@ -125,44 +126,44 @@ public sealed class IncrementalSnapshotTests
         Assert.Contains("k6 fired 2000", expected);
     }
 
-    [Fact]
-    public void A_restored_chain_keeps_building_after_a_full_snapshot()
+    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
+    public void A_restored_chain_keeps_building_after_a_full_snapshot(StateBackendKind backend)
     {
-        using var live = Harness().Open();
+        using var live = Harness(backend).Open();
         foreach (var k in Keys) Feed(live, $"{k}:put:a");
         var chain = new List<OperatorSnapshot> { live.Snapshot() };
         Feed(live, "k1:put:b");
         chain.Add(live.SnapshotIncremental());
 
         // Restore the chain, change more, and start a new chain from a full snapshot of the restored state.
-        using var restored = Harness().OpenFromChain(chain);
+        using var restored = Harness(backend).OpenFromChain(chain);
         var second = new List<OperatorSnapshot> { restored.Snapshot() };
         Feed(restored, "k2:del");
         second.Add(restored.SnapshotIncremental());
-        using var again = Harness().OpenFromChain(second);
+        using var again = Harness(backend).OpenFromChain(second);
         var seen = Observe(again);
         Assert.Contains("k1 value=b list=[] map=[]", seen);
         Assert.DoesNotContain(seen, s => s.StartsWith("k2 value=a", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void When_more_keys_changed_than_the_state_holds_the_snapshot_is_full()
+    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
+    public void When_more_keys_changed_than_the_state_holds_the_snapshot_is_full(StateBackendKind backend)
     {
-        using var h = Harness().Open();
+        using var h = Harness(backend).Open();
         h.Snapshot();
         // 5,000 keys written and removed again: more changed keys than the state holds (0).
         for (var i = 0; i < 5_000; i++) Feed(h, $"t{i}:put:x", $"t{i}:del");
         Feed(h, "k1:put:kept");
         var s = h.SnapshotIncremental();
         Assert.False(s.Keyed!.IsIncremental);
-        using var restored = Harness().OpenFromChain([s]);
+        using var restored = Harness(backend).OpenFromChain([s]);
         Assert.Contains("k1 value=kept list=[] map=[]", Observe(restored));
     }
 
-    [Fact]
-    public void An_incremental_chain_rescales_by_key_group()
+    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
+    public void An_incremental_chain_rescales_by_key_group(StateBackendKind backend)
     {
-        using var live = Harness().Open();
+        using var live = Harness(backend).Open();
         foreach (var k in Keys) Feed(live, $"{k}:put:v0", $"{k}:timer:700");
         var chain = new List<OperatorSnapshot> { live.Snapshot() };
         foreach (var k in Keys.Where((_, i) => i % 3 == 0)) Feed(live, $"{k}:put:v1");
@@ -174,7 +175,7 @@ public sealed class IncrementalSnapshotTests
         var seen = new List<string>();
         for (var subtask = 0; subtask < 2; subtask++)
         {
-            using var part = Harness(parallelism: 2, subtask: subtask).OpenFromChain(chain);
+            using var part = Harness(backend, parallelism: 2, subtask: subtask).OpenFromChain(chain);
             var range = part.Context.KeyGroups;
             var own = Keys.Where(k => range.Contains(global::RecoFlow.Runtime.KeyGroups.KeyGroupAssignment.KeyGroupOf(k, 128))).ToHashSet(StringComparer.Ordinal);
             Assert.NotEmpty(own);
@@ -185,18 +186,18 @@ public sealed class IncrementalSnapshotTests
         Assert.Equal(expected, [.. seen.Order(StringComparer.Ordinal)]);
     }
 
-    [Fact]
-    public void Window_state_round_trips_through_deltas()
+    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
+    public void Window_state_round_trips_through_deltas(StateBackendKind backend)
     {
-        static OperatorHarness<(string Key, long Value), string> Windows()
+        static OperatorHarness<(string Key, long Value), string> Windows(StateBackendKind backend)
         {
             var settings = new WindowSettings<(string Key, long Value), TimeWindow>(TumblingWindows<(string Key, long Value)>.OfEventTime(TimeSpan.FromSeconds(1)),
                 TumblingWindows<(string Key, long Value)>.OfEventTime(TimeSpan.FromSeconds(1)).DefaultTrigger, 0, new OutputTag<(string Key, long Value)>("late"));
             var sum = new AggregateFunction<(string Key, long Value), long, long>(() => 0, (e, a) => a + e.Value, a => a, (a, b) => a + b);
             return new(() => new WindowOperator<string, (string Key, long Value), long, long, string, TimeWindow>(e => e.Key, settings, sum,
-                WindowFunction<long, string, string, TimeWindow>.FromSelector((k, w, s) => $"{k}@{w.Start}={s}")), typeof(string));
+                WindowFunction<long, string, string, TimeWindow>.FromSelector((k, w, s) => $"{k}@{w.Start}={s}")), typeof(string), stateBackend: backend);
         }
-        using var live = Windows().Open();
+        using var live = Windows(backend).Open();
         for (var i = 0; i < 50; i++) live.ProcessElement(($"u{i % 7}", i), i * 100);
         var chain = new List<OperatorSnapshot> { live.Snapshot() };
         for (var i = 50; i < 80; i++) live.ProcessElement(($"u{i % 3}", i), i * 100);
@@ -205,7 +206,7 @@ public sealed class IncrementalSnapshotTests
         for (var i = 80; i < 90; i++) live.ProcessElement(($"u{i % 2}", i), i * 100);
         chain.Add(live.SnapshotIncremental());
 
-        using var restored = Windows().OpenFromChain(chain);
+        using var restored = Windows(backend).OpenFromChain(chain);
         live.ClearOutput();
         live.ProcessWatermark(100_000);
         restored.ProcessWatermark(100_000);

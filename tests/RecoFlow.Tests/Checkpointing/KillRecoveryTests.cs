@@ -15,6 +15,10 @@ public sealed class KillRecoveryTests(YsbFixture ysb) : IClassFixture<YsbFixture
     [Fact]
     public Task Ysb_survives_sigkill_with_the_sqlite_store() => KillAndRecover(extraArgs: [], environment: null);
 
+    /// <summary>Keyed state in RocksDB (<c>--state-backend rocksdb</c>): each run rebuilds its database from the checkpoint.</summary>
+    [Fact]
+    public Task Ysb_survives_sigkill_with_the_rocksdb_backend() => KillAndRecover(extraArgs: ["--state-backend", "rocksdb"], environment: null);
+
     [Fact]
     public async Task Ysb_survives_sigkill_with_the_postgres_store()
     {

@@ -27,10 +27,10 @@ public sealed class KeyedProcessTests
         }
     }
 
-    [Fact]
-    public void Event_time_timers_fire_per_key_in_time_order_and_survive_restore()
+    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
+    public void Event_time_timers_fire_per_key_in_time_order_and_survive_restore(StateBackendKind backend)
     {
-        using var h = new OperatorHarness<string, string>(() => new KeyedProcessOperator<string, string, string>(s => s, new CountThenEmit()), typeof(string)).Open();
+        using var h = new OperatorHarness<string, string>(() => new KeyedProcessOperator<string, string, string>(s => s, new CountThenEmit()), typeof(string), stateBackend: backend).Open();
         h.ProcessElement("a", 100);
         h.ProcessElement("b", 600);
         h.ProcessElement("a", 200);
@@ -53,10 +53,10 @@ public sealed class KeyedProcessTests
             output.Collect($"{ctx.CurrentKey}:{ctx.Domain}:{timestamp}");
     }
 
-    [Fact]
-    public void Processing_time_timers_fire_when_the_clock_reaches_them()
+    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
+    public void Processing_time_timers_fire_when_the_clock_reaches_them(StateBackendKind backend)
     {
-        using var h = new OperatorHarness<string, string>(() => new KeyedProcessOperator<string, string, string>(s => s, new SessionTimeout()), typeof(string)).Open();
+        using var h = new OperatorHarness<string, string>(() => new KeyedProcessOperator<string, string, string>(s => s, new SessionTimeout()), typeof(string), stateBackend: backend).Open();
         h.SetProcessingTime(1_000);
         h.ProcessElement("x");
         h.SetProcessingTime(1_499);
@@ -78,10 +78,10 @@ public sealed class KeyedProcessTests
         }
     }
 
-    [Fact]
-    public void State_with_ttl_expires_after_its_time_to_live_and_is_not_snapshotted()
+    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
+    public void State_with_ttl_expires_after_its_time_to_live_and_is_not_snapshotted(StateBackendKind backend)
     {
-        using var h = new OperatorHarness<string, string>(() => new KeyedProcessOperator<string, string, string>(_ => "k", new Remember()), typeof(string)).Open();
+        using var h = new OperatorHarness<string, string>(() => new KeyedProcessOperator<string, string, string>(_ => "k", new Remember()), typeof(string), stateBackend: backend).Open();
         h.SetProcessingTime(0);
         h.ProcessElement("one");
         h.SetProcessingTime(9_999);
@@ -92,20 +92,20 @@ public sealed class KeyedProcessTests
         Assert.Equal(["new", "seen one", "new"], h.OutputValues);
     }
 
-    [Fact]
-    public void Null_key_goes_to_dead_letters_naming_the_operator()
+    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
+    public void Null_key_goes_to_dead_letters_naming_the_operator(StateBackendKind backend)
     {
-        using var h = new OperatorHarness<string, string>(() => new KeyedProcessOperator<string, string, string>(_ => null!, new Remember()), typeof(string)).Open();
+        using var h = new OperatorHarness<string, string>(() => new KeyedProcessOperator<string, string, string>(_ => null!, new Remember()), typeof(string), stateBackend: backend).Open();
         h.ProcessElement("x");
         Assert.Empty(h.Output);
         var d = Assert.Single(h.DeadLetters);
         Assert.Contains("key selector of harness returned null", d.Reason);
     }
 
-    [Fact]
-    public void List_map_reducing_and_aggregating_state_round_trip()
+    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
+    public void List_map_reducing_and_aggregating_state_round_trip(StateBackendKind backend)
     {
-        using var h = new OperatorHarness<string, string>(() => new KeyedProcessOperator<string, string, string>(s => s[..1], new AllStates()), typeof(string)).Open();
+        using var h = new OperatorHarness<string, string>(() => new KeyedProcessOperator<string, string, string>(s => s[..1], new AllStates()), typeof(string), stateBackend: backend).Open();
         h.ProcessElement("a1");
         h.ProcessElement("a2");
         h.ProcessElement("b7");
