@@ -228,23 +228,8 @@ public interface IKeyedStateBackendInternal : IDisposable
     void FireProcessingTimers(long now);
 }
 
-internal interface IStateTable<TKey> where TKey : notnull
+internal interface IStateTable<TKey> : IKeyGroupedTable<TKey> where TKey : notnull
 {
     int Count { get; }
     IEnumerable<TKey> Keys();
-    void RemoveKey(TKey key);
-    IEnumerable<(int KeyGroup, byte[] Bytes)> Snapshot(Func<TKey, int> keyGroupOf);
-    void Restore(byte[] bytes);
-
-    /// <summary>False when more keys changed since the last snapshot than are tracked one by one (then a full snapshot is due).</summary>
-    bool CanSnapshotChanges { get; }
-
-    /// <summary>Per key group, the entries written (serialised as in <see cref="Snapshot"/>) and the keys removed since the last snapshot.</summary>
-    IEnumerable<(int KeyGroup, byte[]? Upserts, byte[]? Deletions)> SnapshotChanges(Func<TKey, int> keyGroupOf);
-
-    /// <summary>Removes the keys of a delta's deletion list.</summary>
-    void ApplyDeletions(byte[] bytes);
-
-    /// <summary>Forgets the changes tracked so far (a snapshot was taken).</summary>
-    void ResetChanges();
 }

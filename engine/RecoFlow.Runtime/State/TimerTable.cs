@@ -3,25 +3,11 @@ using RecoFlow.Api.State;
 
 namespace RecoFlow.Runtime.State;
 
-internal interface ITimerTable<TKey> where TKey : notnull
+/// <summary>A backend's timers of one namespace type; as a <see cref="IKeyGroupedTable{TKey}"/> its entries are timers, registered, or removed when they fire or are deleted.</summary>
+internal interface ITimerTable<TKey> : IKeyGroupedTable<TKey> where TKey : notnull
 {
     void AdvanceWatermark(long watermark);
     void FireProcessingTimers(long now);
-    void RemoveKey(TKey key);
-    IEnumerable<(int KeyGroup, byte[] Bytes)> Snapshot(Func<TKey, int> keyGroupOf);
-    void Restore(byte[] bytes);
-
-    /// <summary>False when more timers changed since the last snapshot than are live (then a full snapshot is due).</summary>
-    bool CanSnapshotChanges { get; }
-
-    /// <summary>Per key group, the timers registered and the timers removed (fired or deleted) since the last snapshot.</summary>
-    IEnumerable<(int KeyGroup, byte[]? Upserts, byte[]? Deletions)> SnapshotChanges(Func<TKey, int> keyGroupOf);
-
-    /// <summary>Removes the timers of a delta's deletion list.</summary>
-    void ApplyDeletions(byte[] bytes);
-
-    /// <summary>Forgets the changes tracked so far (a snapshot was taken).</summary>
-    void ResetChanges();
 }
 
 /// <summary>A registered timer; a (key, namespace, time) triple fires at most once.</summary>
