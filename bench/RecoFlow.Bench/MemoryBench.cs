@@ -32,14 +32,7 @@ internal static class MemoryBench
         foreach (var n in keys)
         {
             log.WriteLine($"memory: {n:N0} keys in a fresh process ...");
-            using var p = Process.Start(SelfProcess.StartInfo(["memory-point", "--keys", n.ToString(CultureInfo.InvariantCulture)]))
-                ?? throw new InvalidOperationException("could not start recoflow-bench");
-            var stderr = p.StandardError.ReadToEndAsync(ct);
-            var stdout = await p.StandardOutput.ReadToEndAsync(ct);
-            await p.WaitForExitAsync(ct);
-            if (p.ExitCode != 0) throw new InvalidOperationException($"memory point {n}: exit {p.ExitCode}\n{stdout}\n{await stderr}");
-            var line = stdout.Split('\n').LastOrDefault(l => l.StartsWith('{')) ?? throw new InvalidOperationException($"memory point {n}: no result\n{stdout}");
-            points.Add(JsonSerializer.Deserialize<Point>(line) ?? throw new InvalidOperationException("memory point: empty result"));
+            points.Add(await SelfProcess.RunPointAsync<Point>(["memory-point", "--keys", n.ToString(CultureInfo.InvariantCulture)], $"memory point {n}", ct));
         }
         return points;
     }

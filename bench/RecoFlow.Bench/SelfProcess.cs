@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using RecoFlow.Cli;
 
 namespace RecoFlow.Bench;
@@ -14,6 +15,21 @@ internal static class SelfProcess
         if (IsDotnet(host)) info.ArgumentList.Add(typeof(SelfProcess).Assembly.Location);
         foreach (var a in args) info.ArgumentList.Add(a);
         return info;
+    }
+
+    /// <summary>
+    /// Runs a hidden child command of this <c>recoflow-bench</c> (<paramref name="args"/>) in a fresh process and reads
+    /// its result: the last line of its output that is a JSON object. <paramref name="what"/> names it in errors.
+    /// </summary>
+    public static async Task<T> RunPointAsync<T>(IEnumerable<string> args, string what, CancellationToken ct)
+    {
+        using var p = Process.Start(StartInfo(args)) ?? throw new InvalidOperationException("could not start recoflow-bench");
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        var stdout = await p.StandardOutput.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{what}: exit {p.ExitCode}\n{stdout}\n{await stderr}");
+        var line = stdout.Split('\n').LastOrDefault(l => l.StartsWith('{')) ?? throw new InvalidOperationException($"{what}: no result\n{stdout}");
+        return JsonSerializer.Deserialize<T>(line) ?? throw new InvalidOperationException($"{what}: empty result");
     }
 
     /// <summary>

@@ -32,14 +32,7 @@ internal static class StateBackendBench
         foreach (var backend in StateBackends.Names)
         {
             log.WriteLine($"state-backends: {backend}, {keys:N0} keys in a fresh process ...");
-            using var p = Process.Start(SelfProcess.StartInfo(["state-backend-point", "--backend", backend, "--keys", keys.ToString(CultureInfo.InvariantCulture)]))
-                ?? throw new InvalidOperationException("could not start recoflow-bench");
-            var stderr = p.StandardError.ReadToEndAsync(ct);
-            var stdout = await p.StandardOutput.ReadToEndAsync(ct);
-            await p.WaitForExitAsync(ct);
-            if (p.ExitCode != 0) throw new InvalidOperationException($"state backend point {backend}: exit {p.ExitCode}\n{stdout}\n{await stderr}");
-            var line = stdout.Split('\n').LastOrDefault(l => l.StartsWith('{')) ?? throw new InvalidOperationException($"state backend point {backend}: no result\n{stdout}");
-            points.Add(JsonSerializer.Deserialize<Point>(line) ?? throw new InvalidOperationException("state backend point: empty result"));
+            points.Add(await SelfProcess.RunPointAsync<Point>(["state-backend-point", "--backend", backend, "--keys", keys.ToString(CultureInfo.InvariantCulture)], $"state backend point {backend}", ct));
         }
         return points;
     }
