@@ -60,13 +60,7 @@ public abstract class KeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKeyed
             return existing as TTable ?? throw new InvalidOperationException($"state '{name}' is already registered with another kind or type ({existing.GetType().Name})");
         var table = create();
         _tables[name] = table;
-        if (_pendingRestore is not null)
-            foreach (var chain in _pendingRestore.Values)
-                foreach (var kg in chain)
-                {
-                    if (kg.States.TryGetValue(name, out var bytes)) table.Restore(bytes);
-                    if (kg.Deletions is not null && kg.Deletions.TryGetValue(name, out var deleted)) table.ApplyDeletions(deleted);
-                }
+        RestorePending(table, name);
         return table;
     }
 
@@ -87,14 +81,23 @@ public abstract class KeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKeyed
             return existing as TimerTable<TKey, TNamespace> ?? throw new InvalidOperationException($"timer service '{name}' exists with another namespace type");
         var t = new TimerTable<TKey, TNamespace>(this, callback, _processingTime);
         _timers[name] = t;
-        if (_pendingRestore is not null)
-            foreach (var chain in _pendingRestore.Values)
-                foreach (var kg in chain)
-                {
-                    if (kg.States.TryGetValue("timers/" + name, out var bytes)) t.Restore(bytes);
-                    if (kg.Deletions is not null && kg.Deletions.TryGetValue("timers/" + name, out var deleted)) t.ApplyDeletions(deleted);
-                }
+        RestorePending(t, TimerPrefix + name);
         return t;
+    }
+
+    /// <summary>The name under which a timer service's timers are snapshotted, beside the states' names.</summary>
+    private const string TimerPrefix = "timers/";
+
+    /// <summary>Applies the restored key groups' entries and deletions of <paramref name="stateName"/> to a table just registered, in chain order.</summary>
+    private void RestorePending(IKeyGroupedTable<TKey> table, string stateName)
+    {
+        if (_pendingRestore is null) return;
+        foreach (var chain in _pendingRestore.Values)
+            foreach (var kg in chain)
+            {
+                if (kg.States.TryGetValue(stateName, out var bytes)) table.Restore(bytes);
+                if (kg.Deletions is not null && kg.Deletions.TryGetValue(stateName, out var deleted)) table.ApplyDeletions(deleted);
+            }
     }
 
     public IEnumerable<TKey> Keys(string stateName) =>
@@ -148,7 +151,7 @@ public abstract class KeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKeyed
                 Group(kg).States[name] = bytes;
         foreach (var (name, timers) in _timers)
             foreach (var (kg, bytes) in timers.Snapshot(KeyGroupOf))
-                Group(kg).States["timers/" + name] = bytes;
+                Group(kg).States[TimerPrefix + name] = bytes;
         var result = groups.Values.OrderBy(g => g.KeyGroup).Select(g => g.Seal()).ToList();
         // Key groups restored but not yet claimed by a state registration stay in the snapshot, in the order restored.
         if (_pendingRestore is not null)
@@ -167,7 +170,7 @@ public abstract class KeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKeyed
     }
 
     private bool Unclaimed(string name) =>
-        !_tables.ContainsKey(name) && !(name.StartsWith("timers/", StringComparison.Ordinal) && _timers.ContainsKey(name[7..]));
+        !_tables.ContainsKey(name) && !(name.StartsWith(TimerPrefix, StringComparison.Ordinal) && _timers.ContainsKey(name[TimerPrefix.Length..]));
 
     private KeyedStateSnapshot SnapshotChanges()
     {
@@ -187,7 +190,7 @@ public abstract class KeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKeyed
             }
         }
         foreach (var (name, table) in _tables) Add(name, table.SnapshotChanges(KeyGroupOf));
-        foreach (var (name, timers) in _timers) Add("timers/" + name, timers.SnapshotChanges(KeyGroupOf));
+        foreach (var (name, timers) in _timers) Add(TimerPrefix + name, timers.SnapshotChanges(KeyGroupOf));
         return new KeyedStateSnapshot { IsIncremental = true, KeyGroups = groups.Values.OrderBy(g => g.KeyGroup).Select(g => g.Seal()).ToList() };
     }
 
