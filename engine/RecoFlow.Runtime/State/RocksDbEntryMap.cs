@@ -120,10 +120,10 @@ internal sealed class RocksDbEntryMap<TKey, TValue>(RocksDbKeyedStateBackend<TKe
     {
         Flush();
         var prefix = new byte[4];
+        using var it = backend.Db.NewIterator();
         for (var kg = backend.KeyGroups.Start; kg <= backend.KeyGroups.End; kg++)
         {
             WritePrefix(prefix, kg);
-            using var it = backend.Db.NewIterator();
             for (it.Seek(prefix); it.Valid(); it.Next())
             {
                 var row = it.Key();
