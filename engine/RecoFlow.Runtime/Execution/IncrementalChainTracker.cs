@@ -7,7 +7,8 @@ namespace RecoFlow.Runtime.Execution;
 /// backend materialises periodically for the same reason). It says whether the next checkpoint may be a delta over the
 /// last row, and what the handle of a row lists: the earlier rows a restore reads (kept by retention) and their size.
 /// A full row comes first, then at most <c>fullEvery - 1</c> deltas, and a full one as soon as the deltas written
-/// outgrow the full row, so a restore reads at most about twice the state. Runs on the task's thread.
+/// outgrow the full row, so a restore reads at most about twice the state. That full row is materialised from the
+/// chain off the task's thread, so the task pauses for a delta only. Runs on the task's thread.
 /// The state a row restores (<see cref="TaskStateRef.FullSizeBytes"/>) is the keyed and operator state bytes of the
 /// rows before it in its chain plus its own row: an upper bound, as an entry overwritten later counts in each delta
 /// that wrote it, and an operator state patched later counts in the row it was whole in.
@@ -22,14 +23,22 @@ internal sealed class IncrementalChainTracker
     /// <summary>Forgets the chain: the next checkpoint is full (after a deployment, or when a write failed).</summary>
     public void Reset() => _rows.Clear();
 
-    /// <summary>The row the next checkpoint may build on, or null when it must be full.</summary>
+    /// <summary>The row the next checkpoint may build on (the chain's last), or null when it must be full.</summary>
     /// <param name="fullEvery">A full row at least every this many checkpoints; 1: every row is full.</param>
-    public long? NextDeltaOf(int fullEvery)
+    public long? NextDeltaOf(int fullEvery) => fullEvery <= 1 || _rows.Count == 0 ? null : _rows[^1].Id;
+
+    /// <summary>
+    /// True when the next row closes the chain: it is the <paramref name="fullEvery"/>-th, or the deltas written
+    /// outgrew the full row. The task then still takes only a delta, and the asynchronous part writes the row whole
+    /// (<see cref="ChainMaterialisation"/>).
+    /// </summary>
+    public bool MaterialisationDue(int fullEvery)
     {
-        if (fullEvery <= 1 || _rows.Count == 0 || _rows.Count >= fullEvery) return null;
+        if (_rows.Count == 0) return false;
+        if (_rows.Count >= fullEvery) return true;
         long deltas = 0;
         for (var i = 1; i < _rows.Count; i++) deltas += _rows[i].Bytes;
-        return deltas > _rows[0].Bytes ? null : _rows[^1].Id;
+        return deltas > _rows[0].Bytes;
     }
 
     /// <summary>Completes the handle of a row about to be written: the chain it builds on (when <paramref name="deltaOf"/> is set) and the state it restores.</summary>

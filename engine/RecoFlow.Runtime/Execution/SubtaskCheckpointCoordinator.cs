@@ -6,7 +6,8 @@ using RecoFlow.Runtime.Checkpointing;
 namespace RecoFlow.Runtime.Execution;
 
 /// <summary>This task's state for a checkpoint is written: its handles (in the checkpoint store, and in the savepoint directory for a savepoint).</summary>
-internal sealed record TaskStateWritten(long CheckpointId, TaskStateRef State, TaskStateRef? Savepoint);
+/// <param name="KeyedBytes">For a row materialised in the asynchronous part: its keyed and operator state bytes (what later rows build on).</param>
+internal sealed record TaskStateWritten(long CheckpointId, TaskStateRef State, TaskStateRef? Savepoint, long? KeyedBytes = null);
 
 /// <summary>Writing this task's state for a checkpoint failed.</summary>
 internal sealed record TaskStateWriteFailed(long CheckpointId, Exception Cause);
@@ -18,7 +19,9 @@ internal sealed record TaskStateWriteFailed(long CheckpointId, Exception Cause);
 /// savepoint directory the barrier names), and acknowledges with the handles, or declines, when the writes end. The
 /// job master never sees the bytes (Flink: the asynchronous part, <c>AsyncCheckpointRunnable</c>, reporting handles).
 /// With incremental checkpoints it decides, per checkpoint, whether the task writes its whole state or only the changes
-/// since its last written row (<see cref="IncrementalChainTracker"/>).
+/// since its last written row (<see cref="IncrementalChainTracker"/>). When a chain is due to close, the task still
+/// copies only the changes; the asynchronous part reads the chain's rows back and writes the whole state as one row
+/// (<see cref="ChainMaterialisation"/>), so the pause never grows with the state after the first checkpoint.
 /// </summary>
 /// <remarks>Not an actor: it runs inside the task actor, on its thread, and sends as the task (<paramref name="self"/>);
 /// the writes' outcomes come back to the task as <see cref="TaskStateWritten"/> / <see cref="TaskStateWriteFailed"/>.</remarks>
@@ -59,6 +62,12 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
             // A savepoint is always whole (it must restore on its own); so is a checkpoint while an earlier write is unfinished.
             var deltaOf = savepoint || _checkpointing is null || _writing.Count > 0 ? null : _chain.NextDeltaOf(_checkpointing.FullEvery);
             snapshot = chain.Snapshot(checkpointId, deltaOf);
+            if (snapshot.DeltaOf is { } baseRow && _chain.MaterialisationDue(_checkpointing!.FullEvery))
+            {
+                _writing[checkpointId] = (alignMs, Stopwatch.GetElapsedTime(start).TotalMilliseconds, 0);
+                MaterialiseAsync(checkpointId, snapshot, baseRow).PipeTo(self);
+                return;
+            }
             bytes = snapshot.ToBytes(SnapshotEncryption.For(system));
         }
         catch (Exception e)
@@ -69,12 +78,44 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
             return;
         }
         var syncMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        // What later rows may build on: keyed state and operator state (a later row may patch it).
-        var keyedBytes = snapshot.Operators.Values.Sum(o => (o.Keyed?.SizeBytes ?? 0) + (o.Operator?.SizeBytes ?? 0));
-        var task = _chain.Handle(new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing?.PersistenceId ?? "", SizeBytes = bytes.Length },
-            snapshot.DeltaOf, keyedBytes);
+        var keyedBytes = KeyedBytes(snapshot);
+        var task = _chain.Handle(NewHandle(bytes.Length), snapshot.DeltaOf, keyedBytes);
         _writing[checkpointId] = (alignMs, syncMs, keyedBytes);
         WriteAsync(checkpointId, task, bytes, savepoint ? savepointDirectory : null).PipeTo(self);
+    }
+
+    /// <summary>What later rows may build on: keyed state and operator state (a later row may patch it).</summary>
+    private static long KeyedBytes(TaskStateSnapshot snapshot) => snapshot.Operators.Values.Sum(o => (o.Keyed?.SizeBytes ?? 0) + (o.Operator?.SizeBytes ?? 0));
+
+    private TaskStateRef NewHandle(long size) =>
+        new() { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing?.PersistenceId ?? "", SizeBytes = size };
+
+    /// <summary>
+    /// The asynchronous part of a checkpoint that closes the chain, on the thread pool: reads the chain's rows back
+    /// (up to <paramref name="baseRow"/>), applies <paramref name="delta"/>, and writes the result as one full row.
+    /// </summary>
+    private Task<object> MaterialiseAsync(long checkpointId, TaskStateSnapshot delta, long baseRow)
+    {
+        var storage = _storage!;
+        var cipher = SnapshotEncryption.For(system);
+        var handle = NewHandle(0);
+        return Task.Run<object>(async () =>
+        {
+            try
+            {
+                var chainBase = await storage.ReadSnapshotAsync(baseRow, handle, cipher).ConfigureAwait(false);
+                var full = ChainMaterialisation.Materialise(chainBase, delta);
+                var bytes = full.ToBytes(cipher);
+                handle.SizeBytes = handle.FullSizeBytes = bytes.Length;
+                handle.Chain = null;
+                var stored = await storage.WriteAsync(checkpointId, handle, bytes).ConfigureAwait(false);
+                return new TaskStateWritten(checkpointId, stored, null, KeyedBytes(full));
+            }
+            catch (Exception e)
+            {
+                return new TaskStateWriteFailed(checkpointId, e);
+            }
+        });
     }
 
     /// <summary>
@@ -101,7 +142,7 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
     public void OnWritten(TaskStateWritten written)
     {
         if (!_writing.Remove(written.CheckpointId, out var times)) return;
-        _chain.Written(written.CheckpointId, written.State, times.KeyedBytes);
+        _chain.Written(written.CheckpointId, written.State, written.KeyedBytes ?? times.KeyedBytes);
         master.Tell(new AcknowledgeCheckpoint(id, _attempt, written.CheckpointId, written.State, times.AlignmentMs, times.SyncMs, written.Savepoint), self);
     }
 

@@ -85,8 +85,7 @@ public abstract class KeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKeyed
         return t;
     }
 
-    /// <summary>The name under which a timer service's timers are snapshotted, beside the states' names.</summary>
-    private const string TimerPrefix = "timers/";
+    private const string TimerPrefix = KeyedStateCompaction.TimerPrefix;
 
     /// <summary>Applies the restored key groups' entries and deletions of <paramref name="stateName"/> to a table just registered, in chain order.</summary>
     private void RestorePending(IKeyGroupedTable<TKey> table, string stateName)
@@ -131,6 +130,8 @@ public abstract class KeyedStateBackend<TKey> : IKeyedStateBackend<TKey>, IKeyed
     {
         var delta = incremental && _tables.Values.All(t => t.CanSnapshotChanges) && _timers.Values.All(t => t.CanSnapshotChanges);
         var result = delta ? SnapshotChanges() : SnapshotFull();
+        var ttls = _tables.Where(t => t.Value.TtlMillis is not null).ToDictionary(t => t.Key, t => t.Value.TtlMillis!.Value, StringComparer.Ordinal);
+        result.Expiry = new StateExpiry(Now, ttls);
         foreach (var t in _tables.Values) t.ResetChanges();
         foreach (var t in _timers.Values) t.ResetChanges();
         return result;
@@ -234,5 +235,8 @@ public interface IKeyedStateBackendInternal : IDisposable
 internal interface IStateTable<TKey> : IKeyGroupedTable<TKey> where TKey : notnull
 {
     int Count { get; }
+
+    /// <summary>The state's time-to-live in milliseconds, or null when its entries do not expire.</summary>
+    long? TtlMillis { get; }
     IEnumerable<TKey> Keys();
 }

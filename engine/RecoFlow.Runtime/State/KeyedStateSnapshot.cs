@@ -78,6 +78,9 @@ public sealed class KeyedStateSnapshot
 
     [IgnoreMember] public long SizeBytes => KeyGroups.Sum(k => k.SizeBytes);
 
+    /// <summary>When the snapshot was taken and the time-to-live of its states (in memory only; not stored), for <see cref="KeyedStateCompaction"/>.</summary>
+    [IgnoreMember] public StateExpiry? Expiry { get; set; }
+
     /// <summary>True when some key group is a delta (the snapshot needs its chain's earlier snapshots).</summary>
     [IgnoreMember] public bool HasDeltas => KeyGroups.Any(k => k.IsDelta);
 }

@@ -19,6 +19,7 @@ internal abstract class TableBase<TKey, TStored>(KeyedStateBackend<TKey> backend
     protected KeyedStateBackend<TKey> Backend => backend;
 
     public int Count => Map.Count;
+    public long? TtlMillis => ttl?.TtlMillis;
     public IEnumerable<TKey> Keys() => Map.Keys();
 
     public void RemoveKey(TKey key)
@@ -187,6 +188,7 @@ internal sealed class NamespacedTable<TKey, TNamespace, TValue>(KeyedStateBacken
     private readonly ChangedKeys<TKey> _changed = new();
 
     public int Count => _map.Count;
+    public long? TtlMillis => null;
     public IEnumerable<TKey> Keys() => _map.Keys();
 
     public void RemoveKey(TKey key)

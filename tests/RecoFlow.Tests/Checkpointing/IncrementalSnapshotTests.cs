@@ -13,7 +13,7 @@ namespace RecoFlow.Tests.Checkpointing;
 /// (writes, overwrites, removals, timers added and removed), and a chain restores exactly the state a full snapshot
 /// restores, also into other key-group ranges (rescaling).
 /// </summary>
-public sealed class IncrementalSnapshotTests
+public sealed partial class IncrementalSnapshotTests
 {
     /// <summary>
     /// Commands "key:op[:arg]": put/del a value, add to a list, map/unmap an entry, timer/untimer an event-time timer,
