@@ -330,7 +330,7 @@ public static class BenchCommand
     /// <summary>The incremental checkpoint tables: bytes written incremental against full, and the synchronous pause.</summary>
     private static void WriteIncrementalSection(string path, string table, string command) =>
         BenchDoc.WriteSection(path, "incremental-checkpoints",
-            $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores; the two jobs one after the other in one process, SQLite store, checkpoints every second; the pauses on the heap backend directly, on the same thread):\n\n{table}",
+            $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({Environment.ProcessorCount} cores; the three jobs one after the other in one process, SQLite store, checkpoints every second; the pauses on the heap backend directly, on the same thread):\n\n{table}",
             "Incremental checkpoints: bytes written and the synchronous pause");
 
     private static void WriteDoc(string path, string table, bool quick) =>

@@ -21,7 +21,9 @@ namespace RecoFlow.Bench;
 /// </summary>
 public static class IncrementalCheckpointBench
 {
-    public sealed record JobRow(string Mode, long Keys, int UpdatesPerSecond, double WrittenBytes, double RestoreBytes, double SyncMs, double DurationMs, int Checkpoints);
+    /// <param name="Materialised">Checkpoints among those measured that closed a chain (wrote at least half the state they restore).</param>
+    public sealed record JobRow(string Mode, long Keys, int UpdatesPerSecond, double WrittenBytes, double RestoreBytes, double SyncMs, double MaxSyncMs, double DurationMs, int Checkpoints,
+        int Materialised, double MaterialisedMaxSyncMs, double MaterialisedDurationMs);
 
     public sealed record PauseRow(long Keys, int Changed, double FullMs, long FullBytes, double IncrementalMs, long IncrementalBytes);
 
@@ -36,7 +38,9 @@ public static class IncrementalCheckpointBench
             await using var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(dir, "checkpoints.db")));
             var keys = 1_000_000;
             foreach (var incremental in new[] { true, false })
-                jobs.Add(await JobAsync(runtime, incremental, keys, updatesPerSecond: 10_000, checkpoints: quick ? 4 : 8, ct));
+                jobs.Add(await JobAsync(runtime, incremental, null, keys, updatesPerSecond: 10_000, checkpoints: quick ? 4 : 8, ct));
+            // Chains of four rows, so that every fourth checkpoint is materialised from the chain (off the task thread).
+            jobs.Add(await JobAsync(runtime, true, 4, quick ? keys : 10_000_000, updatesPerSecond: 10_000, checkpoints: quick ? 8 : 12, ct));
         }
         finally
         {
@@ -54,7 +58,7 @@ public static class IncrementalCheckpointBench
     }
 
     /// <summary>Counts per key: <paramref name="keys"/> keys once, then updates to 10,000 hot keys at a steady rate; the checkpoints after the load are measured.</summary>
-    private static async Task<JobRow> JobAsync(LocalRuntime runtime, bool incremental, int keys, int updatesPerSecond, int checkpoints, CancellationToken ct)
+    private static async Task<JobRow> JobAsync(LocalRuntime runtime, bool incremental, int? fullEvery, int keys, int updatesPerSecond, int checkpoints, CancellationToken ct)
     {
         var job = new StreamJob("incremental-bench");
         job.FromSource(new KeysThenTrickle(keys, 10_000, updatesPerSecond), WatermarkStrategy<long>.NoWatermarks(), "keys")
@@ -62,11 +66,12 @@ public static class IncrementalCheckpointBench
             .Reduce((a, b) => a + b, "count per key")
             .SinkTo(new CheckpointBench.DiscardSink<long>());
         var options = new CheckpointOptions { Interval = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromMinutes(5), Incremental = incremental };
+        if (fullEvery is { } every) options = options with { FullEvery = every };
         var client = runtime.Submit(job.Build(), new JobRunOptions { Checkpoints = options, JobKey = $"incremental-bench-{Guid.NewGuid():N}" });
         try
         {
             DateTime? loaded = null;
-            var deadline = DateTime.UtcNow.AddMinutes(5);
+            var deadline = DateTime.UtcNow.AddMinutes(10);
             while (DateTime.UtcNow < deadline)
             {
                 ct.ThrowIfCancellationRequested();
@@ -77,11 +82,14 @@ public static class IncrementalCheckpointBench
                 // Skip the first checkpoint after the load (it holds the load itself), then measure the next ones.
                 var after = client.Metrics.Checkpoints.Where(c => c.Status == CheckpointStatus.Completed && c.TriggeredAt > loaded).Skip(1).Take(checkpoints).ToList();
                 if (after.Count < checkpoints) continue;
-                return new JobRow(incremental ? "incremental (default)" : "full", keys, updatesPerSecond,
+                var materialised = incremental ? after.Where(c => c.SizeBytes * 2 >= Math.Max(c.FullSizeBytes, c.SizeBytes)).ToList() : [];
+                var mode = !incremental ? "full" : fullEvery is { } n ? $"incremental, a chain of {n} rows closed by a materialised one" : "incremental (default)";
+                return new JobRow(mode, keys, updatesPerSecond,
                     after.Average(c => (double)c.SizeBytes), after.Average(c => (double)Math.Max(c.FullSizeBytes, c.SizeBytes)),
-                    BenchDoc.Median(after.Select(c => c.SyncMs).ToList()), BenchDoc.Median(after.Select(c => c.DurationMs).ToList()), after.Count);
+                    BenchDoc.Median(after.Select(c => c.SyncMs).ToList()), after.Max(c => c.SyncMs), BenchDoc.Median(after.Select(c => c.DurationMs).ToList()), after.Count,
+                    materialised.Count, materialised.Count == 0 ? 0 : materialised.Max(c => c.SyncMs), materialised.Count == 0 ? 0 : BenchDoc.Median(materialised.Select(c => c.DurationMs).ToList()));
             }
-            throw new TimeoutException("incremental bench: the checkpoints did not come within 5 minutes");
+            throw new TimeoutException("incremental bench: the checkpoints did not come within 10 minutes");
         }
         finally
         {
@@ -137,12 +145,12 @@ public static class IncrementalCheckpointBench
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine("| checkpoints of a job with many keys, few changing | keys | updates/s | bytes written per checkpoint (mean) | state it restores (full_size_bytes, mean) | written / restored | synchronous part (median) | duration (median) | checkpoints |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| checkpoints of a job with many keys, few changing | keys | updates/s | bytes written per checkpoint (mean) | state it restores (full_size_bytes, mean) | written / restored | synchronous part (median / max) | duration (median) | checkpoints | of which materialised: synchronous part (max) / duration (median) |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var j in r.Jobs)
-            sb.AppendLine(string.Create(inv, $"| {j.Mode} | {j.Keys:N0} | {j.UpdatesPerSecond:N0} | {j.WrittenBytes / 1024.0:N0} KiB | {j.RestoreBytes / 1024.0:N0} KiB | {j.WrittenBytes / j.RestoreBytes * 100:F1}% | {j.SyncMs:F1} ms | {j.DurationMs:F0} ms | {j.Checkpoints} |"));
-        if (r.Jobs.Count == 2 && r.Jobs[1].WrittenBytes > 0)
-            sb.AppendLine(string.Create(inv, $"| incremental / full, bytes written | | | {r.Jobs[0].WrittenBytes / r.Jobs[1].WrittenBytes * 100:F1}% | | | | | |"));
+            sb.AppendLine(string.Create(inv, $"| {j.Mode} | {j.Keys:N0} | {j.UpdatesPerSecond:N0} | {j.WrittenBytes / 1024.0:N0} KiB | {j.RestoreBytes / 1024.0:N0} KiB | {j.WrittenBytes / j.RestoreBytes * 100:F1}% | {j.SyncMs:F1} / {j.MaxSyncMs:F1} ms | {j.DurationMs:F0} ms | {j.Checkpoints} | {(j.Materialised == 0 ? "none" : $"{j.Materialised}: {j.MaterialisedMaxSyncMs:F1} ms / {j.MaterialisedDurationMs:F0} ms")} |"));
+        if (r.Jobs.Count >= 2 && r.Jobs[1].WrittenBytes > 0)
+            sb.AppendLine(string.Create(inv, $"| incremental / full, bytes written | | | {r.Jobs[0].WrittenBytes / r.Jobs[1].WrittenBytes * 100:F1}% | | | | | | |"));
         sb.AppendLine();
         sb.AppendLine("| synchronous part of one subtask's snapshot (heap backend) | keys | changed since the last snapshot | full: pause | full: bytes | incremental: pause (median of 5) | incremental: bytes |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");

@@ -32,4 +32,18 @@ internal sealed record RestoreSource(string? SavepointDirectory, IReadOnlyList<T
             if (RestorePlanner.Contributes(vertex, operators, Snapshots[i])) handles.Add(Handles[i]);
         return new TaskRestoreHandles(checkpointId, SavepointDirectory, handles);
     }
+
+    /// <summary>
+    /// The row task <paramref name="subtask"/> of <paramref name="vertex"/> restores from when it is its own: a
+    /// checkpoint in the store (not a savepoint) written by the same task at the same parallelism, so its state is that
+    /// row's (and its chain's) and nothing else. Its incremental chain can go on from there. Null otherwise.
+    /// </summary>
+    public TaskStateRef? OwnRow(JobVertex vertex, int subtask, string persistenceId)
+    {
+        ArgumentNullException.ThrowIfNull(vertex);
+        if (SavepointDirectory is not null) return null;
+        var own = Handles.Where(h => h.VertexUid == vertex.Uid && h.Subtask == subtask && h.Parallelism == vertex.Parallelism
+            && string.Equals(h.PersistenceId, persistenceId, StringComparison.Ordinal)).ToList();
+        return own.Count == 1 ? own[0] : null;
+    }
 }

@@ -23,6 +23,26 @@ internal sealed class IncrementalChainTracker
     /// <summary>Forgets the chain: the next checkpoint is full (after a deployment, or when a write failed).</summary>
     public void Reset() => _rows.Clear();
 
+    /// <summary>
+    /// Goes on with the chain of a row restored from (<paramref name="checkpointId"/>, written by this task in an earlier
+    /// deployment): the rows its handle lists, then it. Their sizes are not all known: the chain's state
+    /// (<see cref="TaskStateRef.FullSizeBytes"/> less the row) counts as its full row, the row as the last delta.
+    /// </summary>
+    public void Continue(long checkpointId, TaskStateRef row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        _rows.Clear();
+        if (row.Chain is not { Count: > 0 } chain)
+        {
+            _rows.Add((checkpointId, row.SizeBytes, row.SizeBytes));
+            return;
+        }
+        var before = Math.Max(0, row.RestoreSizeBytes - row.SizeBytes);
+        _rows.Add((chain[0], before, before));
+        foreach (var id in chain.Skip(1)) _rows.Add((id, 0, 0));
+        _rows.Add((checkpointId, row.SizeBytes, row.SizeBytes));
+    }
+
     /// <summary>The row the next checkpoint may build on (the chain's last), or null when it must be full.</summary>
     /// <param name="fullEvery">A full row at least every this many checkpoints; 1: every row is full.</param>
     public long? NextDeltaOf(int fullEvery) => fullEvery <= 1 || _rows.Count == 0 ? null : _rows[^1].Id;

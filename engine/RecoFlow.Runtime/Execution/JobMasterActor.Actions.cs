@@ -149,6 +149,8 @@ internal sealed partial class JobMasterActor
             var d = deploy.Restore is { } r && source is not null && _attempt.Remote.Contains(id)
                 ? deploy with { Restore = null, RestoreHandles = source.For(vertices[id.Vertex], r.CheckpointId) }
                 : deploy;
+            if (deploy.Restore is not null && source is not null && deploy.Checkpointing is { } c)
+                d = d with { RestoredRow = source.OwnRow(vertices[id.Vertex], id.Subtask, c.PersistenceId) };
             _attempt.Tasks[id].Tell(d);
         }
     }

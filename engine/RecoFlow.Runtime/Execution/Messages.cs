@@ -22,7 +22,8 @@ internal sealed record TaskCheckpointing(string PersistenceId, int FullEvery = 1
 /// <summary>
 /// Wires a task: where each of its writers' channels go, where its input channels come from, what to read, what to
 /// restore: <see cref="Restore"/> itself for a task beside its job master, <see cref="RestoreHandles"/> (read by the
-/// task) for one away from it, so that no state travels in a remote message.
+/// task) for one away from it, so that no state travels in a remote message. <see cref="RestoredRow"/>: the task's own
+/// row in the checkpoint it restores (<see cref="RestoreSource.OwnRow"/>), on which its next checkpoint may build.
 /// </summary>
 internal sealed record DeployTask(
     int Attempt,
@@ -30,7 +31,8 @@ internal sealed record DeployTask(
     IReadOnlyList<ChannelSource> Inputs,
     TaskRestore? Restore,
     TaskCheckpointing? Checkpointing,
-    TaskRestoreHandles? RestoreHandles = null);
+    TaskRestoreHandles? RestoreHandles = null,
+    TaskStateRef? RestoredRow = null);
 
 internal sealed record TaskReady(TaskId Task);
 

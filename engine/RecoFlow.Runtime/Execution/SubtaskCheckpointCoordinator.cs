@@ -36,12 +36,15 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
 
     /// <summary>The deployment's attempt and checkpoint settings (null: the job runs without checkpoints; savepoints still work).</summary>
     /// <param name="storage">Where checkpoints go (the checkpoint store); null without checkpointing.</param>
-    public void Deploy(int attempt, TaskCheckpointing? checkpointing, ICheckpointStorage? storage)
+    /// <param name="restored">The task's own row in the checkpoint it restored (<see cref="DeployTask.RestoredRow"/>):
+    /// its state is that row's, so the chain goes on from it and the first checkpoint is a delta too.</param>
+    public void Deploy(int attempt, TaskCheckpointing? checkpointing, ICheckpointStorage? storage, (long CheckpointId, TaskStateRef Row)? restored = null)
     {
         _attempt = attempt;
         _checkpointing = checkpointing;
         _storage = storage;
         _chain.Reset();
+        if (restored is { } r && checkpointing is { FullEvery: > 1 }) _chain.Continue(r.CheckpointId, r.Row);
     }
 
     /// <summary>Takes this task's part of checkpoint <paramref name="checkpointId"/>.</summary>

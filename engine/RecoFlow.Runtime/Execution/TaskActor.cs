@@ -231,7 +231,8 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         _gate = new InputGate(d.Inputs);
         _valve = new WatermarkValve(_gate.ChannelCount);
         _aligner = new BarrierAligner(_gate);
-        _checkpoints!.Deploy(d.Attempt, d.Checkpointing, d.Checkpointing is null ? null : SnapshotStoreStorage.For(Context.System));
+        _checkpoints!.Deploy(d.Attempt, d.Checkpointing, d.Checkpointing is null ? null : SnapshotStoreStorage.For(Context.System),
+            restore is not null && d.RestoredRow is { } row ? (restore.CheckpointId, row) : null);
         if (restore is not null) _aligner.CheckpointTaken(restore.CheckpointId);
         _chain!.InitializeStateAndOpen(restore);
         _master.Tell(new TaskReady(_id));

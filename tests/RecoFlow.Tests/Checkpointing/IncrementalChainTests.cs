@@ -74,6 +74,26 @@ public sealed class IncrementalChainTests : IDisposable
         Assert.Null(tracker.NextDeltaOf(10));
     }
 
+    [Fact]
+    public void A_chain_goes_on_from_a_restored_row()
+    {
+        // Restored row 12 builds on 9..11 and restores 1,300 bytes, 100 of them its own.
+        var tracker = new IncrementalChainTracker();
+        tracker.Continue(12, new TaskStateRef { PersistenceId = "pid", SizeBytes = 100, FullSizeBytes = 1_300, Chain = [9, 10, 11] });
+        Assert.Equal(12, tracker.NextDeltaOf(fullEvery: 10));
+        var handle = tracker.Handle(Ref(50), 12, 50);
+        Assert.Equal([9, 10, 11, 12], handle.Chain!);
+        Assert.Equal(1_300 + 50, handle.FullSizeBytes);
+        // Four rows in the chain already: with chains of at most five rows, the next one closes it.
+        Assert.False(tracker.MaterialisationDue(fullEvery: 5));
+        tracker.Written(13, handle, 50);
+        Assert.True(tracker.MaterialisationDue(fullEvery: 5));
+
+        // A restored full row starts a chain of one.
+        tracker.Continue(20, new TaskStateRef { PersistenceId = "pid", SizeBytes = 800 });
+        Assert.Equal([20], tracker.Handle(Ref(10), tracker.NextDeltaOf(10), 10).Chain!);
+    }
+
     private static CheckpointRecord Completed(long id, long? chainStart) => new()
     {
         Id = id,

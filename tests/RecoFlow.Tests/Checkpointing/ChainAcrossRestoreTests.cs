@@ -1,0 +1,129 @@
+using RecoFlow.Api.Connectors;
+using RecoFlow.Api.Streams;
+using RecoFlow.Api.Time;
+using RecoFlow.Runtime;
+using RecoFlow.Runtime.Checkpointing;
+using RecoFlow.Runtime.Execution;
+
+namespace RecoFlow.Tests.Checkpointing;
+
+/// <summary>
+/// A task that restores its own row of a checkpoint (same job, same parallelism, from the store) goes on with that row's
+/// incremental chain: its first checkpoint after the restore is a delta building on the restored row, so a restore
+/// does not cost a pause for the whole state.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class ChainAcrossRestoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("chain-restore").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); }
+        catch (IOException) { /* best effort */ }
+    }
+
+    private static StreamJob CountPerKey()
+    {
+        var job = new StreamJob("chain-restore");
+        job.FromSource(new KeysThenTrickle(20_000, 50), WatermarkStrategy<long>.NoWatermarks(), "keys")
+            .KeyBy(k => k)
+            .Reduce((a, b) => a + b, "count per key")
+            .SinkTo(new Discard(), "discard");
+        return job;
+    }
+
+    /// <summary>Runs the job until <paramref name="checkpoints"/> checkpoints completed in this run, then cancels it.</summary>
+    private async Task RunAsync(int checkpoints)
+    {
+        var started = DateTime.UtcNow;
+        await using var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(_dir, "ck.db")));
+        var client = runtime.Submit(CountPerKey().Build(), new JobRunOptions
+        {
+            JobKey = "chain-restore",
+            Checkpoints = new CheckpointOptions { Interval = TimeSpan.FromMilliseconds(200) },
+        });
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (client.Metrics.Checkpoints.Count(c => c.Status == CheckpointStatus.Completed && c.TriggeredAt >= started) < checkpoints)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{checkpoints} checkpoints did not complete within 2 minutes");
+            Assert.False(client.Completion.IsCompleted, $"the job ended: {(client.Completion.IsCompleted ? client.Completion.Result.Failure?.Message : "")}");
+            await Task.Delay(50);
+        }
+        client.Cancel();
+        await client.Completion;
+    }
+
+    [Fact]
+    public async Task The_first_checkpoint_after_a_restore_builds_on_the_restored_row()
+    {
+        await RunAsync(checkpoints: 3);
+        var first = await HistoryAsync();
+        var restoredFrom = first.Where(r => r.Status == CheckpointStatus.Completed).Max(r => r.Id);
+
+        await RunAsync(checkpoints: 2);
+        var history = await HistoryAsync();
+        var after = history.Where(r => r.Status == CheckpointStatus.Completed && r.Id > restoredFrom).OrderBy(r => r.Id).ToList();
+        Assert.True(after.Count >= 2, $"{after.Count} checkpoints after the restore");
+        var counter = first.Single(r => r.Id == restoredFrom).Tasks.Single(t => IsKeyed(history, t));
+        var next = after[0].Tasks.Single(t => t.PersistenceId == counter.PersistenceId);
+        Assert.NotNull(next.Chain);
+        Assert.Equal(restoredFrom, next.Chain![^1]);
+        // The chain it continues is the restored row's: the rows before it, then it.
+        Assert.Equal([.. counter.Chain ?? [], restoredFrom], next.Chain);
+        Assert.True(next.SizeBytes < counter.RestoreSizeBytes / 4, $"the first checkpoint after the restore wrote {next.SizeBytes} bytes of a state of {counter.RestoreSizeBytes}");
+    }
+
+    /// <summary>The keyed task: the one whose rows are deltas in some checkpoint of the run.</summary>
+    private static bool IsKeyed(IReadOnlyList<CheckpointRecord> history, TaskStateRef task) =>
+        history.Any(r => r.Tasks.Any(t => t.PersistenceId == task.PersistenceId && t.Chain is { Count: > 0 }));
+
+    private Task<IReadOnlyList<CheckpointRecord>> HistoryAsync() =>
+        CheckpointHistoryReader.ReadAsync(CheckpointStore.Sqlite(Path.Combine(_dir, "ck.db")).WithFallback(RuntimeSettings.ReferenceConfig), "chain-restore");
+
+    private sealed class Discard : ISink<long>
+    {
+        public ISinkWriter<long> CreateWriter(SinkContext context) => new Writer();
+        public string Describe() => "discard";
+
+        private sealed class Writer : ISinkWriter<long>
+        {
+            public void Write(long value, long timestamp) { }
+            public void Flush(bool endOfInput) { }
+            public void Dispose() { }
+        }
+    }
+
+    /// <summary>Emits keys 0..n-1 once, then keys 0..hot-1 again and again, a few at a time (its position is its split's).</summary>
+    private sealed class KeysThenTrickle(int n, int hot) : ISource<long>
+    {
+        public Boundedness Boundedness => Boundedness.Unbounded;
+        public IReadOnlyList<SourceSplit> CreateSplits(SourceContext context) => [new SourceSplit("keys", 0)];
+        public ISourceReader<long> CreateReader(SourceContext context) => new Reader(n, hot);
+        public string Describe() => $"{n:N0} keys, then {hot} of them again";
+
+        private sealed class Reader(int n, int hot) : ISourceReader<long>
+        {
+            private long _next;
+
+            public void AddSplits(IReadOnlyList<SourceSplit> splits) { foreach (var s in splits) _next = s.Position; }
+
+            public PollStatus Poll(ISourceOutput<long> output, int maxRecords)
+            {
+                if (_next < n)
+                {
+                    var end = Math.Min(n, _next + maxRecords);
+                    for (; _next < end; _next++) output.Collect("keys", _next, Watermark.NoTimestamp);
+                    return PollStatus.MoreAvailable;
+                }
+                // A few updates per poll, so that checkpoints hold few changes.
+                for (var i = 0; i < 5; i++, _next++) output.Collect("keys", _next % hot, Watermark.NoTimestamp);
+                return PollStatus.NothingAvailable;
+            }
+
+            public IReadOnlyList<SourceSplit> SnapshotSplits() => [new SourceSplit("keys", _next)];
+            public void Dispose() { }
+        }
+    }
+}
