@@ -62,7 +62,8 @@ public static class ClusterCommands
                 "(recoflow.cluster.autoscaler: up above 80% for 30 s, down below 30% for 5 min); -p is where it starts (default: this)",
         };
         var maxParallelism = new Option<int?>("--max-parallelism") { Description = "the autoscaler's upper bound (default: the job's max parallelism); alone, the lower bound is 1" };
-        var cmd = new Command("submit", "submit a job to a cluster; prints its job ID") { job, cluster, token, param, parallelism, savepoint, jobClass, reactive, minParallelism, maxParallelism };
+        var stateBackend = JobRunner.StateBackendOption();
+        var cmd = new Command("submit", "submit a job to a cluster; prints its job ID") { job, cluster, token, param, parallelism, savepoint, jobClass, reactive, minParallelism, maxParallelism, stateBackend };
         cmd.SetAction(async (r, ct) =>
         {
             var name = r.GetValue(job)!;
@@ -91,6 +92,7 @@ public static class ClusterCommands
             if (r.GetValue(reactive)) body["reactive"] = true;
             if (r.GetValue(minParallelism) is { } min) body["min_parallelism"] = min;
             if (r.GetValue(maxParallelism) is { } max) body["max_parallelism"] = max;
+            if (JobRunner.ParseStateBackend(r.GetValue(stateBackend)) is { } backend) body["state_backend"] = Api.State.StateBackends.NameOf(backend);
             var reply = await SendAsync(ClusterAddress(r.GetValue(cluster)), r.GetValue(token), HttpMethod.Post, "api/jobs", body, ct);
             output.WriteLine(reply["id"]!.GetValue<string>());
             return 0;

@@ -91,10 +91,10 @@ internal sealed class CliJobCatalog : IJobCatalog
     public LoadedJob Load(JobSubmission submission)
     {
         if (submission.Assembly is { } bytes)
-            return JobAssemblyLoader.Load(bytes, submission.JobClass ?? throw new JobSubmissionException("an assembly needs a job class"), submission.Parameters, submission.Parallelism);
+            return JobAssemblyLoader.Load(bytes, submission.JobClass ?? throw new JobSubmissionException("an assembly needs a job class"), submission.Parameters, submission.Parallelism, submission.StateBackend);
         try
         {
-            return new LoadedJob(JobRunner.BuildGraph(JobRunner.FindJob(submission.Job), submission.Parameters, submission.Parallelism));
+            return new LoadedJob(JobRunner.BuildGraph(JobRunner.FindJob(submission.Job), submission.Parameters, submission.Parallelism, submission.StateBackend));
         }
         catch (UsageException e)
         {

@@ -9,7 +9,7 @@ namespace RecoFlow.ControlPlane;
 /// <param name="MinParallelism">With <paramref name="MaxParallelism"/>: the autoscaler rescales the job between the two on its measured busy and backpressured time.</param>
 /// <param name="MaxParallelism">The autoscaler's upper bound (default: the job's max parallelism).</param>
 public sealed record JobSubmitRequest(string? Job, Dictionary<string, string>? Params, string? FromSavepoint, string? Assembly, string? JobClass, int? Parallelism = null, bool? Reactive = null,
-    int? MinParallelism = null, int? MaxParallelism = null);
+    int? MinParallelism = null, int? MaxParallelism = null, string? StateBackend = null);
 
 /// <summary>
 /// Outcome of a job operation, as the HTTP layer answers it: <see cref="Status"/> is the HTTP status

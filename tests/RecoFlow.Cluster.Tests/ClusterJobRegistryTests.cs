@@ -39,6 +39,21 @@ public sealed class ClusterJobRegistryTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_state_backend_reaches_the_job_manager_and_an_unknown_one_is_refused_without_asking()
+    {
+        var jobManager = JobManager();
+        await using var registry = new ClusterJobRegistry(jobManager, TimeSpan.FromHours(1), TimeSpan.FromSeconds(10));
+        var refused = await registry.SubmitAsync(new JobSubmitRequest("ysb", [], null, null, null, StateBackend: "leveldb"), CancellationToken.None);
+        Assert.Equal((400, "unknown \"state_backend\" 'leveldb' (known: heap, rocksdb)"), (refused.Status, refused.Error));
+
+        var submitted = registry.SubmitAsync(new JobSubmitRequest("ysb", [], null, null, null, StateBackend: "RocksDB"), CancellationToken.None);
+        var ask = Next<SubmitJob>(jobManager);
+        Assert.Equal(Api.State.StateBackendKind.RocksDb, ask.Submission.StateBackend);
+        jobManager.Reply(new JobAccepted("ysb-1"));
+        Assert.Equal(201, (await submitted).Status);
+    }
+
+    [Fact]
     public async Task A_stop_with_drain_into_a_directory_reaches_the_job_manager_and_answers_the_savepoint()
     {
         var jobManager = JobManager();

@@ -71,8 +71,14 @@ public sealed class ClusterJobRegistry : IJobRegistry, IJobOperations, IJobManag
         if (request.MinParallelism is < 1) return new JobOperationResult(400, Error: $"\"min_parallelism\" must be at least 1, got {request.MinParallelism}");
         if (request.MaxParallelism is { } maxP && maxP < (request.MinParallelism ?? 1))
             return new JobOperationResult(400, Error: $"\"max_parallelism\" ({maxP}) must not be below \"min_parallelism\" ({request.MinParallelism ?? 1})");
+        Api.State.StateBackendKind? backend = null;
+        if (request.StateBackend is { } name)
+        {
+            try { backend = Api.State.StateBackends.Parse(name); }
+            catch (ArgumentException) { return new JobOperationResult(400, Error: $"unknown \"state_backend\" '{name}' (known: {string.Join(", ", Api.State.StateBackends.Names)})"); }
+        }
         var submission = new JobSubmission(request.Job ?? request.JobClass!, request.Params ?? [], request.FromSavepoint, assembly, request.JobClass, request.Parallelism, request.Reactive ?? false,
-            request.MinParallelism ?? (request.MaxParallelism is null ? null : 1), request.MaxParallelism);
+            request.MinParallelism ?? (request.MaxParallelism is null ? null : 1), request.MaxParallelism, backend);
         return await AskAsync(new SubmitJob(submission), cancellationToken, r => r switch
         {
             JobAccepted a => new JobOperationResult(201, a.JobId),

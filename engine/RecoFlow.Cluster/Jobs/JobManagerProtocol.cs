@@ -20,7 +20,8 @@ public sealed record JobSubmission(
     int? Parallelism = null,
     bool Reactive = false,
     int? MinParallelism = null,
-    int? MaxParallelism = null);
+    int? MaxParallelism = null,
+    Api.State.StateBackendKind? StateBackend = null);
 
 /// <summary>Submit a job; answered with <see cref="JobAccepted"/> or <see cref="JobRejected"/> (nothing started).</summary>
 public sealed record SubmitJob(JobSubmission Submission) : IJobManagerMessage;

@@ -55,6 +55,7 @@ public sealed class YsbJobTests : IDisposable
     [InlineData(new[] { "run", "ysb", "--param", "input=/nonexistent.jsonl", "--param", "campaigns=/nonexistent.csv", "--param", "output=o" }, "file not found")]
     [InlineData(new[] { "frobnicate" }, "frobnicate")]
     [InlineData(new[] { "run", "ysb", "--state-backend", "leveldb" }, "unknown --state-backend 'leveldb' (known: heap, rocksdb)")]
+    [InlineData(new[] { "submit", "ysb", "--cluster", "http://127.0.0.1:9", "--state-backend", "leveldb" }, "unknown --state-backend 'leveldb' (known: heap, rocksdb)")]
     public async Task Bad_usage_exits_with_2_and_one_line(string[] args, string expected)
     {
         var error = new StringWriter();
