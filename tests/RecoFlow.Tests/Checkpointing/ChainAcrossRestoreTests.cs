@@ -1,4 +1,4 @@
-using RecoFlow.Api.Connectors;
+using RecoFlow.Connectors.Memory;
 using RecoFlow.Api.Streams;
 using RecoFlow.Api.Time;
 using RecoFlow.Runtime;
@@ -27,10 +27,11 @@ public sealed class ChainAcrossRestoreTests : IDisposable
     private static StreamJob CountPerKey()
     {
         var job = new StreamJob("chain-restore");
-        job.FromSource(new KeysThenTrickle(20_000, 50), WatermarkStrategy<long>.NoWatermarks(), "keys")
+        // 20,000 keys once, then 50 of them again and again: few keys change between checkpoints.
+        job.FromSource(new GeneratorSource<long>(n => n < 20_000 ? n : n % 50, count: null, ratePerSecond: 100_000), WatermarkStrategy<long>.NoWatermarks(), "keys")
             .KeyBy(k => k)
             .Reduce((a, b) => a + b, "count per key")
-            .SinkTo(new Discard(), "discard");
+            .SinkTo(new CollectSink<long>(), "collect");
         return job;
     }
 
@@ -81,49 +82,4 @@ public sealed class ChainAcrossRestoreTests : IDisposable
 
     private Task<IReadOnlyList<CheckpointRecord>> HistoryAsync() =>
         CheckpointHistoryReader.ReadAsync(CheckpointStore.Sqlite(Path.Combine(_dir, "ck.db")).WithFallback(RuntimeSettings.ReferenceConfig), "chain-restore");
-
-    private sealed class Discard : ISink<long>
-    {
-        public ISinkWriter<long> CreateWriter(SinkContext context) => new Writer();
-        public string Describe() => "discard";
-
-        private sealed class Writer : ISinkWriter<long>
-        {
-            public void Write(long value, long timestamp) { }
-            public void Flush(bool endOfInput) { }
-            public void Dispose() { }
-        }
-    }
-
-    /// <summary>Emits keys 0..n-1 once, then keys 0..hot-1 again and again, a few at a time (its position is its split's).</summary>
-    private sealed class KeysThenTrickle(int n, int hot) : ISource<long>
-    {
-        public Boundedness Boundedness => Boundedness.Unbounded;
-        public IReadOnlyList<SourceSplit> CreateSplits(SourceContext context) => [new SourceSplit("keys", 0)];
-        public ISourceReader<long> CreateReader(SourceContext context) => new Reader(n, hot);
-        public string Describe() => $"{n:N0} keys, then {hot} of them again";
-
-        private sealed class Reader(int n, int hot) : ISourceReader<long>
-        {
-            private long _next;
-
-            public void AddSplits(IReadOnlyList<SourceSplit> splits) { foreach (var s in splits) _next = s.Position; }
-
-            public PollStatus Poll(ISourceOutput<long> output, int maxRecords)
-            {
-                if (_next < n)
-                {
-                    var end = Math.Min(n, _next + maxRecords);
-                    for (; _next < end; _next++) output.Collect("keys", _next, Watermark.NoTimestamp);
-                    return PollStatus.MoreAvailable;
-                }
-                // A few updates per poll, so that checkpoints hold few changes.
-                for (var i = 0; i < 5; i++, _next++) output.Collect("keys", _next % hot, Watermark.NoTimestamp);
-                return PollStatus.NothingAvailable;
-            }
-
-            public IReadOnlyList<SourceSplit> SnapshotSplits() => [new SourceSplit("keys", _next)];
-            public void Dispose() { }
-        }
-    }
 }

@@ -10,8 +10,8 @@ namespace RecoFlow.Tests.Checkpointing;
 
 /// <summary>
 /// Materialising a chain on bytes alone (<see cref="KeyedStateCompaction"/>, <see cref="ChainMaterialisation"/>): the
-/// compacted snapshot restores exactly what the chain restores, on both backends, also into other key-group ranges,
-/// and drops what a full snapshot drops (expired entries).
+/// compacted snapshot restores exactly what the chain restores, on both backends, and drops what a full snapshot drops
+/// (expired entries); into other key-group ranges: <see cref="An_incremental_chain_rescales_by_key_group"/>.
 /// </summary>
 public sealed partial class IncrementalSnapshotTests
 {
@@ -71,29 +71,6 @@ public sealed partial class IncrementalSnapshotTests
         var seen = Observe(again);
         Assert.Contains("k13 value=new list=[a] map=[x=1]", seen);
         Assert.Contains("k1 value=- list=[a] map=[x=1]", seen);
-    }
-
-    [Theory, InlineData(StateBackendKind.Heap), InlineData(StateBackendKind.RocksDb)]
-    public void A_compacted_chain_rescales_by_key_group(StateBackendKind backend)
-    {
-        using var live = Harness(backend).Open();
-        foreach (var k in Keys) Feed(live, $"{k}:put:v0", $"{k}:timer:700");
-        var chain = new List<OperatorSnapshot> { live.Snapshot() };
-        foreach (var k in Keys.Where((_, i) => i % 3 == 0)) Feed(live, $"{k}:put:v1");
-        foreach (var k in Keys.Where((_, i) => i % 5 == 0)) Feed(live, $"{k}:del", $"{k}:untimer:700");
-        chain.Add(live.SnapshotIncremental());
-        var compacted = Compacted(chain);
-        var expected = Observe(live);
-
-        var seen = new List<string>();
-        for (var subtask = 0; subtask < 2; subtask++)
-        {
-            using var part = Harness(backend, parallelism: 2, subtask: subtask).Open(compacted);
-            var range = part.Context.KeyGroups;
-            var own = Keys.Where(k => range.Contains(global::RecoFlow.Runtime.KeyGroups.KeyGroupAssignment.KeyGroupOf(k, 128))).ToHashSet(StringComparer.Ordinal);
-            seen.AddRange(Observe(part).Where(line => own.Contains(line.Split(' ')[0])));
-        }
-        Assert.Equal(expected, [.. seen.Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>A value per key with a time-to-live of 1 s: "key:put:v" writes, "key:get" reads it out.</summary>
