@@ -62,15 +62,17 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
         try
         {
             if (savepoint && savepointDirectory is null) throw new InvalidOperationException($"savepoint {checkpointId}: the barrier names no savepoint directory");
-            // A savepoint is always whole (it must restore on its own); so is a checkpoint while an earlier write is unfinished.
-            var deltaOf = savepoint || _checkpointing is null || _writing.Count > 0 ? null : _chain.NextDeltaOf(_checkpointing.FullEvery);
+            // A checkpoint while an earlier write is unfinished is whole. A savepoint is always written whole (it must
+            // restore on its own), but like a row that closes a chain it is taken as a delta and materialised.
+            var deltaOf = _checkpointing is null || _writing.Count > 0 ? null : _chain.NextDeltaOf(_checkpointing.FullEvery);
             snapshot = chain.Snapshot(checkpointId, deltaOf);
-            if (snapshot.DeltaOf is { } baseRow && _chain.MaterialisationDue(_checkpointing!.FullEvery))
+            if (snapshot.DeltaOf is { } baseRow && (savepoint || _chain.MaterialisationDue(_checkpointing!.FullEvery)))
             {
                 _writing[checkpointId] = (alignMs, Stopwatch.GetElapsedTime(start).TotalMilliseconds, 0);
-                MaterialiseAsync(checkpointId, snapshot, baseRow).PipeTo(self);
+                MaterialiseAsync(checkpointId, snapshot, baseRow, savepoint ? savepointDirectory : null).PipeTo(self);
                 return;
             }
+            if (savepoint && snapshot.DeltaOf is not null) throw new InvalidOperationException($"savepoint {checkpointId}: a delta was taken without a chain to materialise it from");
             bytes = snapshot.ToBytes(SnapshotEncryption.For(system));
         }
         catch (Exception e)
@@ -94,10 +96,11 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
         new() { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing?.PersistenceId ?? "", SizeBytes = size };
 
     /// <summary>
-    /// The asynchronous part of a checkpoint that closes the chain, on the thread pool: reads the chain's rows back
-    /// (up to <paramref name="baseRow"/>), applies <paramref name="delta"/>, and writes the result as one full row.
+    /// The asynchronous part of a checkpoint that closes the chain, or of a savepoint, on the thread pool: reads the
+    /// chain's rows back (up to <paramref name="baseRow"/>), applies <paramref name="delta"/>, and writes the result
+    /// as one full row (and, for a savepoint, its file in <paramref name="savepointDirectory"/>).
     /// </summary>
-    private Task<object> MaterialiseAsync(long checkpointId, TaskStateSnapshot delta, long baseRow)
+    private Task<object> MaterialiseAsync(long checkpointId, TaskStateSnapshot delta, long baseRow, string? savepointDirectory)
     {
         var storage = _storage!;
         var cipher = SnapshotEncryption.For(system);
@@ -111,8 +114,8 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
                 var bytes = full.ToBytes(cipher);
                 handle.SizeBytes = handle.FullSizeBytes = bytes.Length;
                 handle.Chain = null;
-                var stored = await storage.WriteAsync(checkpointId, handle, bytes).ConfigureAwait(false);
-                return new TaskStateWritten(checkpointId, stored, null, KeyedBytes(full));
+                var written = await WriteAsync(checkpointId, handle, bytes, savepointDirectory).ConfigureAwait(false);
+                return written is TaskStateWritten w ? w with { KeyedBytes = KeyedBytes(full) } : written;
             }
             catch (Exception e)
             {
