@@ -32,7 +32,7 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
     private TaskCheckpointing? _checkpointing;
     private ICheckpointStorage? _storage;
     private int _attempt;
-    private byte[]? _finalState;
+    private (byte[] Bytes, long? DeltaOf, long KeyedBytes)? _finalState;
 
     /// <summary>The deployment's attempt and checkpoint settings (null: the job runs without checkpoints; savepoints still work).</summary>
     /// <param name="storage">Where checkpoints go (the checkpoint store); null without checkpointing.</param>
@@ -162,19 +162,26 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
 
     /// <summary>
     /// The input ended: with checkpointing, copies the task's state now (sinks' last pre-commits, sources at their end)
-    /// for the job's final checkpoint, whose id only the job master knows once every task finished.
+    /// for the job's final checkpoint, whose id only the job master knows once every task finished. Like a checkpoint
+    /// it copies only the changes since the task's last row when its chain may grow by one more.
     /// </summary>
     /// <param name="checkpointId">The task's own count for the final checkpoint (recorded in the snapshot, as before).</param>
-    public void KeepFinalState(long checkpointId) => _finalState = _checkpointing is null ? null : Snapshot(checkpointId);
+    public void KeepFinalState(long checkpointId)
+    {
+        _finalState = null;
+        if (_checkpointing is null) return;
+        var deltaOf = _writing.Count > 0 || _chain.MaterialisationDue(_checkpointing.FullEvery) ? null : _chain.NextDeltaOf(_checkpointing.FullEvery);
+        var snapshot = chain.Snapshot(checkpointId, deltaOf);
+        _finalState = (snapshot.ToBytes(SnapshotEncryption.For(system)), snapshot.DeltaOf, KeyedBytes(snapshot));
+    }
 
     /// <summary>Writes the state kept at the end of input as final checkpoint <paramref name="checkpointId"/> and acknowledges with its handle.</summary>
     public void WriteFinalState(long checkpointId)
     {
-        if (_checkpointing is null || _finalState is not { } bytes) return;
-        var task = new TaskStateRef { VertexUid = vertex.Uid, Subtask = id.Subtask, Parallelism = vertex.Parallelism, PersistenceId = _checkpointing.PersistenceId, SizeBytes = bytes.Length };
-        _writing[checkpointId] = (0, 0, 0);
-        WriteAsync(checkpointId, task, bytes, savepointDirectory: null).PipeTo(self);
+        if (_checkpointing is null || _finalState is not { } final) return;
+        var task = _chain.Handle(NewHandle(final.Bytes.Length), final.DeltaOf, final.KeyedBytes);
+        _writing[checkpointId] = (0, 0, final.KeyedBytes);
+        WriteAsync(checkpointId, task, final.Bytes, savepointDirectory: null).PipeTo(self);
     }
 
-    private byte[] Snapshot(long checkpointId) => chain.Snapshot(checkpointId).ToBytes(SnapshotEncryption.For(system));
 }

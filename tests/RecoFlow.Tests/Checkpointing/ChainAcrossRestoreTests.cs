@@ -24,11 +24,12 @@ public sealed class ChainAcrossRestoreTests : IDisposable
         catch (IOException) { /* best effort */ }
     }
 
-    private static StreamJob CountPerKey()
+    /// <param name="count">Records in all (null: unbounded).</param>
+    private static StreamJob CountPerKey(long? count = null)
     {
         var job = new StreamJob("chain-restore");
         // 20,000 keys once, then 50 of them again and again: few keys change between checkpoints.
-        job.FromSource(new GeneratorSource<long>(n => n < 20_000 ? n : n % 50, count: null, ratePerSecond: 100_000), WatermarkStrategy<long>.NoWatermarks(), "keys")
+        job.FromSource(new GeneratorSource<long>(n => n < 20_000 ? n : n % 50, count, ratePerSecond: 100_000), WatermarkStrategy<long>.NoWatermarks(), "keys")
             .KeyBy(k => k)
             .Reduce((a, b) => a + b, "count per key")
             .SinkTo(new CollectSink<long>(), "collect");
@@ -74,6 +75,26 @@ public sealed class ChainAcrossRestoreTests : IDisposable
         // The chain it continues is the restored row's: the rows before it, then it.
         Assert.Equal([.. counter.Chain ?? [], restoredFrom], next.Chain);
         Assert.True(next.SizeBytes < counter.RestoreSizeBytes / 4, $"the first checkpoint after the restore wrote {next.SizeBytes} bytes of a state of {counter.RestoreSizeBytes}");
+    }
+
+    [Fact]
+    public async Task The_final_checkpoint_of_a_bounded_job_is_a_delta_and_a_run_again_restores_it()
+    {
+        var options = new JobRunOptions { JobKey = "chain-restore", Checkpoints = new CheckpointOptions { Interval = TimeSpan.FromMilliseconds(200) } };
+        JobResult first;
+        await using (var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(_dir, "ck.db"))))
+            first = await runtime.Submit(CountPerKey(count: 150_000).Build(), options).Completion.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(first.State == JobState.Finished, $"{first.State} {first.Failure}");
+        var history = await HistoryAsync();
+        var final = history.Single(r => r.IsFinal && r.Status == CheckpointStatus.Completed);
+        var keyed = final.Tasks.Single(t => IsKeyed(history, t));
+        Assert.NotNull(keyed.Chain);
+        Assert.Equal(history.Where(r => r.Status == CheckpointStatus.Completed && !r.IsFinal).Max(r => r.Id), keyed.Chain![^1]);
+
+        JobResult second;
+        await using (var runtime = LocalRuntime.Start(CheckpointStore.Sqlite(Path.Combine(_dir, "ck.db"))))
+            second = await runtime.Submit(CountPerKey(count: 150_000).Build(), options).Completion.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(second.State == JobState.Finished && second.AlreadyFinished, $"{second.State} {second.Failure}");
     }
 
     /// <summary>The keyed task: the one whose rows are deltas in some checkpoint of the run.</summary>
