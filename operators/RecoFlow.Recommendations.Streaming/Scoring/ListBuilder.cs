@@ -38,7 +38,7 @@ public sealed class ListBuilder
         _calibrator = calibrator;
         _similarity = DppSimilarity.Create(options.DppKernel, categories, options.DppShrink);
         _audit = new CategoryJaccardSimilarity(categories);
-        _dpp = UsesDpp(options) ? new DppReranker(options.DppTheta ?? options.Diversity!.InitialTheta, relevance: options.DppRelevance) : null;
+        _dpp = UsesDpp(options) ? new DppReranker(options.DppTheta ?? options.Diversity!.InitialTheta, relevance: options.DppRelevance, objective: options.DppObjective) : null;
         _serendipity = options.SerendipityShare > 0 ? new SerendipityInjector(options.SerendipityShare) : null;
     }
 
@@ -77,16 +77,20 @@ public sealed class ListBuilder
         var ranked = pool.AsSpan(0, m);
         var rel = new float[m];
         var scores = candidates.Scores;
+        // The calibrator weighs the blend's inputs of each pooled candidate for itself (HitCalibrator: candidate features);
+        // re-scoring, which may reorder the pool, is never combined with it.
+        float[]? candidateFeatures = _calibrator is not null && rescorer is null ? new float[m * Candidates.F] : null;
         for (int j = 0; j < m; j++)
         {
             rel[j] = scores[ranked[j]];
+            if (candidateFeatures is not null) candidates.Row(ranked[j]).CopyTo(candidateFeatures.AsSpan(j * Candidates.F, Candidates.F));
             ranked[j] = candidates.Items[ranked[j]];
         }
         if (rescorer is not null) _rescoring.Rescore(rescorer, candidates, store, ranked, rel, e);
         if (_calibrator is not null && st.Calibration is { } cal)
         {
             var probability = new double[m];
-            _calibrator.Predict(cal, e.TimestampMs, ranked, rel, probability, keep: serve);
+            _calibrator.Predict(cal, e.TimestampMs, ranked, rel, candidateFeatures, candidateFeatures is null ? 0 : Candidates.F, probability, keep: serve);
             for (int j = 0; j < m; j++) rel[j] = (float)(100 * probability[j]);
         }
         if (_dpp is not null)
