@@ -27,8 +27,9 @@ foreach (string arg in args)
         "dpppool" => options with { DppPool = Enum.Parse<DppPool>(v, ignoreCase: true) },
         "dpppergenre" => options with { DppPerGenre = int.Parse(v, inv) },
         "dppshrink" => options with { DppShrink = double.Parse(v, inv) },
+        "dppobj" => options with { DppObjective = Enum.Parse<DppObjective>(v, ignoreCase: true) },
         "rescore" => options with { Rescore = v },
-        _ => throw new ArgumentException($"unknown option {kv[0]} (thetas, from, events, k, dppn, dppr, dppk, dpppool, dpppergenre, dppshrink, rescore)"),
+        _ => throw new ArgumentException($"unknown option {kv[0]} (thetas, from, events, k, dppn, dppr, dppk, dpppool, dpppergenre, dppshrink, dppobj, rescore)"),
     };
     if (kv[0] == "thetas") thetas = [.. v.Split(',').Select(x => double.Parse(x, inv))];
 }

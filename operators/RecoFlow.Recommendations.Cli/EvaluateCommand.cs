@@ -41,6 +41,7 @@ public static class EvaluateCommand
         var ildTarget = new Option<double?>("--ild-target") { Description = "hold the intra-list diversity of the lists at this value with the diversity loop (moves the DPP's θ; --dpp-theta is where it starts)" };
         var ildWindow = new Option<int>("--ild-window") { Description = "with --ild-target: lists in the diversity loop's audit window", DefaultValueFactory = _ => 400 };
         var kernel = new Option<string>("--dpp-kernel") { Description = "similarity of the DPP kernel: cosine or jaccard", DefaultValueFactory = _ => "cosine" };
+        var objective = new Option<string>("--dpp-objective") { Description = "what the DPP's greedy selection maximises: logdet (the DPP's log det) or pairwise (relevance minus the summed pairwise similarity, linear like the ILD)", DefaultValueFactory = _ => "logdet" };
         var rescore = new Option<string>("--rescore") { Description = "online re-scoring of the candidates: none, ftrl, tree or ftrl+tree", DefaultValueFactory = _ => "none" };
         var interval = new Option<string>("--publish-interval") { Description = "event time between item-model versions", DefaultValueFactory = _ => "1m" };
         var maxEvents = new Option<int?>("--events") { Description = "use only the first N events in timestamp order" };
@@ -49,7 +50,7 @@ public static class EvaluateCommand
         var retrainWindow = new Option<string>("--retrain-window") { Description = "event time of positive interactions a refit learns from", DefaultValueFactory = _ => "24h" };
         var mf = new Option<bool>("--mf-baseline") { Description = "add a matrix factorisation trained once on the first 20 % of the log as baseline batch_mf" };
         var cmd = new Command("evaluate", "replay a log through the recommendation job and print recall@K, NDCG@K, MRR, diversity, coverage, Gini, novelty and latency, with baselines")
-            { input, format, k, json, catalog, theta, candidates, relevance, shrink, dppPool, perGenre, ildTarget, ildWindow, kernel, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow };
+            { input, format, k, json, catalog, theta, candidates, relevance, shrink, dppPool, perGenre, ildTarget, ildWindow, kernel, objective, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new EvaluationOptions(r.GetValue(input)!, r.GetValue(format)!, r.GetValue(k), r.GetValue(catalog), r.GetValue(theta), r.GetValue(candidates),
@@ -63,6 +64,7 @@ public static class EvaluateCommand
                 IldTarget = r.GetValue(ildTarget),
                 IldWindow = r.GetValue(ildWindow),
                 DppKernel = ParseEnum<DppKernel>(r.GetValue(kernel)!, "--dpp-kernel"),
+                DppObjective = ParseEnum<DppObjective>(r.GetValue(objective)!, "--dpp-objective"),
                 Rescore = r.GetValue(rescore) is "none" or "ftrl" or "tree" or "ftrl+tree" ? r.GetValue(rescore)! : throw new UsageException("--rescore must be none, ftrl, tree or ftrl+tree"),
                 RetrainInterval = Api.JobParameters.ParseDuration(r.GetValue(retrain)!) ?? throw new UsageException("--retrain-interval must be a duration like 1h"),
                 RetrainWindow = Api.JobParameters.ParseDuration(r.GetValue(retrainWindow)!) is { } w && w > TimeSpan.Zero ? w : throw new UsageException("--retrain-window must be a positive duration like 24h"),
@@ -79,6 +81,7 @@ public static class EvaluateCommand
     {
         public DppRelevance DppRelevance { get; init; } = DppRelevance.LogRank;
         public DppKernel DppKernel { get; init; } = DppKernel.Cosine;
+        public DppObjective DppObjective { get; init; } = DppObjective.LogDet;
         public double DppShrink { get; init; } = 1;
         public DppPool DppPool { get; init; } = DppPool.Top;
         public int DppPerGenre { get; init; } = 6;
@@ -206,6 +209,7 @@ public static class EvaluateCommand
                 DppRelevance = o.DppRelevance,
                 DppKernel = o.DppKernel,
                 DppShrink = o.DppShrink,
+                DppObjective = o.DppObjective,
                 DppPool = o.DppPool,
                 DppPerGenre = o.DppPerGenre,
                 Diversity = diversity,

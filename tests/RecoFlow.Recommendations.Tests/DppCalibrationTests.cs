@@ -113,6 +113,125 @@ public class DppCalibrationTests
         Assert.Null(user2.PendingCandidates);
     }
 
+    [Fact]
+    public void PairwiseObjectiveChargesEachRepeatOfACategoryItsSummedSimilarity()
+    {
+        // Items 0-2 share category 0, item 3 has category 1; calibrated relevance (percent) is used as given.
+        int[][] cats = [[0], [0], [0], [1]];
+        int[] candidates = [0, 1, 2, 3];
+        float[] relevance = [10f, 9f, 8f, 7.5f];
+        var jaccard = new CategoryJaccardSimilarity(cats);
+        var dest = new int[4];
+
+        // θ = 0.5, gain = 0.5·r − 0.5·Σ S: after 0, item 1 gains 4.5 − 0.5 = 4 against item 3's 3.75; after 0 and 1,
+        // item 2 gains 4 − 2·0.5 = 3 (two repeats), below item 3's 3.75.
+        var pairwise = new DppReranker(0.5, relevance: DppRelevance.Calibrated, objective: DppObjective.Pairwise);
+        Assert.Equal(DppObjective.Pairwise, pairwise.Objective);
+        Assert.Equal(4, pairwise.Rerank(candidates, relevance, jaccard, dest));
+        Assert.Equal([0, 1, 3, 2], dest);
+
+        // θ = 0.9: item 2 gains 7.2 − 2·0.1 = 7 against item 3's 6.75, so the list stays in relevance order.
+        new DppReranker(0.9, relevance: DppRelevance.Calibrated, objective: DppObjective.Pairwise).Rerank(candidates, relevance, jaccard, dest);
+        Assert.Equal([0, 1, 2, 3], dest);
+
+        // The log-det objective with the unshrunk Jaccard kernel cannot take a duplicate while the kernel is singular:
+        // it takes 0 and 3, then fills up in relevance order.
+        new DppReranker(0.5, relevance: DppRelevance.Calibrated).Rerank(candidates, relevance, jaccard, dest);
+        Assert.Equal([0, 3, 1, 2], dest);
+
+        // Picks held at the head (keepTop) count in the penalty of the later ones.
+        new DppReranker(0.9, relevance: DppRelevance.Calibrated, keepTop: 3, objective: DppObjective.Pairwise).Rerank(candidates, relevance, jaccard, dest);
+        Assert.Equal([0, 1, 2, 3], dest);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DppReranker(0.5, objective: (DppObjective)7));
+    }
+
+    [Fact]
+    public void PairwiseObjectiveRaisesTheListsIldAsThetaFalls()
+    {
+        // 30 candidates in 5 categories, the most relevant ones concentrated in category 0.
+        var cats = new int[30][];
+        var relevance = new float[30];
+        for (int i = 0; i < 30; i++)
+        {
+            cats[i] = [i < 12 ? 0 : i % 5];
+            relevance[i] = 10f / (1 + i);
+        }
+
+        int[] candidates = Enumerable.Range(0, 30).ToArray();
+        var jaccard = new CategoryJaccardSimilarity(cats);
+        double previous = -1;
+        double previousRelevance = double.MaxValue;
+        foreach (double theta in new[] { 1.0, 0.95, 0.8, 0.5 })
+        {
+            var dest = new int[10];
+            Assert.Equal(10, new DppReranker(theta, relevance: DppRelevance.Calibrated, objective: DppObjective.Pairwise).Rerank(candidates, relevance, jaccard, dest));
+            double ild = DiversityAudit.ListDiversity(dest, jaccard);
+            double sum = dest.Sum(i => (double)relevance[i]);
+            Assert.True(ild > previous, $"θ {theta}: ILD {ild} after {previous}");
+            Assert.True(sum < previousRelevance || theta == 1, $"θ {theta}: relevance {sum} after {previousRelevance}");
+            previous = ild;
+            previousRelevance = sum;
+        }
+    }
+
+    [Fact]
+    public void CalibratorWeighsTheCallersCandidateFeatures()
+    {
+        // Six candidates of one category in a fixed score order; the user's next item is always the one whose first
+        // candidate feature is 1, at a random position. Only the candidate features tell it apart.
+        int[][] cats = [[0], [0], [0], [0], [0], [0]];
+        int[] candidates = [0, 1, 2, 3, 4, 5];
+        float[] scores = [1f, 0.9f, 0.8f, 0.7f, 0.6f, 0.5f];
+        const int width = 3;
+
+        double Trained(bool candidateFeatures, out double other)
+        {
+            var cal = new HitCalibrator(cats, 1, new HitCalibratorOptions(CandidateFeatures: candidateFeatures));
+            cal.Bind(new HitCalibratorState());
+            var user = new HitCalibratorUser();
+            var p = new double[6];
+            var features = new float[6 * width];
+            var rng = new Random(5);
+            for (int t = 0; t < 3000; t++)
+            {
+                int flagged = rng.Next(6);
+                Array.Clear(features);
+                for (int j = 0; j < 6; j++) features[j * width + 1] = 0.5f;   // a constant second feature
+                features[flagged * width] = 1;
+                cal.Predict(user, t * 1000L, candidates, scores, features, width, p, keep: true);
+                cal.Learn(user, candidates[flagged], positive: true, t * 1000L + 1);
+            }
+
+            Array.Clear(features);
+            features[4 * width] = 1;
+            cal.Predict(user, 10_000_000L, candidates, scores, features, width, p, keep: false);
+            other = p.Where((_, j) => j != 4).Max();
+            return p[4];
+        }
+
+        double with = Trained(true, out double otherWith);
+        Assert.True(with > 0.5 && otherWith < 0.1, $"with the features: flagged {with}, best other {otherWith}");
+        double without = Trained(false, out double otherWithout);
+        // Without them the flagged candidate does not stand out (the rank features see a hit spread over all positions).
+        Assert.True(without < 0.35 && without < otherWithout + 0.05, $"without: flagged {without}, best other {otherWithout}");
+
+        var cal2 = new HitCalibrator(cats, 1);
+        Assert.Throws<ArgumentException>(() => cal2.Predict(new HitCalibratorUser(), 0, candidates, scores, new float[5], width, new double[6], keep: false));
+    }
+
+    [Fact]
+    public void CalibratorKeepsTheWeightsOfAStateWithFewerFeatures()
+    {
+        var old = new HitCalibratorState { Weights = new double[48] };
+        old.Weights[0] = 1.5;
+        old.Weights[47] = -2;
+        new HitCalibrator([[0]], 1).Bind(old);
+        Assert.Equal(HitCalibrator.Dimension, old.Weights.Length);
+        Assert.Equal(1.5, old.Weights[0]);
+        Assert.Equal(-2, old.Weights[47]);
+        Assert.All(old.Weights.AsSpan(48).ToArray(), w => Assert.Equal(0, w));
+    }
+
     private static int Greedy(IItemSimilarity sim, int n, int k) =>
         DppReranker.GreedyMap(Kernel(sim, n), n, k, 1e-9, new int[k]);
 

@@ -48,6 +48,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("dpp-relevance", "relevance the DPP uses: logrank, rank, minmax or score (of the blend score), calibrated (online hit probability) or softmax (the blend's probability over the candidates)", "logrank"),
         new("dpp-kernel", "similarity of the DPP kernel: cosine or jaccard (of the item categories)", "cosine"),
         new("dpp-shrink", "shrink of the DPP kernel's similarity toward the identity, S' = (1 - g)I + gS, g in (0,1]; 1 = unchanged", "1"),
+        new("dpp-objective", "what the DPP's greedy selection maximises: logdet (the DPP's log det) or pairwise (relevance minus the summed pairwise similarity of the list, linear like the intra-list diversity)", "logdet"),
         new("dpp-pool", "candidates the DPP re-ranks: top (the best dpp-candidates) or genre (those plus the best dpp-per-genre of each category)", "top"),
         new("dpp-per-genre", "with dpp-pool genre: items of each category added to the pool", "6"),
         new("ild-target", "hold the intra-list diversity of the lists served at this value (0 to 1) by moving the DPP's theta (the diversity loop; dpp-theta is where it starts) (optional)"),
@@ -89,6 +90,8 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         if (perGenre < 0) throw new JobParameterException("parameter 'dpp-per-genre' must not be negative");
         if (!Enum.TryParse<DppKernel>(p.GetString("dpp-kernel"), ignoreCase: true, out var kernel) || !Enum.IsDefined(kernel))
             throw new JobParameterException("parameter 'dpp-kernel' must be cosine or jaccard");
+        if (!Enum.TryParse<DppObjective>(p.GetString("dpp-objective"), ignoreCase: true, out var objective) || !Enum.IsDefined(objective))
+            throw new JobParameterException("parameter 'dpp-objective' must be logdet or pairwise");
         var rescore = p.GetString("rescore");
         if (rescore is not ("none" or "ftrl" or "tree" or "ftrl+tree")) throw new JobParameterException("parameter 'rescore' must be none, ftrl, tree or ftrl+tree");
         if (relevance == DppRelevance.Calibrated && rescore != "none")
@@ -119,7 +122,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
             new ItemModelOptions(PublishInterval: interval, RetrainInterval: retrain, RetrainWindow: retrainWindow,
                 RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs, UserTimeToLive: p.GetDuration("user-ttl"), EventTimeOrder: eventTime),
             new ScoringOptions(K: k, DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),
-                DppRelevance: relevance, DppKernel: kernel, DppPool: dppPool, DppPerGenre: perGenre, DppShrink: shrink, Diversity: diversity, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
+                DppRelevance: relevance, DppKernel: kernel, DppPool: dppPool, DppPerGenre: perGenre, DppShrink: shrink, DppObjective: objective, Diversity: diversity, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),
                 TreeRescoring: rescore.Contains("tree", StringComparison.Ordinal), SerendipityShare: share,
                 VersionsKept: p.GetInt("versions-kept"), RollbackMargin: p.GetDouble("rollback-margin"), RollbackMinLists: p.GetLong("rollback-min-lists"),
                 VersionReportLists: p.GetLong("versions-report-lists"), EventTimeOrder: eventTime),

@@ -38,7 +38,7 @@ public sealed class ListBuilder
         _calibrator = calibrator;
         _similarity = DppSimilarity.Create(options.DppKernel, categories, options.DppShrink);
         _audit = new CategoryJaccardSimilarity(categories);
-        _dpp = UsesDpp(options) ? new DppReranker(options.DppTheta ?? options.Diversity!.InitialTheta, relevance: options.DppRelevance) : null;
+        _dpp = UsesDpp(options) ? new DppReranker(options.DppTheta ?? options.Diversity!.InitialTheta, relevance: options.DppRelevance, objective: options.DppObjective) : null;
         _serendipity = options.SerendipityShare > 0 ? new SerendipityInjector(options.SerendipityShare) : null;
     }
 
@@ -77,16 +77,27 @@ public sealed class ListBuilder
         var ranked = pool.AsSpan(0, m);
         var rel = new float[m];
         var scores = candidates.Scores;
+        // The calibrator weighs, for itself, the blend's inputs of each pooled candidate and the blend's log-probability
+        // (log-softmax of its score over all the list's candidates, / 5 to the scale of the other features); re-scoring,
+        // which may reorder the pool, is never combined with it.
+        float[]? candidateFeatures = _calibrator is not null && rescorer is null ? new float[m * CalibratorFeatures] : null;
+        float logZ = candidateFeatures is not null ? LogSumExp(scores) : 0;
         for (int j = 0; j < m; j++)
         {
             rel[j] = scores[ranked[j]];
+            if (candidateFeatures is not null)
+            {
+                candidates.Row(ranked[j]).CopyTo(candidateFeatures.AsSpan(j * CalibratorFeatures, Candidates.F));
+                float logP = scores[ranked[j]] - logZ;   // at most 0; a score of −∞ (no chance) is held at −50
+                candidateFeatures[j * CalibratorFeatures + Candidates.F] = float.IsFinite(logP) ? Math.Max(logP, -50f) / 5 : -10f;
+            }
             ranked[j] = candidates.Items[ranked[j]];
         }
         if (rescorer is not null) _rescoring.Rescore(rescorer, candidates, store, ranked, rel, e);
         if (_calibrator is not null && st.Calibration is { } cal)
         {
             var probability = new double[m];
-            _calibrator.Predict(cal, e.TimestampMs, ranked, rel, probability, keep: serve);
+            _calibrator.Predict(cal, e.TimestampMs, ranked, rel, candidateFeatures, candidateFeatures is null ? 0 : CalibratorFeatures, probability, keep: serve);
             for (int j = 0; j < m; j++) rel[j] = (float)(100 * probability[j]);
         }
         if (_dpp is not null)
@@ -103,6 +114,20 @@ public sealed class ListBuilder
         int got = Math.Min(k, ranked.Length);
         ranked[..got].CopyTo(chosen);
         return got;
+    }
+
+    /// <summary>Candidate features the calibrator gets per pooled candidate: the blend's inputs and its log-probability.</summary>
+    private const int CalibratorFeatures = Candidates.F + 1;
+
+    /// <summary>ln Σ e^s over the finite scores (−∞ when there are none).</summary>
+    private static float LogSumExp(ReadOnlySpan<float> scores)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in scores) if (v > max) max = v;
+        if (float.IsNegativeInfinity(max)) return max;
+        double z = 0;
+        foreach (float v in scores) if (v > float.NegativeInfinity) z += Math.Exp(v - max);
+        return max + (float)Math.Log(z);
     }
 
     /// <summary>The intra-list diversity of a list of store indices, as the diversity audit measures it (category Jaccard).</summary>

@@ -13,6 +13,7 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// <param name="DppPool">Which candidates the DPP re-ranks: the blend's top <paramref name="DppCandidates"/>, or those plus the best <paramref name="DppPerGenre"/> of each category (<see cref="CandidatePool"/>).</param>
 /// <param name="DppPerGenre">With <see cref="Ranking.DppPool.Genre"/>: how many of the best items of each category join the pool.</param>
 /// <param name="DppShrink">Shrinks the DPP kernel's similarity toward the identity, S' = (1 − γ)·I + γ·S (<see cref="ShrunkSimilarity"/>); 1 = unchanged.</param>
+/// <param name="DppObjective">What the DPP's greedy selection maximises: the DPP's log det, or the pairwise form whose diversity term is linear in the similarities like the ILD (<see cref="Ranking.DppObjective"/>).</param>
 /// <param name="DppCalibration">With <see cref="DppRelevance.Calibrated"/>: the settings of the online hit-probability model (<see cref="HitCalibrator"/>).</param>
 /// <param name="Diversity">The diversity loop (<see cref="DiversityController"/>): holds the ILD of the lists served at a target by moving the DPP's θ (which then starts at <see cref="DiversityControllerOptions.InitialTheta"/>); null: θ stays <paramref name="DppTheta"/>.</param>
 /// <param name="FtrlRescoring">Re-score the candidate pool with the online FTRL-Proximal model (<see cref="Rescorer"/>).</param>
@@ -43,6 +44,7 @@ public sealed record ScoringOptions(
     DppPool DppPool = DppPool.Top,
     int DppPerGenre = 6,
     double DppShrink = 1,
+    DppObjective DppObjective = DppObjective.LogDet,
     HitCalibratorOptions? DppCalibration = null,
     DiversityControllerOptions? Diversity = null,
     double SerendipityShare = 0,

@@ -6,12 +6,15 @@ namespace RecoFlow.Recommendations.Ranking;
 /// <param name="UserDecay">Per served list, the user's hit counts are multiplied by this before adding the new list.</param>
 /// <param name="UserPrior">Pseudo-lists at the global hit rate in the user's smoothed hit rate.</param>
 /// <param name="GenreFeatures">Use the features of how the candidate's categories fit the user's history.</param>
+/// <param name="CandidateFeatures">Use the per-candidate features the caller passes (the job: the learned blend's inputs) beside
+/// the blend's score, so that the hit probability weighs them for itself (up to <see cref="HitCalibrator.MaxCandidateFeatures"/>).</param>
 public sealed record HitCalibratorOptions(
     double LearnRate = 0.01,
     double L2 = 1e-6,
     double UserDecay = 0.9,
     double UserPrior = 5,
-    bool GenreFeatures = true);
+    bool GenreFeatures = true,
+    bool CandidateFeatures = true);
 
 /// <summary>
 /// Estimates, for each candidate of a served list, the probability that it is the user's next positive item, so that a
@@ -27,7 +30,14 @@ public sealed record HitCalibratorOptions(
 /// events)/5; minutes since the user's previous event (&lt; 2, &lt; 10, &lt; 60, &lt; 1440, more or none). Optional
 /// category features: the mean and the minimum share of the candidate's categories in the user's positive history,
 /// their mean share among the user's last 10 positives (alone and times ln(1 + j)), the number of categories (0–6+),
-/// and whether none of them occurs in the user's history.</para>
+/// whether none of them occurs in the user's history, the largest share of one of them in the history and among the
+/// last 10 positives, their mean share in the history decayed by <see cref="GenreDecay"/> per positive event, and the
+/// category Jaccard of the candidate with the user's last positive item. Optional candidate features: up to
+/// <see cref="MaxCandidateFeatures"/> numbers per candidate from the caller (the job passes the learned blend's inputs:
+/// co-visitation, popularity, category affinity, factors), each with its own weight. The blend weighs them for the
+/// softmax over the whole candidate list; here they are weighed for the probability of each candidate with the
+/// category features beside them, which is what tells the hit probability of a candidate from another category than
+/// the list's head (the DPP's trade).</para>
 /// </summary>
 /// <summary>
 /// The shared part of a <see cref="HitCalibrator"/>'s state: the weights and the global hit counts (MessagePack,
@@ -50,6 +60,8 @@ public sealed class HitCalibratorUser
 {
     /// <summary>Positive events per category.</summary>
     public double[] Genres { get; set; } = [];
+    /// <summary>Positive events per category, each multiplied by <see cref="HitCalibrator.GenreDecay"/> at every positive event.</summary>
+    public double[] RecentGenres { get; set; } = [];
     /// <summary>The last positive items, oldest first.</summary>
     public List<int> Recent { get; set; } = [];
     public int Positives { get; set; }
@@ -68,9 +80,21 @@ public sealed class HitCalibratorUser
 public sealed class HitCalibrator
 {
     /// <summary>Length of the feature vector.</summary>
-    public const int Dimension = 48;
+    public const int Dimension = 64;
+
+    /// <summary>How many candidate features of the caller the calibrator uses at most (the rest are ignored).</summary>
+    public const int MaxCandidateFeatures = 16;
+
+    private const int CandidateOffset = 48;
 
     private const int RecentCount = 10;
+
+    /// <summary>
+    /// Per positive event, the decay of <see cref="HitCalibratorUser.RecentGenres"/>: a half-life of about 14 positive
+    /// events, between the last <see cref="RecentCount"/> positives and the whole history that the other category
+    /// features read (a taste that lasts longer than a session but has changed since the first ratings).
+    /// </summary>
+    public const double GenreDecay = 0.95;
     private static readonly int[] RankEdges = [0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 30, 40, 50, 75, 100, 1000];
 
     private readonly IReadOnlyList<int[]> _categories;
@@ -101,7 +125,13 @@ public sealed class HitCalibrator
     public void Bind(HitCalibratorState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Weights.Length != Dimension) state.Weights = new double[Dimension];
+        if (state.Weights.Length != Dimension)
+        {
+            // A state from a calibrator with fewer features keeps the weights of those (their meaning is unchanged).
+            var w = new double[Dimension];
+            state.Weights.AsSpan(0, Math.Min(state.Weights.Length, Dimension)).CopyTo(w);
+            state.Weights = w;
+        }
         _model = state;
         _w = state.Weights;
     }
@@ -112,11 +142,24 @@ public sealed class HitCalibrator
     /// state (kept by the caller) is <paramref name="user"/>; with <paramref name="keep"/> the features wait in it until
     /// the user's next positive event labels them (false: the list is only scored, it was not served).
     /// </summary>
-    public void Predict(HitCalibratorUser user, long nowMs, ReadOnlySpan<int> candidates, ReadOnlySpan<float> scores, Span<double> probability, bool keep)
+    public void Predict(HitCalibratorUser user, long nowMs, ReadOnlySpan<int> candidates, ReadOnlySpan<float> scores, Span<double> probability, bool keep) =>
+        Predict(user, nowMs, candidates, scores, default, 0, probability, keep);
+
+    /// <summary>
+    /// As above, with <paramref name="width"/> features per candidate in <paramref name="candidateFeatures"/> (row-major,
+    /// aligned with <paramref name="candidates"/>; used with <see cref="HitCalibratorOptions.CandidateFeatures"/>, the
+    /// first <see cref="MaxCandidateFeatures"/> of each row). A caller must pass the same features in the same order
+    /// for every list: each has its own weight.
+    /// </summary>
+    public void Predict(HitCalibratorUser user, long nowMs, ReadOnlySpan<int> candidates, ReadOnlySpan<float> scores, ReadOnlySpan<float> candidateFeatures, int width,
+        Span<double> probability, bool keep)
     {
         ArgumentNullException.ThrowIfNull(user);
         int n = candidates.Length;
         if (scores.Length != n || probability.Length < n) throw new ArgumentException("scores and probability must align with candidates");
+        ArgumentOutOfRangeException.ThrowIfNegative(width);
+        if (candidateFeatures.Length < n * width) throw new ArgumentException("candidateFeatures must hold width features per candidate");
+        int used = _o.CandidateFeatures ? Math.Min(width, MaxCandidateFeatures) : 0;
         Fit(user);
         var x = new double[n * Dimension];
         double rel = Math.Log(UserRate(user) / GlobalRate());
@@ -124,6 +167,7 @@ public sealed class HitCalibrator
         {
             Span<double> row = x.AsSpan(j * Dimension, Dimension);
             Features(user, nowMs, candidates, scores, j, rel, row);
+            for (int f = 0; f < used; f++) row[CandidateOffset + f] = candidateFeatures[j * width + f];
             probability[j] = Sigmoid(Dot(row));
         }
 
@@ -170,7 +214,12 @@ public sealed class HitCalibrator
         if (!positive) return;
         user.Positives++;
         if (_categoryCount == 0) return;
-        foreach (int g in CategoriesOf(item)) user.Genres[g]++;
+        for (int c = 0; c < user.RecentGenres.Length; c++) user.RecentGenres[c] *= GenreDecay;
+        foreach (int g in CategoriesOf(item))
+        {
+            user.Genres[g]++;
+            user.RecentGenres[g]++;
+        }
         user.Recent.Add(item);
         if (user.Recent.Count > RecentCount) user.Recent.RemoveAt(0);
     }
@@ -183,6 +232,12 @@ public sealed class HitCalibrator
             var g = new double[_categoryCount];
             user.Genres.CopyTo(g, 0);
             user.Genres = g;
+        }
+        if (user.RecentGenres.Length < _categoryCount)
+        {
+            var g = new double[_categoryCount];
+            user.RecentGenres.CopyTo(g, 0);
+            user.RecentGenres = g;
         }
     }
 
@@ -248,6 +303,25 @@ public sealed class HitCalibrator
         x[24 + Math.Min(g.Length, 6)] = 1;
         x[31] = isNew ? 1 : 0;
         x[32] = recentShare * 5 * logRank;
+        if (ctx is null || g.Length == 0) return;
+
+        // The best-fitting of the candidate's categories (an item of a favourite category and a rarer one is not a
+        // stranger), the decayed history's share, and the fit with the user's last positive item.
+        double decayedTotal = 0;
+        foreach (double v in ctx.RecentGenres) decayedTotal += v;
+        double maxShare = 0, maxRecent = 0, decayedShare = 0;
+        foreach (int c in g)
+        {
+            if (c >= _categoryCount) continue;
+            if (total > 0) maxShare = Math.Max(maxShare, ctx.Genres[c] / total);
+            if (recentTotal > 0) maxRecent = Math.Max(maxRecent, recent[c] / recentTotal);
+            if (decayedTotal > 0) decayedShare += ctx.RecentGenres[c] / decayedTotal;
+        }
+
+        x[17] = maxShare * 5;
+        x[46] = maxRecent * 5;
+        x[47] = decayedShare / g.Length * 5;
+        if (ctx.Recent.Count > 0) x[16] = CategoryJaccardSimilarity.Jaccard(g, CategoriesOf(ctx.Recent[^1]));
     }
 
     private int[] CategoriesOf(int item) => item >= 0 && item < _categories.Count ? _categories[item] : [];

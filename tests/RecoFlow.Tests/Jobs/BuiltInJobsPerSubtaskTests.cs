@@ -59,7 +59,7 @@ public sealed class BuiltInJobsPerSubtaskTests : IDisposable
         },
         {
             "recommendations",
-            ["input={ratings}", "format=movielens", "output={out}", "catalog={movies}", "dpp-theta=0.1", "dpp-relevance=calibrated", "dpp-shrink=0.5", "pseudonymize=false"]
+            ["input={ratings}", "format=movielens", "output={out}", "catalog={movies}", "dpp-theta=0.1", "dpp-relevance=calibrated", "dpp-shrink=0.5", "dpp-objective=pairwise", "dpp-kernel=jaccard", "pseudonymize=false"]
         },
     };
 

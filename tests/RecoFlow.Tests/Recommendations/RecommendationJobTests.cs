@@ -85,6 +85,7 @@ public sealed class RecommendationJobTests : IDisposable
     [InlineData("parallelism", "-2", "parameter 'parallelism' must be at least 1")]
     [InlineData("parallelism", "two", "parameter 'parallelism' must be an integer, got 'two'")]
     [InlineData("rate", "-1", "parameter 'rate' must not be negative")]
+    [InlineData("dpp-objective", "entropy", "parameter 'dpp-objective' must be logdet or pairwise")]
     public void Parallelism_and_rate_are_validated_by_name(string name, string value, string message)
     {
         var e = Assert.Throws<JobParameterException>(() => new RecommendationJob().Build(MovieLensParams((name, value))));
