@@ -44,7 +44,7 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
         _checkpointing = checkpointing;
         _storage = storage;
         _chain.Reset();
-        if (restored is { } r && checkpointing is { FullEvery: > 1 }) _chain.Continue(r.CheckpointId, r.Row);
+        if (restored is { } r) _chain.Continue(r.CheckpointId, r.Row);
     }
 
     /// <summary>Takes this task's part of checkpoint <paramref name="checkpointId"/>.</summary>
@@ -64,15 +64,13 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
             if (savepoint && savepointDirectory is null) throw new InvalidOperationException($"savepoint {checkpointId}: the barrier names no savepoint directory");
             // A checkpoint while an earlier write is unfinished is whole. A savepoint is always written whole (it must
             // restore on its own), but like a row that closes a chain it is taken as a delta and materialised.
-            var deltaOf = _checkpointing is null || _writing.Count > 0 ? null : _chain.NextDeltaOf(_checkpointing.FullEvery);
-            snapshot = chain.Snapshot(checkpointId, deltaOf);
+            snapshot = chain.Snapshot(checkpointId, NextDeltaOf());
             if (snapshot.DeltaOf is { } baseRow && (savepoint || _chain.MaterialisationDue(_checkpointing!.FullEvery)))
             {
                 _writing[checkpointId] = (alignMs, Stopwatch.GetElapsedTime(start).TotalMilliseconds, 0);
                 MaterialiseAsync(checkpointId, snapshot, baseRow, savepoint ? savepointDirectory : null).PipeTo(self);
                 return;
             }
-            if (savepoint && snapshot.DeltaOf is not null) throw new InvalidOperationException($"savepoint {checkpointId}: a delta was taken without a chain to materialise it from");
             bytes = snapshot.ToBytes(SnapshotEncryption.For(system));
         }
         catch (Exception e)
@@ -88,6 +86,9 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
         _writing[checkpointId] = (alignMs, syncMs, keyedBytes);
         WriteAsync(checkpointId, task, bytes, savepoint ? savepointDirectory : null).PipeTo(self);
     }
+
+    /// <summary>The row the next snapshot may build on: none without checkpointing or while an earlier write is unfinished.</summary>
+    private long? NextDeltaOf() => _checkpointing is null || _writing.Count > 0 ? null : _chain.NextDeltaOf(_checkpointing.FullEvery);
 
     /// <summary>What later rows may build on: keyed state and operator state (a later row may patch it).</summary>
     private static long KeyedBytes(TaskStateSnapshot snapshot) => snapshot.Operators.Values.Sum(o => (o.Keyed?.SizeBytes ?? 0) + (o.Operator?.SizeBytes ?? 0));
@@ -170,8 +171,7 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
     {
         _finalState = null;
         if (_checkpointing is null) return;
-        var deltaOf = _writing.Count > 0 || _chain.MaterialisationDue(_checkpointing.FullEvery) ? null : _chain.NextDeltaOf(_checkpointing.FullEvery);
-        var snapshot = chain.Snapshot(checkpointId, deltaOf);
+        var snapshot = chain.Snapshot(checkpointId, _chain.MaterialisationDue(_checkpointing.FullEvery) ? null : NextDeltaOf());
         _finalState = (snapshot.ToBytes(SnapshotEncryption.For(system)), snapshot.DeltaOf, KeyedBytes(snapshot));
     }
 
