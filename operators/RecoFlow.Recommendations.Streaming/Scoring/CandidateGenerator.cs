@@ -19,25 +19,14 @@ public sealed class CandidateGenerator
     private readonly int[] _topCategories = new int[2];
     private float[] _sessionShare = new float[64];
     private readonly List<int> _sessionTouched = [];
+    private readonly ExclusionMarks _exclusions = new();
     private readonly Func<int, bool> _excluded;
-    private ModelStore? _store;
-    private UserScoringState? _user;
 
     public CandidateGenerator(ScoringOptions options, IReadOnlyList<int[]> categories)
     {
         _options = options;
         _categories = categories;
-        _excluded = IsExcluded;
-    }
-
-    /// <summary>The exclusion rule, asked once per distinct item a list meets.</summary>
-    /// <remarks>One set lookup: <see cref="UserScoringState.Positives"/> is a subset of <see cref="UserScoringState.Seen"/>
-    /// (<see cref="UserScoringState.Remember"/> is their only writer), so with <see cref="ScoringOptions.ExcludeSeen"/>
-    /// the seen items alone decide.</remarks>
-    private bool IsExcluded(int item)
-    {
-        string id = _store!.Ids[item];
-        return _options.ExcludeSeen ? _user!.Seen.Contains(id) : _user!.Positives.Contains(id);
+        _excluded = _exclusions.IsExcluded;
     }
 
     /// <summary>Fills <paramref name="c"/> with the candidates of <paramref name="user"/>, features set and normalised; returns their count.</summary>
@@ -48,8 +37,7 @@ public sealed class CandidateGenerator
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(c);
-        _store = store;
-        _user = user;
+        _exclusions.Bind(store, user, _options.ExcludeSeen);
         c.Reset(store.Count, _excluded);
 
         // Session-aware first: the latest basket, then the session, then the longer-term recent positives.
