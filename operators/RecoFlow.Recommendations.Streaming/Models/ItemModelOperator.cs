@@ -297,7 +297,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
     private bool AddEdge(ItemModelState item, string other, float weight, long t)
     {
         double lw = LogDecay.Term(weight, t, _o.CoVisitationHalfLifeDays * 86_400_000.0);
-        int at = item.Neighbours.IndexOf(other);
+        int at = item.IndexOfNeighbour(other);
         if (at >= 0)
         {
             item.NeighbourLogWeights[at] = LogDecay.Add(item.NeighbourLogWeights[at], lw);
@@ -306,8 +306,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
         }
         if (item.Neighbours.Count < _o.MaxNeighbours)
         {
-            item.Neighbours.Add(other);
-            item.NeighbourLogWeights.Add(lw);
+            item.AddNeighbour(other, lw);
             Changed(item, other);
             return true;
         }
@@ -317,8 +316,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
         if (lw > item.NeighbourLogWeights[min])
         {
             item.RemovedNeighbours.Add(item.Neighbours[min]);
-            item.Neighbours[min] = other;
-            item.NeighbourLogWeights[min] = lw;
+            item.ReplaceNeighbour(min, other, lw);
             Changed(item, other);
             return true;
         }
@@ -348,7 +346,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
         var at = new int[changed.Count];
         for (int j = 0; j < changed.Count; j++)
         {
-            at[j] = item.Neighbours.IndexOf(changed[j]);
+            at[j] = item.IndexOfNeighbour(changed[j]);
             if (at[j] >= 0) present++;
         }
         var ids = new string[present];

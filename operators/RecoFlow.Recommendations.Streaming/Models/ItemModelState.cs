@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Serialization;
 using RecoFlow.Recommendations.Streaming.Records;
 
 namespace RecoFlow.Recommendations.Streaming.Models;
@@ -17,6 +19,55 @@ public sealed class ItemModelState
     public List<string> RemovedNeighbours { get; set; } = [];
     /// <summary>Which parts changed since the last published version (<see cref="ItemModelOperator"/> flags).</summary>
     public byte Dirty { get; set; }
+
+    /// <summary>The hash codes of <see cref="Neighbours"/>, aligned (transient: built on first use, never serialised).</summary>
+    [IgnoreDataMember]
+    private List<int>? _neighbourHashes;
+
+    /// <summary>The position of <paramref name="neighbour"/> in <see cref="Neighbours"/>, or −1: a scan of hash codes, strings compared only where they match.</summary>
+    public int IndexOfNeighbour(string neighbour)
+    {
+        var hashes = NeighbourHashes();
+        int hash = neighbour.GetHashCode(StringComparison.Ordinal);
+        var span = CollectionsMarshal.AsSpan(hashes);
+        for (int from = 0; from < span.Length;)
+        {
+            int at = span[from..].IndexOf(hash);
+            if (at < 0) return -1;
+            at += from;
+            if (string.Equals(Neighbours[at], neighbour, StringComparison.Ordinal)) return at;
+            from = at + 1;
+        }
+        return -1;
+    }
+
+    /// <summary>Appends a neighbour with its log₂ weight.</summary>
+    public void AddNeighbour(string neighbour, double logWeight)
+    {
+        var hashes = NeighbourHashes();
+        Neighbours.Add(neighbour);
+        NeighbourLogWeights.Add(logWeight);
+        hashes.Add(neighbour.GetHashCode(StringComparison.Ordinal));
+    }
+
+    /// <summary>Puts <paramref name="neighbour"/> with its log₂ weight in place of the neighbour at <paramref name="at"/>.</summary>
+    public void ReplaceNeighbour(int at, string neighbour, double logWeight)
+    {
+        var hashes = NeighbourHashes();
+        Neighbours[at] = neighbour;
+        NeighbourLogWeights[at] = logWeight;
+        hashes[at] = neighbour.GetHashCode(StringComparison.Ordinal);
+    }
+
+    private List<int> NeighbourHashes()
+    {
+        if (_neighbourHashes is null || _neighbourHashes.Count != Neighbours.Count)
+        {
+            _neighbourHashes = new List<int>(Math.Max(Neighbours.Count, 4));
+            foreach (var n in Neighbours) _neighbourHashes.Add(n.GetHashCode(StringComparison.Ordinal));
+        }
+        return _neighbourHashes;
+    }
 }
 
 /// <summary>Operator (non-keyed) state of one <see cref="ItemModelOperator"/> subtask.</summary>
