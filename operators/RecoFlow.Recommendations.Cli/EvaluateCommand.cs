@@ -48,9 +48,14 @@ public static class EvaluateCommand
         var testFrom = new Option<double>("--test-from") { Description = "test only events after this fraction of the log (all events are still learned)", DefaultValueFactory = _ => 0 };
         var retrain = new Option<string>("--retrain-interval") { Description = "event time between refits of the item factors over the retraining window (0 = off)", DefaultValueFactory = _ => "0" };
         var retrainWindow = new Option<string>("--retrain-window") { Description = "event time of positive interactions a refit learns from", DefaultValueFactory = _ => "24h" };
+        var order = new Option<string>("--order")
+        {
+            Description = "arrival (score each event as it comes; model versions reach scoring asynchronously, so runs differ in the third decimal) or event-time (item model and scoring take their input in event-time order behind the watermark: every run serves the same lists)",
+            DefaultValueFactory = _ => "arrival",
+        };
         var mf = new Option<bool>("--mf-baseline") { Description = "add a matrix factorisation trained once on the first 20 % of the log as baseline batch_mf" };
         var cmd = new Command("evaluate", "replay a log through the recommendation job and print recall@K, NDCG@K, MRR, diversity, coverage, Gini, novelty and latency, with baselines")
-            { input, format, k, json, catalog, theta, candidates, relevance, shrink, dppPool, perGenre, ildTarget, ildWindow, kernel, objective, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow };
+            { input, format, k, json, catalog, theta, candidates, relevance, shrink, dppPool, perGenre, ildTarget, ildWindow, kernel, objective, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow, order };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new EvaluationOptions(r.GetValue(input)!, r.GetValue(format)!, r.GetValue(k), r.GetValue(catalog), r.GetValue(theta), r.GetValue(candidates),
@@ -68,6 +73,12 @@ public static class EvaluateCommand
                 Rescore = r.GetValue(rescore) is "none" or "ftrl" or "tree" or "ftrl+tree" ? r.GetValue(rescore)! : throw new UsageException("--rescore must be none, ftrl, tree or ftrl+tree"),
                 RetrainInterval = Api.JobParameters.ParseDuration(r.GetValue(retrain)!) ?? throw new UsageException("--retrain-interval must be a duration like 1h"),
                 RetrainWindow = Api.JobParameters.ParseDuration(r.GetValue(retrainWindow)!) is { } w && w > TimeSpan.Zero ? w : throw new UsageException("--retrain-window must be a positive duration like 24h"),
+                EventTimeOrder = r.GetValue(order) switch
+                {
+                    "arrival" => false,
+                    "event-time" => true,
+                    var other => throw new UsageException($"--order must be arrival or event-time, got '{other}'"),
+                },
             };
             var report = await RunAsync(options, ct);
             output.WriteLine(r.GetValue(json) ? ToJson(report) : ToText(report));
@@ -94,6 +105,9 @@ public static class EvaluateCommand
         /// <summary>Sliding-window refits of the item factors (zero: off, the evaluation default).</summary>
         public TimeSpan RetrainInterval { get; init; }
         public TimeSpan RetrainWindow { get; init; } = TimeSpan.FromHours(24);
+
+        /// <summary>Item model and scoring in event-time order (the job's <c>order=event-time</c>): every run serves the same lists.</summary>
+        public bool EventTimeOrder { get; init; }
     }
 
     private static T ParseEnum<T>(string text, string option) where T : struct, Enum =>
@@ -200,7 +214,7 @@ public static class EvaluateCommand
         var defaults = RecommendationSettings.Default;
         var settings = defaults with
         {
-            ItemModel = defaults.ItemModel with { PublishInterval = o.PublishInterval, RetrainInterval = o.RetrainInterval, RetrainWindow = o.RetrainWindow },
+            ItemModel = defaults.ItemModel with { PublishInterval = o.PublishInterval, RetrainInterval = o.RetrainInterval, RetrainWindow = o.RetrainWindow, EventTimeOrder = o.EventTimeOrder },
             Scoring = defaults.Scoring with
             {
                 K = o.K,
@@ -217,6 +231,7 @@ public static class EvaluateCommand
                 TreeRescoring = o.Rescore.Contains("tree", StringComparison.Ordinal),
                 EmitProbes = true,
                 EmitAfterEvent = false,
+                EventTimeOrder = o.EventTimeOrder,
             },
         };
         var job = new StreamJob("recommendations-evaluate");

@@ -70,5 +70,27 @@ public sealed class EvaluateCommandTests
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--ild-target", "1.5"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--ild-target", "0.8", "--ild-window", "3"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--dpp-relevance", "calibrated", "--rescore", "ftrl"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--order", "random"], new StringWriter()));
+    }
+
+    [Fact]
+    public async Task In_event_time_order_every_run_serves_the_same_lists()
+    {
+        async Task<JsonElement> Run()
+        {
+            var stdout = new StringWriter();
+            int code = await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--events", "20000", "--json", "--order", "event-time",
+                "--dpp-relevance", "calibrated", "--dpp-pool", "genre", "--dpp-objective", "pairwise", "--dpp-kernel", "jaccard", "--dpp-theta", "0.75"], stdout);
+            Assert.True(code == 0, stdout.ToString());
+            return JsonDocument.Parse(stdout.ToString()).RootElement.Clone();
+        }
+
+        var first = await Run();
+        var second = await Run();
+        Assert.True(first.GetProperty("test_events").GetInt64() > 1000);
+        // Everything but the latencies (wall-clock) is a function of the lists served.
+        foreach (var key in new[] { "recall_at_k", "ndcg_at_k", "mrr", "ild", "coverage", "gini", "novelty" })
+            Assert.Equal(first.GetProperty(key).GetDouble(), second.GetProperty(key).GetDouble());
+        Assert.True(first.GetProperty("recall_at_k").GetDouble() > first.GetProperty("baselines").GetProperty("popularity").GetProperty("recall_at_k").GetDouble());
     }
 }
