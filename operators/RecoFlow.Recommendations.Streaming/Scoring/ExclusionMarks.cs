@@ -5,13 +5,14 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// candidate's check is one array read instead of a string-set lookup. The marks are kept for the last user state and
 /// store they were built for and follow the user's next remembered item; they are rebuilt when the user, the store's
 /// item count or its rewinds change. A user with more than <see cref="MaxMarked"/> excluded items is checked against
-/// the set directly, so that switching between heavy users does not cost a lookup per remembered item.
+/// the set directly: building the marks costs a lookup per excluded item, and a list checks about 400 candidates, so
+/// with users that alternate (every list a new user) the marks never cost more lookups than the set would.
 /// <para>A buffer owned by one scoring subtask (through its <see cref="CandidateGenerator"/>); never shared.</para>
 /// </summary>
 public sealed class ExclusionMarks
 {
     /// <summary>Above this many excluded items the marks are not built (the set is asked per candidate instead).</summary>
-    public const int MaxMarked = 512;
+    public const int MaxMarked = 256;
 
     private int[] _mark = [];
     private int _stamp;
