@@ -16,14 +16,13 @@ public sealed class ExclusionMarks
 
     private int[] _mark = [];
     private int _stamp;
-    private UserScoringState? _user;
+    private HashSet<string>? _set;
     private ModelStore? _store;
     private long _rewinds;
     private int _storeCount;
     private int _setCount;
     private string? _lastSeen;
     private bool _marked;
-    private bool _seen;
 
     /// <summary>Makes the marks those of <paramref name="user"/> against <paramref name="store"/>.</summary>
     /// <param name="excludeSeen">Every seen item is excluded (else only the positives).</param>
@@ -33,8 +32,8 @@ public sealed class ExclusionMarks
         ArgumentNullException.ThrowIfNull(user);
         var set = excludeSeen ? user.Seen : user.Positives;
         string? last = user.SeenOrder.Count > 0 ? user.SeenOrder[^1] : null;
-        bool same = _marked && ReferenceEquals(user, _user) && ReferenceEquals(store, _store) && excludeSeen == _seen
-            && store.Rewinds == _rewinds && store.Count == _storeCount;
+        // The set is the user's own (seen items or positives), so the same set is the same user and the same rule.
+        bool same = _marked && ReferenceEquals(set, _set) && ReferenceEquals(store, _store) && store.Rewinds == _rewinds && store.Count == _storeCount;
         if (same && set.Count == _setCount && ReferenceEquals(last, _lastSeen)) return;
         if (same && excludeSeen && set.Count == _setCount + 1 && user.SeenOrder.Count == set.Count && last is not null)
         {
@@ -44,9 +43,8 @@ public sealed class ExclusionMarks
             _lastSeen = last;
             return;
         }
-        _user = user;
+        _set = set;
         _store = store;
-        _seen = excludeSeen;
         _rewinds = store.Rewinds;
         _storeCount = store.Count;
         _setCount = set.Count;
@@ -63,12 +61,7 @@ public sealed class ExclusionMarks
     }
 
     /// <summary>True when the list must leave out the item at store index <paramref name="item"/>.</summary>
-    public bool IsExcluded(int item)
-    {
-        if (_marked) return _mark[item] == _stamp;
-        string id = _store!.Ids[item];
-        return _seen ? _user!.Seen.Contains(id) : _user!.Positives.Contains(id);
-    }
+    public bool IsExcluded(int item) => _marked ? _mark[item] == _stamp : _set!.Contains(_store!.Ids[item]);
 
     private void Mark(ModelStore store, string id)
     {
