@@ -183,5 +183,4 @@ internal sealed class SubtaskCheckpointCoordinator(TaskId id, JobVertex vertex, 
         _writing[checkpointId] = (0, 0, final.KeyedBytes);
         WriteAsync(checkpointId, task, final.Bytes, savepointDirectory: null).PipeTo(self);
     }
-
 }
