@@ -26,8 +26,11 @@ internal static class RecoBench
     public const int SyntheticUsers = 20_000;
     public const string Cold = "movielens-p1-cold", Loop = "loop", P1 = "movielens-p1", P2 = "movielens-p2", Items10k = "synthetic-10k", Items100k = "synthetic-100k";
 
-    /// <summary>One run: wall and process CPU seconds from submit (or the loop's start) to the end, lists emitted, checkpoints completed.</summary>
-    public sealed record Sample(double Seconds, double CpuSeconds, long Lists, long Checkpoints);
+    /// <summary>
+    /// One run: wall and process CPU seconds from submit (or the loop's start) to the end, lists emitted, checkpoints
+    /// completed, and for the job on MovieLens the recall@10 of the lists it served (<see cref="ListRecall"/>).
+    /// </summary>
+    public sealed record Sample(double Seconds, double CpuSeconds, long Lists, long Checkpoints, double? ServedRecall = null);
 
     /// <summary>A configuration's runs, by round.</summary>
     public sealed record Series(string Name, long Events, List<Sample> Runs)
@@ -36,6 +39,7 @@ internal static class RecoBench
         public double EventsPerCpuSecond => BenchDoc.Median(Runs.Select(r => Events / r.CpuSeconds).ToList());
         public double CpuSeconds => BenchDoc.Median(Runs.Select(r => r.CpuSeconds).ToList());
         public double Checkpoints => BenchDoc.Median(Runs.Select(r => (double)r.Checkpoints).ToList());
+        public double? ServedRecall => Runs.All(r => r.ServedRecall is not null) && Runs.Count > 0 ? BenchDoc.Median(Runs.Select(r => r.ServedRecall!.Value).ToList()) : null;
         public (double Min, double Max) WallRange => (Runs.Min(r => Events / r.Seconds), Runs.Max(r => Events / r.Seconds));
         public (double Min, double Max) CpuRange => (Runs.Min(r => Events / r.CpuSeconds), Runs.Max(r => Events / r.CpuSeconds));
     }
@@ -141,14 +145,20 @@ internal static class RecoBench
         var graph = job.Build();
         var options = new JobRunOptions { Checkpoints = new CheckpointOptions(), JobKey = $"recommendations-bench-{Guid.NewGuid():N}" };
         var (seconds, cpuSeconds, checkpoints) = await BenchCommand.MeasureAsync(runtime, graph, options, ct);
-        return new Sample(seconds, cpuSeconds, sink.Lists, checkpoints);
+        var served = ListRecall.Compute(events.Select(e => new ReplayedEvent(e.EventId, e.UserId, e.ItemId, e.IsPositive)), sink.Served);
+        return new Sample(seconds, cpuSeconds, sink.Lists, checkpoints, served.Recall);
     }
 
-    /// <summary>The sink's work of the job's file or Kafka sink without the I/O: each list formatted as its JSON line, counted, dropped.</summary>
+    /// <summary>
+    /// The sink's work of the job's file or Kafka sink without the I/O: each list formatted as its JSON line and counted;
+    /// its items kept by event id for the recall of the lists served.
+    /// </summary>
     private sealed class JsonCountingSink : ISink<Recommendation>
     {
         private long _lists, _chars;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> _served = new(StringComparer.Ordinal);
         public long Lists => Interlocked.Read(ref _lists);
+        public IReadOnlyDictionary<string, string[]> Served => _served;
         public long Chars => Interlocked.Read(ref _chars);
         public ISinkWriter<Recommendation> CreateWriter(SinkContext context) => new Writer(this);
         public string Describe() => "JSON lines, counted";
@@ -161,6 +171,7 @@ internal static class RecoBench
             {
                 _lists++;
                 _chars += RecommendationJob.ToJson(value).Length;
+                owner._served[value.EventId] = value.Items;
             }
 
             public void Flush(bool endOfInput)

@@ -24,13 +24,13 @@ internal static class RecoBenchReport
             $"{r.Rounds} round{(r.Rounds == 1 ? "" : "s")} after a warm-up (the loop, then the job, each over the whole MovieLens log; the job's run is row 6); each round runs the five configurations " +
             "one after another (loop, p1, p2, 10k items, 100k items), so machine noise hits all alike. Figures are medians over the rounds; brackets: lowest and highest run.");
         sb.AppendLine();
-        sb.AppendLine("| row | events | events/s, wall (range) | CPU seconds per run | events per CPU-second (range) | checkpoints per run | lists per run |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| row | events | events/s, wall (range) | CPU seconds per run | events per CPU-second (range) | checkpoints per run | lists per run | recall@10 of the lists served |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, label) in Rows)
         {
             var x = s[name];
             sb.AppendLine($"| {label} | {x.Events:N0} | {x.EventsPerSecond:N0} ({Short(x.WallRange.Min)}–{Short(x.WallRange.Max)}) | {x.CpuSeconds:F2} | " +
-                $"{x.EventsPerCpuSecond:N0} ({Short(x.CpuRange.Min)}–{Short(x.CpuRange.Max)}) | {(name == Loop ? "–" : $"{x.Checkpoints:N0}")} | {BenchDoc.Median(x.Runs.Select(v => (double)v.Lists).ToList()):N0} |");
+                $"{x.EventsPerCpuSecond:N0} ({Short(x.CpuRange.Min)}–{Short(x.CpuRange.Max)}) | {(name == Loop ? "–" : $"{x.Checkpoints:N0}")} | {BenchDoc.Median(x.Runs.Select(v => (double)v.Lists).ToList()):N0} | {(x.ServedRecall is { } sr ? sr.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "–")} |");
         }
         sb.AppendLine();
         var p1 = s[P1];
@@ -99,7 +99,10 @@ internal static class RecoBenchReport
         - **4**: recall@10 of `recoflow evaluate` on MovieLens (prequential protocol of
           `docs/recommendation-evaluation.md`: the job's probe lists before each positive event, on the embedded runtime
           without checkpoints, with the evaluation's settings, refits off), beside its co-visitation and popularity
-          baselines.
+          baselines. The runs table's last column is another recall: that of the lists the job itself served in the
+          run (checkpoints on, its own settings; `tests/Shared/ListRecall.cs`, as the exactly-once tests compute it:
+          a relevant event is a hit when its item is in the list emitted for the user's previous event), so that a
+          change that makes the job faster but recommend worse shows in the same row as its speed.
         - **5**: the limit: the same per-event work without the engine (`RecoLoop.cs`): the job's own operators
           (`PrivacyAndContext`, `UserFeaturesFunction`, `ItemModelOperator`, `ScoringFunction`, built with the same
           settings) opened on plain operator contexts with the heap keyed-state backend, wired by direct calls in one
