@@ -63,4 +63,25 @@ public sealed class ColdStartList(ItemCatalog catalog, int keep = 100)
         }
         return ([.. items], [.. scores]);
     }
+
+    /// <summary>
+    /// A list shorter than <paramref name="k"/> (a young model knows few items) filled up from <see cref="For"/>, each
+    /// added item scored below the list's lowest score.
+    /// </summary>
+    public (string[] Items, float[] Scores) FillUp(string[] items, float[] scores, UserScoringState user, int k, bool excludeSeen)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(scores);
+        var (extra, _) = For(user, k + items.Length, excludeSeen);
+        var allItems = new List<string>(items);
+        var allScores = new List<float>(scores);
+        float floor = scores.Length > 0 ? scores.Min() : 0;
+        for (int j = 0; j < extra.Length && allItems.Count < k; j++)
+        {
+            if (Array.IndexOf(items, extra[j]) >= 0) continue;
+            allItems.Add(extra[j]);
+            allScores.Add(floor - 1 - j);
+        }
+        return ([.. allItems], [.. allScores]);
+    }
 }

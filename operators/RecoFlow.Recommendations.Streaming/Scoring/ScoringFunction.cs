@@ -23,8 +23,9 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// <para>Ranking: the candidates of the list (<see cref="CandidateGenerator"/>: co-visitation neighbours of the user's
 /// basket, session and recent positives, the popular items of the user's strongest categories and overall; never the
 /// whole catalogue) are scored by the learned blend (<see cref="OnlineBlend"/> over <see cref="CandidateFeatures"/>),
-/// whose weights each positive event teaches: the list computed from the state before the event (the probe) is the
-/// example, the event's item its label. Then optional DPP re-ranking of the best candidates (category kernel,
+/// whose weights each positive event teaches: the list last served to the user (<see cref="ServedLists"/>, while the
+/// subtask holds it; not in event-time order, whose runs must not depend on what a restore emptied) or else the list computed from the state before the event (the probe) is the example, the event's
+/// item its label. Then optional DPP re-ranking of the best candidates (category kernel,
 /// <see cref="ScoringOptions.DppKernel"/>) and serendipity injection. The DPP's pool is the top <see cref="ScoringOptions.DppCandidates"/> or, with
 /// <see cref="DppPool.Genre"/>, those plus the best <see cref="ScoringOptions.DppPerGenre"/> of each category
 /// (<see cref="CandidatePool"/>); its kernel may be shrunk toward the identity (<see cref="ScoringOptions.DppShrink"/>).
@@ -85,6 +86,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private OnlineBlend? _blend;
     private CandidateGenerator? _generator;
     private Candidates? _candidates;
+    private ServedLists? _served;
     private CandidateIndex? _index;
     private ModelStore? _indexed;
     private long _indexedRewinds;
@@ -113,6 +115,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         _blend = new OnlineBlend(new OnlineBlendOptions(CandidateFeatures.Priors(), _o.BlendLearnRate));
         _generator = new CandidateGenerator(_o, _categories);
         _candidates = new Candidates();
+        // In event-time order every run, restored or not, must serve the same lists: the example is always recomputed.
+        _served = _o.EventTimeOrder ? null : new ServedLists(Candidates.F);
         _index = new CandidateIndex(Math.Max(_o.PopularCandidates, 2 * _o.K), _o.CategoryCandidates);
         _indexed = null;
         _touched = [];
@@ -230,6 +234,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         var e = value.Event;
         if (e.IsExpiry)
         {
+            _served?.Forget(e.UserKey);
             _user!.Clear();
             _latest!.Clear();
             return;
@@ -237,6 +242,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         var store = context.GetBroadcastState(ModelDescriptor).TryGetValue(StoreKey, out var s) ? s : null;
         if (e.IsErasure)
         {
+            _served?.Forget(e.UserKey);
             _backend!.ClearKey(e.UserKey);
             output.Collect(new Recommendation(e.UserKey, [], [], store?.CurrentVersion ?? 0, e.EventId, e.TimestampMs, LatencyMs(e), ListTrigger.Erased));
             return;
@@ -256,6 +262,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         if (e.IsRequest)
         {
             var answer = Recommend(store, blend, rescorer, st, value.After, e, ListTrigger.Request, context);
+            KeepServed(e.UserKey, store);
             _latest!.Update(answer);
             if (st.Calibration is not null) _user.Update(st);
             output.Collect(answer);
@@ -266,14 +273,17 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         {
             // The list the user would have been served before this event (the probe): the blend's example, the event's
             // item its label. Only its scored candidates are needed unless it is emitted or teaches the re-scorers.
+            // The list last served to the user is that example when this subtask still holds it (ServedLists).
             Recommendation? probe = null;
             if (_o.EmitProbes || rescorer is not null) probe = Recommend(store, blend, rescorer, st, value.Before, e, ListTrigger.Probe, context, serve: _o.EmitProbes);
+            else if (store is not null && blend is not null && _served?.TryGet(e.UserKey, store, out var items, out var features) == true) LearnFromServed(blend, store, items, features, e.ItemId);
             else
             {
                 _rescoring!.Clear();
-                ScoreCandidates(store, blend, st, value.Before);
+                if (ScoreCandidates(store, blend, st, value.Before) && _candidates.Count > 0)
+                    _blend!.Learn(blend, _candidates.Features, _candidates.Scores, _candidates.Count, _candidates.SlotOf(store.IndexOf(e.ItemId)));
             }
-            if (blend is not null && store is not null && _candidates!.Count > 0)
+            if (probe is not null && blend is not null && store is not null && _candidates!.Count > 0)
                 _blend!.Learn(blend, _candidates.Features, _candidates.Scores, _candidates.Count, _candidates.SlotOf(store.IndexOf(e.ItemId)));
             if (_o.EmitProbes)
             {
@@ -295,6 +305,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         if (_o.EmitAfterEvent)
         {
             var recs = Recommend(store, blend, rescorer, st, value.After, e, ListTrigger.Interaction, context);
+            KeepServed(e.UserKey, store);
             st.LastServed = recs.Items;
             st.LastServedVersion = recs.ModelVersion;
             _latest!.Update(recs);
@@ -309,6 +320,22 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             Runtime.Metrics.Increment("model-automatic-rollbacks");
             Runtime.DeadLetters.Report($"model version {rejected} rolled back automatically: online hit rate below its predecessor's by more than {_o.RollbackMargin}", rejected, context.Timestamp);
         }
+    }
+
+    /// <summary>Keeps the candidates of the list just served to the user for the blend's next example, or forgets an older list when this one had none (cold start).</summary>
+    private void KeepServed(string user, ModelStore? store)
+    {
+        if (_served is null) return;
+        if (store is not null && _candidates!.Count > 0) _served.Keep(user, store, _candidates);
+        else _served.Forget(user);
+    }
+
+    /// <summary>One blend step from the list last served (its candidates' features, scored under the current weights), labelled by <paramref name="item"/>.</summary>
+    private void LearnFromServed(OnlineBlendState blend, ModelStore store, ReadOnlySpan<int> items, ReadOnlySpan<float> features, string item)
+    {
+        var scores = _served!.ScoreBuffer(items.Length);
+        _blend!.Score(blend, features, items.Length, scores);
+        _blend.Learn(blend, features, scores, items.Length, items.IndexOf(store.IndexOf(item)));
     }
 
     private void Learn(ModelStore? store, UserScoringState st, ProfiledEvent value)
@@ -350,7 +377,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             int slot = _candidates.SlotOf(chosen[j]);
             scores[j] = slot >= 0 ? _candidates.Scores[slot] : 0;
         }
-        if (got < _o.K) (items, scores) = FillUp(items, scores, st);
+        if (got < _o.K) (items, scores) = _coldStart!.FillUp(items, scores, st, _o.K, _o.ExcludeSeen);
         return new Recommendation(e.UserKey, items, scores, store.CurrentVersion, e.EventId, e.TimestampMs, LatencyMs(e), trigger);
     }
 
@@ -368,22 +395,6 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         int n = _generator!.Collect(store, _index!, st, features, _candidates);
         _blend!.Score(blend, _candidates.Features, n, _candidates.Scores);
         return true;
-    }
-
-    /// <summary>A list shorter than K (a young model knows few items) filled up from the cold-start list: the subtask's popular items, then the catalogue.</summary>
-    private (string[] Items, float[] Scores) FillUp(string[] items, float[] scores, UserScoringState st)
-    {
-        var (extra, _) = _coldStart!.For(st, _o.K + items.Length, _o.ExcludeSeen);
-        var allItems = new List<string>(items);
-        var allScores = new List<float>(scores);
-        float floor = scores.Length > 0 ? scores.Min() : 0;
-        for (int j = 0; j < extra.Length && allItems.Count < _o.K; j++)
-        {
-            if (Array.IndexOf(items, extra[j]) >= 0) continue;
-            allItems.Add(extra[j]);
-            allScores.Add(floor - 1 - j);
-        }
-        return ([.. allItems], [.. allScores]);
     }
 
     /// <summary>Keeps the candidate index in step with the store: rebuilt for a new (restored) store or after the store was rewound (<see cref="ModelStore.Rewinds"/>), else updated with the items the last versions wrote.</summary>

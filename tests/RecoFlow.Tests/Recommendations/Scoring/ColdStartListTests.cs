@@ -63,4 +63,16 @@ public sealed class ColdStartListTests
         foreach (var i in new[] { "a", "b", "b", "c", "c", "c", "d" }) list.Count(i);
         Assert.Equal(["c", "b"], list.For(User(), 5, excludeSeen: true).Items);
     }
+
+    [Fact]
+    public void A_short_list_is_filled_up_below_its_lowest_score_without_repeats_or_the_users_positives()
+    {
+        var list = new ColdStartList(Catalog(6));
+        foreach (var i in new[] { "i4", "i4", "i1", "i0" }) list.Count(i);
+        var (items, scores) = list.FillUp(["i1", "i5"], [2.5f, 1.5f], User(positives: ["i4"]), k: 4, excludeSeen: true);
+
+        Assert.Equal(["i1", "i5", "i0", "i2"], items);
+        Assert.Equal(4, scores.Length);
+        Assert.True(scores[2] < 1.5f && scores[3] < scores[2], string.Join(", ", scores));
+    }
 }
