@@ -28,7 +28,7 @@ public static class EvaluateCommand
     public static Command Create(TextWriter output)
     {
         var input = new Option<string>("--input") { Description = "interaction log: JSON Lines events or MovieLens ratings.csv", Required = true };
-        var format = new Option<string>("--format") { Description = "events or movielens", DefaultValueFactory = _ => "events" };
+        var format = new Option<string>("--format") { Description = "events (JSON lines), movielens (ratings.csv) or online-retail (invoice lines: InvoiceNo, StockCode, Quantity, InvoiceDate, CustomerID)", DefaultValueFactory = _ => "events" };
         var k = new Option<int>("--k") { Description = "list length", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var catalog = new Option<string?>("--catalog") { Description = "item catalogue (MovieLens movies.csv); default: movies.csv beside a MovieLens input" };
@@ -203,8 +203,10 @@ public static class EvaluateCommand
                 foreach (var line in File.ReadLines(o.Input))
                     if (line.Length > 0 && parser.Parse(line).Event is { } e) list.Add(e);
                 return (list, catalog);
+            case "online-retail":
+                return (OnlineRetailLoader.Load(o.Input).Events, catalog);
             default:
-                throw new UsageException("--format must be events or movielens");
+                throw new UsageException("--format must be events, movielens or online-retail");
         }
     }
 
