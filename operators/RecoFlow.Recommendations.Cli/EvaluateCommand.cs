@@ -53,9 +53,10 @@ public static class EvaluateCommand
             Description = "arrival (score each event as it comes; model versions reach scoring asynchronously, so runs differ in the third decimal) or event-time (item model and scoring take their input in event-time order behind the watermark: every run serves the same lists)",
             DefaultValueFactory = _ => "arrival",
         };
+        var userTtl = new Option<string>("--user-ttl") { Description = "event time without an event after which the job forgets a user, as its user-ttl parameter (0 = never)", DefaultValueFactory = _ => "365d" };
         var mf = new Option<bool>("--mf-baseline") { Description = "add a matrix factorisation trained once on the first 20 % of the log as baseline batch_mf" };
         var cmd = new Command("evaluate", "replay a log through the recommendation job and print recall@K, NDCG@K, MRR, diversity, coverage, Gini, novelty and latency, with baselines")
-            { input, format, k, json, catalog, theta, candidates, relevance, shrink, dppPool, perGenre, ildTarget, ildWindow, kernel, objective, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow, order };
+            { input, format, k, json, catalog, theta, candidates, relevance, shrink, dppPool, perGenre, ildTarget, ildWindow, kernel, objective, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow, order, userTtl };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new EvaluationOptions(r.GetValue(input)!, r.GetValue(format)!, r.GetValue(k), r.GetValue(catalog), r.GetValue(theta), r.GetValue(candidates),
@@ -73,6 +74,7 @@ public static class EvaluateCommand
                 Rescore = r.GetValue(rescore) is "none" or "ftrl" or "tree" or "ftrl+tree" ? r.GetValue(rescore)! : throw new UsageException("--rescore must be none, ftrl, tree or ftrl+tree"),
                 RetrainInterval = Api.JobParameters.ParseDuration(r.GetValue(retrain)!) ?? throw new UsageException("--retrain-interval must be a duration like 1h"),
                 RetrainWindow = Api.JobParameters.ParseDuration(r.GetValue(retrainWindow)!) is { } w && w > TimeSpan.Zero ? w : throw new UsageException("--retrain-window must be a positive duration like 24h"),
+                UserTimeToLive = Api.JobParameters.ParseDuration(r.GetValue(userTtl)!) is { } ttl && ttl >= TimeSpan.Zero ? ttl : throw new UsageException("--user-ttl must be a duration like 365d (0 = never)"),
                 EventTimeOrder = r.GetValue(order) switch
                 {
                     "arrival" => false,
@@ -105,6 +107,9 @@ public static class EvaluateCommand
         /// <summary>Sliding-window refits of the item factors (zero: off, the evaluation default).</summary>
         public TimeSpan RetrainInterval { get; init; }
         public TimeSpan RetrainWindow { get; init; } = TimeSpan.FromHours(24);
+
+        /// <summary>The job's <c>user-ttl</c>: a user without an event for this much event time is forgotten (zero: never).</summary>
+        public TimeSpan UserTimeToLive { get; init; } = TimeSpan.FromDays(365);
 
         /// <summary>Item model and scoring in event-time order (the job's <c>order=event-time</c>): every run serves the same lists.</summary>
         public bool EventTimeOrder { get; init; }
@@ -216,7 +221,8 @@ public static class EvaluateCommand
         var defaults = RecommendationSettings.Default;
         var settings = defaults with
         {
-            ItemModel = defaults.ItemModel with { PublishInterval = o.PublishInterval, RetrainInterval = o.RetrainInterval, RetrainWindow = o.RetrainWindow, EventTimeOrder = o.EventTimeOrder },
+            Users = defaults.Users with { StateTimeToLive = o.UserTimeToLive },
+            ItemModel = defaults.ItemModel with { PublishInterval = o.PublishInterval, RetrainInterval = o.RetrainInterval, RetrainWindow = o.RetrainWindow, EventTimeOrder = o.EventTimeOrder, UserTimeToLive = o.UserTimeToLive },
             Scoring = defaults.Scoring with
             {
                 K = o.K,

@@ -23,6 +23,14 @@ internal static class RepositoryData
         return path;
     }
 
+    /// <summary><c>data/online-retail-sample/online_retail_sample.csv</c>: 10,000 invoice lines of UCI Online Retail (CC BY 4.0).</summary>
+    public static string OnlineRetailSample()
+    {
+        string path = Path.Combine(Root(), "data", "online-retail-sample", "online_retail_sample.csv");
+        if (!File.Exists(path)) throw new FileNotFoundException("Online Retail sample not found at " + path, path);
+        return path;
+    }
+
     /// <summary>The IP location database <c>build.ps1 geo</c> (and <c>build.ps1 test</c>) installs under <c>artifacts/geo</c>.</summary>
     public static string GeoDatabase()
     {

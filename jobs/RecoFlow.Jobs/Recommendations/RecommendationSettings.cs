@@ -66,7 +66,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("rollback-min-lists", "lists each version must serve before the rollback rule compares them", "200"),
         new("history-window", "sliding window of the user's recent history", "24h"),
         new("session-gap", "gap that closes a user session", "30m"),
-        new("user-ttl", "event time without an event after which a user is forgotten: their features and scoring state are removed (0 = never)", "30d"),
+        new("user-ttl", "event time without an event after which a user is forgotten: their features and scoring state are removed (0 = never)", "365d"),
         new("order", "arrival (score each event as it comes) or event-time (item model and scoring take their input in event-time order behind the watermark, so that a replay at parallelism above 1 serves the same lists in every run; file source with format=movielens)", "arrival"),
         new("pseudonym-key", "secret for the keyed hash of user ids (at least 16 characters)"),
         new("pseudonymize", "pseudonymise user ids (false when they were pseudonymised at capture)", "true"),

@@ -36,7 +36,7 @@ public sealed record ItemModelOptions(
     TimeSpan? UserTimeToLive = null,
     bool EventTimeOrder = false)
 {
-    public TimeSpan EffectiveUserTimeToLive => UserTimeToLive ?? TimeSpan.FromDays(30);
+    public TimeSpan EffectiveUserTimeToLive => UserTimeToLive ?? TimeSpan.FromDays(365);
     public bool RetrainEnabled => RetrainInterval is { } r && r > TimeSpan.Zero;
     public TimeSpan EffectiveRetrainWindow => RetrainWindow ?? TimeSpan.FromHours(24);
     public TimeSpan EffectivePublishInterval => PublishInterval ?? TimeSpan.FromMinutes(1);

@@ -20,5 +20,5 @@ public sealed record UserFeatureOptions(
     public TimeSpan EffectiveAffinityHalfLife => AffinityHalfLife ?? TimeSpan.FromDays(30);
     public TimeSpan EffectiveHistoryWindow => HistoryWindow ?? TimeSpan.FromHours(24);
     public TimeSpan EffectiveSessionGap => SessionGap ?? TimeSpan.FromMinutes(30);
-    public TimeSpan EffectiveStateTimeToLive => StateTimeToLive ?? TimeSpan.FromDays(30);
+    public TimeSpan EffectiveStateTimeToLive => StateTimeToLive ?? TimeSpan.FromDays(365);
 }

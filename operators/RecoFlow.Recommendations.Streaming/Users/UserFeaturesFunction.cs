@@ -20,7 +20,7 @@ namespace RecoFlow.Recommendations.Streaming.Users;
 /// on (so scoring clears too); later events of that user timestamped at or before the erasure are dropped (counter
 /// <c>erased-dropped</c>), which covers replays after a restore. <paramref name="erasedUsers"/> gives the erasures
 /// recorded so far (the erasure log); they are applied whenever the function opens, after the state was restored.</para>
-/// <para>Expiry: a user with no event for <see cref="UserFeatureOptions.StateTimeToLive"/> of event time (30 days by
+/// <para>Expiry: a user with no event for <see cref="UserFeatureOptions.StateTimeToLive"/> of event time (365 days by
 /// default) is forgotten: one event-time timer per user (re-armed when it finds the user active since) clears the
 /// user's state here and sends an <see cref="UserEvent.IsExpiry"/> record on, so scoring forgets the user too. The
 /// end of a bounded input (the watermark at its maximum) expires no one, so a final checkpoint keeps every user.</para>

@@ -59,6 +59,31 @@ public sealed class EvaluateCommandTests
             $"loop {loop.GetProperty("recall_at_k")}, fixed θ {theta}: {fixedTheta.GetProperty("recall_at_k")}");
     }
 
+    /// <summary>
+    /// The second public log, a purchase log the job was not developed on (event-time order: one figure per run). A
+    /// returning customer must be remembered: with a 30-day <c>user-ttl</c> the job fell below popularity here.
+    /// </summary>
+    [Fact]
+    public async Task On_the_online_retail_sample_the_job_beats_covisitation_and_popularity_and_remembers_returning_customers()
+    {
+        async Task<(double Job, double Covisitation, double Popularity)> Evaluate(params string[] extra)
+        {
+            var stdout = new StringWriter();
+            string[] args = ["evaluate", "--input", RecoFlow.Testing.RepositoryData.OnlineRetailSample(), "--format", "online-retail", "--json", "--order", "event-time", .. extra];
+            Assert.Equal(0, await CliApp.RunAsync(args, stdout));
+            var root = JsonDocument.Parse(stdout.ToString()).RootElement;
+            var baselines = root.GetProperty("baselines");
+            return (root.GetProperty("recall_at_k").GetDouble(), baselines.GetProperty("covisitation").GetProperty("recall_at_k").GetDouble(),
+                baselines.GetProperty("popularity").GetProperty("recall_at_k").GetDouble());
+        }
+
+        var (job, covisitation, popularity) = await Evaluate();
+        Assert.True(job >= 1.1 * covisitation, $"job {job:F4} against covisitation {covisitation:F4}");
+        Assert.True(job >= popularity, $"job {job:F4} against popularity {popularity:F4}");
+        var (forgetful, _, _) = await Evaluate("--user-ttl", "30d");
+        Assert.True(forgetful < job, $"30-day user-ttl {forgetful:F4} against the default's {job:F4}");
+    }
+
     [Fact]
     public async Task Evaluate_rejects_bad_options_with_exit_code_2()
     {
@@ -71,6 +96,7 @@ public sealed class EvaluateCommandTests
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--ild-target", "0.8", "--ild-window", "3"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--dpp-relevance", "calibrated", "--rescore", "ftrl"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--order", "random"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--user-ttl", "soon"], new StringWriter()));
     }
 
     [Fact]
