@@ -54,9 +54,14 @@ public static class EvaluateCommand
             DefaultValueFactory = _ => "arrival",
         };
         var userTtl = new Option<string>("--user-ttl") { Description = "event time without an event after which the job forgets a user, as its user-ttl parameter (0 = never)", DefaultValueFactory = _ => "365d" };
+        var param = new Option<string[]>("--param")
+        {
+            Description = "a parameter of the recommendation job as NAME=VALUE (repeatable; `recoflow jobs` lists them), for those without an option of their own here",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var mf = new Option<bool>("--mf-baseline") { Description = "add a matrix factorisation trained once on the first 20 % of the log as baseline batch_mf" };
         var cmd = new Command("evaluate", "replay a log through the recommendation job and print recall@K, NDCG@K, MRR, diversity, coverage, Gini, novelty and latency, with baselines")
-            { input, format, k, json, catalog, theta, candidates, relevance, shrink, dppPool, perGenre, ildTarget, ildWindow, kernel, objective, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow, order, userTtl };
+            { input, format, k, json, catalog, theta, candidates, relevance, shrink, dppPool, perGenre, ildTarget, ildWindow, kernel, objective, rescore, interval, maxEvents, testFrom, mf, retrain, retrainWindow, order, userTtl, param };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new EvaluationOptions(r.GetValue(input)!, r.GetValue(format)!, r.GetValue(k), r.GetValue(catalog), r.GetValue(theta), r.GetValue(candidates),
@@ -74,6 +79,7 @@ public static class EvaluateCommand
                 Rescore = r.GetValue(rescore) is "none" or "ftrl" or "tree" or "ftrl+tree" ? r.GetValue(rescore)! : throw new UsageException("--rescore must be none, ftrl, tree or ftrl+tree"),
                 RetrainInterval = Api.JobParameters.ParseDuration(r.GetValue(retrain)!) ?? throw new UsageException("--retrain-interval must be a duration like 1h"),
                 RetrainWindow = Api.JobParameters.ParseDuration(r.GetValue(retrainWindow)!) is { } w && w > TimeSpan.Zero ? w : throw new UsageException("--retrain-window must be a positive duration like 24h"),
+                JobParameters = ParseJobParameters(r.GetValue(param) ?? []),
                 UserTimeToLive = Api.JobParameters.ParseDuration(r.GetValue(userTtl)!) is { } ttl && ttl >= TimeSpan.Zero ? ttl : throw new UsageException("--user-ttl must be a duration like 365d (0 = never)"),
                 EventTimeOrder = r.GetValue(order) switch
                 {
@@ -107,6 +113,9 @@ public static class EvaluateCommand
         /// <summary>Sliding-window refits of the item factors (zero: off, the evaluation default).</summary>
         public TimeSpan RetrainInterval { get; init; }
         public TimeSpan RetrainWindow { get; init; } = TimeSpan.FromHours(24);
+
+        /// <summary>Parameters of the job (<c>--param</c>) that the settings start from; the options above override theirs.</summary>
+        public IReadOnlyDictionary<string, string> JobParameters { get; init; } = new Dictionary<string, string>();
 
         /// <summary>The job's <c>user-ttl</c>: a user without an event for this much event time is forgotten (zero: never).</summary>
         public TimeSpan UserTimeToLive { get; init; } = TimeSpan.FromDays(365);
@@ -184,6 +193,40 @@ public static class EvaluateCommand
         return new Report(From(report.Results[0], latencies), baselines, report.Events, seconds) { Diversity = decisions };
     }
 
+    /// <summary>The job's parameters that have an option of their own here: the option decides, so <c>--param</c> may not set them.</summary>
+    private static readonly Dictionary<string, string> OwnOptions = new(StringComparer.Ordinal)
+    {
+        ["k"] = "--k", ["dpp-theta"] = "--dpp-theta", ["dpp-candidates"] = "--dpp-candidates", ["dpp-relevance"] = "--dpp-relevance",
+        ["dpp-kernel"] = "--dpp-kernel", ["dpp-shrink"] = "--dpp-shrink", ["dpp-objective"] = "--dpp-objective", ["dpp-pool"] = "--dpp-pool",
+        ["dpp-per-genre"] = "--dpp-per-genre", ["ild-target"] = "--ild-target", ["ild-window"] = "--ild-window", ["rescore"] = "--rescore",
+        ["publish-interval"] = "--publish-interval", ["retrain-interval"] = "--retrain-interval", ["retrain-window"] = "--retrain-window",
+        ["order"] = "--order", ["user-ttl"] = "--user-ttl",
+    };
+
+    /// <summary><c>--param NAME=VALUE</c> values, checked against the job's declared parameters (a usage error names the problem).</summary>
+    private static Dictionary<string, string> ParseJobParameters(string[] values)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var v in values)
+        {
+            int eq = v.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) throw new UsageException($"--param must be NAME=VALUE, got '{v}'");
+            string name = v[..eq];
+            if (OwnOptions.TryGetValue(name, out var option)) throw new UsageException($"--param {name}: use {option}");
+            if (!RecommendationSettings.Parameters.Any(p => p.Name == name)) throw new UsageException($"--param {name}: the recommendation job has no such parameter (recoflow jobs lists them)");
+            result[name] = v[(eq + 1)..];
+        }
+        try
+        {
+            RecommendationSettings.From(new Api.JobParameters(result, RecommendationSettings.Parameters));
+        }
+        catch (Api.JobParameterException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+        return result;
+    }
+
     private static (List<Interaction>, ItemCatalog?) Load(EvaluationOptions o)
     {
         ItemCatalog? catalog = null;
@@ -218,7 +261,7 @@ public static class EvaluateCommand
     private static async Task<(List<Recommendation>, List<DiversityRecord>)> RunJobAsync(List<Interaction> ordered, ItemCatalog? catalog, EvaluationOptions o,
         DiversityControllerOptions? diversity, CancellationToken cancel)
     {
-        var defaults = RecommendationSettings.Default;
+        var defaults = RecommendationSettings.From(new Api.JobParameters(o.JobParameters, RecommendationSettings.Parameters));
         var settings = defaults with
         {
             Users = defaults.Users with { StateTimeToLive = o.UserTimeToLive },

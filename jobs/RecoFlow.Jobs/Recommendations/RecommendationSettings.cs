@@ -66,6 +66,9 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("rollback-min-lists", "lists each version must serve before the rollback rule compares them", "200"),
         new("history-window", "sliding window of the user's recent history", "24h"),
         new("session-gap", "gap that closes a user session", "30m"),
+        new("popularity-half-life", "event time in which an item's popularity halves", "180d"),
+        new("covisitation-half-life", "event time in which a co-visitation link's weight halves", "365d"),
+        new("affinity-half-life", "event time in which a user's category affinities halve", "30d"),
         new("user-ttl", "event time without an event after which a user is forgotten: their features and scoring state are removed (0 = never)", "365d"),
         new("order", "arrival (score each event as it comes) or event-time (item model and scoring take their input in event-time order behind the watermark, so that a replay at parallelism above 1 serves the same lists in every run; file source with format=movielens)", "arrival"),
         new("pseudonym-key", "secret for the keyed hash of user ids (at least 16 characters)"),
@@ -114,12 +117,15 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         var order = p.GetString("order");
         if (order is not ("arrival" or "event-time")) throw new JobParameterException("parameter 'order' must be arrival or event-time");
         bool eventTime = order == "event-time";
+        foreach (var name in new[] { "popularity-half-life", "covisitation-half-life", "affinity-half-life" })
+            if (p.GetDuration(name) <= TimeSpan.Zero) throw new JobParameterException($"parameter '{name}' must be positive");
         var key = p.GetOptionalString("pseudonym-key") is { } text ? System.Text.Encoding.UTF8.GetBytes(text) : DefaultKey;
         if (key.Length < 16) throw new JobParameterException("parameter 'pseudonym-key' must be at least 16 bytes");
         return new RecommendationSettings(
             new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap"),
-                StateTimeToLive: p.GetDuration("user-ttl")),
-            new ItemModelOptions(PublishInterval: interval, RetrainInterval: retrain, RetrainWindow: retrainWindow,
+                StateTimeToLive: p.GetDuration("user-ttl"), AffinityHalfLife: p.GetDuration("affinity-half-life")),
+            new ItemModelOptions(PopularityHalfLifeDays: p.GetDuration("popularity-half-life").TotalDays,
+                CoVisitationHalfLifeDays: p.GetDuration("covisitation-half-life").TotalDays, PublishInterval: interval, RetrainInterval: retrain, RetrainWindow: retrainWindow,
                 RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs, UserTimeToLive: p.GetDuration("user-ttl"), EventTimeOrder: eventTime),
             new ScoringOptions(K: k, DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),
                 DppRelevance: relevance, DppKernel: kernel, DppPool: dppPool, DppPerGenre: perGenre, DppShrink: shrink, DppObjective: objective, Diversity: diversity, FtrlRescoring: rescore.Contains("ftrl", StringComparison.Ordinal),

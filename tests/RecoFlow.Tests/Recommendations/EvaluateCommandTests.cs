@@ -97,6 +97,10 @@ public sealed class EvaluateCommandTests
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--dpp-relevance", "calibrated", "--rescore", "ftrl"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--order", "random"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--user-ttl", "soon"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--param", "k=5"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--param", "no-such-parameter=1"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--param", "popularity-half-life"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--param", "popularity-half-life=0"], new StringWriter()));
     }
 
     [Fact]
