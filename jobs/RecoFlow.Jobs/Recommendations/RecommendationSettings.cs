@@ -67,6 +67,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         new("history-window", "sliding window of the user's recent history", "24h"),
         new("session-gap", "gap that closes a user session", "30m"),
         new("popularity-half-life", "event time in which an item's popularity halves", "180d"),
+        new("recent-popularity-half-life", "the same for the item's recent popularity, a second feature beside it (the blend learns which predicts)", "14d"),
         new("covisitation-half-life", "event time in which a co-visitation link's weight halves", "365d"),
         new("affinity-half-life", "event time in which a user's category affinities halve", "30d"),
         new("user-ttl", "event time without an event after which a user is forgotten: their features and scoring state are removed (0 = never)", "365d"),
@@ -117,7 +118,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
         var order = p.GetString("order");
         if (order is not ("arrival" or "event-time")) throw new JobParameterException("parameter 'order' must be arrival or event-time");
         bool eventTime = order == "event-time";
-        foreach (var name in new[] { "popularity-half-life", "covisitation-half-life", "affinity-half-life" })
+        foreach (var name in new[] { "popularity-half-life", "recent-popularity-half-life", "covisitation-half-life", "affinity-half-life" })
             if (p.GetDuration(name) <= TimeSpan.Zero) throw new JobParameterException($"parameter '{name}' must be positive");
         var key = p.GetOptionalString("pseudonym-key") is { } text ? System.Text.Encoding.UTF8.GetBytes(text) : DefaultKey;
         if (key.Length < 16) throw new JobParameterException("parameter 'pseudonym-key' must be at least 16 bytes");
@@ -125,6 +126,7 @@ public sealed record RecommendationSettings(UserFeatureOptions Users, ItemModelO
             new UserFeatureOptions(HistoryWindow: p.GetDuration("history-window"), SessionGap: p.GetDuration("session-gap"),
                 StateTimeToLive: p.GetDuration("user-ttl"), AffinityHalfLife: p.GetDuration("affinity-half-life")),
             new ItemModelOptions(PopularityHalfLifeDays: p.GetDuration("popularity-half-life").TotalDays,
+                RecentPopularityHalfLifeDays: p.GetDuration("recent-popularity-half-life").TotalDays,
                 CoVisitationHalfLifeDays: p.GetDuration("covisitation-half-life").TotalDays, PublishInterval: interval, RetrainInterval: retrain, RetrainWindow: retrainWindow,
                 RetrainMaxInteractions: retrainMax, RetrainEpochs: retrainEpochs, UserTimeToLive: p.GetDuration("user-ttl"), EventTimeOrder: eventTime),
             new ScoringOptions(K: k, DppTheta: theta < 1 ? theta : null, DppCandidates: p.GetInt("dpp-candidates"),

@@ -122,6 +122,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
         if (popWeight > 0)
         {
             item.LogPopularity = LogDecay.Add(item.LogPopularity, LogDecay.Term(popWeight, t, _o.PopularityHalfLifeDays * 86_400_000.0));
+            item.LogRecentPopularity = LogDecay.Add(item.LogRecentPopularity, LogDecay.Term(popWeight, t, _o.RecentPopularityHalfLifeDays * 86_400_000.0));
             dirty |= PopularityDirty;
         }
         for (int j = 0; j < value.CoItems.Length; j++)
@@ -391,6 +392,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
                 ItemId = id,
                 Factors = (item.Dirty & FactorsDirty) != 0 && item.Factors is not null ? (float[])item.Factors.Clone() : null,
                 LogPopularity = (item.Dirty & PopularityDirty) != 0 ? item.LogPopularity : null,
+                LogRecentPopularity = (item.Dirty & PopularityDirty) != 0 && !double.IsNegativeInfinity(item.LogRecentPopularity) ? item.LogRecentPopularity : null,
             };
             if ((item.Dirty & NeighboursDirty) != 0) PublishNeighbours(item, entries[j]);
             item.Dirty = 0;

@@ -5,6 +5,10 @@ namespace RecoFlow.Recommendations.Streaming.Models;
 /// steps per event cost a third of the job's CPU and moved MovieLens recall@10 by less than its run-to-run noise
 /// (0.1252 with, 0.1247 without; docs/benchmarks.md).
 /// </summary>
+/// <param name="PopularityHalfLifeDays">Half-life of an item's popularity.</param>
+/// <param name="RecentPopularityHalfLifeDays">Half-life of the item's recent popularity, a second measure beside
+/// <paramref name="PopularityHalfLifeDays"/>: both are features of the learned blend, which weighs the short and the
+/// long memory by what predicts on the job's own log.</param>
 /// <param name="PublishInterval">Event time between model versions; a version is cut at a multiple of it.</param>
 /// <param name="RetrainInterval">Event time between refits of the item factors over the sliding window (null or zero: off); a refit is cut at a multiple of it, so it should be a multiple of the publish interval.</param>
 /// <param name="RetrainWindow">Event time of positive interactions the refit learns from.</param>
@@ -24,6 +28,7 @@ public sealed record ItemModelOptions(
     int ReplaySteps = 0,
     int ReplayBuffer = 20_000,
     double PopularityHalfLifeDays = 180,
+    double RecentPopularityHalfLifeDays = 14,
     double NonPositivePopularityWeight = 0.5,
     double CoVisitationHalfLifeDays = 365,
     int MaxNeighbours = 100,

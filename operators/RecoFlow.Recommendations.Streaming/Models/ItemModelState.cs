@@ -10,6 +10,8 @@ public sealed class ItemModelState
     public float[]? Factors { get; set; }
     /// <summary>log₂ Σ w·2^(t/h) over popularity increments; −∞ before the first.</summary>
     public double LogPopularity { get; set; } = double.NegativeInfinity;
+    /// <summary>The same with the recent popularity's half-life (<see cref="ItemModelOptions.RecentPopularityHalfLifeDays"/>).</summary>
+    public double LogRecentPopularity { get; set; } = double.NegativeInfinity;
     public List<string> Neighbours { get; set; } = [];
     /// <summary>log₂ of the forward-decayed co-visitation weights, aligned with <see cref="Neighbours"/>.</summary>
     public List<double> NeighbourLogWeights { get; set; } = [];

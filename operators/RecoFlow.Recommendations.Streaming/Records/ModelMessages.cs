@@ -12,6 +12,8 @@ public sealed class ItemEntry
     public string ItemId { get; set; } = "";
     public float[]? Factors { get; set; }
     public double? LogPopularity { get; set; }
+    /// <summary>The item's popularity with the shorter half-life (absent from versions written before it existed).</summary>
+    public double? LogRecentPopularity { get; set; }
 
     /// <summary>The whole neighbour list (replaces the previous one); aligned with <see cref="NeighbourLogWeights"/>.</summary>
     public string[]? Neighbours { get; set; }

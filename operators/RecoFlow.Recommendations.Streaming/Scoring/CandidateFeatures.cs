@@ -35,10 +35,17 @@ public static class CandidateFeatures
     /// <summary>The largest share of the current session's items (at most ten) in one of the item's categories: what the user browses right now.</summary>
     public const int SessionCategory = 11;
 
-    public const int Count = 12;
+    /// <summary>
+    /// The item's recent popularity (<c>ItemModelOptions.RecentPopularityHalfLifeDays</c>, two weeks) relative to the
+    /// most recently popular candidate of the list: beside <see cref="Popularity"/>'s longer memory, so that the blend
+    /// learns which memory predicts on the job's log instead of one half-life being chosen by hand.
+    /// </summary>
+    public const int RecentPopularity = 12;
+
+    public const int Count = 13;
 
     public static IReadOnlyList<string> Names { get; } =
-        ["co_recent", "co_recent_log", "co_sharp", "co_flat", "co_lift", "co_session", "co_basket", "popularity", "log_popularity", "category", "factors", "session_category"];
+        ["co_recent", "co_recent_log", "co_sharp", "co_flat", "co_lift", "co_session", "co_basket", "popularity", "log_popularity", "category", "factors", "session_category", "recent_popularity"];
 
     /// <summary>
     /// The weights before the first label: the user's own signals first (co-visitation with the recent positives,
@@ -48,5 +55,5 @@ public static class CandidateFeatures
     /// <remarks>Co-visitation enters mostly through its lift form (links not explained by popularity): raw counts
     /// favour the popular items every user meets, which would drown a new shopper's own clicks until the job has
     /// labels of its own.</remarks>
-    public static float[] Priors() => [0.5f, 0.5f, 0.5f, 0f, 1f, 0.5f, 0.5f, 0.2f, 0.5f, 0.5f, 0f, 1f];
+    public static float[] Priors() => [0.5f, 0.5f, 0.5f, 0f, 1f, 0.5f, 0.5f, 0.2f, 0.5f, 0.5f, 0f, 1f, 0f];
 }

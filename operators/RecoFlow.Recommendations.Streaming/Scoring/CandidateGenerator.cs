@@ -103,13 +103,14 @@ public sealed class CandidateGenerator
 
     /// <summary>The per-item features and the per-list normalisation.</summary>
     /// <remarks>Two passes over the candidates: the first sets the per-item features and takes the maximum of each
-    /// co-visitation feature, the second divides each by its maximum when that is positive (a feature nowhere
+    /// co-visitation feature and of the recent popularity, the second divides each by its maximum when that is positive (a feature nowhere
     /// positive stays as it is) and adds the saturating form of CoRecent. The store's columns are read as spans.</remarks>
     private void Finish(ModelStore store, CandidateIndex index, UserScoringState user, UserFeatures features, Candidates c)
     {
         var popular = index.Popular;
         var popularity = CollectionsMarshal.AsSpan(store.Popularity);
         var itemFactors = CollectionsMarshal.AsSpan(store.ItemFactors);
+        var recentPopularity = CollectionsMarshal.AsSpan(store.RecentPopularity);
         ReadOnlySpan<int[]> categories = _categories is List<int[]> list ? CollectionsMarshal.AsSpan(list) : [.. _categories];
         double popMax = popular.Length > 0 ? popularity[popular[0]] : 0;
         double[] aff = features.CategoryAffinity;
@@ -121,6 +122,7 @@ public sealed class CandidateGenerator
         var x = c.Features;
         const int F = Candidates.F;
         float maxRecent = 0, maxSharp = 0, maxFlat = 0, maxLift = 0, maxSession = 0, maxBasket = 0;
+        double maxRecentPop = 0; // in double: relative to its reference the store's value may exceed a float's range
         for (int s = 0; s < items.Length; s++)
         {
             int i = items[s];
@@ -147,6 +149,7 @@ public sealed class CandidateGenerator
                 foreach (int k in cats) if (k < _sessionShare.Length) share = Math.Max(share, _sessionShare[k]);
                 row[CandidateFeatures.SessionCategory] = share;
             }
+            if (i < recentPopularity.Length) maxRecentPop = Math.Max(maxRecentPop, recentPopularity[i]);
             maxRecent = Math.Max(maxRecent, row[CandidateFeatures.CoRecent]);
             maxSharp = Math.Max(maxSharp, row[CandidateFeatures.CoSharp]);
             maxFlat = Math.Max(maxFlat, row[CandidateFeatures.CoFlat]);
@@ -156,6 +159,7 @@ public sealed class CandidateGenerator
         }
         float invRecent = Inverse(maxRecent), invSharp = Inverse(maxSharp), invFlat = Inverse(maxFlat), invLift = Inverse(maxLift),
             invSession = Inverse(maxSession), invBasket = Inverse(maxBasket);
+        double invRecentPop = maxRecentPop > 0 ? 1 / maxRecentPop : 0;
         // A saturating form of CoRecent (x·(1 + h)/(x + h), 1 at 1): small values spread out, as a log would, without one.
         const float h = 0.05f;
         for (int s = 0; s < items.Length; s++)
@@ -167,6 +171,8 @@ public sealed class CandidateGenerator
             row[CandidateFeatures.CoLift] *= invLift;
             row[CandidateFeatures.CoSession] *= invSession;
             row[CandidateFeatures.CoBasket] *= invBasket;
+            int item = items[s];
+            if (item < recentPopularity.Length) row[CandidateFeatures.RecentPopularity] = (float)(recentPopularity[item] * invRecentPop);
             row[CandidateFeatures.CoRecentLog] = r * (1 + h) / (r + h);
         }
     }

@@ -22,6 +22,9 @@ public sealed class ModelStore
     public List<float[]?> ItemFactors { get; set; } = [];
     public List<double> Popularity { get; set; } = [];
     public double PopularityReference { get; set; } = double.NaN;
+    /// <summary>Recent popularity (<see cref="ItemEntry.LogRecentPopularity"/>), linear relative to its own reference; 0 where unknown.</summary>
+    public List<double> RecentPopularity { get; set; } = [];
+    public double RecentPopularityReference { get; set; } = double.NaN;
     /// <summary>Per item, its co-visitation neighbours (store indices), strongest first.</summary>
     public List<int[]> NeighbourIndex { get; set; } = [];
     public List<double[]> NeighbourWeights { get; set; } = [];
@@ -264,6 +267,7 @@ public sealed class ModelStore
             var u = v.Undo[j];
             if (u.FactorsTouched) ItemFactors[u.Index] = u.Factors;
             if (u.Popularity is double p) Popularity[u.Index] = p;
+            if (u.RecentPopularity is double rp) RecentPopularity[u.Index] = rp;
             if (u.NeighbourIndex is not null)
             {
                 NeighbourIndex[u.Index] = u.NeighbourIndex;
@@ -290,12 +294,15 @@ public sealed class ModelStore
 
     private int Ensure(string item)
     {
+        // A store restored from before the recent popularity existed catches up (its items' recent popularity unknown: 0).
+        while (RecentPopularity.Count < Ids.Count) RecentPopularity.Add(0);
         if (Index.TryGetValue(item, out int i)) return i;
         i = Ids.Count;
         Index[item] = i;
         Ids.Add(item);
         ItemFactors.Add(null);
         Popularity.Add(0);
+        RecentPopularity.Add(0);
         NeighbourIndex.Add([]);
         NeighbourWeights.Add([]);
         return i;
@@ -311,6 +318,7 @@ public sealed class ModelStore
             FactorsTouched = redo.Factors is not null,
             Factors = redo.Factors is not null ? ItemFactors[i] : null,
             Popularity = redo.LogPopularity is not null ? Popularity[i] : null,
+            RecentPopularity = redo.LogRecentPopularity is not null ? RecentPopularity[i] : null,
             NeighbourIndex = redo.Neighbours is not null ? NeighbourIndex[i] : null,
             NeighbourWeights = redo.Neighbours is not null ? NeighbourWeights[i] : null,
         };
@@ -351,6 +359,17 @@ public sealed class ModelStore
                 if (lp - PopularityReference > RebaseAt) RebasePopularity(lp);
                 Popularity[i] = Math.Pow(2, lp - PopularityReference);
             }
+        }
+        if (e.LogRecentPopularity is double rlp)
+        {
+            if (double.IsNaN(RecentPopularityReference)) RecentPopularityReference = rlp;
+            if (rlp - RecentPopularityReference > RebaseAt)
+            {
+                double f = Math.Pow(2, RecentPopularityReference - rlp);
+                for (int j = 0; j < RecentPopularity.Count; j++) RecentPopularity[j] *= f;
+                RecentPopularityReference = rlp;
+            }
+            RecentPopularity[i] = Math.Pow(2, rlp - RecentPopularityReference);
         }
         if (e.Neighbours is not null)
         {

@@ -9,6 +9,7 @@ public sealed class UndoEntry
     public bool FactorsTouched { get; set; }
     public float[]? Factors { get; set; }
     public double? Popularity { get; set; }
+    public double? RecentPopularity { get; set; }
     public int[]? NeighbourIndex { get; set; }
     public double[]? NeighbourWeights { get; set; }
 

@@ -13,6 +13,7 @@ public sealed class RecommendationSettingsTests
     {
         var defaults = From();
         Assert.Equal(180, defaults.ItemModel.PopularityHalfLifeDays);
+        Assert.Equal(14, defaults.ItemModel.RecentPopularityHalfLifeDays);
         Assert.Equal(365, defaults.ItemModel.CoVisitationHalfLifeDays);
         Assert.Equal(TimeSpan.FromDays(30), defaults.Users.EffectiveAffinityHalfLife);
         Assert.Equal(TimeSpan.FromDays(365), defaults.Users.EffectiveStateTimeToLive);
@@ -28,6 +29,7 @@ public sealed class RecommendationSettingsTests
 
     [Theory]
     [InlineData("popularity-half-life")]
+    [InlineData("recent-popularity-half-life")]
     [InlineData("covisitation-half-life")]
     [InlineData("affinity-half-life")]
     public void A_half_life_of_zero_is_refused_with_its_name(string name)
