@@ -115,6 +115,26 @@ public sealed class RecommendationOperatorTests
         Assert.Equal(plain.Select(Describe), restored.Select(Describe));
     }
 
+    [Fact]
+    public void Item_model_publishes_a_recent_popularity_that_forgets_faster_than_the_popularity()
+    {
+        var options = new ItemModelOptions(PublishInterval: TimeSpan.FromMinutes(1), PopularityHalfLifeDays: 180, RecentPopularityHalfLifeDays: 14);
+        using var h = new OperatorHarness<ItemFeedback, ModelDelta>(() => new ItemModelOperator(options), typeof(string)).Open();
+        const long Day = 86_400_000L;
+        // "old" bought 4 times 60 days before "new" is bought twice.
+        for (int i = 0; i < 4; i++) h.ProcessElement(new ItemFeedback("old", $"u{i}", 1, true, T0 + i, [], [], false), T0 + i);
+        for (int i = 0; i < 2; i++) h.ProcessElement(new ItemFeedback("new", $"v{i}", 1, true, T0 + 60 * Day + i, [], [], false), T0 + 60 * Day + i);
+        h.Finish();
+
+        ItemEntry Last(string item) => h.OutputValues.SelectMany(d => d.Items).Last(e => e.ItemId == item && e.LogPopularity is not null);
+        var (old, recent) = (Last("old"), Last("new"));
+        Assert.NotNull(old.LogRecentPopularity);
+        Assert.NotNull(recent.LogRecentPopularity);
+        // Log₂ domain of forward decay: the difference is log₂ of the ratio of the two items' decayed counts.
+        Assert.Equal(Math.Log2(2.0 / 4) + 60.0 / 180, recent.LogPopularity!.Value - old.LogPopularity!.Value, 6); // the long memory: old still ahead
+        Assert.Equal(Math.Log2(2.0 / 4) + 60.0 / 14, recent.LogRecentPopularity!.Value - old.LogRecentPopularity!.Value, 6); // the short one: new far ahead
+    }
+
     private static string Describe(ModelDelta d) =>
         $"{d.Version}@{d.CutMs}:" + string.Join(";", d.Items.Select(e => $"{e.ItemId}|{e.LogPopularity}|{string.Join(",", e.Factors ?? [])}|{string.Join(",", e.Neighbours ?? [])}|{string.Join(",", e.NeighbourUpdates ?? [])}|{string.Join(",", e.NeighbourUpdateLogWeights ?? [])}|{string.Join(",", e.NeighbourRemovals ?? [])}"));
 
