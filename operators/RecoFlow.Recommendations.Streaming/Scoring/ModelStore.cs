@@ -350,27 +350,8 @@ public sealed class ModelStore
             if (Factors == 0 && e.Factors.Length > 0) Factors = e.Factors.Length;
             ItemFactors[i] = e.Factors.Length == 0 ? null : (float[])e.Factors.Clone();
         }
-        if (e.LogPopularity is double lp)
-        {
-            if (double.IsNegativeInfinity(lp)) Popularity[i] = 0;
-            else
-            {
-                if (double.IsNaN(PopularityReference)) PopularityReference = lp;
-                if (lp - PopularityReference > RebaseAt) RebasePopularity(lp);
-                Popularity[i] = Math.Pow(2, lp - PopularityReference);
-            }
-        }
-        if (e.LogRecentPopularity is double rlp)
-        {
-            if (double.IsNaN(RecentPopularityReference)) RecentPopularityReference = rlp;
-            if (rlp - RecentPopularityReference > RebaseAt)
-            {
-                double f = Math.Pow(2, RecentPopularityReference - rlp);
-                for (int j = 0; j < RecentPopularity.Count; j++) RecentPopularity[j] *= f;
-                RecentPopularityReference = rlp;
-            }
-            RecentPopularity[i] = Math.Pow(2, rlp - RecentPopularityReference);
-        }
+        if (e.LogPopularity is double lp) PopularityReference = SetLinear(Popularity, i, lp, PopularityReference);
+        if (e.LogRecentPopularity is double rlp) RecentPopularityReference = SetLinear(RecentPopularity, i, rlp, RecentPopularityReference);
         if (e.Neighbours is not null)
         {
             var ids = new int[e.Neighbours.Length];
@@ -389,11 +370,27 @@ public sealed class ModelStore
 
     private static readonly IComparer<double> DescendingWeight = Comparer<double>.Create((a, b) => b.CompareTo(a));
 
-    private void RebasePopularity(double reference)
+    /// <summary>
+    /// Sets <paramref name="column"/>[i] to the linear value of <paramref name="log2"/> (log₂ domain of forward decay)
+    /// relative to <paramref name="reference"/>; the column is rebased first when the value would drift too far above
+    /// it. Returns the reference now in use (set by the first value; −∞ stores 0).
+    /// </summary>
+    private static double SetLinear(List<double> column, int i, double log2, double reference)
     {
-        double f = Math.Pow(2, PopularityReference - reference);
-        for (int i = 0; i < Popularity.Count; i++) Popularity[i] *= f;
-        PopularityReference = reference;
+        if (double.IsNegativeInfinity(log2))
+        {
+            column[i] = 0;
+            return reference;
+        }
+        if (double.IsNaN(reference)) reference = log2;
+        if (log2 - reference > RebaseAt)
+        {
+            double f = Math.Pow(2, reference - log2);
+            for (int j = 0; j < column.Count; j++) column[j] *= f;
+            reference = log2;
+        }
+        column[i] = Math.Pow(2, log2 - reference);
+        return reference;
     }
 
     private void RebaseNeighbours(double reference)
