@@ -275,15 +275,19 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
             // item its label. Only its scored candidates are needed unless it is emitted or teaches the re-scorers.
             // The list last served to the user is that example when this subtask still holds it (ServedLists).
             Recommendation? probe = null;
+            bool learned = false;
             if (_o.EmitProbes || rescorer is not null) probe = Recommend(store, blend, rescorer, st, value.Before, e, ListTrigger.Probe, context, serve: _o.EmitProbes);
-            else if (store is not null && blend is not null && _served?.TryGet(e.UserKey, store, out var items, out var features) == true) LearnFromServed(blend, store, items, features, e.ItemId);
+            else if (store is not null && blend is not null && _served?.TryGet(e.UserKey, store, out var items, out var features) == true)
+            {
+                LearnFromServed(blend, store, items, features, e.ItemId);
+                learned = true;
+            }
             else
             {
                 _rescoring!.Clear();
-                if (ScoreCandidates(store, blend, st, value.Before) && _candidates.Count > 0)
-                    _blend!.Learn(blend, _candidates.Features, _candidates.Scores, _candidates.Count, _candidates.SlotOf(store.IndexOf(e.ItemId)));
+                ScoreCandidates(store, blend, st, value.Before);
             }
-            if (probe is not null && blend is not null && store is not null && _candidates!.Count > 0)
+            if (!learned && blend is not null && store is not null && _candidates!.Count > 0)
                 _blend!.Learn(blend, _candidates.Features, _candidates.Scores, _candidates.Count, _candidates.SlotOf(store.IndexOf(e.ItemId)));
             if (_o.EmitProbes)
             {
