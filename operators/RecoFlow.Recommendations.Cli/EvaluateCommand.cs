@@ -203,7 +203,10 @@ public static class EvaluateCommand
         ["order"] = "--order", ["user-ttl"] = "--user-ttl",
     };
 
-    /// <summary><c>--param NAME=VALUE</c> values, checked against the job's declared parameters (a usage error names the problem).</summary>
+    /// <summary>
+    /// <c>--param NAME=VALUE</c> values, checked as the job checks them (<see cref="RecommendationSettings.From"/>: an
+    /// unknown name or a bad value); a usage error names the problem.
+    /// </summary>
     private static Dictionary<string, string> ParseJobParameters(string[] values)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -213,7 +216,6 @@ public static class EvaluateCommand
             if (eq <= 0) throw new UsageException($"--param must be NAME=VALUE, got '{v}'");
             string name = v[..eq];
             if (OwnOptions.TryGetValue(name, out var option)) throw new UsageException($"--param {name}: use {option}");
-            if (!RecommendationSettings.Parameters.Any(p => p.Name == name)) throw new UsageException($"--param {name}: the recommendation job has no such parameter (recoflow jobs lists them)");
             result[name] = v[(eq + 1)..];
         }
         try
