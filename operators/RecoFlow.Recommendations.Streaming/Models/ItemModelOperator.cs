@@ -392,7 +392,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
                 ItemId = id,
                 Factors = (item.Dirty & FactorsDirty) != 0 && item.Factors is not null ? (float[])item.Factors.Clone() : null,
                 LogPopularity = (item.Dirty & PopularityDirty) != 0 ? item.LogPopularity : null,
-                LogRecentPopularity = (item.Dirty & PopularityDirty) != 0 && !double.IsNegativeInfinity(item.LogRecentPopularity) ? item.LogRecentPopularity : null,
+                LogRecentPopularity = (item.Dirty & PopularityDirty) != 0 ? item.LogRecentPopularity : null,
             };
             if ((item.Dirty & NeighboursDirty) != 0) PublishNeighbours(item, entries[j]);
             item.Dirty = 0;
