@@ -134,6 +134,6 @@ public static class CliApp
             output.WriteLine($"wrote {n:N0} events to {r.GetValue(outFile)} and {table.Count} ads to {r.GetValue(campaigns)}");
             return 0;
         });
-        return new Command("generate", "generate input data for the reference jobs") { ysb };
+        return new Command("generate", "generate input data for the reference jobs") { ysb, GenerateBasketsCommand.Create(output) };
     }
 }

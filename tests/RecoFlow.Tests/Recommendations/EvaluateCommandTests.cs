@@ -84,6 +84,38 @@ public sealed class EvaluateCommandTests
         Assert.True(forgetful < job, $"30-day user-ttl {forgetful:F4} against the default's {job:F4}");
     }
 
+    /// <summary>
+    /// The shape of a shop's purchase log, where items bought in one order predict each other strongly and co-visitation
+    /// beats popularity several times over (the shape on which the hand-tuned blend once drowned co-visitation): a
+    /// synthetic log from <c>recoflow generate baskets</c>, with strong and with moderate bundles.
+    /// </summary>
+    [Theory]
+    [InlineData("0.85")]
+    [InlineData("0.6")]
+    public async Task On_a_synthetic_shop_log_with_bundles_the_job_beats_covisitation_and_twice_popularity(string bundleShare)
+    {
+        var dir = Directory.CreateTempSubdirectory("recoflow-baskets");
+        try
+        {
+            string log = Path.Combine(dir.FullName, "baskets.jsonl");
+            Assert.Equal(0, await CliApp.RunAsync(["generate", "baskets", "--output", log, "--bundle-share", bundleShare], new StringWriter()));
+            var stdout = new StringWriter();
+            Assert.Equal(0, await CliApp.RunAsync(["evaluate", "--input", log, "--format", "events", "--json", "--order", "event-time"], stdout));
+            var root = JsonDocument.Parse(stdout.ToString()).RootElement;
+            double job = root.GetProperty("recall_at_k").GetDouble();
+            var baselines = root.GetProperty("baselines");
+            double covisitation = baselines.GetProperty("covisitation").GetProperty("recall_at_k").GetDouble();
+            double popularity = baselines.GetProperty("popularity").GetProperty("recall_at_k").GetDouble();
+            Assert.True(covisitation > 2.5 * popularity, $"the log's shape: covisitation {covisitation:F4}, popularity {popularity:F4}");
+            Assert.True(job >= 1.1 * covisitation, $"job {job:F4} against covisitation {covisitation:F4}");
+            Assert.True(job >= 2 * popularity, $"job {job:F4} against popularity {popularity:F4}");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Evaluate_rejects_bad_options_with_exit_code_2()
     {
@@ -101,6 +133,7 @@ public sealed class EvaluateCommandTests
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--param", "no-such-parameter=1"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--param", "popularity-half-life"], new StringWriter()));
         Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "movielens", "--param", "popularity-half-life=0"], new StringWriter()));
+        Assert.Equal(2, await CliApp.RunAsync(["generate", "baskets", "--output", Path.Combine(Path.GetTempPath(), "never-written.jsonl"), "--bundle-share", "2"], new StringWriter()));
     }
 
     [Fact]
