@@ -64,10 +64,11 @@ public sealed class CandidateGenerator
     }
 
     /// <summary>
-    /// How many of a seed's neighbours (strongest first) a seed of recency rank <paramref name="rank"/> contributes: all
-    /// for the latest few, the head of the list for older ones, whose weight is discounted anyway.
+    /// How many of a seed's neighbours (strongest first) a seed of recency rank <paramref name="rank"/> contributes: more
+    /// for the latest few, fewer for older ones, whose weight is discounted anyway. The candidates per list, and so the
+    /// cost of a list, are bounded by these and the index's list lengths.
     /// </summary>
-    private int Reach(int rank) => rank < 3 ? int.MaxValue : _options.OlderSeedNeighbours;
+    private int Reach(int rank) => rank < 3 ? _options.LatestSeedNeighbours : _options.OlderSeedNeighbours;
 
     private static void Neighbours(ModelStore store, Candidates c, string seed, int feature, float discount, int reach)
     {

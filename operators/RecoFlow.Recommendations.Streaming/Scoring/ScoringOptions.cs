@@ -26,7 +26,8 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// <param name="RollbackMinLists">Lists each of the two versions must have served before they are compared.</param>
 /// <param name="PopularCandidates">How many of the most popular items join every list's candidates.</param>
 /// <param name="CategoryCandidates">How many of the most popular items of each of the user's two strongest categories join the candidates.</param>
-/// <param name="OlderSeedNeighbours">How many of its strongest co-visitation neighbours each seed older than the third contributes (the latest three contribute all).</param>
+/// <param name="LatestSeedNeighbours">How many of its strongest co-visitation neighbours each of the latest three seeds of a kind (basket, session, recent positives) contributes.</param>
+/// <param name="OlderSeedNeighbours">How many of its strongest co-visitation neighbours each older seed contributes.</param>
 /// <param name="BlendLearnRate">AdaGrad step of the learned blend.</param>
 /// <param name="MaxSeenItems">How many of the user's latest distinct items scoring remembers for exclusion (older ones may be recommended again): bounds the state of heavy users.</param>
 /// <param name="VersionReportLists">Report the versions' online metrics on the versions output every this many lists counted (0: only when versions change).</param>
@@ -64,7 +65,8 @@ public sealed record ScoringOptions(
     long VersionReportLists = 100,
     int PopularCandidates = 100,
     int CategoryCandidates = 30,
-    int OlderSeedNeighbours = 30,
+    int OlderSeedNeighbours = 15,
     float BlendLearnRate = 0.05f,
     int MaxSeenItems = 2_000,
-    bool EventTimeOrder = false);
+    bool EventTimeOrder = false,
+    int LatestSeedNeighbours = 50);
