@@ -1,6 +1,5 @@
 using System.CommandLine;
 using RecoFlow.Cli;
-using RecoFlow.Recommendations.Edge.Capture;
 using RecoFlow.Recommendations.Events;
 
 namespace RecoFlow.Recommendations.Cli;
@@ -29,7 +28,7 @@ public static class GenerateBasketsCommand
             {
                 foreach (var e in events)
                 {
-                    file.Write(CaptureService.ToJson(e));
+                    file.Write(InteractionJson.ToJson(e));
                     file.WriteByte((byte)'\n');
                 }
             }

@@ -109,46 +109,11 @@ public sealed class CaptureService(Pseudonymizer pseudonymizer, DataMinimizer mi
             if (clientIp is not null && e.Consent.Location && e.Context.Ip is null && e.Context.Country is null)
                 e = e with { Context = e.Context with { Ip = clientIp } };
             var (minimized, _) = minimizer.Minimize(e);
-            events.Add(new CapturedEvent(pseudonym, ToJson(minimized with { UserId = pseudonym }), e.ItemId));
+            events.Add(new CapturedEvent(pseudonym, InteractionJson.ToJson(minimized with { UserId = pseudonym }), e.ItemId));
         }
         return new CaptureResult(events.Count, notForwarded, errors, null, events);
     }
 
     private static string? UserToken(JsonElement item) =>
         item.TryGetProperty(UserTokens.Field, out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-
-    /// <summary>The event in <see cref="InteractionParser"/>'s schema.</summary>
-    public static byte[] ToJson(Interaction e)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("event_id", e.EventId);
-            w.WriteString("user_id", e.UserId);
-            w.WriteString("item_id", e.ItemId);
-            w.WriteString("type", InteractionTypes.ToWireName(e.Type));
-            if (e.Value is { } v) w.WriteNumber("value", v);
-            w.WriteNumber("ts", e.TimestampMs);
-            var c = e.Context;
-            w.WriteStartObject("context");
-            void Opt(string name, string? value)
-            {
-                if (value is not null) w.WriteString(name, value);
-            }
-            Opt("timezone", c.Timezone);
-            Opt("country", c.Country);
-            Opt("region", c.Region);
-            Opt("device_type", c.DeviceType);
-            Opt("os", c.Os);
-            Opt("browser", c.Browser);
-            w.WriteEndObject();
-            w.WriteStartObject("consent");
-            w.WriteBoolean("personalization", e.Consent.Personalization);
-            if (e.Consent.Location) w.WriteBoolean("location", true);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
 }
