@@ -15,7 +15,7 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// </summary>
 public sealed class ServedLists(int featureCount, int generationFloats = ServedLists.DefaultGenerationFloats)
 {
-    /// <summary>About 8 MiB of features per generation: some 500 users with lists of 330 candidates of 13 features.</summary>
+    /// <summary>About 8 MiB of features per generation: some 850 users with lists of 186 candidates (MovieLens's mean) of 13 features.</summary>
     public const int DefaultGenerationFloats = 2 * 1024 * 1024;
 
     private Dictionary<string, Entry> _young = new(StringComparer.Ordinal);
