@@ -1,3 +1,5 @@
+using MessagePack;
+
 namespace RecoFlow.Recommendations.Streaming.Records;
 
 /// <summary>
@@ -7,27 +9,29 @@ namespace RecoFlow.Recommendations.Streaming.Records;
 /// item's previous version left (<see cref="NeighbourRemovals"/> first, then <see cref="NeighbourUpdates"/>): the item
 /// model publishes the change, so a version costs in proportion to the links it changed, not to the lists' length.
 /// </summary>
+[MessagePackObject]
+[MessagePackFormatter(typeof(KeyedOrNamedFormatter<ItemEntry>))]
 public sealed class ItemEntry
 {
-    public string ItemId { get; set; } = "";
-    public float[]? Factors { get; set; }
-    public double? LogPopularity { get; set; }
+    [Key(0)] public string ItemId { get; set; } = "";
+    [Key(1)] public float[]? Factors { get; set; }
+    [Key(2)] public double? LogPopularity { get; set; }
     /// <summary>The item's popularity with the shorter half-life (absent from versions written before it existed).</summary>
-    public double? LogRecentPopularity { get; set; }
+    [Key(3)] public double? LogRecentPopularity { get; set; }
 
     /// <summary>The whole neighbour list (replaces the previous one); aligned with <see cref="NeighbourLogWeights"/>.</summary>
-    public string[]? Neighbours { get; set; }
-    public double[]? NeighbourLogWeights { get; set; }
+    [Key(4)] public string[]? Neighbours { get; set; }
+    [Key(5)] public double[]? NeighbourLogWeights { get; set; }
 
     /// <summary>Neighbours added or strengthened since the previous version, with their log₂ weights now (aligned with <see cref="NeighbourUpdateLogWeights"/>).</summary>
-    public string[]? NeighbourUpdates { get; set; }
-    public double[]? NeighbourUpdateLogWeights { get; set; }
+    [Key(6)] public string[]? NeighbourUpdates { get; set; }
+    [Key(7)] public double[]? NeighbourUpdateLogWeights { get; set; }
 
     /// <summary>Neighbours dropped from the list since the previous version (replaced by stronger ones); applied before the updates.</summary>
-    public string[]? NeighbourRemovals { get; set; }
+    [Key(8)] public string[]? NeighbourRemovals { get; set; }
 
     /// <summary>True when the entry changes the item's neighbours (a whole list or a change to it).</summary>
-    [System.Runtime.Serialization.IgnoreDataMember]
+    [IgnoreMember]
     public bool TouchesNeighbours => Neighbours is not null || NeighbourUpdates is not null || NeighbourRemovals is not null;
 }
 
@@ -35,15 +39,17 @@ public sealed class ItemEntry
 /// A model version as published by the item model task: the items that changed since the previous version. It covers
 /// every interaction with a timestamp before <see cref="CutMs"/> that the task had seen, and none after.
 /// </summary>
+[MessagePackObject]
+[MessagePackFormatter(typeof(KeyedOrNamedFormatter<ModelDelta>))]
 public sealed class ModelDelta
 {
-    public long Version { get; set; }
-    public long CutMs { get; set; }
-    public int Subtask { get; set; }
+    [Key(0)] public long Version { get; set; }
+    [Key(1)] public long CutMs { get; set; }
+    [Key(2)] public int Subtask { get; set; }
 
     /// <summary>"online" (the items the online learner changed) or "refit" (item factors refit over the sliding window).</summary>
-    public string Kind { get; set; } = OnlineKind;
-    public ItemEntry[] Items { get; set; } = [];
+    [Key(3)] public string Kind { get; set; } = OnlineKind;
+    [Key(4)] public ItemEntry[] Items { get; set; } = [];
 
     public const string OnlineKind = "online", RefitKind = "refit";
 }
