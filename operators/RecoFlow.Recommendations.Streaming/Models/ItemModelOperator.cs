@@ -294,76 +294,9 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
         return v;
     }
 
-    /// <summary>Adds a co-visitation edge; false when the list is full of stronger links and stays unchanged.</summary>
-    private bool AddEdge(ItemModelState item, string other, float weight, long t)
-    {
-        double lw = LogDecay.Term(weight, t, _o.CoVisitationHalfLifeDays * 86_400_000.0);
-        int at = item.IndexOfNeighbour(other);
-        if (at >= 0)
-        {
-            item.NeighbourLogWeights[at] = LogDecay.Add(item.NeighbourLogWeights[at], lw);
-            Changed(item, other);
-            return true;
-        }
-        if (item.Neighbours.Count < _o.MaxNeighbours)
-        {
-            item.AddNeighbour(other, lw);
-            Changed(item, other);
-            return true;
-        }
-        int min = 0;
-        for (int j = 1; j < item.NeighbourLogWeights.Count; j++)
-            if (item.NeighbourLogWeights[j] < item.NeighbourLogWeights[min]) min = j;
-        if (lw > item.NeighbourLogWeights[min])
-        {
-            item.RemovedNeighbours.Add(item.Neighbours[min]);
-            item.ReplaceNeighbour(min, other, lw);
-            Changed(item, other);
-            return true;
-        }
-        return false;
-    }
-
-    /// <summary>Notes a neighbour whose weight the next version publishes (the list is short: a user links to at most a few items per event).</summary>
-    private static void Changed(ItemModelState item, string neighbour)
-    {
-        if (!item.ChangedNeighbours.Contains(neighbour)) item.ChangedNeighbours.Add(neighbour);
-    }
-
-    /// <summary>
-    /// The item's neighbour part of a version: the change since its previous version (removals, then the neighbours
-    /// added or strengthened with their weights now), or the whole list for state written before changes were noted.
-    /// </summary>
-    private static void PublishNeighbours(ItemModelState item, ItemEntry entry)
-    {
-        if (item.ChangedNeighbours.Count == 0 && item.RemovedNeighbours.Count == 0)
-        {
-            entry.Neighbours = [.. item.Neighbours];
-            entry.NeighbourLogWeights = [.. item.NeighbourLogWeights];
-            return;
-        }
-        int present = 0;
-        var changed = item.ChangedNeighbours;
-        var at = new int[changed.Count];
-        for (int j = 0; j < changed.Count; j++)
-        {
-            at[j] = item.IndexOfNeighbour(changed[j]);
-            if (at[j] >= 0) present++;
-        }
-        var ids = new string[present];
-        var ws = new double[present];
-        for (int j = 0, n = 0; j < changed.Count; j++)
-        {
-            if (at[j] < 0) continue;
-            ids[n] = changed[j];
-            ws[n++] = item.NeighbourLogWeights[at[j]];
-        }
-        entry.NeighbourUpdates = ids;
-        entry.NeighbourUpdateLogWeights = ws;
-        if (item.RemovedNeighbours.Count > 0) entry.NeighbourRemovals = [.. item.RemovedNeighbours];
-        changed.Clear();
-        item.RemovedNeighbours.Clear();
-    }
+    /// <summary>Adds a co-visitation edge of <paramref name="weight"/> at <paramref name="t"/>; false when the list is full of stronger links and stays unchanged.</summary>
+    private bool AddEdge(ItemModelState item, string other, float weight, long t) =>
+        item.Link(other, LogDecay.Term(weight, t, _o.CoVisitationHalfLifeDays * 86_400_000.0), _o.MaxNeighbours);
 
     private ItemModelState Load(string itemId)
     {
@@ -394,7 +327,7 @@ public sealed class ItemModelOperator(ItemModelOptions? options = null) : OneInp
                 LogPopularity = (item.Dirty & PopularityDirty) != 0 ? item.LogPopularity : null,
                 LogRecentPopularity = (item.Dirty & PopularityDirty) != 0 ? item.LogRecentPopularity : null,
             };
-            if ((item.Dirty & NeighboursDirty) != 0) PublishNeighbours(item, entries[j]);
+            if ((item.Dirty & NeighboursDirty) != 0) item.PublishNeighbours(entries[j]);
             item.Dirty = 0;
             _items!.Update(item);
         }

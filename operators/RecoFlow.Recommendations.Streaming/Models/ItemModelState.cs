@@ -61,6 +61,79 @@ public sealed class ItemModelState
         hashes[at] = neighbour.GetHashCode(StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Adds <paramref name="logWeight"/> (log₂ domain) to the link with <paramref name="other"/>, or links it, in place of
+    /// the weakest neighbour when the list holds <paramref name="maxNeighbours"/> already; false when every neighbour is
+    /// stronger and the list stays unchanged. What changed is noted for the next version (<see cref="PublishNeighbours"/>).
+    /// </summary>
+    public bool Link(string other, double logWeight, int maxNeighbours)
+    {
+        int at = IndexOfNeighbour(other);
+        if (at >= 0)
+        {
+            NeighbourLogWeights[at] = LogDecay.Add(NeighbourLogWeights[at], logWeight);
+            Changed(other);
+            return true;
+        }
+        if (Neighbours.Count < maxNeighbours)
+        {
+            AddNeighbour(other, logWeight);
+            Changed(other);
+            return true;
+        }
+        int min = 0;
+        for (int j = 1; j < NeighbourLogWeights.Count; j++)
+            if (NeighbourLogWeights[j] < NeighbourLogWeights[min]) min = j;
+        if (logWeight <= NeighbourLogWeights[min]) return false;
+        RemovedNeighbours.Add(Neighbours[min]);
+        ReplaceNeighbour(min, other, logWeight);
+        Changed(other);
+        return true;
+    }
+
+    /// <summary>Notes a neighbour whose weight the next version publishes (the list is short: a user links to at most a few items per event).</summary>
+    private void Changed(string neighbour)
+    {
+        if (!ChangedNeighbours.Contains(neighbour)) ChangedNeighbours.Add(neighbour);
+    }
+
+    /// <summary>
+    /// Writes the item's neighbour part of a version into <paramref name="entry"/>: the change since its previous
+    /// version (removals, then the neighbours added or strengthened with their weights now), or the whole list for
+    /// state written before changes were noted; then starts noting afresh.
+    /// </summary>
+    public void PublishNeighbours(ItemEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (ChangedNeighbours.Count == 0 && RemovedNeighbours.Count == 0)
+        {
+            entry.Neighbours = [.. Neighbours];
+            entry.NeighbourLogWeights = [.. NeighbourLogWeights];
+            return;
+        }
+        int present = 0;
+        var changed = ChangedNeighbours;
+        var at = new int[changed.Count];
+        for (int j = 0; j < changed.Count; j++)
+        {
+            at[j] = IndexOfNeighbour(changed[j]);
+            if (at[j] >= 0) present++;
+        }
+        var ids = new string[present];
+        var ws = new double[present];
+        for (int j = 0, n = 0; j < changed.Count; j++)
+        {
+            if (at[j] < 0) continue;
+            ids[n] = changed[j];
+            ws[n++] = NeighbourLogWeights[at[j]];
+        }
+        entry.NeighbourUpdates = ids;
+        entry.NeighbourUpdateLogWeights = ws;
+        if (RemovedNeighbours.Count > 0) entry.NeighbourRemovals = [.. RemovedNeighbours];
+        changed.Clear();
+        RemovedNeighbours.Clear();
+    }
+
     private List<int> NeighbourHashes()
     {
         if (_neighbourHashes is null || _neighbourHashes.Count != Neighbours.Count)
@@ -70,41 +143,4 @@ public sealed class ItemModelState
         }
         return _neighbourHashes;
     }
-}
-
-/// <summary>Operator (non-keyed) state of one <see cref="ItemModelOperator"/> subtask.</summary>
-public sealed class ItemTrainerState
-{
-    /// <summary>This subtask's training copy of the user factors (the scoring tasks fold in their own).</summary>
-    public Dictionary<string, float[]> UserFactors { get; set; } = new(StringComparer.Ordinal);
-    /// <summary>Event time of each user's latest positive event here (<see cref="UserFactorExpiry"/>).</summary>
-    public Dictionary<string, long> UserSeenMs { get; set; } = new(StringComparer.Ordinal);
-    public long NextUserSweepMs { get; set; } = long.MinValue;
-    /// <summary>Items of this subtask that have factors, in order of first appearance (negative sampling).</summary>
-    public List<string> KnownItems { get; set; } = [];
-    public List<string> DirtyItems { get; set; } = [];
-    public string[] ReplayUsers { get; set; } = [];
-    public string[] ReplayItems { get; set; } = [];
-    public long ReplayWritten { get; set; }
-    public ulong RngState { get; set; }
-    public long Version { get; set; }
-    public long NextBoundaryMs { get; set; } = long.MinValue;
-    /// <summary>The subtask and parallelism this state was written by (−1: before they were recorded): a restore at another parallelism re-divides it (<see cref="ItemTrainerRescale"/>).</summary>
-    public int Subtask { get; set; } = -1;
-    public int Parallelism { get; set; } = -1;
-    public long MaxTimestampMs { get; set; } = long.MinValue;
-
-    /// <summary>Positive interactions of the retraining window, oldest first, from <see cref="WindowStart"/> on (entries before it are dropped, compacted now and then).</summary>
-    public List<string> WindowUsers { get; set; } = [];
-    public List<string> WindowItems { get; set; } = [];
-    public List<long> WindowTimes { get; set; } = [];
-    public int WindowStart { get; set; }
-    public long NextRefitMs { get; set; } = long.MinValue;
-    public long Refits { get; set; }
-
-    /// <summary>With <see cref="ItemModelOptions.EventTimeOrder"/>: the records that wait for the watermark, in arrival order.</summary>
-    public List<ItemFeedback> Waiting { get; set; } = [];
-
-    /// <summary>Interactions in the retraining window.</summary>
-    public int WindowCount => WindowUsers.Count - WindowStart;
 }

@@ -13,8 +13,6 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// </summary>
 public sealed class ModelStore
 {
-    private const double RebaseAt = 500;
-
     public int Factors { get; set; }
     public int VersionsKept { get; set; } = 10;
     public Dictionary<string, int> Index { get; set; } = new(StringComparer.Ordinal);
@@ -335,7 +333,7 @@ public sealed class ModelStore
     internal double NeighbourWeight(double logWeight)
     {
         if (double.IsNaN(NeighbourReference)) NeighbourReference = logWeight;
-        if (logWeight - NeighbourReference > RebaseAt) RebaseNeighbours(logWeight);
+        if (logWeight - NeighbourReference > LinearColumn.RebaseAt) RebaseNeighbours(logWeight);
         return Math.Pow(2, logWeight - NeighbourReference);
     }
 
@@ -350,8 +348,8 @@ public sealed class ModelStore
             if (Factors == 0 && e.Factors.Length > 0) Factors = e.Factors.Length;
             ItemFactors[i] = e.Factors.Length == 0 ? null : (float[])e.Factors.Clone();
         }
-        if (e.LogPopularity is double lp) PopularityReference = SetLinear(Popularity, i, lp, PopularityReference);
-        if (e.LogRecentPopularity is double rlp) RecentPopularityReference = SetLinear(RecentPopularity, i, rlp, RecentPopularityReference);
+        if (e.LogPopularity is double lp) PopularityReference = LinearColumn.Set(Popularity, i, lp, PopularityReference);
+        if (e.LogRecentPopularity is double rlp) RecentPopularityReference = LinearColumn.Set(RecentPopularity, i, rlp, RecentPopularityReference);
         if (e.Neighbours is not null)
         {
             var ids = new int[e.Neighbours.Length];
@@ -369,29 +367,6 @@ public sealed class ModelStore
     }
 
     private static readonly IComparer<double> DescendingWeight = Comparer<double>.Create((a, b) => b.CompareTo(a));
-
-    /// <summary>
-    /// Sets <paramref name="column"/>[i] to the linear value of <paramref name="log2"/> (log₂ domain of forward decay)
-    /// relative to <paramref name="reference"/>; the column is rebased first when the value would drift too far above
-    /// it. Returns the reference now in use (set by the first value; −∞ stores 0).
-    /// </summary>
-    private static double SetLinear(List<double> column, int i, double log2, double reference)
-    {
-        if (double.IsNegativeInfinity(log2))
-        {
-            column[i] = 0;
-            return reference;
-        }
-        if (double.IsNaN(reference)) reference = log2;
-        if (log2 - reference > RebaseAt)
-        {
-            double f = Math.Pow(2, reference - log2);
-            for (int j = 0; j < column.Count; j++) column[j] *= f;
-            reference = log2;
-        }
-        column[i] = Math.Pow(2, log2 - reference);
-        return reference;
-    }
 
     private void RebaseNeighbours(double reference)
     {

@@ -80,17 +80,13 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     // Per subtask, all created in Open from the subtask's catalogue (each subtask runs its own deep copy of the
     // function, SubtaskCopy, so nothing here could be shared anyway; building them in Open keeps the copy small).
     private ItemCatalog? _catalog;
-    private List<int[]>? _categories;
+    private StoreIndexes? _indexes;
     private HitCalibrator? _calibrator;
     private PoolRescorer? _rescoring;
     private OnlineBlend? _blend;
     private CandidateGenerator? _generator;
     private Candidates? _candidates;
     private ServedLists? _served;
-    private CandidateIndex? _index;
-    private ModelStore? _indexed;
-    private long _indexedRewinds;
-    private List<int>? _touched;
     private ColdStartList? _coldStart;
     private ListBuilder? _lists;
     private DiversityController? _diversity;
@@ -107,21 +103,19 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     {
         _catalog = catalog();
         Users.Erasures.Apply(erasedUsers, _backend!);
-        _categories = [];
+        _indexes = new StoreIndexes(_catalog, new CandidateIndex(Math.Max(_o.PopularCandidates, 2 * _o.K), _o.CategoryCandidates));
+        var categories = _indexes.Categories;
         _calibrator = ListBuilder.UsesDpp(_o) && _o.DppRelevance == DppRelevance.Calibrated
-            ? new HitCalibrator(_categories, _catalog.CategoryNames.Count, _o.DppCalibration)
+            ? new HitCalibrator(categories, _catalog.CategoryNames.Count, _o.DppCalibration)
             : null;
-        _rescoring = new PoolRescorer(new Rescorer(_o.FtrlRescoring, _o.TreeRescoring), _categories);
+        _rescoring = new PoolRescorer(new Rescorer(_o.FtrlRescoring, _o.TreeRescoring), categories);
         _blend = new OnlineBlend(new OnlineBlendOptions(CandidateFeatures.Priors(), _o.BlendLearnRate));
-        _generator = new CandidateGenerator(_o, _categories);
+        _generator = new CandidateGenerator(_o, categories);
         _candidates = new Candidates();
         // In event-time order every run, restored or not, must serve the same lists: the example is always recomputed.
         _served = _o.EventTimeOrder ? null : new ServedLists(Candidates.F);
-        _index = new CandidateIndex(Math.Max(_o.PopularCandidates, 2 * _o.K), _o.CategoryCandidates);
-        _indexed = null;
-        _touched = [];
         _coldStart = new ColdStartList(_catalog);
-        _lists = new ListBuilder(_o, _categories, _catalog, _rescoring, _calibrator);
+        _lists = new ListBuilder(_o, categories, _catalog, _rescoring, _calibrator);
         _diversity = _o.Diversity is { } d ? new DiversityController(d) : null;
     }
 
@@ -249,10 +243,10 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         }
         // The store is this subtask's own copy: advancing it to the event's time is deterministic in the versions it holds.
         long before = store?.CurrentVersion ?? 0;
-        if (store?.AdvanceTo(e.TimestampMs, _touched) > 0) Report(store, "activated", context, e.TimestampMs, since: before);
+        if (store?.AdvanceTo(e.TimestampMs, _indexes!.Touched) > 0) Report(store, "activated", context, e.TimestampMs, since: before);
         var blend = context.GetBroadcastState(BlendDescriptor).TryGetValue(StoreKey, out var bs) ? bs : null;
         var rescorer = _rescoring!.Enabled && context.GetBroadcastState(RescorerDescriptor).TryGetValue(StoreKey, out var rs) ? rs : null;
-        var st = _user!.Value ?? new UserScoringState { RngState = _o.Seed ^ StableHash(e.UserKey) };
+        var st = _user!.Value ?? UserScoringState.New(e.UserKey, _o.Seed);
         if (_calibrator is not null && context.GetBroadcastState(CalibratorDescriptor).TryGetValue(StoreKey, out var cs))
         {
             _calibrator.Bind(cs);
@@ -301,7 +295,7 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
         // Prequential: the event labels the list last served to the user before anything else learns from it.
         if (st.Calibration is { } cal)
         {
-            if (store is not null) EnsureCategories(store);
+            if (store is not null) _indexes!.SyncCategories(store);
             _calibrator!.Learn(cal, store?.IndexOf(e.ItemId) ?? -1, e.IsPositive, e.TimestampMs);
         }
         Learn(store, st, value);
@@ -394,39 +388,10 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     {
         _candidates!.Reset(0);
         if (store is null || store.Count == 0 || blend is null) return false;
-        EnsureCategories(store);
-        EnsureIndex(store);
-        int n = _generator!.Collect(store, _index!, st, features, _candidates);
+        _indexes!.Sync(store);
+        int n = _generator!.Collect(store, _indexes.Index, st, features, _candidates);
         _blend!.Score(blend, _candidates.Features, n, _candidates.Scores);
         return true;
-    }
-
-    /// <summary>Keeps the candidate index in step with the store: rebuilt for a new (restored) store or after the store was rewound (<see cref="ModelStore.Rewinds"/>), else updated with the items the last versions wrote.</summary>
-    private void EnsureIndex(ModelStore store)
-    {
-        if (!ReferenceEquals(_indexed, store) || _indexedRewinds != store.Rewinds)
-        {
-            _index!.Rebuild(store, _categories!);
-            _indexed = store;
-            _indexedRewinds = store.Rewinds;
-        }
-        else if (_touched!.Count > store.Count) _index!.Rebuild(store, _categories!);
-        else _index!.Touch(store, _categories!, _touched!);
-        _touched!.Clear();
-    }
-
-    /// <summary>The categories of every item of the store, by store index (indices only grow).</summary>
-    private void EnsureCategories(ModelStore store)
-    {
-        while (_categories!.Count < store.Count) _categories.Add(_catalog!.CategoryIds(store.Ids[_categories.Count]));
-    }
-
-    /// <summary>FNV-1a over the UTF-16 code units: the same in every process (unlike string.GetHashCode).</summary>
-    private static ulong StableHash(string s)
-    {
-        ulong h = 14695981039346656037UL;
-        foreach (char c in s) h = (h ^ c) * 1099511628211UL;
-        return h;
     }
 
     private static double LatencyMs(UserEvent e) => (DateTime.UtcNow.Ticks - e.IngestTicks) / (double)TimeSpan.TicksPerMillisecond;

@@ -19,6 +19,17 @@ public sealed class UserScoringState
     /// <summary>With calibrated DPP relevance: the user's context and the features of the list last served, waiting for the user's next positive event.</summary>
     public HitCalibratorUser? Calibration { get; set; }
 
+    /// <summary>A new user's state, its random stream seeded from the job's seed and the user's key (the same in every process).</summary>
+    public static UserScoringState New(string userKey, ulong seed) => new() { RngState = seed ^ StableHash(userKey) };
+
+    /// <summary>FNV-1a over the UTF-16 code units: the same in every process (unlike string.GetHashCode).</summary>
+    private static ulong StableHash(string s)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char c in s) h = (h ^ c) * 1099511628211UL;
+        return h;
+    }
+
     /// <summary>
     /// Remembers <paramref name="item"/> as seen (and positive when <paramref name="positive"/>). Beyond
     /// <paramref name="maxSeen"/> items the oldest are forgotten, an eighth of the bound at a time, so the cost per
