@@ -17,14 +17,14 @@ namespace RecoFlow.Bench;
 /// <summary>
 /// <c>recoflow bench --only reco</c>: the recommendation job itself. Per round, in this order and alternating so machine
 /// noise hits all alike: the hand-written loop (<see cref="RecoLoop"/>) over MovieLens latest-small, the whole job over
-/// it at parallelism 1 and 2 (checkpoints every 1 s, SQLite store), and the job over two synthetic logs of the same size
+/// it at parallelism 1 (checkpoints every 1 s, every 10 s, and none) and 2 (every 1 s; SQLite store), and the job over two synthetic logs of the same size
 /// with 10,000 and 100,000 items (<see cref="SyntheticInteractions"/>). Then recall@10 of <c>recoflow evaluate</c> on
 /// MovieLens. Rendering: <see cref="RecoBenchReport"/>.
 /// </summary>
 internal static class RecoBench
 {
     public const int SyntheticUsers = 20_000;
-    public const string Cold = "movielens-p1-cold", Loop = "loop", P1 = "movielens-p1", P2 = "movielens-p2", Items10k = "synthetic-10k", Items100k = "synthetic-100k";
+    public const string Cold = "movielens-p1-cold", Loop = "loop", P1 = "movielens-p1", P1Checkpoints10s = "movielens-p1-checkpoints-10s", P1NoCheckpoints = "movielens-p1-no-checkpoints", P2 = "movielens-p2", Items10k = "synthetic-10k", Items100k = "synthetic-100k";
 
     /// <summary>
     /// One run: wall and process CPU seconds from submit (or the loop's start) to the end, lists emitted, checkpoints
@@ -59,10 +59,12 @@ internal static class RecoBench
         log.WriteLine($"reco: generating two synthetic logs of {synthetic:N0} events ({SyntheticUsers:N0} users; 10,000 and 100,000 items) ...");
         var (small, smallCatalog) = SyntheticInteractions.Generate(synthetic, 10_000, SyntheticUsers);
         var (large, largeCatalog) = SyntheticInteractions.Generate(synthetic, 100_000, SyntheticUsers);
-        (string Name, Interaction[] Events, ItemCatalog Catalog, int Parallelism)[] configs =
+        var every1s = new CheckpointOptions();
+        (string Name, Interaction[] Events, ItemCatalog Catalog, int Parallelism, CheckpointOptions? Checkpoints)[] configs =
         [
-            (Loop, ratings, movies, 0), (P1, ratings, movies, 1), (P2, ratings, movies, 2),
-            (Items10k, small, smallCatalog, 1), (Items100k, large, largeCatalog, 1),
+            (Loop, ratings, movies, 0, null), (P1, ratings, movies, 1, every1s),
+            (P1Checkpoints10s, ratings, movies, 1, new CheckpointOptions { Interval = TimeSpan.FromSeconds(10) }), (P1NoCheckpoints, ratings, movies, 1, null),
+            (P2, ratings, movies, 2, every1s), (Items10k, small, smallCatalog, 1, every1s), (Items100k, large, largeCatalog, 1, every1s),
         ];
         var series = configs.ToDictionary(c => c.Name, c => new Series(c.Name, c.Events.Length, []));
         series[Cold] = new Series(Cold, ratings.Length, []);
@@ -77,24 +79,25 @@ internal static class RecoBench
                 log.WriteLine("reco: warm-up (loop over the whole log) ...");
                 RecoLoop.Run(ratings, movies, settings);
                 log.WriteLine("reco: first job run in the process (JIT and tier-up included) ...");
-                var cold = await RunJobAsync(runtime, ratings, movies, settings, 1, ct);
+                var cold = await RunJobAsync(runtime, ratings, movies, settings, 1, every1s, ct);
                 log.WriteLine($"reco:   {ratings.Length / cold.CpuSeconds:N0} events per CPU-second, {cold.CpuSeconds:F2} CPU s");
                 series[Cold].Runs.Add(cold);
                 for (int round = 0; round < rounds; round++)
                 {
-                    foreach (var (name, events, catalog, parallelism) in configs)
+                    foreach (var (name, events, catalog, parallelism, checkpoints) in configs)
                     {
                         ct.ThrowIfCancellationRequested();
                         log.WriteLine($"reco: round {round + 1}/{rounds}, {name} ({events.Length:N0} events) ...");
                         GC.Collect();
                         GC.WaitForPendingFinalizers();
                         GC.Collect();
-                        var sample = parallelism == 0 ? RunLoop(events, catalog, settings) : await RunJobAsync(runtime, events, catalog, settings, parallelism, ct);
+                        var sample = parallelism == 0 ? RunLoop(events, catalog, settings) : await RunJobAsync(runtime, events, catalog, settings, parallelism, checkpoints, ct);
                         log.WriteLine($"reco:   {events.Length / sample.Seconds:N0} events/s, {sample.CpuSeconds:F2} CPU s, {events.Length / sample.CpuSeconds:N0} events per CPU-second, {sample.Lists:N0} lists, {sample.Checkpoints} checkpoints");
                         series[name].Runs.Add(sample);
                     }
-                    var lists = new[] { Loop, P1, P2 }.Select(n => series[n].Runs[^1].Lists).Distinct().ToList();
-                    if (lists.Count != 1) throw new InvalidOperationException($"reco bench: loop, p1 and p2 emitted different numbers of lists: {string.Join(", ", new[] { Loop, P1, P2 }.Select(n => $"{n} {series[n].Runs[^1].Lists}"))}");
+                    string[] movieLens = [Loop, P1, P1Checkpoints10s, P1NoCheckpoints, P2];
+                    var lists = movieLens.Select(n => series[n].Runs[^1].Lists).Distinct().ToList();
+                    if (lists.Count != 1) throw new InvalidOperationException($"reco bench: the MovieLens rows emitted different numbers of lists: {string.Join(", ", movieLens.Select(n => $"{n} {series[n].Runs[^1].Lists}"))}");
                 }
             }
             log.WriteLine("reco: recall@10 with recoflow evaluate on MovieLens ...");
@@ -133,9 +136,9 @@ internal static class RecoBench
     /// <summary>
     /// The whole job (<see cref="RecommendationJob.Pipeline"/>) over <paramref name="events"/> from an in-memory source
     /// at parallelism 1, every other operator at <paramref name="parallelism"/> (the job's default parallelism), its
-    /// lists formatted as the job's JSON lines and counted, checkpoints every 1 s into the runtime's SQLite store.
+    /// lists formatted as the job's JSON lines and counted, with <paramref name="checkpoints"/> (null: none) into the runtime's SQLite store.
     /// </summary>
-    private static async Task<Sample> RunJobAsync(LocalRuntime runtime, Interaction[] events, ItemCatalog catalog, RecommendationSettings settings, int parallelism, CancellationToken ct)
+    private static async Task<Sample> RunJobAsync(LocalRuntime runtime, Interaction[] events, ItemCatalog catalog, RecommendationSettings settings, int parallelism, CheckpointOptions? checkpoints, CancellationToken ct)
     {
         var job = new StreamJob("recommendations-bench").WithDefaultParallelism(parallelism);
         var source = job.FromSource(new CollectionSource<Interaction>(events, e => e.TimestampMs), WatermarkStrategy<Interaction>.ForMonotonousTimestamps(), "interactions")
@@ -143,10 +146,10 @@ internal static class RecoBench
         var sink = new JsonCountingSink();
         RecommendationJob.Pipeline(source, () => catalog, settings).Recommendations.SinkTo(sink, "recommendations (JSON lines, counted)");
         var graph = job.Build();
-        var options = new JobRunOptions { Checkpoints = new CheckpointOptions(), JobKey = $"recommendations-bench-{Guid.NewGuid():N}" };
-        var (seconds, cpuSeconds, checkpoints) = await BenchCommand.MeasureAsync(runtime, graph, options, ct);
+        var options = new JobRunOptions { Checkpoints = checkpoints, JobKey = $"recommendations-bench-{Guid.NewGuid():N}" };
+        var (seconds, cpuSeconds, completed) = await BenchCommand.MeasureAsync(runtime, graph, options, ct);
         var served = ListRecall.Compute(events.Select(e => new ReplayedEvent(e.EventId, e.UserId, e.ItemId, e.IsPositive)), sink.Served);
-        return new Sample(seconds, cpuSeconds, sink.Lists, checkpoints, served.Recall);
+        return new Sample(seconds, cpuSeconds, sink.Lists, completed, served.Recall);
     }
 
     /// <summary>

@@ -9,7 +9,8 @@ namespace RecoFlow.Recommendations.Streaming.Scoring;
 /// records (the prequential guarantee), whatever the arrival order of the two inputs. The last
 /// <see cref="VersionsKept"/> applied versions keep an undo log, which makes <see cref="Rollback"/> exact.
 /// Popularity and co-visitation weights are kept linear relative to a reference exponent, rebased when it drifts.
-/// <para>Lives in broadcast state (one per scoring subtask); MessagePack contractless serialisation.</para>
+/// <para>Lives in broadcast state (one per scoring subtask); MessagePack, the store contractless, its versions as
+/// keyed arrays (<see cref="KeyedOrNamedFormatter{T}"/>).</para>
 /// </summary>
 public sealed class ModelStore
 {
