@@ -28,9 +28,10 @@ internal static class RecoBench
 
     /// <summary>
     /// One run: wall and process CPU seconds from submit (or the loop's start) to the end, lists emitted, checkpoints
-    /// completed, and for the job on MovieLens the recall@10 of the lists it served (<see cref="ListRecall"/>).
+    /// completed, the collections in the process meanwhile, and for the job on MovieLens the recall@10 of the lists it
+    /// served (<see cref="ListRecall"/>).
     /// </summary>
-    public sealed record Sample(double Seconds, double CpuSeconds, long Lists, long Checkpoints, double? ServedRecall = null);
+    public sealed record Sample(double Seconds, double CpuSeconds, long Lists, long Checkpoints, GcCounts Collections, double? ServedRecall = null);
 
     /// <summary>A configuration's runs, by round.</summary>
     public sealed record Series(string Name, long Events, List<Sample> Runs)
@@ -92,7 +93,7 @@ internal static class RecoBench
                         GC.WaitForPendingFinalizers();
                         GC.Collect();
                         var sample = parallelism == 0 ? RunLoop(events, catalog, settings) : await RunJobAsync(runtime, events, catalog, settings, parallelism, checkpoints, ct);
-                        log.WriteLine($"reco:   {events.Length / sample.Seconds:N0} events/s, {sample.CpuSeconds:F2} CPU s, {events.Length / sample.CpuSeconds:N0} events per CPU-second, {sample.Lists:N0} lists, {sample.Checkpoints} checkpoints");
+                        log.WriteLine($"reco:   {events.Length / sample.Seconds:N0} events/s, {sample.CpuSeconds:F2} CPU s, {events.Length / sample.CpuSeconds:N0} events per CPU-second, {sample.Lists:N0} lists, {sample.Checkpoints} checkpoints, collections (gen0/gen1/gen2, pause) {sample.Collections}");
                         series[name].Runs.Add(sample);
                     }
                     string[] movieLens = [Loop, P1, P1Checkpoints10s, P1NoCheckpoints, P2];
@@ -126,11 +127,12 @@ internal static class RecoBench
     {
         using var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
+        var gc = GcCounts.Now();
         var sw = Stopwatch.StartNew();
         var (lists, _) = RecoLoop.Run(events, catalog, settings);
         var seconds = sw.Elapsed.TotalSeconds;
         process.Refresh();
-        return new Sample(seconds, (process.TotalProcessorTime - cpu).TotalSeconds, lists, 0);
+        return new Sample(seconds, (process.TotalProcessorTime - cpu).TotalSeconds, lists, 0, GcCounts.Now().Since(gc));
     }
 
     /// <summary>
@@ -147,9 +149,11 @@ internal static class RecoBench
         RecommendationJob.Pipeline(source, () => catalog, settings).Recommendations.SinkTo(sink, "recommendations (JSON lines, counted)");
         var graph = job.Build();
         var options = new JobRunOptions { Checkpoints = checkpoints, JobKey = $"recommendations-bench-{Guid.NewGuid():N}" };
+        var gc = GcCounts.Now();
         var (seconds, cpuSeconds, completed) = await BenchCommand.MeasureAsync(runtime, graph, options, ct);
+        var collections = GcCounts.Now().Since(gc);
         var served = ListRecall.Compute(events.Select(e => new ReplayedEvent(e.EventId, e.UserId, e.ItemId, e.IsPositive)), sink.Served);
-        return new Sample(seconds, cpuSeconds, sink.Lists, completed, served.Recall);
+        return new Sample(seconds, cpuSeconds, sink.Lists, completed, collections, served.Recall);
     }
 
     /// <summary>

@@ -26,13 +26,13 @@ internal static class RecoBenchReport
             $"{r.Rounds} round{(r.Rounds == 1 ? "" : "s")} after a warm-up (the loop, then the job, each over the whole MovieLens log; the job's run is row 6); each round runs the seven configurations " +
             "one after another (loop, p1 with checkpoints every 1 s, every 10 s and none, p2, 10k items, 100k items), so machine noise hits all alike. Figures are medians over the rounds; brackets: lowest and highest run.");
         sb.AppendLine();
-        sb.AppendLine("| row | events | events/s, wall (range) | CPU seconds per run | events per CPU-second (range) | checkpoints per run | lists per run | recall@10 of the lists served |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| row | events | events/s, wall (range) | CPU seconds per run | events per CPU-second (range) | checkpoints per run | collections in the last run (gen0/gen1/gen2, pause) | lists per run | recall@10 of the lists served |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, label) in Rows)
         {
             var x = s[name];
             sb.AppendLine($"| {label} | {x.Events:N0} | {x.EventsPerSecond:N0} ({Short(x.WallRange.Min)}–{Short(x.WallRange.Max)}) | {x.CpuSeconds:F2} | " +
-                $"{x.EventsPerCpuSecond:N0} ({Short(x.CpuRange.Min)}–{Short(x.CpuRange.Max)}) | {(name == Loop ? "–" : $"{x.Checkpoints:N0}")} | {BenchDoc.Median(x.Runs.Select(v => (double)v.Lists).ToList()):N0} | {(x.ServedRecall is { } sr ? sr.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "–")} |");
+                $"{x.EventsPerCpuSecond:N0} ({Short(x.CpuRange.Min)}–{Short(x.CpuRange.Max)}) | {(name == Loop ? "–" : $"{x.Checkpoints:N0}")} | {x.Runs[^1].Collections} | {BenchDoc.Median(x.Runs.Select(v => (double)v.Lists).ToList()):N0} | {(x.ServedRecall is { } sr ? sr.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "–")} |");
         }
         sb.AppendLine();
         var p1 = s[P1];
@@ -91,6 +91,9 @@ internal static class RecoBenchReport
           embedded SQLite store in a temporary directory, a fresh job key per run. Time and process CPU
           (`Process.TotalProcessorTime`, all threads: tasks, GC, JIT, checkpoint store) are taken from submit to the end
           of the job, the final checkpoint included.
+        - **Collections**: `GC.CollectionCount` of each generation over the run (a generation's count includes the
+          collections of the older ones, as .NET counts them) and `GC.GetTotalPauseDuration`, for the whole bench
+          process, whose heap also holds the inputs of every row; workstation, concurrent collector (the defaults).
         - **1**: parallelism 1 (the source always runs at 1); target ≥ 30,000 events per CPU-second.
         - **1b/1c**: row 1 with a checkpoint every 10 s (in a run of a few seconds: the final checkpoint and at most one
           more) and without checkpoints (`JobRunOptions.Checkpoints` null: no state is copied or written, nothing is
