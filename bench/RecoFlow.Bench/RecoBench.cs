@@ -142,7 +142,7 @@ internal static class RecoBench
     /// </summary>
     private static async Task<Sample> RunJobAsync(LocalRuntime runtime, Interaction[] events, ItemCatalog catalog, RecommendationSettings settings, int parallelism, CheckpointOptions? checkpoints, CancellationToken ct)
     {
-        var job = new StreamJob("recommendations-bench").WithDefaultParallelism(parallelism).WithBatchSize(RecommendationJob.BatchSize);
+        var job = new StreamJob("recommendations-bench").WithDefaultParallelism(parallelism);
         var source = job.FromSource(new CollectionSource<Interaction>(events, e => e.TimestampMs), WatermarkStrategy<Interaction>.ForMonotonousTimestamps(), "interactions")
             .SetParallelism(1);
         var sink = new JsonCountingSink();

@@ -6,9 +6,8 @@ namespace RecoFlow.Api.Graph;
 public sealed class JobGraph
 {
     internal JobGraph(string name, IReadOnlyList<Transformation> transformations, int defaultParallelism, int maxParallelism, IReadOnlyDictionary<string, string> parameters,
-        bool chainKeyedAtParallelismOne = false, State.StateBackendKind stateBackend = State.StateBackendKind.Heap, int? batchSize = null)
+        bool chainKeyedAtParallelismOne = false, State.StateBackendKind stateBackend = State.StateBackendKind.Heap)
     {
-        BatchSize = batchSize;
         StateBackend = stateBackend;
         ChainKeyedAtParallelismOne = chainKeyedAtParallelismOne;
         Name = name;
@@ -29,9 +28,6 @@ public sealed class JobGraph
 
     /// <summary>Where the job's keyed state lives while it runs (see <c>StreamJob.WithStateBackend</c>).</summary>
     public State.StateBackendKind StateBackend { get; }
-
-    /// <summary>Records per batch on the job's channels, when the job sets it (see <c>StreamJob.WithBatchSize</c>); null: the runtime's.</summary>
-    public int? BatchSize { get; }
 
     /// <summary>The logical plan, one line per operator with its inputs.</summary>
     public string Explain()

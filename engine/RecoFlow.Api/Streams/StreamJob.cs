@@ -76,23 +76,6 @@ public sealed class StreamJob
         return this;
     }
 
-    /// <summary>Records per batch on the job's channels and per source poll; null: the runtime's <c>recoflow.runtime.batch-size</c>.</summary>
-    public int? BatchSize { get; private set; }
-
-    /// <summary>
-    /// Records per batch on this job's channels (and per source poll), in place of the runtime's
-    /// <c>recoflow.runtime.batch-size</c> (1,024). A batch is filled before it is handed over, so its records live
-    /// through the collections that run meanwhile: a job of large records that take long to process (tens of
-    /// microseconds each) keeps fewer of them alive with smaller batches, and pays the hand-over per batch only a few
-    /// hundred times a second. A job of small, cheap records (millions a second) wants the default.
-    /// </summary>
-    public StreamJob WithBatchSize(int records)
-    {
-        if (records < 1) throw new ArgumentOutOfRangeException(nameof(records), records, "a batch holds at least 1 record");
-        BatchSize = records;
-        return this;
-    }
-
     internal int Register(Transformation t)
     {
         _transformations.Add(t);
@@ -127,7 +110,7 @@ public sealed class StreamJob
         foreach (var dup in _transformations.Where(t => t.Uid is not null).GroupBy(t => t.Uid).Where(g => g.Count() > 1))
             problems.Add($"uid '{dup.Key}' is used by more than one operator: {string.Join(", ", dup)}");
         if (problems.Count > 0) throw new JobValidationException(Name, problems);
-        return new JobGraph(Name, _transformations.ToArray(), _defaultParallelism, _maxParallelism, Parameters, _chainKeyedAtParallelismOne, StateBackend, BatchSize);
+        return new JobGraph(Name, _transformations.ToArray(), _defaultParallelism, _maxParallelism, Parameters, _chainKeyedAtParallelismOne, StateBackend);
     }
 
     /// <summary>The logical plan; validates first.</summary>

@@ -21,13 +21,10 @@ internal sealed record TaskEnvironment(
     bool Checkpointing = false,
     Api.State.StateBackendKind StateBackend = Api.State.StateBackendKind.Heap)
 {
-    /// <summary>
-    /// The surroundings of every task of a job: each task gets its own processing-time service (timers are messages to
-    /// it); the job's own batch size (<see cref="JobGraph.BatchSize"/>) replaces the runtime's.
-    /// </summary>
+    /// <summary>The surroundings of every task of a job: each task gets its own processing-time service (timers are messages to it).</summary>
     public static Func<IActorRef, IScheduler, TaskEnvironment> Factory(RuntimeSettings settings, JobGraph graph, IClock clock, DeadLetterCollector deadLetters,
         string? stateDirectory, bool checkpointing) =>
-        (task, scheduler) => new TaskEnvironment(graph.BatchSize is { } batch ? settings with { BatchSize = batch } : settings, graph.Parameters, graph.MaxParallelism, new TaskProcessingTimeService(task, scheduler, clock), clock,
+        (task, scheduler) => new TaskEnvironment(settings, graph.Parameters, graph.MaxParallelism, new TaskProcessingTimeService(task, scheduler, clock), clock,
             deadLetters, stateDirectory, checkpointing, graph.StateBackend);
 }
 

@@ -71,14 +71,6 @@ public sealed class RecommendationJob : IJobDefinition
         .. RecommendationSettings.Parameters,
     ];
 
-    /// <summary>
-    /// Records per batch on the job's channels (<see cref="StreamJob.WithBatchSize"/>). The job's records are large (an
-    /// event with its user's features) and take tens of microseconds each, so a full batch of the runtime's 1,024 keeps
-    /// a thousand of them alive through the collections that run while it fills: with 128, gen1 collections over
-    /// MovieLens fell from about 60 to about 33 and the pauses by 0.3 s (docs/benchmarks.md, recommendation job, item 11).
-    /// </summary>
-    public const int BatchSize = 128;
-
     public StreamJob Build(JobParameters p) => Build(p, null);
 
     /// <summary>Builds the job; <paramref name="attach"/> may add sinks to its streams (the node's feed, a latency probe).</summary>
@@ -94,7 +86,7 @@ public sealed class RecommendationJob : IJobDefinition
         if (parallelism < 1) throw new JobParameterException("parameter 'parallelism' must be at least 1");
         int rate = p.GetInt("rate");
         if (rate < 0) throw new JobParameterException("parameter 'rate' must not be negative");
-        var job = new StreamJob(Name, p.Values).WithDefaultParallelism(parallelism).WithBatchSize(BatchSize);
+        var job = new StreamJob(Name, p.Values).WithDefaultParallelism(parallelism);
         if (settings.Scoring.EventTimeOrder && (source != "file" || p.GetString("format") != "movielens"))
             throw new JobParameterException("parameter 'order' event-time needs source=file with format=movielens (the other inputs carry no watermarks yet)");
         if (settings.Scoring.EventTimeOrder && p.GetOptionalString("control") is not null && p.GetString("control-follow") == "true")
