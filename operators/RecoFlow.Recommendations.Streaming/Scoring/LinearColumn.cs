@@ -22,14 +22,28 @@ public static class LinearColumn
             column[i] = 0;
             return reference;
         }
-        if (double.IsNaN(reference)) reference = log2;
-        if (log2 - reference > RebaseAt)
-        {
-            double f = Math.Pow(2, reference - log2);
+        if (Rebase(log2, ref reference, out double f))
             for (int j = 0; j < column.Count; j++) column[j] *= f;
-            reference = log2;
-        }
         column[i] = Math.Pow(2, log2 - reference);
         return reference;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="reference"/> fit a new value <paramref name="log2"/>: set by the first value (NaN before it),
+    /// moved up to the value when it would lie more than <see cref="RebaseAt"/> above. True when it moved from an earlier
+    /// reference: every linear value kept relative to that one must then be multiplied by <paramref name="factor"/>.
+    /// </summary>
+    public static bool Rebase(double log2, ref double reference, out double factor)
+    {
+        factor = 1;
+        if (double.IsNaN(reference))
+        {
+            reference = log2;
+            return false;
+        }
+        if (!(log2 - reference > RebaseAt)) return false;
+        factor = Math.Pow(2, reference - log2);
+        reference = log2;
+        return true;
     }
 }

@@ -333,9 +333,12 @@ public sealed class ModelStore
     /// <summary>The linear weight of a published log₂ neighbour weight (rebasing the reference when it drifts).</summary>
     internal double NeighbourWeight(double logWeight)
     {
-        if (double.IsNaN(NeighbourReference)) NeighbourReference = logWeight;
-        if (logWeight - NeighbourReference > LinearColumn.RebaseAt) RebaseNeighbours(logWeight);
-        return Math.Pow(2, logWeight - NeighbourReference);
+        double reference = NeighbourReference;
+        if (LinearColumn.Rebase(logWeight, ref reference, out double f))
+            foreach (var ws in NeighbourWeights)
+                for (int j = 0; j < ws.Length; j++) ws[j] *= f;
+        NeighbourReference = reference;
+        return Math.Pow(2, logWeight - reference);
     }
 
     /// <summary>The store index of <paramref name="item"/>, created empty when new.</summary>
@@ -368,12 +371,4 @@ public sealed class ModelStore
     }
 
     private static readonly IComparer<double> DescendingWeight = Comparer<double>.Create((a, b) => b.CompareTo(a));
-
-    private void RebaseNeighbours(double reference)
-    {
-        double f = Math.Pow(2, NeighbourReference - reference);
-        foreach (var ws in NeighbourWeights)
-            for (int j = 0; j < ws.Length; j++) ws[j] *= f;
-        NeighbourReference = reference;
-    }
 }
