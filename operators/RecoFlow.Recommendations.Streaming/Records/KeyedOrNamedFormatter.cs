@@ -11,11 +11,12 @@ namespace RecoFlow.Recommendations.Streaming.Records;
 /// </summary>
 public sealed class KeyedOrNamedFormatter<T> : IMessagePackFormatter<T?> where T : class
 {
+    private static readonly IMessagePackFormatter<T> Keyed = DynamicObjectResolver.Instance.GetFormatterWithVerify<T>();
+    private static readonly IMessagePackFormatter<T> Named = DynamicContractlessObjectResolver.Instance.GetFormatterWithVerify<T>();
+
     public void Serialize(ref MessagePackWriter writer, T? value, MessagePackSerializerOptions options) =>
-        DynamicObjectResolver.Instance.GetFormatterWithVerify<T>().Serialize(ref writer, value!, options);
+        Keyed.Serialize(ref writer, value!, options);
 
     public T? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
-        reader.NextMessagePackType == MessagePackType.Map
-            ? DynamicContractlessObjectResolver.Instance.GetFormatterWithVerify<T>().Deserialize(ref reader, options)
-            : DynamicObjectResolver.Instance.GetFormatterWithVerify<T>().Deserialize(ref reader, options);
+        (reader.NextMessagePackType == MessagePackType.Map ? Named : Keyed).Deserialize(ref reader, options);
 }
