@@ -160,14 +160,27 @@ public sealed class ModelStore
     public IReadOnlyList<ModelVersionInfo> Versions()
     {
         var numbers = PendingNumbers();
-        return History.Select(h => new ModelVersionInfo(h.Version, h.CutMs, h.Redo.Length, h.Lists, h.Hits, !h.Applied && !h.Rejected)
-        {
-            Kind = h.Kind,
-            Rejected = h.Rejected,
-            Current = h.Applied && h.Version == CurrentVersion,
-            ActivatedMs = h.ActivatedMs,
-        }).Concat(Pending.Select((d, j) => Queued(d, numbers[j]))).ToList();
+        return History.Select(Kept).Concat(Pending.Select((d, j) => Queued(d, numbers[j]))).ToList();
     }
+
+    /// <summary>
+    /// The kept versions numbered <paramref name="since"/> or later, oldest first (what <see cref="Versions()"/> lists
+    /// of them, without the queued ones): what changed when a record applied versions after <paramref name="since"/>.
+    /// Runs whenever a record applies a version, so it builds only the versions it returns.
+    /// </summary>
+    public IEnumerable<ModelVersionInfo> VersionsSince(long since)
+    {
+        foreach (var h in History)
+            if (h.Version >= since) yield return Kept(h);
+    }
+
+    private ModelVersionInfo Kept(StoreVersion h) => new(h.Version, h.CutMs, h.Redo.Length, h.Lists, h.Hits, !h.Applied && !h.Rejected)
+    {
+        Kind = h.Kind,
+        Rejected = h.Rejected,
+        Current = h.Applied && h.Version == CurrentVersion,
+        ActivatedMs = h.ActivatedMs,
+    };
 
     /// <summary>The queued delta <paramref name="delta"/> as a version (numbered as <see cref="PendingNumbers"/>).</summary>
     public ModelVersionInfo QueuedVersion(ModelDelta delta)

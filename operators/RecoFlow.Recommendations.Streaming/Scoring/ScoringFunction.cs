@@ -192,9 +192,8 @@ public sealed class ScoringFunction(Func<ItemCatalog> catalog, ScoringOptions? o
     private void Report(ModelStore store, string reason, IProcessContext context, long atMs, long? since = null)
     {
         if (since is null) store.ServedSinceReport = 0;
-        foreach (var info in store.Versions())
-            if (since is not long v || (info.Version >= v && !info.Queued))
-                context.Output(VersionsOutput, new ModelVersionRecord(info, reason, Runtime.SubtaskIndex, atMs));
+        foreach (var info in since is long v ? store.VersionsSince(v) : store.Versions())
+            context.Output(VersionsOutput, new ModelVersionRecord(info, reason, Runtime.SubtaskIndex, atMs));
     }
 
     public override void ProcessElement(ProfiledEvent value, IKeyedBroadcastReadContext<string> context, ICollector<Recommendation> output)

@@ -38,6 +38,21 @@ public sealed class ModelStoreVersionTests
     }
 
     [Fact]
+    public void The_versions_since_a_number_are_those_the_full_listing_gives_for_it_without_the_queued_ones()
+    {
+        var store = new ModelStore { VersionsKept = 3 };
+        for (int v = 1; v <= 5; v++) store.Enqueue(Delta(100 * v, 0, Popularity($"i{v}", v)));
+        store.AdvanceTo(350);
+        Assert.True(store.Rollback(2));
+        store.Resume();
+        store.AdvanceTo(450);
+        static string Describe(ModelVersionInfo v) => $"{v.Version}:{v.Status}:{v.Items}:{v.Lists}:{v.ActivatedMs}";
+        foreach (long since in new long[] { 0, 2, 3, 4, 9 })
+            Assert.Equal(store.Versions().Where(v => v.Version >= since && !v.Queued).Select(Describe), store.VersionsSince(since).Select(Describe));
+        Assert.Contains(store.Versions(), v => v.Queued);
+    }
+
+    [Fact]
     public void A_late_delta_joins_its_version_when_kept_and_the_newest_one_otherwise()
     {
         var store = new ModelStore { VersionsKept = 2 };
