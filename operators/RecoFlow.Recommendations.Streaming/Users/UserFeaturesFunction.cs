@@ -70,12 +70,18 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
             return;
         }
         var s = _state!.Value ?? new UserFeatureState { Affinity = new double[_catalog.CategoryNames.Count] };
-        if (s.Affinity.Length < _catalog.CategoryNames.Count) s.Affinity = [.. s.Affinity, .. new double[_catalog.CategoryNames.Count - s.Affinity.Length]];
+        if (s.Affinity.Length < _catalog.CategoryNames.Count)
+        {
+            s.Affinity = [.. s.Affinity, .. new double[_catalog.CategoryNames.Count - s.Affinity.Length]];
+            s.Remember(null);
+        }
         long t = value.TimestampMs;
-        Evict(s, t);
-        var before = Features(s);
+        if (Evict(s, t)) s.Remember(null);
+        // Records never change their features, so the user's last ones serve again while the state is unchanged.
+        var before = s.LastFeatures ?? Features(s);
         if (value.IsRequest)
         {
+            s.Remember(before);
             output.Collect(new ProfiledEvent(value, before, before));
             return;
         }
@@ -142,8 +148,10 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
         }
 
         ArmExpiry(s, context.Timers);
+        var after = Features(s);
+        s.Remember(after);
         _state.Update(s);
-        output.Collect(new ProfiledEvent(value, before, Features(s)));
+        output.Collect(new ProfiledEvent(value, before, after));
     }
 
     private long TimeToLiveMs => (long)_o.EffectiveStateTimeToLive.TotalMilliseconds;
@@ -184,7 +192,8 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
 
     private static float[] LinkWeight(int distance) => distance < Singles.Length ? Singles[distance] : [1f / (1 + distance)];
 
-    private void Evict(UserFeatureState s, long now)
+    /// <summary>Drops history older than the window and ends a session past its gap; true when that changed the user's features.</summary>
+    private bool Evict(UserFeatureState s, long now)
     {
         long horizon = now - (long)_o.EffectiveHistoryWindow.TotalMilliseconds;
         int drop = 0;
@@ -194,7 +203,9 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
             s.HistoryItems.RemoveRange(0, drop);
             s.HistoryTimestamps.RemoveRange(0, drop);
         }
-        if (s.SessionItems.Count > 0 && now - s.LastEventMs > (long)_o.EffectiveSessionGap.TotalMilliseconds) s.SessionItems.Clear();
+        bool sessionEnded = s.SessionItems.Count > 0 && now - s.LastEventMs > (long)_o.EffectiveSessionGap.TotalMilliseconds;
+        if (sessionEnded) s.SessionItems.Clear();
+        return drop > 0 || sessionEnded;
     }
 
     private UserFeatures Features(UserFeatureState s)
