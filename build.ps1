@@ -265,8 +265,11 @@ function Invoke-Run([string]$Command, [switch]$NoBuild, [string]$Project = $CliP
 function Invoke-Publish {
     $out = Join-Path $Artifacts 'recoflow'
     if (Test-Path $out) { Remove-Item -Recurse -Force $out }
-    Write-Step "dotnet publish engine/RecoFlow.Cli -c $Configuration -o artifacts/recoflow (framework-dependent)"
-    Invoke-Checked dotnet @('publish', $CliProject, '-c', $Configuration, '--self-contained', 'false', '-p:UseAppHost=true', '-o', $out)
+    # For this machine's runtime: the CLI's project then compiles it ahead of time (ReadyToRun), so that a fresh run or
+    # node does not spend its first seconds compiling (docs/benchmarks.md, "Scale-out").
+    $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+    Write-Step "dotnet publish engine/RecoFlow.Cli -c $Configuration -r $rid -o artifacts/recoflow (framework-dependent, ReadyToRun)"
+    Invoke-Checked dotnet @('publish', $CliProject, '-c', $Configuration, '-r', $rid, '--self-contained', 'false', '-p:UseAppHost=true', '-o', $out)
     $exe = Join-Path $out 'recoflow'
     if (-not (Test-Path $exe)) {
         [Console]::Error.WriteLine("build.ps1: publish did not produce $exe")

@@ -19,14 +19,15 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     /// <param name="environment">Extra environment variables of every node process (e.g. runtime settings to compare).</param>
     /// <param name="config">A HOCON file every node reads (<c>--config</c>), or null.</param>
-    public static async Task<LocalCluster> StartAsync(int count, string stateDir, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null, string? config = null)
+    /// <param name="cli">A published <c>recoflow.dll</c> the nodes run instead of the CLI this bench references.</param>
+    public static async Task<LocalCluster> StartAsync(int count, string stateDir, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null, string? config = null, string? cli = null)
     {
         var cluster = new LocalCluster();
         try
         {
             var seedPort = FreePort();
-            cluster.Nodes.Add(await NodeChild.StartAsync(stateDir, seedPort, null, Token, environment, config, ct));
-            cluster.Nodes.AddRange(await Task.WhenAll(Enumerable.Range(1, count - 1).Select(_ => NodeChild.StartAsync(stateDir, FreePort(), seedPort, Token, environment, config, ct))));
+            cluster.Nodes.Add(await NodeChild.StartAsync(stateDir, seedPort, null, Token, environment, config, ct, cli));
+            cluster.Nodes.AddRange(await Task.WhenAll(Enumerable.Range(1, count - 1).Select(_ => NodeChild.StartAsync(stateDir, FreePort(), seedPort, Token, environment, config, ct, cli))));
             await cluster.UntilAsync(async () =>
             {
                 var members = (await cluster.GetAsync(cluster.Nodes[0], "api/overview", ct))?["cluster"]?["members"]?.AsArray();

@@ -21,12 +21,13 @@ internal sealed class NodeChild : IDisposable
     public string Log { get { lock (_log) return _log.ToString(); } }
     public int Pid => _process.Id;
 
-    public static async Task<NodeChild> StartAsync(string stateDir, int port, int? seed, string token, IReadOnlyDictionary<string, string>? environment, string? config, CancellationToken ct)
+    /// <param name="cli">A published <c>recoflow.dll</c> to run instead of the CLI this bench references (<see cref="SelfProcess.Recoflow"/>).</param>
+    public static async Task<NodeChild> StartAsync(string stateDir, int port, int? seed, string token, IReadOnlyDictionary<string, string>? environment, string? config, CancellationToken ct, string? cli = null)
     {
         List<string> args = ["node", "--port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0", "--state-dir", stateDir, "--exit-on-stdin-eof"];
         if (config is not null) args.AddRange(["--config", config]);
         if (seed is { } s) args.AddRange(["--seed", $"127.0.0.1:{s.ToString(CultureInfo.InvariantCulture)}"]);
-        var info = SelfProcess.Recoflow(args);
+        var info = SelfProcess.Recoflow(args, cli);
         info.RedirectStandardInput = true;
         info.Environment["RECOFLOW_TOKEN"] = token;
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;

@@ -18,7 +18,8 @@ internal static class ScaleOutBench
 {
     public enum Kind { Run, RunCheckpointed, OneNode, ThreeNodes }
 
-    public sealed record Variant(string Name, IReadOnlyDictionary<string, string> Environment, string? Config = null);
+    /// <param name="Published">Run the CLI as <c>build.ps1 publish</c> publishes it (<see cref="PublishedCli"/>: ReadyToRun) instead of the build's.</param>
+    public sealed record Variant(string Name, IReadOnlyDictionary<string, string> Environment, string? Config = null, bool Published = false);
 
     /// <param name="CpuSeconds">Every process of the case, start to exit, with one job (for nodes: without the second job's CPU).</param>
     /// <param name="JobCpuSeconds">Nodes: the first job, submit → FINISHED, on fresh nodes (their JIT included).</param>
@@ -34,10 +35,14 @@ internal static class ScaleOutBench
 
     public sealed record Result(long Events, int Runs, string Conditions, string LoadAtEnd, IReadOnlyList<Variant> Variants, IReadOnlyList<Case> Cases);
 
-    /// <summary>The engine's defaults, and the .NET thread pool's own spinning (its default of 70) for comparison.</summary>
+    /// <summary>
+    /// The engine's defaults (the build's CLI, compiled at run time), the same CLI published for this machine
+    /// (ReadyToRun, as deployed), and the .NET thread pool's own spinning (its default of 70) for comparison.
+    /// </summary>
     public static IReadOnlyList<Variant> DefaultVariants { get; } =
     [
         new("defaults", new Dictionary<string, string>()),
+        new("published with ReadyToRun (`build.ps1 publish`)", new Dictionary<string, string>(), Published: true),
         new(".NET thread-pool spin (DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70)", new Dictionary<string, string> { ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "70" }),
     ];
 
@@ -60,6 +65,8 @@ internal static class ScaleOutBench
             var expected = YsbData.ExpectedCounts(YsbData.Generate(events, 1, table), table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000,
                 watermarkEvery: RuntimeSettings.Default.BatchSize);
             var configs = variants.Select((v, i) => v.Config is null ? null : WriteConfig(Path.Combine(dir, $"variant-{i}.conf"), v.Config)).ToArray();
+            var published = variants.Any(v => v.Published) ? await PublishedCli.PublishAsync(Path.Combine(dir, "published"), log, ct) : null;
+            var clis = variants.Select(v => v.Published ? published : null).ToArray();
 
             var runs = quick ? 1 : 2;
             var samples = new Dictionary<(Kind, int), List<Sample>>();
@@ -72,8 +79,8 @@ internal static class ScaleOutBench
                         Directory.CreateDirectory(caseDir);
                         var output = Path.Combine(caseDir, "out");
                         var sample = kind is Kind.Run or Kind.RunCheckpointed
-                            ? await RunOnceAsync(kind == Kind.RunCheckpointed, input, campaigns, output, caseDir, variants[v], configs[v], ct)
-                            : await NodesOnceAsync(kind == Kind.OneNode ? 1 : 3, input, campaigns, output, caseDir, variants[v], configs[v], ct);
+                            ? await RunOnceAsync(kind == Kind.RunCheckpointed, input, campaigns, output, caseDir, variants[v], configs[v], clis[v], ct)
+                            : await NodesOnceAsync(kind == Kind.OneNode ? 1 : 3, input, campaigns, output, caseDir, variants[v], configs[v], clis[v], ct);
                         CheckExact(output, expected, $"{Name(kind)} ({variants[v].Name})");
                         if (sample.WarmJobCpuSeconds is not null) CheckExact(output + "-again", expected, $"{Name(kind)} ({variants[v].Name}), second job");
                         log.WriteLine($"scale-out: {Name(kind)}, {variants[v].Name}: {sample.CpuSeconds:F1} CPU s{(sample.JobCpuSeconds is { } j ? $" ({j:F1} submit → FINISHED)" : "")}, {sample.WallSeconds:F1} s wall, output exact");
@@ -96,12 +103,12 @@ internal static class ScaleOutBench
     }
 
     /// <summary><c>recoflow run ysb</c> as a child process: its whole CPU, start to exit.</summary>
-    private static async Task<Sample> RunOnceAsync(bool checkpointed, string input, string campaigns, string output, string dir, Variant variant, string? config, CancellationToken ct)
+    private static async Task<Sample> RunOnceAsync(bool checkpointed, string input, string campaigns, string output, string dir, Variant variant, string? config, string? cli, CancellationToken ct)
     {
         List<string> args = ["run", "ysb", "--param", $"input={input}", "--param", $"campaigns={campaigns}", "--param", $"output={output}"];
         if (checkpointed) args.AddRange(["--state-dir", Path.Combine(dir, "state"), "--checkpoint-interval", "1s"]);
         if (config is not null) args.AddRange(["--config", config]);
-        var info = SelfProcess.Recoflow(args);
+        var info = SelfProcess.Recoflow(args, cli);
         foreach (var (k, v) in variant.Environment) info.Environment[k] = v;
         var before = ProcStat.ChildrenCpuSeconds();
         var clock = Stopwatch.StartNew();
@@ -128,13 +135,13 @@ internal static class ScaleOutBench
     /// and exit. CPU of all nodes from start to exit less the second job's; the first job's from its submission to
     /// FINISHED (fresh processes: their JIT and tiering included); the second job's the same way (polled every 50 ms).
     /// </summary>
-    private static async Task<Sample> NodesOnceAsync(int nodes, string input, string campaigns, string output, string dir, Variant variant, string? config, CancellationToken ct)
+    private static async Task<Sample> NodesOnceAsync(int nodes, string input, string campaigns, string output, string dir, Variant variant, string? config, string? cli, CancellationToken ct)
     {
         var env = new Dictionary<string, string>(variant.Environment);
         var before = ProcStat.ChildrenCpuSeconds();
         var clock = Stopwatch.StartNew();
         double jobCpu, warmCpu, warmWall;
-        await using (var cluster = await LocalCluster.StartAsync(nodes, Path.Combine(dir, "state"), ct, env, config))
+        await using (var cluster = await LocalCluster.StartAsync(nodes, Path.Combine(dir, "state"), ct, env, config, cli))
         {
             (jobCpu, _) = await JobAsync(cluster, output);
             (warmCpu, warmWall) = await JobAsync(cluster, output + "-again");

@@ -35,10 +35,18 @@ internal static class SelfProcess
     /// <summary>
     /// The <c>recoflow</c> CLI that this bench references (<c>recoflow run</c>, <c>recoflow node</c>): its apphost, which
     /// the build copies next to this bench with its runtimeconfig and deps files, or <c>dotnet recoflow.dll</c> when this
-    /// bench itself runs under <c>dotnet</c> or the apphost is missing.
+    /// bench itself runs under <c>dotnet</c> or the apphost is missing. With <paramref name="cli"/>, that <c>recoflow.dll</c>
+    /// (a published CLI) under <c>dotnet</c> instead.
     /// </summary>
-    public static ProcessStartInfo Recoflow(IEnumerable<string> args)
+    public static ProcessStartInfo Recoflow(IEnumerable<string> args, string? cli = null)
     {
+        if (cli is not null)
+        {
+            var published = Redirected(Environment.ProcessPath is { } h && IsDotnet(h) ? h : "dotnet");
+            published.ArgumentList.Add(cli);
+            foreach (var a in args) published.ArgumentList.Add(a);
+            return published;
+        }
         var dll = typeof(CliApp).Assembly.Location;
         var apphost = Path.Combine(Path.GetDirectoryName(dll)!, OperatingSystem.IsWindows() ? "recoflow.exe" : "recoflow");
         var host = Environment.ProcessPath;
