@@ -22,9 +22,6 @@ public sealed class ItemModelState
     /// <summary>Which parts changed since the last published version (<see cref="ItemModelOperator"/> flags).</summary>
     public byte Dirty { get; set; }
 
-    // The positions of the changed neighbours while a version is written (one subtask runs on one thread at a time).
-    [ThreadStatic] private static List<int>? t_at;
-
     /// <summary>The hash codes of <see cref="Neighbours"/>, aligned (transient: built on first use, never serialised).</summary>
     [IgnoreDataMember]
     private List<int>? _neighbourHashes;
@@ -116,8 +113,9 @@ public sealed class ItemModelState
         }
         int present = 0;
         var changed = ChangedNeighbours;
-        var at = t_at ??= [];
-        CollectionsMarshal.SetCount(at, changed.Count);
+        // The changed neighbours' positions: on the stack for the lists a version usually carries.
+        Span<int> at = changed.Count <= 128 ? stackalloc int[128] : new int[changed.Count];
+        at = at[..changed.Count];
         for (int j = 0; j < changed.Count; j++)
         {
             at[j] = IndexOfNeighbour(changed[j]);

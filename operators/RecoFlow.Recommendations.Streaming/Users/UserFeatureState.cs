@@ -22,17 +22,10 @@ public sealed class UserFeatureState
     public long ExpiryTimerMs { get; set; }
 
     /// <summary>
-    /// The features the user's last record carried after its event (transient: never serialised; null after a restore
-    /// or with a backend that stores bytes). While the state is unchanged they are also the next event's features
-    /// before it, so an event copies the user's features once instead of twice.
+    /// The features the user's last record carried after its event, while nothing changed the state since (null when
+    /// something did; transient: never serialised, so null after a restore or with a backend that stores bytes). They
+    /// are also the next event's features before it, so an event copies the user's features once instead of twice.
     /// </summary>
     [IgnoreDataMember]
-    private UserFeatures? _lastFeatures;
-
-    /// <summary>The features last emitted for this state, when nothing changed it since (<see cref="Remember"/>).</summary>
-    [IgnoreDataMember]
-    public UserFeatures? LastFeatures => _lastFeatures;
-
-    /// <summary>Notes <paramref name="features"/> as this state's features now; null: the state changed.</summary>
-    public void Remember(UserFeatures? features) => _lastFeatures = features;
+    public UserFeatures? LastFeatures { get; set; }
 }

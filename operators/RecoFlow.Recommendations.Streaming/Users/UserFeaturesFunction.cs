@@ -73,15 +73,15 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
         if (s.Affinity.Length < _catalog.CategoryNames.Count)
         {
             s.Affinity = [.. s.Affinity, .. new double[_catalog.CategoryNames.Count - s.Affinity.Length]];
-            s.Remember(null);
+            s.LastFeatures = null;
         }
         long t = value.TimestampMs;
-        if (Evict(s, t)) s.Remember(null);
+        if (Evict(s, t)) s.LastFeatures = null;
         // Records never change their features, so the user's last ones serve again while the state is unchanged.
         var before = s.LastFeatures ?? Features(s);
         if (value.IsRequest)
         {
-            s.Remember(before);
+            s.LastFeatures = before;
             output.Collect(new ProfiledEvent(value, before, before));
             return;
         }
@@ -149,7 +149,7 @@ public sealed class UserFeaturesFunction(Func<ItemCatalog> catalog, UserFeatureO
 
         ArmExpiry(s, context.Timers);
         var after = Features(s);
-        s.Remember(after);
+        s.LastFeatures = after;
         _state.Update(s);
         output.Collect(new ProfiledEvent(value, before, after));
     }

@@ -79,7 +79,7 @@ public sealed class UserFeaturesReuseTests
     {
         var state = new UserFeatureState { RecentPositives = ["a", "b"], Affinity = [0.5, 0.25], SessionItems = ["b"], LastEventMs = T0 };
         byte[] plain = StateSerializer.Serialize(state);
-        state.Remember(new UserFeatures(["b", "a"], [0.5, 0.25], ["b"], T0, 2));
+        state.LastFeatures = new UserFeatures(["b", "a"], [0.5, 0.25], ["b"], T0, 2);
         Assert.Equal(plain, StateSerializer.Serialize(state));
         Assert.Null(StateSerializer.Deserialize<UserFeatureState>(plain).LastFeatures);
     }
