@@ -40,19 +40,12 @@ internal static class SelfProcess
     /// </summary>
     public static ProcessStartInfo Recoflow(IEnumerable<string> args, string? cli = null)
     {
-        if (cli is not null)
-        {
-            var published = Redirected(Environment.ProcessPath is { } h && IsDotnet(h) ? h : "dotnet");
-            published.ArgumentList.Add(cli);
-            foreach (var a in args) published.ArgumentList.Add(a);
-            return published;
-        }
-        var dll = typeof(CliApp).Assembly.Location;
-        var apphost = Path.Combine(Path.GetDirectoryName(dll)!, OperatingSystem.IsWindows() ? "recoflow.exe" : "recoflow");
+        var dll = cli ?? typeof(CliApp).Assembly.Location;
+        var apphost = cli is null ? Path.Combine(Path.GetDirectoryName(dll)!, OperatingSystem.IsWindows() ? "recoflow.exe" : "recoflow") : null;
         var host = Environment.ProcessPath;
         ProcessStartInfo info;
         if (host is not null && IsDotnet(host)) info = Redirected(host);
-        else if (File.Exists(apphost)) info = Redirected(apphost);
+        else if (apphost is not null && File.Exists(apphost)) info = Redirected(apphost);
         else info = Redirected("dotnet");
         if (info.FileName != apphost) info.ArgumentList.Add(dll);
         foreach (var a in args) info.ArgumentList.Add(a);
