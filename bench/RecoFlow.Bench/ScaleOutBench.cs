@@ -21,16 +21,34 @@ internal static class ScaleOutBench
     /// <param name="Published">Run the CLI as <c>build.ps1 publish</c> publishes it (<see cref="PublishedCli"/>: ReadyToRun) instead of the build's.</param>
     public sealed record Variant(string Name, IReadOnlyDictionary<string, string> Environment, string? Config = null, bool Published = false);
 
-    /// <param name="CpuSeconds">Every process of the case, start to exit, with one job (for nodes: without the second job's CPU).</param>
+    /// <summary>
+    /// How many times the nodes run the job again after the first (a fresh job id and output each time): the last of
+    /// them is the cost of the events on a cluster whose code is compiled and tiered up, as a long-running cluster's is
+    /// (the JIT keeps tiering the control path up over the first few jobs; docs/benchmarks.md, "Scale-out", item 7).
+    /// </summary>
+    public const int FurtherJobs = 6;
+
+    /// <summary>How many of the last jobs make the running cluster's figure (their median: one job of a second or two is noisy).</summary>
+    public const int SteadyJobs = 3;
+
+    /// <summary>The jobs the running cluster's figure covers, as the table names them (1 is the first job).</summary>
+    public static string SteadyRange => $"{FurtherJobs + 2 - SteadyJobs}–{FurtherJobs + 1}";
+
+    /// <param name="CpuSeconds">Every process of the case, start to exit, with one job (for nodes: without the further jobs' CPU).</param>
     /// <param name="JobCpuSeconds">Nodes: the first job, submit → FINISHED, on fresh nodes (their JIT included).</param>
-    /// <param name="WarmJobCpuSeconds">Nodes: the same job submitted again on the same nodes, submit → FINISHED: the per-event cost of a running cluster.</param>
-    public sealed record Sample(double CpuSeconds, double? JobCpuSeconds, double WallSeconds, double? WarmJobCpuSeconds = null);
+    /// <param name="FurtherJobsCpuSeconds">Nodes: the same job submitted again on the same nodes, <see cref="FurtherJobs"/> times, each submit → FINISHED.</param>
+    public sealed record Sample(double CpuSeconds, double? JobCpuSeconds, double WallSeconds, IReadOnlyList<double>? FurtherJobsCpuSeconds = null);
 
     public sealed record Case(Kind Kind, string Variant, IReadOnlyList<Sample> Samples)
     {
         public double Cpu => BenchDoc.Median([.. Samples.Select(s => s.CpuSeconds)]);
         public double? JobCpu => Samples[0].JobCpuSeconds is null ? null : BenchDoc.Median([.. Samples.Select(s => s.JobCpuSeconds!.Value)]);
-        public double? WarmJobCpu => Samples[0].WarmJobCpuSeconds is null ? null : BenchDoc.Median([.. Samples.Select(s => s.WarmJobCpuSeconds!.Value)]);
+        /// <summary>The second job (the first on running nodes), median over the runs.</summary>
+        public double? SecondJobCpu => Samples[0].FurtherJobsCpuSeconds is null ? null : BenchDoc.Median([.. Samples.Select(s => s.FurtherJobsCpuSeconds![0])]);
+        /// <summary>The median of the last <see cref="SteadyJobs"/> jobs, median over the runs: the per-event cost of a running cluster.</summary>
+        public double? SteadyJobCpu => Samples[0].FurtherJobsCpuSeconds is null ? null : BenchDoc.Median([.. Samples.Select(Steady)]);
+
+        public static double Steady(Sample s) => BenchDoc.Median([.. s.FurtherJobsCpuSeconds!.TakeLast(SteadyJobs)]);
     }
 
     public sealed record Result(long Events, int Runs, string Conditions, string LoadAtEnd, IReadOnlyList<Variant> Variants, IReadOnlyList<Case> Cases);
@@ -82,8 +100,9 @@ internal static class ScaleOutBench
                             ? await RunOnceAsync(kind == Kind.RunCheckpointed, input, campaigns, output, caseDir, variants[v], configs[v], clis[v], ct)
                             : await NodesOnceAsync(kind == Kind.OneNode ? 1 : 3, input, campaigns, output, caseDir, variants[v], configs[v], clis[v], ct);
                         CheckExact(output, expected, $"{Name(kind)} ({variants[v].Name})");
-                        if (sample.WarmJobCpuSeconds is not null) CheckExact(output + "-again", expected, $"{Name(kind)} ({variants[v].Name}), second job");
-                        log.WriteLine($"scale-out: {Name(kind)}, {variants[v].Name}: {sample.CpuSeconds:F1} CPU s{(sample.JobCpuSeconds is { } j ? $" ({j:F1} submit → FINISHED)" : "")}, {sample.WallSeconds:F1} s wall, output exact");
+                        for (var again = 1; sample.FurtherJobsCpuSeconds is not null && again <= FurtherJobs; again++)
+                            CheckExact($"{output}-{again + 1}", expected, $"{Name(kind)} ({variants[v].Name}), job {again + 1}");
+                        log.WriteLine($"scale-out: {Name(kind)}, {variants[v].Name}: {sample.CpuSeconds:F1} CPU s{(sample.JobCpuSeconds is { } j ? $" ({j:F1} submit → FINISHED)" : "")}{(sample.FurtherJobsCpuSeconds is { } f ? $", jobs 2–{FurtherJobs + 1}: {Each(f)} CPU s" : "")}, {sample.WallSeconds:F1} s wall, output exact");
                         (samples.TryGetValue((kind, v), out var list) ? list : samples[(kind, v)] = []).Add(sample);
                         try { Directory.Delete(caseDir, recursive: true); } catch (IOException) { }
                     }
@@ -131,23 +150,30 @@ internal static class ScaleOutBench
 
     /// <summary>
     /// A fresh cluster of <paramref name="nodes"/> <c>recoflow node</c> processes runs YSB with parallelism
-    /// <paramref name="nodes"/>, then the same job again (output to <paramref name="output"/>-again), then the nodes leave
-    /// and exit. CPU of all nodes from start to exit less the second job's; the first job's from its submission to
-    /// FINISHED (fresh processes: their JIT and tiering included); the second job's the same way (polled every 50 ms).
+    /// <paramref name="nodes"/>, then the same job <see cref="FurtherJobs"/> more times (outputs to <paramref name="output"/>-2,
+    /// -3, …), then the nodes leave and exit. CPU of all nodes from start to exit less the further jobs'; the first job's
+    /// from its submission to FINISHED (fresh processes: their JIT and tiering included); each further job's the same
+    /// way (polled every 50 ms).
     /// </summary>
     private static async Task<Sample> NodesOnceAsync(int nodes, string input, string campaigns, string output, string dir, Variant variant, string? config, string? cli, CancellationToken ct)
     {
         var env = new Dictionary<string, string>(variant.Environment);
         var before = ProcStat.ChildrenCpuSeconds();
         var clock = Stopwatch.StartNew();
-        double jobCpu, warmCpu, warmWall;
+        double jobCpu, furtherWall = 0;
+        var further = new List<double>(FurtherJobs);
         await using (var cluster = await LocalCluster.StartAsync(nodes, Path.Combine(dir, "state"), ct, env, config, cli))
         {
             (jobCpu, _) = await JobAsync(cluster, output);
-            (warmCpu, warmWall) = await JobAsync(cluster, output + "-again");
+            for (var again = 1; again <= FurtherJobs; again++)
+            {
+                var (cpu, wall) = await JobAsync(cluster, $"{output}-{again + 1}");
+                further.Add(cpu);
+                furtherWall += wall;
+            }
             await cluster.StopAsync(TimeSpan.FromSeconds(30));
         }
-        return new Sample(ProcStat.ChildrenCpuSeconds() - before - warmCpu, jobCpu, clock.Elapsed.TotalSeconds - warmWall, warmCpu);
+        return new Sample(ProcStat.ChildrenCpuSeconds() - before - further.Sum(), jobCpu, clock.Elapsed.TotalSeconds - furtherWall, further);
 
         async Task<(double Cpu, double Wall)> JobAsync(LocalCluster cluster, string to)
         {
@@ -196,7 +222,7 @@ internal static class ScaleOutBench
         var sb = new StringBuilder();
         sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}`. Conditions: {r.Conditions}; load average {r.LoadAtEnd} at the end.");
         sb.AppendLine();
-        sb.AppendLine($"YSB over the same {r.Events:N0} JSON Lines events in every case; each case starts fresh processes, {r.Runs} run(s) per case, the cases and variants alternating. **CPU seconds** = utime + stime of every process of the case (from `/proc/PID/stat`), from its start to its exit: start-up, the job, shutdown; for nodes also the part from the submission to FINISHED. The nodes then run the same job a second time (a fresh job id and output): **second job** is its CPU from submission to FINISHED, the cost of the events on a cluster that is already running (its code compiled and tiered), and it is left out of the whole-process column. Every output, the second job's included, was checked to hold exactly the expected windows, each once. The nodes use their defaults (checkpoints every second, SQLite store in a state directory shared by the cluster).");
+        sb.AppendLine($"YSB over the same {r.Events:N0} JSON Lines events in every case; each case starts fresh processes, {r.Runs} run(s) per case, the cases and variants alternating. **CPU seconds** = utime + stime of every process of the case (from `/proc/PID/stat`), from its start to its exit: start-up, the job, shutdown; for nodes also the part from the submission to FINISHED. The nodes then run the same job {FurtherJobs} more times (a fresh job id and output each time), each measured from submission to FINISHED and left out of the whole-process column: **second job** is the first on running nodes, **jobs {SteadyRange}** the median of the last {SteadyJobs}, the cost of the events on a cluster whose code is compiled and tiered up, as a long-running cluster's is. Every output, the further jobs' included, was checked to hold exactly the expected windows, each once. The nodes use their defaults (checkpoints every second, SQLite store in a state directory shared by the cluster).");
         sb.AppendLine();
         foreach (var v in r.Variants)
         {
@@ -204,15 +230,16 @@ internal static class ScaleOutBench
             var baseline = rows.First(c => c.Kind == Kind.Run).Cpu;
             sb.AppendLine($"**{v.Name}**{(v.Config is null ? "" : $" (configuration: `{v.Config.Trim().ReplaceLineEndings(" ")}`)")}");
             sb.AppendLine();
-            sb.AppendLine("| how it runs | CPU seconds (each run) | per event vs `recoflow run` without a state dir | CPU seconds submit → FINISHED (each run) | second job: CPU seconds submit → FINISHED (each run) | wall seconds (each run) | exact |");
-            sb.AppendLine("|---|---:|---:|---:|---:|---:|---|");
+            sb.AppendLine($"| how it runs | CPU seconds (each run) | per event vs `recoflow run` without a state dir | CPU seconds submit → FINISHED (each run) | second job: CPU seconds submit → FINISHED (each run) | jobs {SteadyRange}: CPU seconds submit → FINISHED, median (each run) | wall seconds (each run) | exact |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|");
             foreach (var c in rows)
-                sb.AppendLine($"| {Name(c.Kind)} | {Each(c.Samples.Select(s => s.CpuSeconds))} | {c.Cpu / baseline:F2}× | {(c.JobCpu is null ? "—" : Each(c.Samples.Select(s => s.JobCpuSeconds!.Value)))} | {(c.WarmJobCpu is null ? "—" : Each(c.Samples.Select(s => s.WarmJobCpuSeconds!.Value)))} | {Each(c.Samples.Select(s => s.WallSeconds))} | yes |");
+                sb.AppendLine($"| {Name(c.Kind)} | {Each(c.Samples.Select(s => s.CpuSeconds))} | {c.Cpu / baseline:F2}× | {(c.JobCpu is null ? "—" : Each(c.Samples.Select(s => s.JobCpuSeconds!.Value)))} | {(c.SecondJobCpu is null ? "—" : Each(c.Samples.Select(s => s.FurtherJobsCpuSeconds![0])))} | {(c.SteadyJobCpu is null ? "—" : Each(c.Samples.Select(Case.Steady)))} | {Each(c.Samples.Select(s => s.WallSeconds))} | yes |");
             sb.AppendLine();
             double Cpu(Kind k) => rows.First(c => c.Kind == k).Cpu;
             double? Job(Kind k) => rows.First(c => c.Kind == k).JobCpu;
-            double? Warm(Kind k) => rows.First(c => c.Kind == k).WarmJobCpu;
-            sb.AppendLine($"Targets (medians): run with a state dir / without {Cpu(Kind.RunCheckpointed) / Cpu(Kind.Run):F2}× (target ≤ 1.3×); one node / checkpointed run {Cpu(Kind.OneNode) / Cpu(Kind.RunCheckpointed):F2}× (target ≤ 1.3×); three nodes / one node {Cpu(Kind.ThreeNodes) / Cpu(Kind.OneNode):F2}× (target ≤ 1.5×; submit → FINISHED only: {Job(Kind.ThreeNodes) / Job(Kind.OneNode):F2}×; second job, on running nodes: {Warm(Kind.ThreeNodes) / Warm(Kind.OneNode):F2}×); second job on one running node / checkpointed run {Warm(Kind.OneNode) / Cpu(Kind.RunCheckpointed):F2}×.");
+            double? Second(Kind k) => rows.First(c => c.Kind == k).SecondJobCpu;
+            double? Steady(Kind k) => rows.First(c => c.Kind == k).SteadyJobCpu;
+            sb.AppendLine($"Targets (medians): run with a state dir / without {Cpu(Kind.RunCheckpointed) / Cpu(Kind.Run):F2}× (target ≤ 1.3×); one node / checkpointed run {Cpu(Kind.OneNode) / Cpu(Kind.RunCheckpointed):F2}× (target ≤ 1.3×); three nodes / one node {Cpu(Kind.ThreeNodes) / Cpu(Kind.OneNode):F2}× (target ≤ 1.5×; submit → FINISHED only: {Job(Kind.ThreeNodes) / Job(Kind.OneNode):F2}×; second job: {Second(Kind.ThreeNodes) / Second(Kind.OneNode):F2}×; jobs {SteadyRange}, on running nodes: {Steady(Kind.ThreeNodes) / Steady(Kind.OneNode):F2}×); jobs {SteadyRange} on one running node / checkpointed run {Steady(Kind.OneNode) / Cpu(Kind.RunCheckpointed):F2}×.");
             sb.AppendLine();
         }
         return sb.ToString();
