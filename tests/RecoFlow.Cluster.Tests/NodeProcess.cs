@@ -13,11 +13,14 @@ public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log;
+    /// <summary>Reading standard output into the log: it ends after the process has exited and its last line is in.</summary>
+    private readonly Task _drained;
 
-    private NodeProcess(Process process, StringBuilder log, int port, Uri http, string protocol)
+    private NodeProcess(Process process, StringBuilder log, Task drained, int port, Uri http, string protocol)
     {
         _process = process;
         _log = log;
+        _drained = drained;
         Port = port;
         Http = http;
         Protocol = protocol;
@@ -31,6 +34,7 @@ public sealed class NodeProcess : IAsyncDisposable
     public string Address => $"{Protocol}://recoflow@127.0.0.1:{Port}";
     public bool HasExited => _process.HasExited;
     public int Pid => _process.Id;
+    /// <summary>What the node printed; after <see cref="LeaveAsync"/> or <see cref="KillAsync"/> all of it, its last lines included.</summary>
     public string Log { get { lock (_log) return _log.ToString(); } }
 
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "recoflow.dll");
@@ -84,8 +88,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 if (line.StartsWith("node up: ", StringComparison.Ordinal))
                 {
                     var http = new Uri(line[(line.IndexOf(", ", StringComparison.Ordinal) + 2)..].Trim());
-                    _ = DrainAsync(process, log);
-                    return new NodeProcess(process, log, port, http, protocol);
+                    return new NodeProcess(process, log, DrainAsync(process, log), port, http, protocol);
                 }
             }
         }
@@ -108,17 +111,24 @@ public sealed class NodeProcess : IAsyncDisposable
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _process.WaitForExitAsync(cts.Token);
+        await _drained.WaitAsync(cts.Token);
     }
 
     /// <summary>Closes standard input: the node leaves the cluster gracefully. Returns false when it had to be killed after <paramref name="timeout"/>.</summary>
     public async Task<bool> LeaveAsync(TimeSpan timeout)
     {
-        if (_process.HasExited) return true;
+        if (_process.HasExited)
+        {
+            await _drained.WaitAsync(TimeSpan.FromSeconds(30));
+            return true;
+        }
         _process.StandardInput.Close();
         using var cts = new CancellationTokenSource(timeout);
         try
         {
+            // Exited is not enough for the log: its last lines ("node left") may still be on their way through the pipe.
             await _process.WaitForExitAsync(cts.Token);
+            await _drained.WaitAsync(cts.Token);
             return true;
         }
         catch (OperationCanceledException)
