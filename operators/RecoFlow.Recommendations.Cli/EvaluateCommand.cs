@@ -50,8 +50,8 @@ public static class EvaluateCommand
         var retrainWindow = new Option<string>("--retrain-window") { Description = "event time of positive interactions a refit learns from", DefaultValueFactory = _ => "24h" };
         var order = new Option<string>("--order")
         {
-            Description = "arrival (score each event as it comes; model versions reach scoring asynchronously, so runs differ in the third decimal) or event-time (item model and scoring take their input in event-time order behind the watermark: every run serves the same lists)",
-            DefaultValueFactory = _ => "arrival",
+            Description = "event-time (the default: item model and scoring take their input in event-time order behind the watermark, so each list is scored from the state before its event, as the protocol says, and every run serves the same lists) or arrival (score each event as it comes, as a live job does: model versions reach scoring asynchronously, so lists may miss the latest events and runs differ in the third decimal)",
+            DefaultValueFactory = _ => "event-time",
         };
         var userTtl = new Option<string>("--user-ttl") { Description = "event time without an event after which the job forgets a user, as its user-ttl parameter (0 = never)", DefaultValueFactory = _ => "365d" };
         var param = new Option<string[]>("--param")
@@ -120,8 +120,11 @@ public static class EvaluateCommand
         /// <summary>The job's <c>user-ttl</c>: a user without an event for this much event time is forgotten (zero: never).</summary>
         public TimeSpan UserTimeToLive { get; init; } = TimeSpan.FromDays(365);
 
-        /// <summary>Item model and scoring in event-time order (the job's <c>order=event-time</c>): every run serves the same lists.</summary>
-        public bool EventTimeOrder { get; init; }
+        /// <summary>
+        /// Item model and scoring in event-time order (the job's <c>order=event-time</c>), the default: each list is scored
+        /// from the state before its event and every run serves the same lists. False: arrival order, as a live job serves.
+        /// </summary>
+        public bool EventTimeOrder { get; init; } = true;
     }
 
     private static T ParseEnum<T>(string text, string option) where T : struct, Enum =>
