@@ -89,6 +89,7 @@ public static class EvaluateCommand
                 },
             };
             var report = await RunAsync(options, ct);
+            if (report.Skipped > 0) Console.Error.WriteLine($"recoflow evaluate: skipped {report.Skipped:N0} lines of the input that are not events of the log (first: {report.FirstSkipped})");
             output.WriteLine(r.GetValue(json) ? ToJson(report) : ToText(report));
             return 0;
         });
@@ -135,6 +136,10 @@ public static class EvaluateCommand
 
     public sealed record Report(Metrics Job, IReadOnlyDictionary<string, Metrics> Baselines, long Events, double Seconds)
     {
+        /// <summary>Lines of the input that are not events of the log (<see cref="EvaluationInput"/>), and why the first was not.</summary>
+        public int Skipped { get; init; }
+        public string? FirstSkipped { get; init; }
+
         /// <summary>With <see cref="EvaluationOptions.IldTarget"/>: the diversity loop's decisions, in order.</summary>
         public IReadOnlyList<DiversityRecord> Diversity { get; init; } = [];
     }
@@ -153,7 +158,8 @@ public static class EvaluateCommand
         if (o.RetrainInterval > TimeSpan.Zero && (publish <= TimeSpan.Zero || o.RetrainInterval.Ticks % publish.Ticks != 0))
             throw new UsageException("--retrain-interval must be a multiple of --publish-interval");
         if (!File.Exists(o.Input)) throw new UsageException($"input not found: {o.Input}");
-        var (interactions, catalog) = Load(o);
+        var input = EvaluationInput.Load(o.Input, o.Format, o.Catalog);
+        var (interactions, catalog) = (input.Events, input.Catalog);
         var ordered = interactions.Select((e, i) => (e, i)).OrderBy(x => x.e.TimestampMs).ThenBy(x => x.i).Select(x => x.e).ToList();
         if (o.MaxEvents is int max) ordered = ordered.Take(max).ToList();
         var log = EncodedLog.Build(ordered, catalog);
@@ -193,7 +199,7 @@ public static class EvaluateCommand
             ["covisitation"] = From(report.Results[3], null),
         };
         if (o.MfBaseline) baselines["batch_mf"] = From(report.Results[4], null);
-        return new Report(From(report.Results[0], latencies), baselines, report.Events, seconds) { Diversity = decisions };
+        return new Report(From(report.Results[0], latencies), baselines, report.Events, seconds) { Diversity = decisions, Skipped = input.Skipped, FirstSkipped = input.FirstSkipped };
     }
 
     /// <summary>The job's parameters that have an option of their own here: the option decides, so <c>--param</c> may not set them.</summary>
@@ -230,37 +236,6 @@ public static class EvaluateCommand
             throw new UsageException(ex.Message);
         }
         return result;
-    }
-
-    private static (List<Interaction>, ItemCatalog?) Load(EvaluationOptions o)
-    {
-        ItemCatalog? catalog = null;
-        var catalogPath = o.Catalog;
-        if (catalogPath is null && o.Format == "movielens")
-        {
-            var beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(o.Input))!, "movies.csv");
-            if (File.Exists(beside)) catalogPath = beside;
-        }
-        if (catalogPath is not null)
-        {
-            if (!File.Exists(catalogPath)) throw new UsageException($"catalog not found: {catalogPath}");
-            catalog = MovieLensLoader.LoadMovies(catalogPath);
-        }
-        switch (o.Format)
-        {
-            case "movielens":
-                return (MovieLensLoader.LoadRatings(o.Input), catalog);
-            case "events":
-                var parser = new InteractionParser(allowUnknownFields: true);
-                var list = new List<Interaction>();
-                foreach (var line in File.ReadLines(o.Input))
-                    if (line.Length > 0 && parser.Parse(line).Event is { } e) list.Add(e);
-                return (list, catalog);
-            case "online-retail":
-                return (OnlineRetailLoader.Load(o.Input).Events, catalog);
-            default:
-                throw new UsageException("--format must be events, movielens or online-retail");
-        }
     }
 
     private static async Task<(List<Recommendation>, List<DiversityRecord>)> RunJobAsync(List<Interaction> ordered, ItemCatalog? catalog, EvaluationOptions o,
@@ -353,6 +328,8 @@ public static class EvaluateCommand
         };
         var root = Obj(r.Job);
         root["baselines"] = r.Baselines.ToDictionary(b => b.Key, b => (object)Obj(b.Value));
+        root["skipped_lines"] = r.Skipped;
+        if (r.FirstSkipped is { } first) root["first_skipped"] = first;
         if (r.Diversity.Count > 0)
         {
             var last = r.Diversity[^1];

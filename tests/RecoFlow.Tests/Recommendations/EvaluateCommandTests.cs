@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RecoFlow.Cli;
+using RecoFlow.Recommendations.Cli;
 
 namespace RecoFlow.Tests.Recommendations;
 
@@ -114,6 +115,45 @@ public sealed class EvaluateCommandTests
         finally
         {
             dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Evaluate_refuses_an_input_of_another_format_and_names_the_problem()
+    {
+        // MovieLens ratings read as JSON Lines events: no line is an event.
+        var refused = await Assert.ThrowsAsync<UsageException>(() => EvaluateCommand.RunAsync(new EvaluateCommand.EvaluationOptions(MovieLensRatings(), "events")));
+        Assert.Contains("no event in", refused.Message);
+        Assert.Contains("line 1: MalformedJson", refused.Message);
+
+        // The same file read as invoice lines: the missing column is named.
+        refused = await Assert.ThrowsAsync<UsageException>(() => EvaluateCommand.RunAsync(new EvaluateCommand.EvaluationOptions(MovieLensRatings(), "online-retail")));
+        Assert.Contains("no column", refused.Message);
+        Assert.Equal(2, await CliApp.RunAsync(["evaluate", "--input", MovieLensRatings(), "--format", "events"], new StringWriter()));
+    }
+
+    [Fact]
+    public async Task Evaluate_skips_and_counts_lines_that_are_not_events_and_evaluates_the_rest()
+    {
+        string log = Path.Combine(Directory.CreateTempSubdirectory("recoflow-evaluate-").FullName, "events.jsonl");
+        try
+        {
+            var lines = new List<string>();
+            for (int u = 0; u < 30; u++)
+                for (int i = 0; i < 4; i++)
+                    lines.Add($$"""{"event_id":"e{{u}}-{{i}}","user_id":"u{{u}}","item_id":"i{{(u + i) % 12}}","type":"purchase","ts":{{1_700_000_000_000L + (u * 4 + i) * 60_000L}}}""");
+            lines.Insert(7, """{"event_id":"bad","user_id":"u1","type":"purchase","ts":1700000000000}""");
+            await File.WriteAllLinesAsync(log, lines);
+            var stdout = new StringWriter();
+            Assert.Equal(0, await CliApp.RunAsync(["evaluate", "--input", log, "--format", "events", "--json"], stdout));
+            var root = JsonDocument.Parse(stdout.ToString()).RootElement;
+            Assert.Equal(1, root.GetProperty("skipped_lines").GetInt32());
+            Assert.Equal("line 8: MissingField at 'item_id': required", root.GetProperty("first_skipped").GetString());
+            Assert.Equal(120, root.GetProperty("test_events").GetInt64() + 30); // each user's first purchase is not a test event
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(log)!, recursive: true);
         }
     }
 
