@@ -90,6 +90,8 @@ public static class EvaluateCommand
             };
             var report = await RunAsync(options, ct);
             if (report.Skipped > 0) Console.Error.WriteLine($"recoflow evaluate: skipped {report.Skipped:N0} lines of the input that are not events of the log (first: {report.FirstSkipped})");
+            if (report.WithoutConsent > 0)
+                Console.Error.WriteLine($"recoflow evaluate: {report.WithoutConsent:N0} of {report.Events:N0} events carry no personalisation consent: the job uses them for no user's lists (docs/events.md), the baselines use every event");
             output.WriteLine(r.GetValue(json) ? ToJson(report) : ToText(report));
             return 0;
         });
@@ -140,6 +142,9 @@ public static class EvaluateCommand
         public int Skipped { get; init; }
         public string? FirstSkipped { get; init; }
 
+        /// <summary>Events without personalisation consent (the job uses them for no user's model; the baselines use every event).</summary>
+        public int WithoutConsent { get; init; }
+
         /// <summary>With <see cref="EvaluationOptions.IldTarget"/>: the diversity loop's decisions, in order.</summary>
         public IReadOnlyList<DiversityRecord> Diversity { get; init; } = [];
     }
@@ -162,6 +167,9 @@ public static class EvaluateCommand
         var (interactions, catalog) = (input.Events, input.Catalog);
         var ordered = interactions.Select((e, i) => (e, i)).OrderBy(x => x.e.TimestampMs).ThenBy(x => x.i).Select(x => x.e).ToList();
         if (o.MaxEvents is int max) ordered = ordered.Take(max).ToList();
+        // Each event gets the replay's own id (its position), by which its probe list is found again: a log's event ids
+        // need not be unique (a shop's export may give every line of an invoice the invoice number).
+        for (int i = 0; i < ordered.Count; i++) ordered[i] = ordered[i] with { EventId = i.ToString(CultureInfo.InvariantCulture) };
         var log = EncodedLog.Build(ordered, catalog);
 
         var sw = System.Diagnostics.Stopwatch.StartNew();
@@ -172,7 +180,7 @@ public static class EvaluateCommand
         for (int i = 0; i < log.ItemIds.Count; i++) itemIndex[log.ItemIds[i]] = i;
         var byPosition = new int[ordered.Count][];
         var position = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < ordered.Count; i++) position.TryAdd(ordered[i].EventId, i);
+        for (int i = 0; i < ordered.Count; i++) position.Add(ordered[i].EventId, i);
         var latencies = new List<double>();
         foreach (var p in probes)
         {
@@ -199,7 +207,7 @@ public static class EvaluateCommand
             ["covisitation"] = From(report.Results[3], null),
         };
         if (o.MfBaseline) baselines["batch_mf"] = From(report.Results[4], null);
-        return new Report(From(report.Results[0], latencies), baselines, report.Events, seconds) { Diversity = decisions, Skipped = input.Skipped, FirstSkipped = input.FirstSkipped };
+        return new Report(From(report.Results[0], latencies), baselines, report.Events, seconds) { Diversity = decisions, Skipped = input.Skipped, FirstSkipped = input.FirstSkipped, WithoutConsent = input.WithoutConsent };
     }
 
     /// <summary>The job's parameters that have an option of their own here: the option decides, so <c>--param</c> may not set them.</summary>
@@ -329,6 +337,7 @@ public static class EvaluateCommand
         var root = Obj(r.Job);
         root["baselines"] = r.Baselines.ToDictionary(b => b.Key, b => (object)Obj(b.Value));
         root["skipped_lines"] = r.Skipped;
+        root["events_without_consent"] = r.WithoutConsent;
         if (r.FirstSkipped is { } first) root["first_skipped"] = first;
         if (r.Diversity.Count > 0)
         {

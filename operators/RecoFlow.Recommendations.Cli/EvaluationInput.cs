@@ -7,7 +7,8 @@ namespace RecoFlow.Recommendations.Cli;
 /// The log <c>recoflow evaluate</c> replays, read in one of its formats. Lines that are not events of the log are
 /// skipped and counted with the first one's reason (what the job would send to its dead letters, or an invoice line
 /// that is not a purchase); an input of which no line is an event, or whose header is not the format's, is refused
-/// with a <see cref="UsageException"/> that names the problem.
+/// with a <see cref="UsageException"/> that names the problem, as is an events log in which no event carries
+/// personalisation consent (the job would learn nothing personal from it).
 /// </summary>
 /// <param name="Events">The events, in file order.</param>
 /// <param name="Catalog">The item catalogue (MovieLens movies.csv), if there is one.</param>
@@ -15,6 +16,9 @@ namespace RecoFlow.Recommendations.Cli;
 /// <param name="FirstSkipped">Why the first of them is not, with its line number (null if none was skipped or the format gives no reason).</param>
 public sealed record EvaluationInput(List<Interaction> Events, ItemCatalog? Catalog, int Skipped, string? FirstSkipped)
 {
+    /// <summary>Events without personalisation consent: the job learns nothing personal from them (docs/events.md).</summary>
+    public int WithoutConsent { get; init; }
+
     public static EvaluationInput Load(string path, string format, string? catalogPath)
     {
         if (catalogPath is null && format == "movielens")
@@ -58,7 +62,10 @@ public sealed record EvaluationInput(List<Interaction> Events, ItemCatalog? Cata
         }
         if (events.Count == 0)
             throw new UsageException($"no event in {path}{(first is null ? "" : $" ({first})")}: --format events reads JSON Lines events as docs/events.md describes them");
-        return new EvaluationInput(events, catalog, skipped, first);
+        int withoutConsent = events.Count(e => !e.Consent.Personalization);
+        if (withoutConsent == events.Count)
+            throw new UsageException($"no event in {path} carries personalisation consent (\"consent\":{{\"personalization\":true}}), and the job uses none without it for a user's lists (docs/events.md): every list would be the popular items");
+        return new EvaluationInput(events, catalog, skipped, first) { WithoutConsent = withoutConsent };
     }
 
     /// <summary>Invoice lines (<see cref="OnlineRetailLoader"/>): cancellations, lines without a customer, non-positive quantities and non-product codes are skipped.</summary>

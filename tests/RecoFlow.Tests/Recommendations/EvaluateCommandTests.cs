@@ -126,6 +126,13 @@ public sealed class EvaluateCommandTests
         Assert.Contains("no event in", refused.Message);
         Assert.Contains("line 1: MalformedJson", refused.Message);
 
+        // Events without personalisation consent only: the job would learn nothing personal.
+        string noConsent = Path.Combine(Directory.CreateTempSubdirectory("recoflow-evaluate-").FullName, "events.jsonl");
+        await File.WriteAllLinesAsync(noConsent, [Purchase("a", "u", "i", 1_700_000_000_000L, consent: false)]);
+        refused = await Assert.ThrowsAsync<UsageException>(() => EvaluateCommand.RunAsync(new EvaluateCommand.EvaluationOptions(noConsent, "events")));
+        Assert.Contains("personalisation consent", refused.Message);
+        Directory.Delete(Path.GetDirectoryName(noConsent)!, recursive: true);
+
         // The same file read as invoice lines: the missing column is named.
         refused = await Assert.ThrowsAsync<UsageException>(() => EvaluateCommand.RunAsync(new EvaluateCommand.EvaluationOptions(MovieLensRatings(), "online-retail")));
         Assert.Contains("no column", refused.Message);
@@ -141,13 +148,14 @@ public sealed class EvaluateCommandTests
             var lines = new List<string>();
             for (int u = 0; u < 30; u++)
                 for (int i = 0; i < 4; i++)
-                    lines.Add($$"""{"event_id":"e{{u}}-{{i}}","user_id":"u{{u}}","item_id":"i{{(u + i) % 12}}","type":"purchase","ts":{{1_700_000_000_000L + (u * 4 + i) * 60_000L}}}""");
+                    lines.Add(Purchase($"e{u}-{i}", $"u{u}", $"i{(u + i) % 12}", 1_700_000_000_000L + (u * 4 + i) * 60_000L, consent: !(u == 0 && i == 3)));
             lines.Insert(7, """{"event_id":"bad","user_id":"u1","type":"purchase","ts":1700000000000}""");
             await File.WriteAllLinesAsync(log, lines);
             var stdout = new StringWriter();
             Assert.Equal(0, await CliApp.RunAsync(["evaluate", "--input", log, "--format", "events", "--json"], stdout));
             var root = JsonDocument.Parse(stdout.ToString()).RootElement;
             Assert.Equal(1, root.GetProperty("skipped_lines").GetInt32());
+            Assert.Equal(1, root.GetProperty("events_without_consent").GetInt32());
             Assert.Equal("line 8: MissingField at 'item_id': required", root.GetProperty("first_skipped").GetString());
             Assert.Equal(120, root.GetProperty("test_events").GetInt64() + 30); // each user's first purchase is not a test event
         }
@@ -156,6 +164,53 @@ public sealed class EvaluateCommandTests
             Directory.Delete(Path.GetDirectoryName(log)!, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Evaluate_scores_every_event_when_the_logs_event_ids_repeat()
+    {
+        // Baskets of two items: every user buys the pair (a, a+1) and later (a+2, a+3), so the second line of a basket
+        // and the next basket are predictable. The same log twice: unique event ids, and one id per basket (an invoice
+        // number on each of its lines). The replay must score both alike.
+        string dir = Directory.CreateTempSubdirectory("recoflow-evaluate-").FullName;
+        try
+        {
+            List<string> unique = [], perBasket = [];
+            long ts = 1_700_000_000_000L;
+            for (int u = 0; u < 60; u++)
+                for (int basket = 0; basket < 2; basket++, ts += 60_000)
+                    for (int line = 0; line < 2; line++)
+                    {
+                        string item = $"i{(u % 6) * 4 + basket * 2 + line}";
+                        unique.Add(Purchase($"e{unique.Count}", $"u{u}", item, ts));
+                        perBasket.Add(Purchase($"inv-{u}-{basket}", $"u{u}", item, ts));
+                    }
+            var reports = new List<JsonElement>();
+            foreach (var (name, lines) in new[] { ("unique.jsonl", unique), ("per-basket.jsonl", perBasket) })
+            {
+                string log = Path.Combine(dir, name);
+                await File.WriteAllLinesAsync(log, lines);
+                var stdout = new StringWriter();
+                Assert.Equal(0, await CliApp.RunAsync(["evaluate", "--input", log, "--format", "events", "--json"], stdout));
+                reports.Add(JsonDocument.Parse(stdout.ToString()).RootElement.Clone());
+            }
+            Assert.Equal(180, reports[0].GetProperty("test_events").GetInt64());
+            Assert.True(reports[0].GetProperty("recall_at_k").GetDouble() > 0.5, reports[0].ToString());
+            Assert.Equal(reports[0].GetProperty("recall_at_k").GetDouble(), reports[1].GetProperty("recall_at_k").GetDouble());
+            Assert.Equal(reports[0].GetProperty("mrr").GetDouble(), reports[1].GetProperty("mrr").GetDouble());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>A purchase event as docs/events.md describes it, with or without personalisation consent.</summary>
+    private static string Purchase(string id, string user, string item, long ts, bool consent = true) =>
+        JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["event_id"] = id, ["user_id"] = user, ["item_id"] = item, ["type"] = "purchase", ["ts"] = ts,
+            ["consent"] = new Dictionary<string, bool> { ["personalization"] = consent },
+        });
 
     [Fact]
     public async Task Evaluate_rejects_bad_options_with_exit_code_2()
