@@ -34,7 +34,7 @@ public static class PeerBench
         var table = YsbData.Campaigns();
         var campaigns = table.ToDictionary(t => t.Ad, t => t.Campaign);
         var events = YsbData.Generate(n, 1, table).ToArray();
-        var batch = RuntimeSettings.Default.BatchSize;
+        var batch = RuntimeSettings.Default.PollSize; // the engine's source emits a watermark per poll: the peers model the same cadence
         var expected = YsbData.ExpectedCounts(events, campaigns, 10_000, 5_000, batch).Count;
         var recoflow = new List<double>();
         var chained = new List<double>();

@@ -82,7 +82,7 @@ internal static class ScaleOutBench
             YsbData.WriteEvents(input, YsbData.Generate(events, 1, table));
             YsbData.WriteCampaigns(campaigns, table);
             var expected = YsbData.ExpectedCounts(YsbData.Generate(events, 1, table), table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000,
-                watermarkEvery: RuntimeSettings.Default.BatchSize);
+                watermarkEvery: RuntimeSettings.Default.PollSize);
             var configs = variants.Select((v, i) => v.Config is null ? null : WriteConfig(Path.Combine(dir, $"variant-{i}.conf"), v.Config)).ToArray();
             var published = variants.Any(v => v.Published) ? await PublishedCli.PublishAsync(Path.Combine(dir, "published"), log, ct) : null;
             var clis = variants.Select(v => v.Published ? published : null).ToArray();

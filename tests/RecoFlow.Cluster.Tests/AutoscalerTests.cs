@@ -48,7 +48,7 @@ public sealed class AutoscalerTests(AutoscalerCluster cluster, ITestOutputHelper
 
         await cluster.JobStatusAsync(id, s => s["state"]?.GetValue<string>() == "FINISHED", TimeSpan.FromSeconds(120), "FINISHED");
         var expected = YsbData.ExpectedCounts(YsbData.Generate(100_000, 17, table), table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000,
-            watermarkEvery: RuntimeSettings.Default.BatchSize);
+            watermarkEvery: RuntimeSettings.Default.PollSize);
         ThreeNodeCluster.AssertCommittedOutputExact(output, expected);
     }
 

@@ -42,7 +42,7 @@ public class ThreeNodeCluster : IAsyncLifetime
             // Enough events that a job still runs seconds after its first checkpoint, also on a quiet machine, so the
             // tests act on a running job (a graceful leave takes 2-4 s). Generated twice (same seed) instead of held.
             YsbData.WriteEvents(Input, YsbData.Generate(Events, 11, table));
-            Expected = YsbData.ExpectedCounts(YsbData.Generate(Events, 11, table), table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000, watermarkEvery: RuntimeSettings.Default.BatchSize);
+            Expected = YsbData.ExpectedCounts(YsbData.Generate(Events, 11, table), table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000, watermarkEvery: RuntimeSettings.Default.PollSize);
         });
         Nodes.Add(await seed);
         var others = await Task.WhenAll(Enumerable.Range(1, InitialNodes - 1)

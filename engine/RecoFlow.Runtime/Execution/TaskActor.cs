@@ -309,7 +309,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
     {
         var start = Stopwatch.GetTimestamp();
         var source = _chain!.Source!;
-        var status = source.Poll(_env!.Settings.BatchSize);
+        var status = source.Poll(_env!.Settings.PollSize);
         _metrics.BusyTicks += Stopwatch.GetTimestamp() - start;
         switch (status)
         {

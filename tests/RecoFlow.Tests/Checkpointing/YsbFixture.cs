@@ -17,7 +17,7 @@ public sealed class YsbFixture : IDisposable
         var events = YsbData.Generate(1_000_000, 11, table).ToList();
         Input = Path.Combine(Directory, "events.jsonl");
         YsbData.WriteEvents(Input, events);
-        Expected = YsbData.ExpectedCounts(events, table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000, watermarkEvery: RuntimeSettings.Default.BatchSize);
+        Expected = YsbData.ExpectedCounts(events, table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000, watermarkEvery: RuntimeSettings.Default.PollSize);
     }
 
     public string Directory { get; }

@@ -27,9 +27,9 @@ public sealed class YsbJobTests : IDisposable
             "--param", $"late-output={late}", "--dead-letters", dead], stdout);
         Assert.True(code == 0, stdout.ToString());
 
-        // The file source emits a watermark after each poll of batch-size records: model the same cadence.
+        // The file source emits a watermark after each poll of poll-size records: model the same cadence.
         var expected = YsbData.ExpectedCounts(events, table.ToDictionary(t => t.Ad, t => t.Campaign), 10_000, 5_000,
-            watermarkEvery: RecoFlow.Runtime.Execution.RuntimeSettings.Default.BatchSize);
+            watermarkEvery: RecoFlow.Runtime.Execution.RuntimeSettings.Default.PollSize);
         var actual = File.ReadLines(output).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
             .ToDictionary(e => (e.GetProperty("campaign_id").GetString()!, e.GetProperty("window_start").GetInt64()), e => e.GetProperty("count").GetInt64());
         Assert.Equal(expected.Count, actual.Count);

@@ -20,7 +20,7 @@ public sealed class RuntimeBehaviourTests
     {
         const int batch = 64, credits = 2, total = 200_000;
         long generated = 0, maxInFlight = 0;
-        var config = ConfigurationFactory.ParseString($"recoflow.runtime {{ batch-size = {batch}, channel-credits = {credits} }}");
+        var config = ConfigurationFactory.ParseString($"recoflow.runtime {{ batch-size = {batch}, poll-size = {batch}, channel-credits = {credits} }}");
         var job = new StreamJob("backpressure");
         job.FromSource(new GeneratorSource<long>(n => { Interlocked.Increment(ref generated); return n; }, total), WatermarkStrategy<long>.NoWatermarks(), "fast")
             .Rebalance().Map(x => x + 1, "hop")
