@@ -22,7 +22,7 @@ public static class BenchCommand
     public static RootCommand Create(TextWriter output)
     {
         var quick = new Option<bool>("--quick") { Description = "fewer events and runs" };
-        var doc = new Option<string?>("--doc") { Description = "markdown file to rewrite with the results", DefaultValueFactory = _ => "docs/benchmarks.md" };
+        var doc = new Option<string?>("--doc") { Description = "markdown file to rewrite with the results (default: the repository's docs/benchmarks.md, wherever the bench runs from)", DefaultValueFactory = _ => DefaultDoc() };
         var kafkaOnly = new Option<bool>("--kafka-only") { Description = "run only the Kafka row (dev broker); prints it, leaves the doc alone" };
         var checkpointsOnly = new Option<bool>("--checkpoints-only") { Description = "run only the checkpoint rows (with the incremental ones); rewrites their sections of the doc" };
         var incrementalOnly = new Option<bool>("--incremental-only")
@@ -352,5 +352,12 @@ public static class BenchCommand
             public void Flush(bool endOfInput) { Interlocked.Add(ref owner._count, _n); _n = 0; }
             public void Dispose() { }
         }
+    }
+
+    /// <summary>The repository's docs/benchmarks.md (found from the bench's own binaries), so a run from any working directory writes it; docs/benchmarks.md under the working directory outside a checkout.</summary>
+    private static string DefaultDoc()
+    {
+        try { return Path.Combine(RecoFlow.Testing.RepositoryData.Root(), "docs", "benchmarks.md"); }
+        catch (DirectoryNotFoundException) { return Path.Combine("docs", "benchmarks.md"); }
     }
 }
