@@ -99,12 +99,12 @@ public sealed class SerializerTests : IAsyncLifetime
         var records = new StreamRecord<YsbEvent>[4];
         records[0] = new StreamRecord<YsbEvent> { Value = new YsbEvent("u1", "p1", "a1", "banner", "view", 1000, "10.0.0.1"), Timestamp = 1000 };
         records[1] = new StreamRecord<YsbEvent> { Value = new YsbEvent("u2", "p2", "a2", "banner", "click", 2000, "10.0.0.2"), Timestamp = 2000 };
-        var batch = new DataBatch<YsbEvent> { Channel = 3, Seq = 17, Attempt = 2, Records = records, Count = 2 };
+        var batch = new DataBatch<YsbEvent> { Channel = 3, Seq = 17, Attempt = 2, Records = records, Count = 2, LastCredit = true };
         var serializer = (RecoFlowMessagePackSerializer)_system.Serialization.FindSerializerFor(batch);
         var manifest = serializer.Manifest(batch);
         Assert.Equal("B|RecoFlow.Jobs.Ysb.YsbEvent, RecoFlow.Jobs", manifest);
         var back = Assert.IsType<DataBatch<YsbEvent>>(serializer.FromBinary(serializer.ToBinary(batch), manifest));
-        Assert.Equal((3, 17L, 2, 2), (back.Channel, back.Seq, back.Attempt, back.Count));
+        Assert.Equal((3, 17L, 2, 2, true), (back.Channel, back.Seq, back.Attempt, back.Count, back.LastCredit));
         Assert.Equal(records[..2].Select(r => (r.Value, r.Timestamp)), back.Records[..back.Count].Select(r => (r.Value, r.Timestamp)));
     }
 
@@ -132,10 +132,10 @@ public sealed class SerializerTests : IAsyncLifetime
     {
         var batch = Batch(new YsbEvent("u1", "p1", "a1", "banner", "view", 1000, "10.0.0.1"), new YsbEvent("u2", "p2", "a2", "banner", "click", 2000, "10.0.0.2"));
         RoundTrip(batch, out var bytes);
-        Assert.Equal("""[1,9,3,[["u1","p1","a1","banner","view",1000,"10.0.0.1"],["u2","p2","a2","banner","click",2000,"10.0.0.2"]],[100,101]]""",
+        Assert.Equal("""[1,9,3,false,[["u1","p1","a1","banner","view",1000,"10.0.0.1"],["u2","p2","a2","banner","click",2000,"10.0.0.2"]],[100,101]]""",
             MessagePack.MessagePackSerializer.ConvertToJson(bytes));
         var views = RoundTrip(Batch(new CampaignView("c1", 5), new CampaignView("c2", 6)), out var viewBytes);
-        Assert.Equal("""[1,9,3,[["c1",5],["c2",6]],[100,101]]""", MessagePack.MessagePackSerializer.ConvertToJson(viewBytes));
+        Assert.Equal("""[1,9,3,false,[["c1",5],["c2",6]],[100,101]]""", MessagePack.MessagePackSerializer.ConvertToJson(viewBytes));
         Assert.Equal([new CampaignView("c1", 5), new CampaignView("c2", 6)], views.Records.Select(r => r.Value));
     }
 
@@ -165,7 +165,7 @@ public sealed class SerializerTests : IAsyncLifetime
     {
         var empty = RoundTrip(new DataBatch<YsbEvent> { Channel = 2, Seq = 5, Attempt = 1, Records = [], Count = 0 }, out var bytes);
         Assert.Equal((2, 5L, 1, 0, 0), (empty.Channel, empty.Seq, empty.Attempt, empty.Count, empty.Records.Length));
-        Assert.Equal("[2,5,1,[],[]]", MessagePack.MessagePackSerializer.ConvertToJson(bytes));
+        Assert.Equal("[2,5,1,false,[],[]]", MessagePack.MessagePackSerializer.ConvertToJson(bytes));
         // Only the first Count records of a larger array are sent.
         var partial = RoundTrip(new DataBatch<UserClick> { Channel = 0, Seq = 1, Attempt = 1, Records = new StreamRecord<UserClick>[8], Count = 0 }, out _);
         Assert.Empty(partial.Records);

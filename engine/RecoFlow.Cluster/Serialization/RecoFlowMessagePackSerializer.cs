@@ -120,7 +120,7 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
     /// <summary>
     /// Writes the header and the records straight into a per-thread buffer with one <see cref="MessagePackWriter"/>
     /// (no intermediate arrays), and reads straight into the batch's <see cref="StreamRecord{T}"/> array. The layout is
-    /// <c>[channel, seq, attempt, [value...], [timestamp...]]</c>.
+    /// <c>[channel, seq, attempt, last credit, [value...], [timestamp...]]</c>.
     /// </summary>
     private sealed class BatchCodec<T> : BatchCodec
     {
@@ -143,10 +143,11 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
             try
             {
                 var writer = new MessagePackWriter(buffer);
-                writer.WriteArrayHeader(5);
+                writer.WriteArrayHeader(6);
                 writer.Write(b.Channel);
                 writer.Write(b.Seq);
                 writer.Write(b.Attempt);
+                writer.Write(b.LastCredit);
                 var records = b.Records;
                 writer.WriteArrayHeader(b.Count);
                 for (var i = 0; i < b.Count; i++) formatter.Serialize(ref writer, records[i].Value, options);
@@ -166,16 +167,17 @@ public sealed class RecoFlowMessagePackSerializer : SerializerWithStringManifest
         {
             var formatter = Formatter(options);
             var reader = new MessagePackReader(bytes);
-            if (reader.ReadArrayHeader() != 5) throw new SerializationException("data batch: expected [channel, seq, attempt, values, timestamps]");
+            if (reader.ReadArrayHeader() != 6) throw new SerializationException("data batch: expected [channel, seq, attempt, last credit, values, timestamps]");
             var channel = reader.ReadInt32();
             var seq = reader.ReadInt64();
             var attempt = reader.ReadInt32();
+            var lastCredit = reader.ReadBoolean();
             var count = reader.ReadArrayHeader();
             var records = new StreamRecord<T>[count];
             for (var i = 0; i < count; i++) records[i].Value = formatter.Deserialize(ref reader, options);
             if (reader.ReadArrayHeader() != count) throw new SerializationException("data batch: as many timestamps as values expected");
             for (var i = 0; i < count; i++) records[i].Timestamp = reader.ReadInt64();
-            return new DataBatch<T> { Channel = channel, Seq = seq, Attempt = attempt, Records = records, Count = count };
+            return new DataBatch<T> { Channel = channel, Seq = seq, Attempt = attempt, Records = records, Count = count, LastCredit = lastCredit };
         }
     }
 

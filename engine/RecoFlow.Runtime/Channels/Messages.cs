@@ -27,6 +27,12 @@ public abstract class ChannelMessage
 public interface IDataBatch
 {
     int Count { get; }
+
+    /// <summary>
+    /// The sender spent its last credit of the channel on this batch: the receiver returns the credits it holds for
+    /// the channel as soon as it has processed it, instead of waiting until enough have gathered (see <see cref="CreditMessage"/>).
+    /// </summary>
+    bool LastCredit { get; }
 }
 
 /// <summary>A batch of records; the receiver owns the array after it is sent.</summary>
@@ -34,6 +40,9 @@ public sealed class DataBatch<T> : ChannelMessage, IDataBatch
 {
     public required StreamRecord<T>[] Records { get; init; }
     public required int Count { get; init; }
+
+    /// <inheritdoc />
+    public bool LastCredit { get; set; }
 }
 
 public sealed class WatermarkMessage : ChannelMessage
@@ -64,7 +73,13 @@ public sealed class BarrierMessage : ChannelMessage
     public string? SavepointDirectory { get; init; }
 }
 
-/// <summary>The receiver grants <see cref="Credits"/> more data batches on channel <see cref="Channel"/> of writer <see cref="Writer"/>.</summary>
+/// <summary>
+/// The receiver grants <see cref="Credits"/> more data batches on channel <see cref="Channel"/> of writer <see cref="Writer"/>.
+/// A receiver returns the credits of processed batches in groups (half the channel's credits), and at once when the
+/// batch was the sender's last credit (<see cref="IDataBatch.LastCredit"/>), so a sender never waits for credit its
+/// receiver holds, and a busy channel carries half as many credit messages as batches (Flink's receivers likewise
+/// announce credit that has gathered while the previous announcement was on its way).
+/// </summary>
 public sealed record CreditMessage(int Writer, int Channel, int Credits, int Attempt);
 
 /// <summary>Where a writer's channel goes: the receiving task and its input channel index.</summary>

@@ -151,7 +151,7 @@ public sealed class RecordWriter<T> : IRecordWriter, IOutput<T>
             var isData = m is IDataBatch;
             if (isData && _credits[channel] == 0) return;
             q.Dequeue();
-            if (isData) _credits[channel]--;
+            if (isData && --_credits[channel] == 0) ((DataBatch<T>)m).LastCredit = true;
             m.Seq = ++_seq[channel];
             _targets[channel].Task.Tell(m, _self);
         }

@@ -23,12 +23,19 @@ internal sealed class InputGate
     private readonly bool[] _blocked;
     private readonly long[] _batchesReceived;
     private readonly long[] _creditsGranted;
+    private readonly int[] _unannounced;
+    private readonly int _announceEvery;
     private Queue<ChannelMessage> _queued = new();
     private Queue<ChannelMessage> _held = new();
     private int _endedCount;
 
-    public InputGate(IReadOnlyList<ChannelSource> sources)
+    /// <param name="sources">Where each input channel comes from.</param>
+    /// <param name="announceEvery">How many processed batches' credits a channel gathers before they go back to the
+    /// sender in one message (at once, whatever their number, after a batch that was the sender's last credit).</param>
+    public InputGate(IReadOnlyList<ChannelSource> sources, int announceEvery = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(announceEvery, 1);
+        _announceEvery = announceEvery;
         _sources = [.. sources];
         var n = _sources.Length;
         _expectedSeq = new long[n];
@@ -37,7 +44,14 @@ internal sealed class InputGate
         _blocked = new bool[n];
         _batchesReceived = new long[n];
         _creditsGranted = new long[n];
+        _unannounced = new int[n];
     }
+
+    /// <summary>
+    /// The credits to announce per channel for a sender with <paramref name="channelCredits"/> credits: half of them,
+    /// so the sender still holds the other half while an announcement travels.
+    /// </summary>
+    public static int AnnounceEvery(int channelCredits) => Math.Max(1, channelCredits / 2);
 
     /// <summary>A gate without channels: the state of a task before it is deployed, and of source tasks.</summary>
     public static InputGate Empty { get; } = new([]);
@@ -66,20 +80,28 @@ internal sealed class InputGate
     public long ExpectedSeq(int channel) => _expectedSeq[channel];
 
     /// <summary>
-    /// A data batch of <paramref name="channel"/> was processed: one credit goes back to its sender. Credit is returned
-    /// only for processed batches (not for queued or held ones), which is what makes backpressure reach the sender.
-    /// Returns the sender to tell.
+    /// A data batch of <paramref name="channel"/> was processed: it earns its sender one credit. Credit is earned only
+    /// by processed batches (not by queued or held ones), which is what makes backpressure reach the sender. Returns
+    /// the credits to announce to the sender now (<see cref="Source"/>): 0 while fewer than the gate's announcement
+    /// size have gathered, unless <paramref name="lastCredit"/> (the sender spent its last credit on this batch, so it
+    /// may be waiting for them).
     /// </summary>
-    public ChannelSource GrantCredit(int channel)
+    public int GrantCredit(int channel, bool lastCredit)
     {
         _creditsGranted[channel]++;
-        return _sources[channel];
+        var gathered = ++_unannounced[channel];
+        if (gathered < _announceEvery && !lastCredit) return 0;
+        _unannounced[channel] = 0;
+        return gathered;
     }
 
-    /// <summary>Credits returned so far to the sender of <paramref name="channel"/>.</summary>
+    /// <summary>Credits earned so far by the processed batches of <paramref name="channel"/>, announced or not.</summary>
     public long CreditsGranted(int channel) => _creditsGranted[channel];
 
-    /// <summary>Data batches received on <paramref name="channel"/> that got no credit back yet (queued, held or being processed).
+    /// <summary>Credits earned on <paramref name="channel"/> and not announced to its sender yet (always fewer than the announcement size).</summary>
+    public int UnannouncedCredits(int channel) => _unannounced[channel];
+
+    /// <summary>Data batches received on <paramref name="channel"/> that earned no credit yet (queued, held or being processed).
     /// Never more than the sender's initial credits (Flink: the exclusive buffers of a channel).</summary>
     public long OutstandingBatches(int channel) => _batchesReceived[channel] - _creditsGranted[channel];
 

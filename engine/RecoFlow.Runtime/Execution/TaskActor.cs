@@ -228,7 +228,7 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
         _metrics.State = TaskState.Deploying;
         _attempt = d.Attempt;
         for (var i = 0; i < d.WriterTargets.Count; i++) _chain!.Writers[i].Connect(d.WriterTargets[i], Self, d.Attempt);
-        _gate = new InputGate(d.Inputs);
+        _gate = new InputGate(d.Inputs, InputGate.AnnounceEvery(_env!.Settings.ChannelCredits));
         _valve = new WatermarkValve(_gate.ChannelCount);
         _aligner = new BarrierAligner(_gate);
         _checkpoints!.Deploy(d.Attempt, d.Checkpointing, d.Checkpointing is null ? null : SnapshotStoreStorage.For(Context.System),
@@ -263,8 +263,11 @@ internal sealed class TaskActor : UntypedActor, IWithTimers
             case IDataBatch batch:
                 _metrics.RecordsIn += batch.Count;
                 _chain!.Input!.Process(batch, _gate.Source(ch).InputIndex);
-                var source = _gate.GrantCredit(ch);
-                source.Task.Tell(new CreditMessage(source.Writer, source.Channel, 1, _attempt), Self);
+                if (_gate.GrantCredit(ch, batch.LastCredit) is > 0 and var credits)
+                {
+                    var source = _gate.Source(ch);
+                    source.Task.Tell(new CreditMessage(source.Writer, source.Channel, credits, _attempt), Self);
+                }
                 break;
             case WatermarkMessage w:
                 Forward(_valve.OnWatermark(ch, w.Watermark));

@@ -72,7 +72,7 @@ public sealed class BarrierAlignerTests
                     return Taken(Aligner.OnBarrier(ch, b.CheckpointId, b.IsSavepoint, now));
                 case DataBatch<int> d:
                     Log.Add($"r{d.Records[0].Value}");
-                    Gate.GrantCredit(ch);
+                    Gate.GrantCredit(ch, d.LastCredit);
                     return AlignmentResult.None;
                 case EndOfPartitionMessage:
                     Gate.MarkEnded(ch);

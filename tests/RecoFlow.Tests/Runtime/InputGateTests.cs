@@ -7,8 +7,8 @@ namespace RecoFlow.Tests.Runtime;
 /// <summary>The task's input gate on its own: sequence numbers, credit and the queues of unprocessed messages.</summary>
 public sealed class InputGateTests
 {
-    internal static InputGate Gate(int channels) =>
-        new(Enumerable.Range(0, channels).Select(i => new ChannelSource(ActorRefs.Nobody, Writer: 10 + i, Channel: 20 + i, InputIndex: i % 2)).ToList());
+    internal static InputGate Gate(int channels, int announceEvery = 1) =>
+        new(Enumerable.Range(0, channels).Select(i => new ChannelSource(ActorRefs.Nobody, Writer: 10 + i, Channel: 20 + i, InputIndex: i % 2)).ToList(), announceEvery);
 
     internal static DataBatch<int> Batch(int channel, long seq, int value = 0) =>
         new() { Records = [new StreamRecord<int> { Value = value }], Count = 1, Channel = channel, Seq = seq };
@@ -53,19 +53,60 @@ public sealed class InputGateTests
         Assert.Equal(2, gate.OutstandingBatches(0));
         Assert.Equal(1, gate.OutstandingBatches(1));
 
-        var source = gate.GrantCredit(0);
-        Assert.Same(gate.Source(0), source); // the credit message goes to channel 0's writer and channel
-        Assert.Equal((10, 20), (source.Writer, source.Channel));
+        Assert.Equal(1, gate.GrantCredit(0, lastCredit: false)); // one at a time: the gate announces every credit
+        Assert.Equal((10, 20), (gate.Source(0).Writer, gate.Source(0).Channel)); // to channel 0's writer and channel
         Assert.Equal(1, gate.CreditsGranted(0));
         Assert.Equal(0, gate.CreditsGranted(1));
         Assert.Equal(1, gate.OutstandingBatches(0));
 
-        gate.GrantCredit(0);
-        gate.GrantCredit(1);
+        gate.GrantCredit(0, lastCredit: false);
+        gate.GrantCredit(1, lastCredit: false);
         Assert.Equal(0, gate.OutstandingBatches(0));
         Assert.Equal(0, gate.OutstandingBatches(1));
         Assert.Equal(2, gate.CreditsGranted(0));
     }
+
+    [Fact]
+    public void Credits_gather_per_channel_until_the_announcement_size()
+    {
+        var gate = Gate(2, announceEvery: 2);
+        for (var seq = 1; seq <= 5; seq++) gate.Accept(Batch(0, seq));
+        gate.Accept(Batch(1, 1));
+
+        Assert.Equal(0, gate.GrantCredit(0, lastCredit: false)); // one credit gathered: nothing to send yet
+        Assert.Equal(1, gate.UnannouncedCredits(0));
+        Assert.Equal(0, gate.GrantCredit(1, lastCredit: false)); // channels gather separately
+        Assert.Equal(2, gate.GrantCredit(0, lastCredit: false)); // two: both go back in one message
+        Assert.Equal(0, gate.UnannouncedCredits(0));
+        Assert.Equal(0, gate.GrantCredit(0, lastCredit: false));
+        Assert.Equal(2, gate.GrantCredit(0, lastCredit: false));
+        Assert.Equal(4, gate.CreditsGranted(0)); // every processed batch earned its credit, announced or not
+        Assert.Equal(1, gate.OutstandingBatches(0));
+        Assert.Equal(1, gate.UnannouncedCredits(1));
+    }
+
+    /// <summary>
+    /// The sender spent its last credit on the batch: it may be waiting, so what the channel gathered goes back at
+    /// once, however little. Without this a sender with fewer credits than the announcement size would wait forever.
+    /// </summary>
+    [Fact]
+    public void A_batch_sent_with_the_senders_last_credit_returns_the_gathered_credits_at_once()
+    {
+        var gate = Gate(1, announceEvery: 4);
+        gate.Accept(Batch(0, 1));
+        gate.Accept(Batch(0, 2));
+        Assert.Equal(0, gate.GrantCredit(0, lastCredit: false));
+        Assert.Equal(2, gate.GrantCredit(0, lastCredit: true));
+        Assert.Equal(0, gate.UnannouncedCredits(0));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(4, 2)]
+    [InlineData(9, 4)]
+    public void A_channel_announces_half_of_its_senders_credits(int channelCredits, int announceEvery) =>
+        Assert.Equal(announceEvery, InputGate.AnnounceEvery(channelCredits));
 
     [Fact]
     public void Queued_messages_come_out_in_arrival_order()
