@@ -5,11 +5,15 @@ namespace RecoFlow.Runtime.Execution;
 /// <summary>Runtime settings read from <c>recoflow.runtime</c> (defaults in the embedded reference.conf).</summary>
 public sealed record RuntimeSettings(int BatchSize, int ChannelCredits, TimeSpan IdlePollInterval, int MaxParallelism, int DeadLettersKept)
 {
-    /// <summary>Records a source task reads per processing step (<c>poll-size</c>): each step ends with the source's watermark and the task's flush.</summary>
-    public int PollSize { get; init; }
-
     /// <summary>The embedded reference.conf: the one place defaults live.</summary>
     public static Config ReferenceConfig { get; } = EmbeddedResources.ReadConfig(typeof(RuntimeSettings).Assembly, "RecoFlow.Runtime.reference.conf");
+
+    /// <summary>
+    /// Records a source task reads per processing step (<c>poll-size</c>): each step ends with the source's watermark
+    /// and the task's flush. Settings built with the constructor get reference.conf's value (a step of no records
+    /// would never read).
+    /// </summary>
+    public int PollSize { get; init; } = ReferenceConfig.GetInt("recoflow.runtime.poll-size");
 
     public static RuntimeSettings Default { get; } = From(ReferenceConfig);
 

@@ -19,6 +19,15 @@ public sealed class PollSizeTests
     private static readonly Config LargePolls = ConfigurationFactory.ParseString("recoflow.runtime { poll-size = 100000, batch-size = 256, channel-credits = 2 }");
 
     [Fact]
+    public void Settings_built_without_a_poll_size_take_the_reference_default()
+    {
+        var built = new RuntimeSettings(BatchSize: 64, ChannelCredits: 2, TimeSpan.FromMilliseconds(10), MaxParallelism: 128, DeadLettersKept: 10);
+        Assert.Equal(1024, built.PollSize);
+        Assert.Equal(RuntimeSettings.Default.PollSize, built.PollSize);
+        Assert.Equal(100_000, RuntimeSettings.From(LargePolls).PollSize);
+    }
+
+    [Fact]
     public async Task A_quiet_stream_gets_every_record_through_at_once_whatever_the_poll_size()
     {
         // The source emits its next record only after the sink has received the previous one, across two network
