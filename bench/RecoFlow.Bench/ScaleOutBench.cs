@@ -88,9 +88,10 @@ internal static class ScaleOutBench
             // The file source emits a watermark after each poll: each variant's expected windows follow its poll size
             // (computed once per distinct poll size).
             var campaignOfAd = table.ToDictionary(t => t.Ad, t => t.Campaign);
-            var byPollSize = variants.Select(v => v.PollSize ?? RuntimeSettings.Default.PollSize).Distinct()
+            var polls = variants.Select(v => v.PollSize ?? RuntimeSettings.Default.PollSize).ToArray();
+            var byPollSize = polls.Distinct()
                 .ToDictionary(poll => poll, poll => YsbData.ExpectedCounts(YsbData.Generate(events, 1, table), campaignOfAd, 10_000, 5_000, watermarkEvery: poll));
-            var expected = variants.Select(v => byPollSize[v.PollSize ?? RuntimeSettings.Default.PollSize]).ToArray();
+            var expected = polls.Select(poll => byPollSize[poll]).ToArray();
             var configs = variants.Select((v, i) => VariantConfig(v) is { } hocon ? WriteConfig(Path.Combine(dir, $"variant-{i}.conf"), hocon) : null).ToArray();
             var published = variants.Any(v => v.Published) ? await PublishedCli.PublishAsync(Path.Combine(dir, "published"), log, ct) : null;
             var clis = variants.Select(v => v.Published ? published : null).ToArray();
